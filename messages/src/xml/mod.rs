@@ -1,0 +1,99 @@
+//! The XML codec: a writer in the OP192 form and a validating reader.
+//!
+//! Both are driven by the [`node::Node`] implementations of the model types, which the
+//! `xml_struct!` macro generates from one field list per complex type, so that writing,
+//! reading, validating and generating can never disagree about element names or order.
+
+pub(crate) mod node;
+pub(crate) mod read;
+pub(crate) mod write;
+
+use crate::error::Violation;
+use crate::law::{Law, MessageKind};
+
+/// Which namespace an element lives in.
+///
+/// Children of basisschema complex types (CDT_*) are in the basisschema namespace; every
+/// other element is in the message's own namespace (`elementFormDefault="qualified"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ns {
+    /// The message namespace, e.g. `…/ijw/3_2/jw315/schema`.
+    Message,
+    /// The basisschema namespace, e.g. `…/ijw/3_2/basisschema/schema`.
+    Basis,
+}
+
+/// What every codec step needs to know about the message at hand.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ctx {
+    /// The message kind.
+    pub kind: MessageKind,
+    /// True inside a retour body, where complex types carry RetourCodes.
+    pub retour: bool,
+}
+
+impl Ctx {
+    pub fn law(&self) -> Law {
+        self.kind.law
+    }
+}
+
+/// The element path of the current position, rendered into violations.
+#[derive(Debug, Default)]
+pub(crate) struct Path {
+    segments: Vec<(&'static str, Option<usize>)>,
+}
+
+impl Path {
+    pub fn push(&mut self, name: &'static str, index: Option<usize>) {
+        self.segments.push((name, index));
+    }
+
+    pub fn pop(&mut self) {
+        self.segments.pop();
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for (name, index) in &self.segments {
+            s.push('/');
+            s.push_str(name);
+            if let Some(i) = index {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+        if s.is_empty() {
+            s.push('/');
+        }
+        s
+    }
+}
+
+/// Collects violations at the current path.
+#[derive(Debug)]
+pub(crate) struct Report {
+    pub ctx: Ctx,
+    pub path: Path,
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    pub fn new(ctx: Ctx) -> Self {
+        Self {
+            ctx,
+            path: Path::default(),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Records a violation at the current path.
+    pub fn violation(&mut self, rule: &'static str, message: impl Into<String>) {
+        self.violations.push(Violation {
+            rule,
+            path: self.path.render(),
+            message: message.into(),
+        });
+    }
+}
