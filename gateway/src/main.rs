@@ -1,1 +1,33 @@
-fn main() {}
+//! The `ketenpoort` binary: parses the command line and hands over to [`ketenpoort::cli`].
+
+#![forbid(unsafe_code)]
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use ketenpoort::cli::{Cli, Command, serve, validate};
+
+fn main() -> ExitCode {
+    // clap exits by itself: 2 on bad usage, 0 for --help and --version.
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            // Nothing sensible is left to do if stderr is gone too.
+            let _ = writeln!(io::stderr(), "ketenpoort: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, &mut io::stdout().lock())
+            .context("could not write the report to stdout"),
+        Command::Serve(args) => {
+            serve::run(&args, &mut io::stderr().lock()).context("could not write to stderr")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The `ketenpoort` command line: argument definitions and one module per subcommand.
+//!
+//! Exit codes are the same for every subcommand: 0 success, 1 the input is invalid
+//! (`validate` found a file that is not a valid message), 2 usage or I/O errors, or a
+//! feature that does not exist yet. clap exits with 2 on bad usage by itself.
+
+use clap::{Parser, Subcommand};
+
+pub mod serve;
+pub mod validate;
+
+/// ketenpoort: iJw/iWmo 3.2 messages between provider software and municipalities.
+#[derive(Debug, Parser)]
+#[command(name = "ketenpoort", version)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check iJw/iWmo 3.2 message files against the schema rules.
+    ///
+    /// Exit code 0 when every file is a valid message, 1 when any file is invalid (including
+    /// not well-formed XML or not a 3.2 message), 2 when a file could not be read.
+    Validate(validate::ValidateArgs),
+    /// Run the gRPC gateway (not implemented yet: exits with code 2).
+    Serve(serve::ServeArgs),
+}

@@ -1,0 +1,234 @@
+//! `ketenpoort validate [--json] FILE...`: checks message files with the validating reader.
+//!
+//! Every file is reported, also after one could not be read, so a run over a directory of
+//! messages shows all problems at once. The text form is for people; `--json` prints one JSON
+//! object per file per line (JSON Lines) for scripts. Neither form quotes free text from a
+//! message: the reader's violations never do, so the output is safe to keep in logs.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ketenpoort_messages::{Error, Message, MessageKind, ReadLimits, Violation};
+use serde::Serialize;
+
+/// Arguments of `ketenpoort validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValidateArgs {
+    /// Print one JSON object per file and line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The message files to check.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// The verdict on one file. Ordered by severity, so the worst verdict of a run is its maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// A schema-valid iJw/iWmo 3.2 message.
+    Valid,
+    /// Not a valid message: schema violations, not well-formed, not a 3.2 message, too large.
+    Invalid,
+    /// The file could not be read (missing, unreadable, a directory).
+    Unreadable,
+}
+
+impl Status {
+    /// The process exit code for a run whose worst verdict is this one: 0, 1 or 2.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Status::Valid => 0,
+            Status::Invalid => 1,
+            Status::Unreadable => 2,
+        }
+    }
+}
+
+/// One problem found in a file: a violation of the reader, or a whole-file problem shown the
+/// same way (rule `XML`, `XSD-root`, `BRS06` or `IO`, path `/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The rule id: RSnnn/CSnnn from the standard, `XSD-*` for a schema facet, or one of the
+    /// whole-file ids above.
+    pub rule: &'static str,
+    /// The element path, e.g. `/Bericht/Header/BerichtCode`; `/` for whole-file problems.
+    pub path: String,
+    /// What is wrong, in plain language.
+    pub message: String,
+}
+
+impl From<&Violation> for Finding {
+    fn from(v: &Violation) -> Self {
+        Finding {
+            rule: v.rule,
+            path: v.path.clone(),
+            message: v.message.clone(),
+        }
+    }
+}
+
+impl Finding {
+    fn whole_file(rule: &'static str, message: String) -> Self {
+        Finding {
+            rule,
+            path: "/".to_owned(),
+            message,
+        }
+    }
+}
+
+/// What `validate` found out about one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    /// The file as given on the command line.
+    pub file: PathBuf,
+    /// The verdict.
+    pub status: Status,
+    /// The message kind, when the root element was recognised.
+    pub kind: Option<MessageKind>,
+    /// Every problem, in document order; empty when valid.
+    pub findings: Vec<Finding>,
+}
+
+/// The `--json` form of a [`FileReport`]; field order is the key order on the line.
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    file: String,
+    valid: bool,
+    law: Option<&'static str>,
+    message: Option<String>,
+    violations: &'a [Finding],
+}
+
+impl FileReport {
+    /// Reads `path` and checks it with [`ketenpoort_messages::read`].
+    pub fn check(path: &Path, limits: ReadLimits) -> FileReport {
+        match load(path, limits.max_bytes) {
+            Ok(Loaded::Bytes(bytes)) => {
+                FileReport::of_result(path, ketenpoort_messages::read(&bytes, limits))
+            }
+            // Do not read a huge file into memory only for the reader to refuse it.
+            Ok(Loaded::TooLarge(size)) => FileReport::of_result(
+                path,
+                Err(Error::TooLarge {
+                    size: usize::try_from(size).unwrap_or(usize::MAX),
+                    limit: limits.max_bytes,
+                }),
+            ),
+            Err(e) => FileReport {
+                file: path.to_owned(),
+                status: Status::Unreadable,
+                kind: None,
+                findings: vec![Finding::whole_file(
+                    "IO",
+                    format!("could not read the file: {e}"),
+                )],
+            },
+        }
+    }
+
+    /// The report for the outcome of reading one file.
+    fn of_result(path: &Path, result: Result<Message, Error>) -> FileReport {
+        let error = match result {
+            Ok(message) => {
+                return FileReport {
+                    file: path.to_owned(),
+                    status: Status::Valid,
+                    kind: Some(message.kind()),
+                    findings: Vec::new(),
+                };
+            }
+            Err(error) => error,
+        };
+        let findings = match &error {
+            Error::Invalid { violations, .. } => violations.iter().map(Finding::from).collect(),
+            Error::UnknownMessage { .. } => {
+                vec![Finding::whole_file("XSD-root", error.to_string())]
+            }
+            Error::TooLarge { .. } => vec![Finding::whole_file("BRS06", error.to_string())],
+            // Not well-formed, a DTD, nesting too deep, and whatever the reader adds later:
+            // the document itself is unusable.
+            _ => vec![Finding::whole_file("XML", error.to_string())],
+        };
+        FileReport {
+            file: path.to_owned(),
+            status: Status::Invalid,
+            kind: error.kind(),
+            findings,
+        }
+    }
+
+    /// Writes the text form: a verdict line, then one indented line per finding.
+    pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
+        let verdict = match self.status {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::Unreadable => "unreadable",
+        };
+        write!(out, "{}: {verdict}", self.file.display())?;
+        if let Some(kind) = self.kind {
+            write!(out, " ({kind})")?;
+        }
+        writeln!(out)?;
+        for f in &self.findings {
+            writeln!(out, "  {} {}: {}", f.rule, f.path, f.message)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the `--json` form: one object on one line.
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        let line = JsonLine {
+            file: self.file.to_string_lossy().into_owned(),
+            valid: self.status == Status::Valid,
+            law: self.kind.map(|k| k.law.as_str()),
+            message: self.kind.map(MessageKind::code),
+            violations: &self.findings,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)
+    }
+}
+
+/// Checks every file in `args`, writing each report to `out` as soon as it is known.
+///
+/// Returns the exit code: 0 all valid, 1 any invalid, 2 any unreadable. An error is a
+/// failure to write to `out`.
+pub fn run(args: &ValidateArgs, out: &mut impl Write) -> io::Result<u8> {
+    let limits = ReadLimits::default();
+    let mut worst = Status::Valid;
+    for path in &args.files {
+        let report = FileReport::check(path, limits);
+        if args.json {
+            report.write_json(out)?;
+        } else {
+            report.write_text(out)?;
+        }
+        worst = worst.max(report.status);
+    }
+    out.flush()?;
+    Ok(worst.exit_code())
+}
+
+/// The content of a file, or its size when it is larger than the reader accepts.
+enum Loaded {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+fn load(path: &Path, max_bytes: usize) -> io::Result<Loaded> {
+    let file = File::open(path)?;
+    let declared = file.metadata()?.len();
+    let cap = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(declared.min(cap)).unwrap_or(0));
+    // Reads at most one byte past the limit, so a growing file or a pipe cannot exhaust memory.
+    file.take(cap).read_to_end(&mut bytes)?;
+    if bytes.len() > max_bytes {
+        let read = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+        return Ok(Loaded::TooLarge(declared.max(read)));
+    }
+    Ok(Loaded::Bytes(bytes))
+}
