@@ -124,7 +124,7 @@ impl Gen {
             .collect()
     }
 
-    fn from_pool(&mut self, pool: &[char], n: usize) -> String {
+    fn pooled(&mut self, pool: &[char], n: usize) -> String {
         (0..n)
             .map(|_| pool[self.below(pool.len() as u64) as usize])
             .collect()
@@ -139,11 +139,11 @@ impl Gen {
             }
             Pattern::Letters => {
                 let n = self.length(f.min, f.max);
-                self.from_pool(LETTERS, n)
+                self.pooled(LETTERS, n)
             }
             Pattern::Alnum => {
                 let n = self.length(f.min, f.max);
-                self.from_pool(&['a', 'Z', '0', '7', 'q', 'B', '3'], n)
+                self.pooled(&['a', 'Z', '0', '7', 'q', 'B', '3'], n)
             }
             Pattern::Version => {
                 let mut part = || match self.below(3) {

@@ -438,13 +438,13 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 6, 30).ok_or("x")
         );
         assert_eq!(parse_date("2027-06-31"), Err("XSD-date"));
-        assert_eq!(parse_date("2024-02-29").is_ok(), true);
+        assert!(parse_date("2024-02-29").is_ok());
         assert_eq!(parse_date("2023-02-29"), Err("XSD-date"));
         assert_eq!(parse_date("2024-01-01Z"), Err("RS032"));
         assert_eq!(parse_date("2024-01-01+01:00"), Err("RS032"));
         assert_eq!(parse_date("0000-01-01"), Err("XSD-date"));
         assert_eq!(parse_date("24-01-01"), Err("XSD-date"));
-        assert_eq!(parse_date(" 2024-01-01 ").is_ok(), true);
+        assert!(parse_date(" 2024-01-01 ").is_ok());
         let d = NaiveDate::from_ymd_opt(12024, 3, 4)
             .ok_or("x")
             .unwrap_or_default();

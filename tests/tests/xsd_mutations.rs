@@ -149,7 +149,7 @@ fn mutate(op: usize, lines: &[String], kind: MessageKind, rng: &mut Rng) -> Opti
         // Unknown code.
         7 => with_leaf_text(lines, leaf(rng)?, |_, _| "ZZ".into()),
         // Impossible and possible dates.
-        8 | 9 | 10 => {
+        8..=10 => {
             let dates: Vec<usize> = leaves
                 .iter()
                 .copied()

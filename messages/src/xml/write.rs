@@ -88,8 +88,7 @@ impl Writer {
 
 /// Escapes text content: markup characters, and line ends in the OP192 form.
 fn escape_into(out: &mut String, text: &str) {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
