@@ -13,6 +13,10 @@ pub struct Violation {
     /// The rule id: an RS/CS/CD/TR code of the standard where one states the requirement,
     /// otherwise the XSD facet (`XSD-enumeration`, `XSD-required`, …).
     pub rule: &'static str,
+    /// The retourcode (codelist WJ001) a retour or 325 uses for this rule, where one exists:
+    /// 0001 for in-message (XSLT-level) rules, 9nnn/8nnn for cross-message rules, none for
+    /// XSD-level restrictions (VECOZO refuses those outright, BRS13).
+    pub retourcode: Option<&'static str>,
     /// The element path, e.g. `/Bericht/Client/AangevraagdeProducten/AangevraagdProduct[2]/Omvang/Volume`.
     pub path: String,
     /// A plain-language explanation.

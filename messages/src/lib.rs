@@ -36,6 +36,7 @@ pub mod generate;
 pub mod law;
 pub mod message;
 pub mod model;
+pub mod rules;
 pub mod types;
 mod xml;
 

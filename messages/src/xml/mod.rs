@@ -92,6 +92,7 @@ impl Report {
     pub fn violation(&mut self, rule: &'static str, message: impl Into<String>) {
         self.violations.push(Violation {
             rule,
+            retourcode: crate::rules::retourcode(rule),
             path: self.path.render(),
             message: message.into(),
         });

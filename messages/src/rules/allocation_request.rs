@@ -1,0 +1,208 @@
+//! In-message rules of 315 Verzoek om toewijzing, 317 Verzoek om wijziging and 319 Antwoord.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use super::{birth_date, bsn, overlaps, violation};
+use crate::codes::{RedenAfwijzingVerzoek, TypeVerwijzer, VerzoekAntwoord};
+use crate::model::answer::Antwoord;
+use crate::model::change::ChangeRequestClient;
+use crate::model::request::RequestClient;
+use crate::xml::Report;
+
+pub(crate) fn request(c: &RequestClient, dagtekening: NaiveDate, rep: &mut Report) {
+    rep.path.push("Client", None);
+    bsn(&c.bsn, rep);
+    birth_date(&c.geboortedatum, dagtekening, rep);
+    let mut refs = HashSet::new();
+    for (i, p) in c.aangevraagde_producten.iter().enumerate() {
+        super::at(
+            rep,
+            &[
+                ("AangevraagdeProducten", None),
+                ("AangevraagdProduct", Some(i + 1)),
+            ],
+            |rep| {
+                if !refs.insert(p.referentie_aanbieder.0.as_str()) {
+                    violation(
+                        rep,
+                        &[("ReferentieAanbieder", None)],
+                        "TR383",
+                        "ReferentieAanbieder must be unique per AangevraagdProduct in the message",
+                    );
+                }
+                if p.beschikking_nummer.is_some() != p.beschikking_ingangsdatum.is_some() {
+                    violation(
+                        rep,
+                        &[("BeschikkingIngangsdatum", None)],
+                        "CD043",
+                        "BeschikkingIngangsdatum is required with a BeschikkingNummer and not allowed without",
+                    );
+                }
+                let v = &p.verwijzer;
+                let medical = matches!(
+                    v.type_,
+                    TypeVerwijzer::T02
+                        | TypeVerwijzer::T03
+                        | TypeVerwijzer::T04
+                        | TypeVerwijzer::T05
+                );
+                if medical && v.zorgverlener_code.is_some() && v.naam.is_some() {
+                    violation(
+                        rep,
+                        &[("Verwijzer", None), ("Naam", None)],
+                        "CD066",
+                        "with a ZorgverlenerCode the referrer's Naam stays empty",
+                    );
+                }
+                if medical && v.zorgverlener_code.is_none() && v.naam.is_none() {
+                    violation(
+                        rep,
+                        &[("Verwijzer", None), ("Naam", None)],
+                        "CD067",
+                        "without a ZorgverlenerCode the referrer's Naam is required",
+                    );
+                }
+                if !medical && v.zorgverlener_code.is_some() {
+                    violation(
+                        rep,
+                        &[("Verwijzer", None), ("ZorgverlenerCode", None)],
+                        "CD068",
+                        "ZorgverlenerCode is only for referrer types 02, 03, 04 and 05",
+                    );
+                }
+            },
+        );
+    }
+    // TR386: the same product twice only for periods that do not overlap.
+    let products = &c.aangevraagde_producten;
+    for i in 0..products.len() {
+        for j in 0..i {
+            let (a, b) = (&products[i], &products[j]);
+            if a.product.is_some()
+                && a.product == b.product
+                && overlaps(
+                    (a.toewijzing_ingangsdatum, a.toewijzing_einddatum),
+                    (b.toewijzing_ingangsdatum, b.toewijzing_einddatum),
+                )
+            {
+                violation(
+                    rep,
+                    &[
+                        ("AangevraagdeProducten", None),
+                        ("AangevraagdProduct", Some(i + 1)),
+                        ("Product", None),
+                    ],
+                    "TR386",
+                    "the same product is requested twice for overlapping periods",
+                );
+            }
+        }
+    }
+    rep.path.pop();
+}
+
+pub(crate) fn change(c: &ChangeRequestClient, dagtekening: NaiveDate, rep: &mut Report) {
+    rep.path.push("Client", None);
+    bsn(&c.bsn, rep);
+    let v = &c.verzoek;
+    rep.path.push("Verzoek", None);
+    if v.ongewijzigde_producten.is_empty() && v.te_wijzigen_producten.is_empty() {
+        violation(
+            rep,
+            &[],
+            "TR352",
+            "a request for change needs at least one OngewijzigdProduct or TeWijzigenProduct",
+        );
+    }
+    if v.te_wijzigen_producten.is_empty() && v.nieuwe_producten.is_empty() {
+        violation(
+            rep,
+            &[],
+            "TR353",
+            "a request for change needs at least one TeWijzigenProduct or NieuwProduct",
+        );
+    }
+    for (i, p) in v.te_wijzigen_producten.iter().enumerate() {
+        if p.gewenste_ingangsdatum <= dagtekening {
+            violation(
+                rep,
+                &[
+                    ("TeWijzigenProducten", None),
+                    ("TeWijzigenProduct", Some(i + 1)),
+                    ("GewensteIngangsdatum", None),
+                ],
+                "TR380",
+                "GewensteIngangsdatum must be after the message date",
+            );
+        }
+    }
+    let new = &v.nieuwe_producten;
+    for i in 0..new.len() {
+        for j in 0..i {
+            let (a, b) = (&new[i], &new[j]);
+            if a.product.is_some()
+                && a.product == b.product
+                && overlaps(
+                    (a.gewenste_ingangsdatum, a.einddatum),
+                    (b.gewenste_ingangsdatum, b.einddatum),
+                )
+            {
+                violation(
+                    rep,
+                    &[
+                        ("NieuweProducten", None),
+                        ("NieuwProduct", Some(i + 1)),
+                        ("Product", None),
+                    ],
+                    "TR410",
+                    "the same new product twice for overlapping periods",
+                );
+            }
+        }
+    }
+    rep.path.pop();
+    rep.path.pop();
+}
+
+pub(crate) fn answer(a: &Antwoord, rep: &mut Report) {
+    rep.path.push("Antwoord", None);
+    let refused = a.verzoek_antwoord == VerzoekAntwoord::Afgewezen;
+    if refused && a.reden_afwijzing_verzoek.is_none() {
+        violation(
+            rep,
+            &[("RedenAfwijzingVerzoek", None)],
+            "CD085",
+            "a refused request needs RedenAfwijzingVerzoek",
+        );
+    }
+    if !refused && a.reden_afwijzing_verzoek.is_some() {
+        violation(
+            rep,
+            &[("RedenAfwijzingVerzoek", None)],
+            "CD086",
+            "a request under investigation has no RedenAfwijzingVerzoek",
+        );
+    }
+    if rep.ctx.law() == crate::law::Law::Ijw {
+        let residence = a.reden_afwijzing_verzoek == Some(RedenAfwijzingVerzoek::R8);
+        if residence && a.woonplaatsbeginsel.is_none() {
+            violation(
+                rep,
+                &[("Woonplaatsbeginsel", None)],
+                "TR377",
+                "reason 8 (woonplaatsbeginsel) needs Woonplaatsbeginsel",
+            );
+        }
+        if !residence && a.woonplaatsbeginsel.is_some() {
+            violation(
+                rep,
+                &[("Woonplaatsbeginsel", None)],
+                "TR409",
+                "Woonplaatsbeginsel only with reason 8",
+            );
+        }
+    }
+    rep.path.pop();
+}

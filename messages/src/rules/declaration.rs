@@ -1,0 +1,214 @@
+//! In-message rules of the 323 Declaratie (claim).
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::{bsn, violation};
+use crate::codes::{DebetCredit, Eenheid};
+use crate::model::declaration::Declaratie;
+use crate::xml::Report;
+
+/// CS100: claims start on or after 2021-01-01.
+fn first_claimable() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn last_of_month(d: NaiveDate) -> Option<NaiveDate> {
+    let first_next = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    };
+    first_next.and_then(|n| n.pred_opt())
+}
+
+pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
+    rep.path.push("Declaratie", None);
+    let period = &d.declaratie_periode;
+    let p = [("DeclaratiePeriode", None)];
+    if period.begindatum < first_claimable() {
+        violation(
+            rep,
+            &p,
+            "CS100",
+            "DeclaratiePeriode starts before 2021-01-01",
+        );
+    }
+    let whole_month =
+        period.begindatum.day() == 1 && last_of_month(period.begindatum) == Some(period.einddatum);
+    if !whole_month {
+        violation(
+            rep,
+            &p,
+            "CS340",
+            "DeclaratiePeriode must be exactly one whole calendar month",
+        );
+    }
+    // TR358 and CS325 on the total.
+    let mut debit: i128 = 0;
+    let mut credit: i128 = 0;
+    let mut debit_refs = HashSet::new();
+    let mut previous_refs = HashSet::new();
+    let mut debit_lines = HashSet::new();
+    for (ci, client) in d.clienten.iter().enumerate() {
+        rep.path.push("Clienten", None);
+        rep.path.push("Client", Some(ci + 1));
+        bsn(&client.bsn, rep);
+        for (pi, line) in client.prestaties.iter().enumerate() {
+            let at = [("Prestaties", None), ("Prestatie", Some(pi + 1))];
+            super::at(rep, &at, |rep| {
+                let amount = &line.ingediend_bedrag;
+                let credit_line = amount.debet_credit == DebetCredit::Credit;
+                match amount.debet_credit {
+                    DebetCredit::Debet => debit += i128::from(amount.bedrag.0),
+                    DebetCredit::Credit => credit += i128::from(amount.bedrag.0),
+                }
+                if amount.bedrag.0 == 0 && credit_line {
+                    violation(
+                        rep,
+                        &[("IngediendBedrag", None), ("DebetCredit", None)],
+                        "CS325",
+                        "an amount of 0 is written as D (debet)",
+                    );
+                }
+                let vorig = &line.product_referentie.vorig_referentie_nummer;
+                if credit_line != vorig.is_some() {
+                    violation(
+                        rep,
+                        &[("ProductReferentie", None), ("VorigReferentieNummer", None)],
+                        "CD060",
+                        "VorigReferentieNummer is required on a credit line and not allowed on a debit line",
+                    );
+                }
+                if let Some(v) = vorig {
+                    if !previous_refs.insert(v.0.clone()) {
+                        violation(
+                            rep,
+                            &[("ProductReferentie", None), ("VorigReferentieNummer", None)],
+                            "TR315",
+                            "VorigReferentieNummer occurs twice in this claim",
+                        );
+                    }
+                }
+                if !credit_line {
+                    debit_refs.insert(line.product_referentie.referentie_nummer.0.clone());
+                    let key = (
+                        line.toewijzing_nummer.0,
+                        line.product_categorie,
+                        line.product_code.0.clone(),
+                        line.product_periode.begindatum,
+                        line.product_periode.einddatum,
+                    );
+                    if !debit_lines.insert(key) {
+                        violation(
+                            rep,
+                            &[],
+                            "TR416",
+                            "a debit line for this allocation, product and period is already in this claim",
+                        );
+                    }
+                }
+                let euro = line.eenheid == Eenheid::Euro;
+                if euro == line.product_tarief.is_some() {
+                    violation(
+                        rep,
+                        &[("ProductTarief", None)],
+                        "CD087",
+                        "ProductTarief is required unless the unit is 83 (euro), and not allowed for euro",
+                    );
+                }
+                if euro && line.geleverd_volume.0 != amount.bedrag.0 {
+                    violation(
+                        rep,
+                        &[("IngediendBedrag", None), ("Bedrag", None)],
+                        "CS339",
+                        "for unit 83 (euro) IngediendBedrag must equal GeleverdVolume",
+                    );
+                }
+                let pp = &line.product_periode;
+                let ppath = [("ProductPeriode", None), ("Einddatum", None)];
+                if pp.einddatum < pp.begindatum || pp.einddatum > dagtekening {
+                    violation(
+                        rep,
+                        &ppath,
+                        "TR137",
+                        "ProductPeriode must end on or after its begin and not after the message date",
+                    );
+                }
+                if (pp.begindatum.year(), pp.begindatum.month())
+                    != (pp.einddatum.year(), pp.einddatum.month())
+                {
+                    violation(
+                        rep,
+                        &ppath,
+                        "CS337",
+                        "ProductPeriode must end in the month it begins",
+                    );
+                }
+                let five_years = d
+                    .declaratie_dagtekening
+                    .checked_sub_months(chrono::Months::new(60));
+                if five_years.is_some_and(|limit| pp.einddatum < limit) {
+                    violation(
+                        rep,
+                        &ppath,
+                        "TR335",
+                        "ProductPeriode ends more than 5 years before DeclaratieDagtekening",
+                    );
+                }
+            });
+        }
+        rep.path.pop();
+        rep.path.pop();
+    }
+    // TR316: a credit line may not undo a debit line of the same message.
+    for (ci, client) in d.clienten.iter().enumerate() {
+        for (pi, line) in client.prestaties.iter().enumerate() {
+            if let Some(v) = &line.product_referentie.vorig_referentie_nummer {
+                if debit_refs.contains(&v.0) {
+                    violation(
+                        rep,
+                        &[
+                            ("Clienten", None),
+                            ("Client", Some(ci + 1)),
+                            ("Prestaties", None),
+                            ("Prestatie", Some(pi + 1)),
+                            ("ProductReferentie", None),
+                            ("VorigReferentieNummer", None),
+                        ],
+                        "TR316",
+                        "a debit line may not be credited in the same claim",
+                    );
+                }
+            }
+        }
+    }
+    let net = debit - credit;
+    let total = &d.totaal_ingediend_bedrag;
+    let stated = match total.debet_credit {
+        DebetCredit::Debet => i128::from(total.totaal_bedrag.0),
+        DebetCredit::Credit => -i128::from(total.totaal_bedrag.0),
+    };
+    if stated != net {
+        violation(
+            rep,
+            &[("TotaalIngediendBedrag", None)],
+            "TR358",
+            format!(
+                "TotaalIngediendBedrag must be Σ debit − Σ credit of the lines: {} cent {}",
+                net.unsigned_abs(),
+                if net < 0 { "C" } else { "D" }
+            ),
+        );
+    }
+    if total.totaal_bedrag.0 == 0 && total.debet_credit == DebetCredit::Credit {
+        violation(
+            rep,
+            &[("TotaalIngediendBedrag", None), ("DebetCredit", None)],
+            "CS325",
+            "an amount of 0 is written as D (debet)",
+        );
+    }
+    rep.path.pop();
+}
