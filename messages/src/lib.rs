@@ -5,6 +5,8 @@
 //!
 //! ## Layout
 //!
+//! - [`calendar`]: working days (werkdagen) under the Algemene termijnenwet and the answer
+//!   deadlines (termijnen) of OP090, OP090x4, OP271, OP272, OP274 and OP346.
 //! - [`law`]: laws, the 14 message types and the 28 kinds (JW301 … WMO325), namespaces,
 //!   BerichtCodes.
 //! - [`model`]: the complex types — [`model::basis`] (CDT_*), [`model::header`] and one module
@@ -28,6 +30,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod codes;
 pub mod error;
 mod facets;
