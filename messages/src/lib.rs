@@ -12,6 +12,8 @@
 //! - [`model`]: the complex types — [`model::basis`] (CDT_*), [`model::header`] and one module
 //!   per message family (`allocation` 301/302, `care` 305–308, `request` 315/316, `change`
 //!   317/318, `answer` 319/320, `declaration` 323/325).
+//! - [`money`]: the money and period rules of a 323 — eurocent amounts, product periods,
+//!   maximum weekly and monthly volumes, units, totals.
 //! - [`types`] and [`codes`]: the simple types (LDT_*) — strings and integers with their
 //!   facets, and the codelists as enums.
 //! - [`message`]: [`Message`], [`read`] and [`Message::to_xml`].
@@ -39,6 +41,7 @@ pub mod generate;
 pub mod law;
 pub mod message;
 pub mod model;
+pub mod money;
 pub mod rules;
 pub mod types;
 mod xml;
