@@ -1,8 +1,7 @@
 //! Whole messages: the [`Message`] enum over all 14 types, reading and writing.
 
-use quick_xml::NsReader;
+use quick_xml::Reader as XmlReader;
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
 
 use crate::error::{Error, Violation};
 use crate::law::{Law, MessageKind, MessageType};
@@ -14,7 +13,7 @@ use crate::model::declaration::{Declaratie, DeclaratieAntwoord};
 use crate::model::header::{DeclarationAnswerHeader, Header, RetourHeader};
 use crate::model::request::RequestClient;
 use crate::xml::node::{self, FieldSpec, Matcher, Node};
-use crate::xml::read::{Reader, is_xml_space};
+use crate::xml::read::{Namespaces, Reader, is_xml_space};
 use crate::xml::write::Writer;
 use crate::xml::{Ctx, Ns, Report};
 
@@ -449,19 +448,13 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
         position: e.valid_up_to() as u64,
         detail: "input is not valid UTF-8 (iJw/iWmo messages are UTF-8, OP192)".into(),
     })?;
-    let mut xml = NsReader::from_str(text);
+    let mut xml = XmlReader::from_str(text);
     loop {
         let position = xml.buffer_position();
-        let (ns, event) = xml
-            .read_resolved_event()
-            .map_err(|e| Error::NotWellFormed {
-                position,
-                detail: e.to_string(),
-            })?;
-        let namespace = match &ns {
-            ResolveResult::Bound(n) => n.0.to_owned(),
-            _ => String::new(),
-        };
+        let event = xml.read_event().map_err(|e| Error::NotWellFormed {
+            position,
+            detail: e.to_string(),
+        })?;
         match event {
             Event::Decl(decl) => {
                 if let Some(Ok(enc)) = decl.encoding() {
@@ -480,8 +473,8 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
             Event::Text(t) if t.chars().all(is_xml_space) => {}
             Event::Comment(_) | Event::PI(_) => {}
             Event::DocType(_) => return Err(Error::DoctypeNotAllowed),
-            Event::Start(s) => return read_root_element(xml, &namespace, &s, false),
-            Event::Empty(s) => return read_root_element(xml, &namespace, &s, true),
+            Event::Start(s) => return read_root_element(xml, &s, false),
+            Event::Empty(s) => return read_root_element(xml, &s, true),
             Event::Eof => {
                 return Err(Error::NotWellFormed {
                     position,
@@ -499,25 +492,41 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
 }
 
 fn read_root_element(
-    xml: NsReader<&[u8]>,
-    namespace: &str,
+    xml: XmlReader<&[u8]>,
     start: &quick_xml::events::BytesStart<'_>,
     empty: bool,
 ) -> Result<Message, Error> {
-    let local: String = start.local_name().as_ref().to_owned();
-    let kind = match MessageKind::from_namespace(namespace) {
+    let mut ns = Namespaces::default();
+    let mut attributes: Vec<String> = Vec::new();
+    ns.declare(start, 1, |key| {
+        attributes.push(key.chars().take(60).collect())
+    })
+    .map_err(|detail| Error::NotWellFormed {
+        position: xml.buffer_position(),
+        detail,
+    })?;
+    let qname = start.name();
+    let (uri, _, local) = ns.resolve(qname.as_ref());
+    let namespace = uri.unwrap_or_default().to_owned();
+    let kind = match MessageKind::from_namespace(&namespace) {
         Some(k) if local == "Bericht" => k,
-        _ => return Err(unknown_root(namespace, &local)),
+        _ => return Err(unknown_root(&namespace, local)),
     };
     let mut reader = Reader::new(
         xml,
+        ns,
         Ctx {
             kind,
             retour: false,
         },
     );
     reader.report.path.push("Bericht", None);
-    reader.check_attributes(start)?;
+    for name in attributes {
+        reader.report.violation(
+            "XSD-attribute",
+            format!("attribute '{name}' is not allowed"),
+        );
+    }
     finish_read(reader, kind, empty)
 }
 

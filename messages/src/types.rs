@@ -56,7 +56,7 @@ macro_rules! string_type {
             }
             fn read(r: &mut Reader<'_>, empty: bool) -> Result<Option<Self>, Error> {
                 let Some(text) = r.read_text(empty)? else { return Ok(None) };
-                let value = Self(text);
+                let value = Self(text.into_owned());
                 value.check(&mut r.report);
                 Ok(Some(value))
             }

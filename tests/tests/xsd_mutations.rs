@@ -87,7 +87,7 @@ fn pick<'a>(rng: &mut Rng, v: &'a [usize]) -> Option<&'a usize> {
     }
 }
 
-const OPS: usize = 24;
+const OPS: usize = 27;
 
 /// Applies mutation `op` to the message lines; `None` when it does not apply.
 fn mutate(op: usize, lines: &[String], kind: MessageKind, rng: &mut Rng) -> Option<Vec<String>> {
@@ -274,6 +274,44 @@ fn mutate(op: usize, lines: &[String], kind: MessageKind, rng: &mut Rng) -> Opti
             s.insert_str(0, "a&#10;");
             s
         }),
+        // Other prefixes for the same namespaces: still the same message.
+        24 => {
+            let p = kind.prefix();
+            Some(
+                lines
+                    .iter()
+                    .map(|l| {
+                        l.replace(&format!("{p}:"), "m:")
+                            .replace(&format!("xmlns:{p}="), "xmlns:m=")
+                    })
+                    .collect(),
+            )
+        }
+        // The message namespace as default namespace, without prefix.
+        25 => {
+            let p = kind.prefix();
+            Some(
+                lines
+                    .iter()
+                    .map(|l| {
+                        l.replace(&format!("<{p}:"), "<")
+                            .replace(&format!("</{p}:"), "</")
+                            .replace(&format!("xmlns:{p}="), "xmlns=")
+                    })
+                    .collect(),
+            )
+        }
+        // A prefix redeclared on an inner element to another namespace.
+        26 => {
+            let opens: Vec<usize> = (2..lines.len())
+                .filter(|&i| matches!(classify(&lines[i]), Line::Open { .. }))
+                .collect();
+            let i = *pick(rng, &opens)?;
+            let law = kind.law.as_str();
+            let mut out = lines.to_vec();
+            out[i] = out[i].replacen('>', &format!(" xmlns:{law}=\"urn:anders\">"), 1);
+            Some(out)
+        }
         _ => None,
     }
 }

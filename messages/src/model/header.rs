@@ -178,7 +178,7 @@ fn read_header(
                     r.report.path.push(spec.name, None);
                     let text = r.read_text(child_empty)?;
                     if let Some(text) = text {
-                        check_fixed(idx, text, &mut raw, &mut r.report);
+                        check_fixed(idx, text.into_owned(), &mut raw, &mut r.report);
                     }
                     r.report.path.pop();
                 }

@@ -3,9 +3,10 @@
 //! Well-formedness problems, limits and DTDs are fatal ([`Error`]); schema problems are
 //! recorded as violations and reading goes on, so one run reports every problem in a message.
 
-use quick_xml::NsReader;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
+use std::borrow::Cow;
+
+use quick_xml::Reader as XmlReader;
+use quick_xml::events::{BytesStart, Event};
 
 use super::{Ctx, Ns, Report};
 use crate::error::Error;
@@ -30,22 +31,131 @@ impl ChildNs {
     }
 }
 
-/// A cursor over the events of one message.
-pub(crate) struct Reader<'i> {
-    xml: NsReader<&'i [u8]>,
+/// One namespace declaration in scope.
+#[derive(Debug)]
+struct Binding {
+    /// The prefix; empty for the default namespace.
+    prefix: String,
+    uri: String,
+    class: ChildNs,
+    /// Depth of the element that declared it; it goes out of scope with that element.
+    depth: usize,
+}
+
+/// The namespace declarations in scope, innermost last.
+///
+/// quick-xml's `NsReader` resolves every name against every declaration; 3.2 messages
+/// declare their two prefixes once on the root, so a small stack with the class (message /
+/// basisschema / other) computed at declaration time is much cheaper per element.
+#[derive(Debug, Default)]
+pub(crate) struct Namespaces {
+    bindings: Vec<Binding>,
     message_ns: String,
     basis_ns: &'static str,
+}
+
+impl Namespaces {
+    fn class_of(&self, uri: &str) -> ChildNs {
+        if uri.is_empty() {
+            ChildNs::Other
+        } else if uri == self.message_ns {
+            ChildNs::Message
+        } else if uri == self.basis_ns {
+            ChildNs::Basis
+        } else {
+            ChildNs::Other
+        }
+    }
+
+    /// Sets the message's two namespaces once the root element told which message this is.
+    pub fn set_message(&mut self, message_ns: String, basis_ns: &'static str) {
+        self.message_ns = message_ns;
+        self.basis_ns = basis_ns;
+        for i in 0..self.bindings.len() {
+            self.bindings[i].class = self.class_of(&self.bindings[i].uri);
+        }
+    }
+
+    /// Reads the attributes of an element at `depth`: namespace declarations come into
+    /// scope; any other attribute (3.2 messages have none; `xsi:schemaLocation` hints are
+    /// ignored as schema processors do) is reported through `other`.
+    pub fn declare(
+        &mut self,
+        start: &BytesStart<'_>,
+        depth: usize,
+        mut other: impl FnMut(&str),
+    ) -> Result<(), String> {
+        if start
+            .attributes_raw()
+            .bytes()
+            .all(|b| b.is_ascii_whitespace())
+        {
+            return Ok(());
+        }
+        for attr in start.attributes() {
+            let attr = attr.map_err(|e| e.to_string())?;
+            let key: &str = attr.key.as_ref();
+            let prefix = if key == "xmlns" {
+                Some("")
+            } else {
+                key.strip_prefix("xmlns:")
+            };
+            match prefix {
+                Some(prefix) => {
+                    let uri = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| e.to_string())?
+                        .into_owned();
+                    let class = self.class_of(&uri);
+                    self.bindings.push(Binding {
+                        prefix: prefix.to_owned(),
+                        uri,
+                        class,
+                        depth,
+                    });
+                }
+                None if key.ends_with(":schemaLocation")
+                    || key.ends_with(":noNamespaceSchemaLocation") => {}
+                None => other(key),
+            }
+        }
+        Ok(())
+    }
+
+    /// Splits a qualified name into its namespace (URI and class) and local name.
+    /// An undeclared prefix (or an empty default namespace) resolves to no namespace.
+    pub fn resolve<'n>(&self, qname: &'n str) -> (Option<&str>, ChildNs, &'n str) {
+        let (prefix, local) = qname.split_once(':').unwrap_or(("", qname));
+        match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+            Some(b) if !b.uri.is_empty() => (Some(&b.uri), b.class, local),
+            _ => (None, ChildNs::Other, local),
+        }
+    }
+
+    /// Ends the scope of declarations made deeper than `depth`.
+    pub fn leave(&mut self, depth: usize) {
+        while self.bindings.last().is_some_and(|b| b.depth > depth) {
+            self.bindings.pop();
+        }
+    }
+}
+
+/// A cursor over the events of one message.
+pub(crate) struct Reader<'i> {
+    xml: XmlReader<&'i [u8]>,
+    ns: Namespaces,
     depth: usize,
     pub report: Report,
 }
 
 impl<'i> Reader<'i> {
-    /// A reader positioned just inside the root element of a message of `ctx.kind`.
-    pub fn new(xml: NsReader<&'i [u8]>, ctx: Ctx) -> Self {
+    /// A reader positioned just inside the root element of a message of `ctx.kind`, with the
+    /// root's namespace declarations in `ns`.
+    pub fn new(xml: XmlReader<&'i [u8]>, mut ns: Namespaces, ctx: Ctx) -> Self {
+        ns.set_message(ctx.kind.namespace(), ctx.kind.law.basis_namespace());
         Self {
-            message_ns: ctx.kind.namespace(),
-            basis_ns: ctx.kind.law.basis_namespace(),
             xml,
+            ns,
             depth: 1,
             report: Report::new(ctx),
         }
@@ -59,7 +169,7 @@ impl<'i> Reader<'i> {
         std::mem::replace(&mut self.report.ctx.retour, retour)
     }
 
-    pub fn into_inner(self) -> (NsReader<&'i [u8]>, Report) {
+    pub fn into_inner(self) -> (XmlReader<&'i [u8]>, Report) {
         (self.xml, self.report)
     }
 
@@ -68,6 +178,14 @@ impl<'i> Reader<'i> {
             position: self.xml.buffer_position(),
             detail: detail.into(),
         }
+    }
+
+    fn next_event(&mut self) -> Result<Event<'i>, Error> {
+        let position = self.xml.buffer_position();
+        self.xml.read_event().map_err(|e| Error::NotWellFormed {
+            position,
+            detail: e.to_string(),
+        })
     }
 
     /// Moves to the next child element of the current complex element.
@@ -81,23 +199,16 @@ impl<'i> Reader<'i> {
     ) -> Result<Option<(R, bool)>, Error> {
         let mut reported_text = false;
         loop {
-            let position = self.xml.buffer_position();
-            let (ns, event) = self
-                .xml
-                .read_resolved_event()
-                .map_err(|e| Error::NotWellFormed {
-                    position,
-                    detail: e.to_string(),
-                })?;
-            let (start, empty) = match event {
+            let (start, empty) = match self.next_event()? {
                 Event::Start(s) => (s, false),
                 Event::Empty(s) => (s, true),
                 Event::End(_) => {
                     self.depth -= 1;
+                    self.ns.leave(self.depth);
                     return Ok(None);
                 }
                 Event::Text(t) => {
-                    if !reported_text && !t.chars().all(is_xml_space) {
+                    if !reported_text && !t.bytes().all(|b| is_xml_space(char::from(b))) {
                         reported_text = true;
                         self.element_only_text();
                     }
@@ -123,41 +234,35 @@ impl<'i> Reader<'i> {
                 Event::Decl(_) => return Err(self.fatal("XML declaration inside the document")),
                 Event::Eof => return Err(self.fatal("unexpected end of document")),
             };
-            let class = classify(&ns, &self.message_ns, self.basis_ns);
-            self.check_attributes(&start)?;
-            let local = start.local_name();
-            let local: &str = local.as_ref();
+            let child_depth = self.depth + 1;
+            if child_depth > MAX_DEPTH {
+                return Err(Error::TooDeep { limit: MAX_DEPTH });
+            }
+            self.declare(&start, child_depth)?;
+            let qname = start.name();
+            let (_, class, local) = self.ns.resolve(qname.as_ref());
             let decided = decide(class, local);
-            if !empty {
-                self.depth += 1;
-                if self.depth > MAX_DEPTH {
-                    return Err(Error::TooDeep { limit: MAX_DEPTH });
-                }
+            if empty {
+                self.ns.leave(self.depth);
+            } else {
+                self.depth = child_depth;
             }
             return Ok(Some((decided, empty)));
         }
     }
 
-    /// 3.2 messages use no attributes; only namespace declarations and `xsi:schemaLocation`
-    /// hints (which schema processors ignore) may appear.
-    pub fn check_attributes(
-        &mut self,
-        start: &quick_xml::events::BytesStart<'_>,
-    ) -> Result<(), Error> {
-        for attr in start.attributes() {
-            let attr = attr.map_err(|e| self.fatal(e.to_string()))?;
-            let key: &str = attr.key.as_ref();
-            let allowed = key == "xmlns"
-                || key.starts_with("xmlns:")
-                || key.ends_with(":schemaLocation")
-                || key.ends_with(":noNamespaceSchemaLocation");
-            if !allowed {
-                let name = key.chars().take(60).collect::<String>();
-                self.report.violation(
-                    "XSD-attribute",
-                    format!("attribute '{name}' is not allowed"),
-                );
-            }
+    /// Brings an element's namespace declarations into scope and reports other attributes.
+    pub fn declare(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), Error> {
+        let mut others: Vec<String> = Vec::new();
+        let declared = self.ns.declare(start, depth, |key| {
+            others.push(key.chars().take(60).collect())
+        });
+        declared.map_err(|d| self.fatal(d))?;
+        for name in others {
+            self.report.violation(
+                "XSD-attribute",
+                format!("attribute '{name}' is not allowed"),
+            );
         }
         Ok(())
     }
@@ -169,26 +274,23 @@ impl<'i> Reader<'i> {
         );
     }
 
-    /// Reads the text of a simple element whose start tag was just consumed.
+    /// Reads the text of a simple element whose start tag was just consumed; borrowed from the
+    /// input when it is one plain run of text.
     ///
     /// Returns `None` (with a violation) when the element has child elements.
-    pub fn read_text(&mut self, empty: bool) -> Result<Option<String>, Error> {
+    pub fn read_text(&mut self, empty: bool) -> Result<Option<Cow<'i, str>>, Error> {
         if empty {
-            return Ok(Some(String::new()));
+            return Ok(Some(Cow::Borrowed("")));
         }
-        let mut text = String::new();
+        let mut text: Cow<'i, str> = Cow::Borrowed("");
         let mut has_children = false;
         loop {
-            let event = self.xml.read_event().map_err(|e| Error::NotWellFormed {
-                position: self.xml.error_position(),
-                detail: e.to_string(),
-            })?;
-            match event {
-                Event::Text(t) => text.push_str(&t.xml10_content()),
-                Event::CData(c) => text.push_str(&c.xml10_content()),
+            match self.next_event()? {
+                Event::Text(t) => append(&mut text, t.xml10_content()),
+                Event::CData(c) => append(&mut text, c.xml10_content()),
                 Event::GeneralRef(r) => {
                     let c = resolve_reference(&r).map_err(|d| self.fatal(d))?;
-                    text.push(c);
+                    text.to_mut().push(c);
                 }
                 Event::Start(_) => {
                     has_children = true;
@@ -198,6 +300,7 @@ impl<'i> Reader<'i> {
                 Event::Empty(_) => has_children = true,
                 Event::End(_) => {
                     self.depth -= 1;
+                    self.ns.leave(self.depth);
                     break;
                 }
                 Event::Comment(_) | Event::PI(_) => {}
@@ -206,7 +309,7 @@ impl<'i> Reader<'i> {
                 Event::Eof => return Err(self.fatal("unexpected end of document")),
             }
         }
-        if !text.chars().all(is_xml_char) {
+        if !all_xml_chars(&text) {
             return Err(self.fatal("text contains a character XML 1.0 does not allow"));
         }
         if has_children {
@@ -227,14 +330,12 @@ impl<'i> Reader<'i> {
         self.skip_to_end()
     }
 
+    /// Skips to the end of the current element. Namespace declarations inside the skipped
+    /// part only scope over it, so they need no tracking.
     fn skip_to_end(&mut self) -> Result<(), Error> {
         let target = self.depth - 1;
         while self.depth > target {
-            let event = self.xml.read_event().map_err(|e| Error::NotWellFormed {
-                position: self.xml.error_position(),
-                detail: e.to_string(),
-            })?;
-            match event {
+            match self.next_event()? {
                 Event::Start(_) => {
                     self.depth += 1;
                     if self.depth > MAX_DEPTH {
@@ -250,16 +351,28 @@ impl<'i> Reader<'i> {
                 _ => {}
             }
         }
+        self.ns.leave(self.depth);
         Ok(())
     }
 }
 
-fn classify(ns: &ResolveResult<'_>, message_ns: &str, basis_ns: &str) -> ChildNs {
-    match ns {
-        ResolveResult::Bound(n) if n.0 == message_ns => ChildNs::Message,
-        ResolveResult::Bound(n) if n.0 == basis_ns => ChildNs::Basis,
-        _ => ChildNs::Other,
+/// Appends a piece of text, borrowing when it is the first piece.
+fn append<'i>(text: &mut Cow<'i, str>, piece: Cow<'i, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
     }
+}
+
+/// True when every character is allowed in XML 1.0: a byte scan, because control characters
+/// and U+FFFE/U+FFFF are the only characters valid UTF-8 can carry that XML does not allow.
+pub(crate) fn all_xml_chars(s: &str) -> bool {
+    let b = s.as_bytes();
+    let controls = b
+        .iter()
+        .all(|&c| c >= 0x20 || c == b'\t' || c == b'\n' || c == b'\r');
+    controls && (!b.contains(&0xEF) || s.chars().all(is_xml_char))
 }
 
 /// XML white space (`S` production): space, tab, CR, LF.
