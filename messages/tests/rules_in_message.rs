@@ -5,7 +5,9 @@ use chrono::NaiveDate;
 use ketenpoort_messages::codes::*;
 use ketenpoort_messages::model::answer::{Antwoord, Woonplaatsbeginsel};
 use ketenpoort_messages::model::basis::*;
-use ketenpoort_messages::model::care::{CareStopClient, StopProduct};
+use ketenpoort_messages::model::care::{
+    CareStartClient, CareStopClient, StartProduct, StopProduct,
+};
 use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
 use ketenpoort_messages::model::header::Header;
 use ketenpoort_messages::model::request::{AangevraagdProduct, RequestClient};
@@ -359,7 +361,7 @@ fn request_rules() {
             let mut p = c.aangevraagde_producten[0].clone();
             p.referentie_aanbieder = "REF-2".into();
             p.toewijzing_ingangsdatum = d(2026, 1, 1);
-            p.toewijzing_einddatum = None;
+            p.toewijzing_einddatum = Some(d(2026, 6, 30));
             c.aangevraagde_producten.push(p);
         })),
         Vec::<&str>::new(),
@@ -490,5 +492,231 @@ fn answer_rules() {
             true,
         ),
         "TR409",
+    );
+}
+
+#[test]
+fn tr101_no_duplicate_lines_in_a_claim() {
+    // The same client twice.
+    let m = with_claim(|c| {
+        let mut again = c.clienten[0].clone();
+        again.prestaties = vec![line("R3", 1003), line("R4", 1004)];
+        c.clienten.push(again);
+        c.totaal_ingediend_bedrag.totaal_bedrag = TotaalBedrag(4 * 34896);
+    });
+    assert_eq!(rules_broken(&m), ["TR101"]);
+    let v = rules::check(&m);
+    assert_eq!(v[0].path, "/Bericht/Declaratie/Clienten/Client[2]");
+    assert_eq!(v[0].retourcode, Some("0001"));
+    // The same ProductReferentie twice for one client.
+    let m = with_claim(|c| {
+        c.clienten[0].prestaties[1]
+            .product_referentie
+            .referentie_nummer = "R1".into()
+    });
+    assert_eq!(rules_broken(&m), ["TR101"]);
+    assert_eq!(
+        rules::check(&m)[0].path,
+        "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie[2]"
+    );
+    // Another client with other lines.
+    assert_eq!(
+        rules_broken(&with_claim(|c| {
+            c.clienten.push(DeclaratieClient {
+                bsn: "123456782".into(),
+                prestaties: vec![line("R3", 1003)],
+                retour_codes: vec![],
+            });
+            c.totaal_ingediend_bedrag.totaal_bedrag = TotaalBedrag(3 * 34896);
+        })),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn cs100_product_period_from_2021() {
+    let m = with_claim(|c| {
+        c.clienten[0].prestaties[0].product_periode = GeslotenPeriode {
+            begindatum: d(2020, 12, 1),
+            einddatum: d(2020, 12, 31),
+        };
+    });
+    assert_eq!(rules_broken(&m), ["CS100"]);
+    assert_eq!(
+        rules::check(&m)[0].path,
+        "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie[1]/ProductPeriode/Begindatum"
+    );
+    assert_eq!(
+        rules_broken(&with_claim(|c| {
+            c.clienten[0].prestaties[0].product_periode = GeslotenPeriode {
+                begindatum: d(2021, 1, 1),
+                einddatum: d(2021, 1, 31),
+            };
+        })),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn tr134_declaratie_dagtekening_not_after_dagtekening() {
+    let m = with_claim(|c| c.declaratie_dagtekening = d(2025, 4, 3));
+    assert_eq!(rules_broken(&m), ["TR134"]);
+    assert_eq!(
+        rules::check(&m)[0].path,
+        "/Bericht/Declaratie/DeclaratieDagtekening"
+    );
+    assert_eq!(
+        rules_broken(&with_claim(|c| c.declaratie_dagtekening = d(2025, 4, 1))),
+        Vec::<&str>::new()
+    );
+}
+
+fn care_start(f: &dyn Fn(&mut CareStartClient)) -> Message {
+    let mut client = CareStartClient {
+        bsn: "111222333".into(),
+        geboortedatum: Geboortedatum {
+            datum: d(2010, 1, 1),
+            datum_gebruik: None,
+        },
+        geslacht: Geslacht::Man,
+        naam: VerkorteNaam {
+            geslachtsnaam: Achternaam {
+                achternaam: "Jansen".into(),
+                voorvoegsel: None,
+            },
+            voornamen: None,
+            voorletters: None,
+        },
+        start_producten: vec![StartProduct {
+            toewijzing_nummer: Some(Nummer(1001)),
+            product: None,
+            toewijzing_ingangsdatum: Some(d(2025, 3, 1)),
+            begindatum: d(2025, 3, 4),
+            status_aanlevering: StatusAanlevering::EersteAanlevering,
+            retour_codes: vec![],
+        }],
+        retour_codes: vec![],
+    };
+    f(&mut client);
+    Message {
+        law: Law::Iwmo,
+        content: Content::CareStart(Heen {
+            header: header(true, d(2025, 3, 5)),
+            body: client,
+        }),
+    }
+}
+
+#[test]
+fn care_start_rules() {
+    assert_eq!(rules_broken(&care_start(&|_| {})), Vec::<&str>::new());
+    assert_eq!(
+        rules_broken(&care_start(&|c| c.bsn = "111222334".into())),
+        ["CS002"]
+    );
+    assert_eq!(
+        rules_broken(&care_start(&|c| {
+            c.start_producten[0].status_aanlevering = StatusAanlevering::Gewijzigd
+        })),
+        ["CS058"]
+    );
+    assert_eq!(
+        rules_broken(&care_start(
+            &|c| c.start_producten[0].begindatum = d(2025, 3, 6)
+        )),
+        ["TR134"]
+    );
+    assert_eq!(
+        rules_broken(&care_start(&|c| c.geboortedatum.datum = d(1900, 1, 1))),
+        ["TR002"]
+    );
+    // CS139: the day is unknown, so it is written as 01.
+    assert_eq!(
+        rules_broken(&care_start(&|c| {
+            c.geboortedatum = Geboortedatum {
+                datum: d(2010, 1, 2),
+                datum_gebruik: Some(DatumGebruik::DagOnbekend),
+            }
+        })),
+        ["CS139"]
+    );
+    // TR101: the key of a StartProduct is ToewijzingNummer, Product and Begindatum.
+    let twice = care_start(&|c| {
+        let p = c.start_producten[0].clone();
+        c.start_producten.push(p);
+    });
+    assert_eq!(rules_broken(&twice), ["TR101"]);
+    assert_eq!(
+        rules::check(&twice)[0].path,
+        "/Bericht/Client/StartProducten/StartProduct[2]"
+    );
+    assert_eq!(
+        rules_broken(&care_start(&|c| {
+            let mut p = c.start_producten[0].clone();
+            p.begindatum = d(2025, 3, 5);
+            c.start_producten.push(p);
+        })),
+        Vec::<&str>::new()
+    );
+}
+
+#[test]
+fn care_stop_duplicates_and_birth_dates() {
+    let stop = |f: &dyn Fn(&mut CareStopClient)| {
+        let mut client = CareStopClient {
+            bsn: "111222333".into(),
+            geboortedatum: Geboortedatum {
+                datum: d(2010, 1, 1),
+                datum_gebruik: Some(DatumGebruik::DagEnMaandOnbekend),
+            },
+            geslacht: Geslacht::Man,
+            naam: VerkorteNaam {
+                geslachtsnaam: Achternaam {
+                    achternaam: "Jansen".into(),
+                    voorvoegsel: None,
+                },
+                voornamen: None,
+                voorletters: None,
+            },
+            stop_producten: vec![StopProduct {
+                toewijzing_nummer: Some(Nummer(1001)),
+                product: None,
+                toewijzing_ingangsdatum: Some(d(2025, 3, 1)),
+                begindatum: d(2025, 3, 4),
+                reden_beeindiging: RedenBeeindiging::R02,
+                einddatum: d(2025, 6, 30),
+                status_aanlevering: StatusAanlevering::EersteAanlevering,
+                retour_codes: vec![],
+            }],
+            retour_codes: vec![],
+        };
+        f(&mut client);
+        Message {
+            law: Law::Ijw,
+            content: Content::CareStop(Heen {
+                header: header(true, d(2025, 7, 1)),
+                body: client,
+            }),
+        }
+    };
+    assert_eq!(rules_broken(&stop(&|_| {})), Vec::<&str>::new());
+    assert_eq!(
+        rules_broken(&stop(&|c| c.geboortedatum.datum = d(2010, 2, 1))),
+        ["CS139"]
+    );
+    assert_eq!(
+        rules_broken(&stop(&|c| {
+            let p = c.stop_producten[0].clone();
+            c.stop_producten.push(p);
+        })),
+        ["TR101"]
+    );
+    assert_eq!(
+        rules_broken(&stop(&|c| {
+            let mut p = c.stop_producten[0].clone();
+            p.reden_beeindiging = RedenBeeindiging::R20;
+            c.stop_producten.push(p);
+        })),
+        Vec::<&str>::new()
     );
 }

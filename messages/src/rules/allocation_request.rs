@@ -4,7 +4,11 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 
-use super::{birth_date, bsn, overlaps, violation};
+use super::common::product_key;
+use super::common::{
+    LineKind, ProductLine, Stacked, birth_date, bsn, no_duplicates, product_line, stacked,
+};
+use super::violation;
 use crate::codes::{RedenAfwijzingVerzoek, TypeVerwijzer, VerzoekAntwoord};
 use crate::model::answer::Antwoord;
 use crate::model::change::ChangeRequestClient;
@@ -16,6 +20,15 @@ pub(crate) fn request(c: &RequestClient, dagtekening: NaiveDate, rep: &mut Repor
     bsn(&c.bsn, rep);
     birth_date(&c.geboortedatum, dagtekening, rep);
     let mut refs = HashSet::new();
+    no_duplicates(
+        rep,
+        "AangevraagdeProducten",
+        "AangevraagdProduct",
+        "ReferentieAanbieder",
+        c.aangevraagde_producten
+            .iter()
+            .map(|p| p.referentie_aanbieder.0.as_str()),
+    );
     for (i, p) in c.aangevraagde_producten.iter().enumerate() {
         super::at(
             rep,
@@ -32,6 +45,17 @@ pub(crate) fn request(c: &RequestClient, dagtekening: NaiveDate, rep: &mut Repor
                         "ReferentieAanbieder must be unique per AangevraagdProduct in the message",
                     );
                 }
+                product_line(
+                    &ProductLine {
+                        kind: LineKind::Requested,
+                        product: p.product.as_ref(),
+                        start: p.toewijzing_ingangsdatum,
+                        end: p.toewijzing_einddatum,
+                        omvang: p.omvang.as_ref(),
+                        budget: p.budget.as_ref(),
+                    },
+                    rep,
+                );
                 if p.beschikking_nummer.is_some() != p.beschikking_ingangsdatum.is_some() {
                     violation(
                         rep,
@@ -76,29 +100,25 @@ pub(crate) fn request(c: &RequestClient, dagtekening: NaiveDate, rep: &mut Repor
         );
     }
     // TR386: the same product twice only for periods that do not overlap.
-    let products = &c.aangevraagde_producten;
-    for i in 0..products.len() {
-        for j in 0..i {
-            let (a, b) = (&products[i], &products[j]);
-            if a.product.is_some()
-                && a.product == b.product
-                && overlaps(
-                    (a.toewijzing_ingangsdatum, a.toewijzing_einddatum),
-                    (b.toewijzing_ingangsdatum, b.toewijzing_einddatum),
-                )
-            {
-                violation(
-                    rep,
-                    &[
-                        ("AangevraagdeProducten", None),
-                        ("AangevraagdProduct", Some(i + 1)),
-                        ("Product", None),
-                    ],
-                    "TR386",
-                    "the same product is requested twice for overlapping periods",
-                );
-            }
-        }
+    let periods: Vec<Stacked<'_>> = c
+        .aangevraagde_producten
+        .iter()
+        .map(|p| Stacked {
+            product: p.product.as_ref(),
+            start: p.toewijzing_ingangsdatum,
+            end: p.toewijzing_einddatum,
+        })
+        .collect();
+    for i in stacked(rep.ctx.law(), &periods) {
+        violation(
+            rep,
+            &[
+                ("AangevraagdeProducten", None),
+                ("AangevraagdProduct", Some(i + 1)),
+            ],
+            "TR386",
+            "the same product is requested twice for overlapping periods",
+        );
     }
     rep.path.pop();
 }
@@ -138,29 +158,87 @@ pub(crate) fn change(c: &ChangeRequestClient, dagtekening: NaiveDate, rep: &mut 
             );
         }
     }
-    let new = &v.nieuwe_producten;
-    for i in 0..new.len() {
-        for j in 0..i {
-            let (a, b) = (&new[i], &new[j]);
-            if a.product.is_some()
-                && a.product == b.product
-                && overlaps(
-                    (a.gewenste_ingangsdatum, a.einddatum),
-                    (b.gewenste_ingangsdatum, b.einddatum),
-                )
-            {
-                violation(
+    no_duplicates(
+        rep,
+        "OngewijzigdeProducten",
+        "OngewijzigdProduct",
+        "ToewijzingNummer",
+        v.ongewijzigde_producten.iter().map(|p| p.toewijzing_nummer),
+    );
+    no_duplicates(
+        rep,
+        "TeWijzigenProducten",
+        "TeWijzigenProduct",
+        "ToewijzingNummer",
+        v.te_wijzigen_producten.iter().map(|p| p.toewijzing_nummer),
+    );
+    no_duplicates(
+        rep,
+        "NieuweProducten",
+        "NieuwProduct",
+        "Product and GewensteIngangsdatum",
+        v.nieuwe_producten
+            .iter()
+            .map(|p| (product_key(p.product.as_ref()), p.gewenste_ingangsdatum)),
+    );
+    for (i, p) in v.te_wijzigen_producten.iter().enumerate() {
+        super::at(
+            rep,
+            &[
+                ("TeWijzigenProducten", None),
+                ("TeWijzigenProduct", Some(i + 1)),
+            ],
+            |rep| {
+                product_line(
+                    &ProductLine {
+                        kind: LineKind::Changed,
+                        product: None,
+                        start: p.gewenste_ingangsdatum,
+                        end: p.einddatum,
+                        omvang: p.omvang.as_ref(),
+                        budget: p.budget.as_ref(),
+                    },
                     rep,
-                    &[
-                        ("NieuweProducten", None),
-                        ("NieuwProduct", Some(i + 1)),
-                        ("Product", None),
-                    ],
-                    "TR410",
-                    "the same new product twice for overlapping periods",
-                );
-            }
-        }
+                )
+            },
+        );
+    }
+    for (i, p) in v.nieuwe_producten.iter().enumerate() {
+        super::at(
+            rep,
+            &[("NieuweProducten", None), ("NieuwProduct", Some(i + 1))],
+            |rep| {
+                product_line(
+                    &ProductLine {
+                        kind: LineKind::New,
+                        product: p.product.as_ref(),
+                        start: p.gewenste_ingangsdatum,
+                        end: p.einddatum,
+                        omvang: p.omvang.as_ref(),
+                        budget: p.budget.as_ref(),
+                    },
+                    rep,
+                )
+            },
+        );
+    }
+    // TR410: the same new product twice only for periods that do not overlap.
+    let periods: Vec<Stacked<'_>> = v
+        .nieuwe_producten
+        .iter()
+        .map(|p| Stacked {
+            product: p.product.as_ref(),
+            start: p.gewenste_ingangsdatum,
+            end: p.einddatum,
+        })
+        .collect();
+    for i in stacked(rep.ctx.law(), &periods) {
+        violation(
+            rep,
+            &[("NieuweProducten", None), ("NieuwProduct", Some(i + 1))],
+            "TR410",
+            "the same new product twice for overlapping periods",
+        );
     }
     rep.path.pop();
     rep.path.pop();

@@ -2,7 +2,8 @@
 
 use chrono::NaiveDate;
 
-use super::{birth_date, bsn, violation};
+use super::common::{birth_date, bsn, no_duplicates, product_key};
+use super::violation;
 use crate::codes::StatusAanlevering;
 use crate::model::care::{CareStartClient, CareStopClient};
 use crate::xml::Report;
@@ -25,6 +26,19 @@ pub(crate) fn start(c: &CareStartClient, dagtekening: NaiveDate, rep: &mut Repor
     rep.path.push("Client", None);
     bsn(&c.bsn, rep);
     birth_date(&c.geboortedatum, dagtekening, rep);
+    no_duplicates(
+        rep,
+        "StartProducten",
+        "StartProduct",
+        "ToewijzingNummer, Product and Begindatum",
+        c.start_producten.iter().map(|p| {
+            (
+                p.toewijzing_nummer,
+                product_key(p.product.as_ref()),
+                p.begindatum,
+            )
+        }),
+    );
     for (i, p) in c.start_producten.iter().enumerate() {
         super::at(
             rep,
@@ -49,6 +63,21 @@ pub(crate) fn stop(c: &CareStopClient, dagtekening: NaiveDate, rep: &mut Report)
     rep.path.push("Client", None);
     bsn(&c.bsn, rep);
     birth_date(&c.geboortedatum, dagtekening, rep);
+    no_duplicates(
+        rep,
+        "StopProducten",
+        "StopProduct",
+        "ToewijzingNummer, Product, Begindatum, Einddatum and RedenBeeindiging",
+        c.stop_producten.iter().map(|p| {
+            (
+                p.toewijzing_nummer,
+                product_key(p.product.as_ref()),
+                p.begindatum,
+                p.einddatum,
+                p.reden_beeindiging,
+            )
+        }),
+    );
     for (i, p) in c.stop_producten.iter().enumerate() {
         super::at(
             rep,

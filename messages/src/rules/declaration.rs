@@ -4,9 +4,11 @@ use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::{bsn, violation};
+use super::common::{bsn, no_duplicates};
+use super::violation;
 use crate::codes::{DebetCredit, Eenheid};
-use crate::model::declaration::Declaratie;
+use crate::model::basis::{BedragMetDc, TotaalBedragMetDc};
+use crate::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
 use crate::xml::Report;
 
 /// CS100: claims start on or after 2021-01-01.
@@ -23,8 +25,110 @@ fn last_of_month(d: NaiveDate) -> Option<NaiveDate> {
     first_next.and_then(|n| n.pred_opt())
 }
 
+/// CS325 on a line amount, at the current path.
+pub(crate) fn zero_is_debit(amount: &BedragMetDc, element: &'static str, rep: &mut Report) {
+    if amount.bedrag.0 == 0 && amount.debet_credit == DebetCredit::Credit {
+        violation(
+            rep,
+            &[(element, None), ("DebetCredit", None)],
+            "CS325",
+            "an amount of 0 is written as D (debet)",
+        );
+    }
+}
+
+/// CS325 on a total, at the current path.
+pub(crate) fn zero_total_is_debit(
+    total: &TotaalBedragMetDc,
+    element: &'static str,
+    rep: &mut Report,
+) {
+    if total.totaal_bedrag.0 == 0 && total.debet_credit == DebetCredit::Credit {
+        violation(
+            rep,
+            &[(element, None), ("DebetCredit", None)],
+            "CS325",
+            "an amount of 0 is written as D (debet)",
+        );
+    }
+}
+
+/// A signed amount in eurocent: debit positive, credit negative.
+pub(crate) fn signed(amount: u64, dc: DebetCredit) -> i128 {
+    match dc {
+        DebetCredit::Debet => i128::from(amount),
+        DebetCredit::Credit => -i128::from(amount),
+    }
+}
+
+/// The rules a claimed line has in the 323 and in the 325: CS325, CD060 and TR137, at the
+/// line's path.
+pub(crate) fn claimed_line(line: &Prestatie, dagtekening: NaiveDate, rep: &mut Report) {
+    let credit = line.ingediend_bedrag.debet_credit == DebetCredit::Credit;
+    zero_is_debit(&line.ingediend_bedrag, "IngediendBedrag", rep);
+    if credit != line.product_referentie.vorig_referentie_nummer.is_some() {
+        violation(
+            rep,
+            &[("ProductReferentie", None), ("VorigReferentieNummer", None)],
+            "CD060",
+            "VorigReferentieNummer is required on a credit line and not allowed on a debit line",
+        );
+    }
+    let pp = &line.product_periode;
+    if pp.einddatum < pp.begindatum || pp.einddatum > dagtekening {
+        violation(
+            rep,
+            &[("ProductPeriode", None), ("Einddatum", None)],
+            "TR137",
+            "ProductPeriode must end on or after its begin and not after the message date",
+        );
+    }
+}
+
+/// TR101 on the clients of a claim or claim answer and on the lines of each client.
+pub(crate) fn no_duplicate_lines(clients: &[DeclaratieClient], rep: &mut Report) {
+    no_duplicates(
+        rep,
+        "Clienten",
+        "Client",
+        "Bsn",
+        clients.iter().map(|c| c.bsn.0.as_str()),
+    );
+    for (ci, client) in clients.iter().enumerate() {
+        super::at(
+            rep,
+            &[("Clienten", None), ("Client", Some(ci + 1))],
+            |rep| {
+                no_duplicates(
+                    rep,
+                    "Prestaties",
+                    "Prestatie",
+                    "ProductReferentie",
+                    client.prestaties.iter().map(|p| {
+                        (
+                            p.product_referentie.referentie_nummer.0.as_str(),
+                            p.product_referentie
+                                .vorig_referentie_nummer
+                                .as_ref()
+                                .map(|v| v.0.as_str()),
+                        )
+                    }),
+                );
+            },
+        );
+    }
+}
+
 pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
     rep.path.push("Declaratie", None);
+    if d.declaratie_dagtekening > dagtekening {
+        violation(
+            rep,
+            &[("DeclaratieDagtekening", None)],
+            "TR134",
+            "DeclaratieDagtekening is after the message date",
+        );
+    }
     let period = &d.declaratie_periode;
     let p = [("DeclaratiePeriode", None)];
     if period.begindatum < first_claimable() {
@@ -58,29 +162,14 @@ pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
         for (pi, line) in client.prestaties.iter().enumerate() {
             let at = [("Prestaties", None), ("Prestatie", Some(pi + 1))];
             super::at(rep, &at, |rep| {
+                claimed_line(line, dagtekening, rep);
                 let amount = &line.ingediend_bedrag;
                 let credit_line = amount.debet_credit == DebetCredit::Credit;
                 match amount.debet_credit {
                     DebetCredit::Debet => debit += i128::from(amount.bedrag.0),
                     DebetCredit::Credit => credit += i128::from(amount.bedrag.0),
                 }
-                if amount.bedrag.0 == 0 && credit_line {
-                    violation(
-                        rep,
-                        &[("IngediendBedrag", None), ("DebetCredit", None)],
-                        "CS325",
-                        "an amount of 0 is written as D (debet)",
-                    );
-                }
                 let vorig = &line.product_referentie.vorig_referentie_nummer;
-                if credit_line != vorig.is_some() {
-                    violation(
-                        rep,
-                        &[("ProductReferentie", None), ("VorigReferentieNummer", None)],
-                        "CD060",
-                        "VorigReferentieNummer is required on a credit line and not allowed on a debit line",
-                    );
-                }
                 if let Some(v) = vorig {
                     if !previous_refs.insert(v.0.clone()) {
                         violation(
@@ -128,12 +217,12 @@ pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
                 }
                 let pp = &line.product_periode;
                 let ppath = [("ProductPeriode", None), ("Einddatum", None)];
-                if pp.einddatum < pp.begindatum || pp.einddatum > dagtekening {
+                if pp.begindatum < first_claimable() {
                     violation(
                         rep,
-                        &ppath,
-                        "TR137",
-                        "ProductPeriode must end on or after its begin and not after the message date",
+                        &[("ProductPeriode", None), ("Begindatum", None)],
+                        "CS100",
+                        "ProductPeriode starts before 2021-01-01",
                     );
                 }
                 if (pp.begindatum.year(), pp.begindatum.month())
@@ -186,10 +275,7 @@ pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
     }
     let net = debit - credit;
     let total = &d.totaal_ingediend_bedrag;
-    let stated = match total.debet_credit {
-        DebetCredit::Debet => i128::from(total.totaal_bedrag.0),
-        DebetCredit::Credit => -i128::from(total.totaal_bedrag.0),
-    };
+    let stated = signed(total.totaal_bedrag.0, total.debet_credit);
     if stated != net {
         violation(
             rep,
@@ -202,13 +288,7 @@ pub(crate) fn check(d: &Declaratie, dagtekening: NaiveDate, rep: &mut Report) {
             ),
         );
     }
-    if total.totaal_bedrag.0 == 0 && total.debet_credit == DebetCredit::Credit {
-        violation(
-            rep,
-            &[("TotaalIngediendBedrag", None), ("DebetCredit", None)],
-            "CS325",
-            "an amount of 0 is written as D (debet)",
-        );
-    }
+    zero_total_is_debit(total, "TotaalIngediendBedrag", rep);
+    no_duplicate_lines(&d.clienten, rep);
     rep.path.pop();
 }

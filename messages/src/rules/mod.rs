@@ -2,11 +2,19 @@
 //! rules (TR) that VECOZO's XSLT check applies to one message on its own (BRS28, retourcode
 //! 0001), checked on top of the schema.
 //!
-//! Each message family has its own module; [`check`] runs the ones for a message.
+//! Each message family has its own module (`allocation` 301, `care` 305/307,
+//! `allocation_request` 315/317/319, `declaration` 323, `answer325` 325); rules that several
+//! messages share live in `common`. [`check`] runs the ones for a message.
+//!
+//! No CD/CS/TR rule of the standard names a retour message (302, 306, 308, 316, 318, 320):
+//! a retour echoes the heen message it answers, so [`check`] finds nothing in one.
 
+mod allocation;
 mod allocation_request;
+mod answer325;
 mod bsn;
 mod care;
+mod common;
 mod declaration;
 mod retourcode;
 
@@ -21,10 +29,12 @@ use crate::xml::{Ctx, Report};
 
 /// Every rule id this module checks, for the rules table and its test.
 pub const IN_MESSAGE_RULES: &[&str] = &[
-    "CS002", "CS058", "CS100", "CS325", "CS337", "CS339", "CS340", "CD043", "CD060", "CD066",
-    "CD067", "CD068", "CD085", "CD086", "CD087", "TR002", "TR018", "TR134", "TR137", "TR315",
-    "TR316", "TR335", "TR352", "TR353", "TR358", "TR377", "TR380", "TR383", "TR386", "TR409",
-    "TR410", "TR416",
+    "CD005", "CD007", "CD009", "CD025", "CD034", "CD041", "CD043", "CD060", "CD066", "CD067",
+    "CD068", "CD075", "CD076", "CD077", "CD078", "CD079", "CD080", "CD085", "CD086", "CD087",
+    "CD095", "CD096", "CS002", "CS003", "CS050", "CS058", "CS089", "CS100", "CS139", "CS318",
+    "CS325", "CS335", "CS336", "CS337", "CS338", "CS339", "CS340", "CS343", "TR002", "TR006",
+    "TR018", "TR061", "TR101", "TR134", "TR137", "TR302", "TR315", "TR316", "TR335", "TR342",
+    "TR352", "TR353", "TR358", "TR377", "TR380", "TR383", "TR386", "TR409", "TR410", "TR416",
 ];
 
 /// Runs the in-message rules for `message`. Schema-level problems are not repeated here:
@@ -45,7 +55,15 @@ pub fn check(message: &Message) -> Vec<Violation> {
         Content::Answer(m) => allocation_request::answer(&m.body, &mut rep),
         Content::CareStart(m) => care::start(&m.body, dagtekening, &mut rep),
         Content::CareStop(m) => care::stop(&m.body, dagtekening, &mut rep),
-        _ => {}
+        Content::Allocation(m) => allocation::check(&m.body, dagtekening, &mut rep),
+        Content::DeclarationAnswer(m) => answer325::check(m, dagtekening, &mut rep),
+        // Retours: see the module documentation.
+        Content::AllocationRetour(_)
+        | Content::CareStartRetour(_)
+        | Content::CareStopRetour(_)
+        | Content::RequestForAllocationRetour(_)
+        | Content::ChangeRequestRetour(_)
+        | Content::AnswerRetour(_) => {}
     }
     rep.violations
 }
@@ -84,47 +102,4 @@ pub(crate) fn overlaps(
     let a_end = a.1.unwrap_or(NaiveDate::MAX);
     let b_end = b.1.unwrap_or(NaiveDate::MAX);
     a.0 <= b_end && b.0 <= a_end
-}
-
-/// TR002: a birth date no more than 120 years before the message date, unless unknown
-/// (DatumGebruik 3 with 1900-01-01).
-pub(crate) fn birth_date(
-    g: &crate::model::basis::Geboortedatum,
-    dagtekening: NaiveDate,
-    rep: &mut Report,
-) {
-    use crate::codes::DatumGebruik;
-    let unknown = g.datum_gebruik == Some(DatumGebruik::Onbekend)
-        && Some(g.datum) == NaiveDate::from_ymd_opt(1900, 1, 1);
-    let limit = dagtekening
-        .checked_sub_months(chrono::Months::new(120 * 12))
-        .unwrap_or(NaiveDate::MIN);
-    if !unknown && g.datum < limit {
-        violation(
-            rep,
-            &[("Geboortedatum", None), ("Datum", None)],
-            "TR002",
-            "birth date is more than 120 years before the message date",
-        );
-    }
-    if g.datum > dagtekening {
-        violation(
-            rep,
-            &[("Geboortedatum", None), ("Datum", None)],
-            "TR134",
-            "birth date is after the message date",
-        );
-    }
-}
-
-/// CS002 on a BSN.
-pub(crate) fn bsn(value: &crate::types::Bsn, rep: &mut Report) {
-    if value.0.len() == 9 && !bsn_valid(&value.0) {
-        violation(
-            rep,
-            &[("Bsn", None)],
-            "CS002",
-            "BSN does not pass the 11-proef",
-        );
-    }
 }
