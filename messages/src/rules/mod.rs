@@ -15,6 +15,7 @@ mod answer325;
 mod bsn;
 mod care;
 mod common;
+pub mod cross;
 mod declaration;
 mod retourcode;
 
