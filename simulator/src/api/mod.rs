@@ -1,0 +1,164 @@
+//! The HTTP API: the three VSP-Koppeling APIs under the same paths as VECOZO's servers, and
+//! the simulator's own admin API.
+//!
+//! | path | spec |
+//! |---|---|
+//! | `/berichtenservice/berichten/rest-push/v1/berichten` | REST push v1 |
+//! | `/berichtenservice/berichten/rest-pull/v1/berichten…` | REST pull v1 |
+//! | `/berichtenservice/berichtstatus/rest-pull/v3/berichtstatussen` | berichtstatus REST pull v3 |
+//! | `/admin/v1/…` | the simulator's own (JSON), see [`admin`] |
+//!
+//! So a client's base URLs are `https://HOST:PORT` followed by the path of VECOZO's server
+//! URL (e.g. `https://localhost:8443/berichtenservice/berichten/rest-push/v1`).
+
+pub mod admin;
+pub mod pull;
+pub mod push;
+pub mod status;
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+
+use crate::registry::Indiener;
+use crate::sim::Simulator;
+use crate::wire::ValidationProblemDetails;
+
+/// Base path of REST push v1.
+pub const PUSH_BASE: &str = "/berichtenservice/berichten/rest-push/v1";
+/// Base path of REST pull v1.
+pub const PULL_BASE: &str = "/berichtenservice/berichten/rest-pull/v1";
+/// Base path of berichtstatus REST pull v3.
+pub const STATUS_BASE: &str = "/berichtenservice/berichtstatus/rest-pull/v3";
+
+/// Who is calling: the subject CN of the verified client certificate, put into every request
+/// by the server.
+#[derive(Debug, Clone, Default)]
+pub struct Peer {
+    /// Subject CN, when the certificate has one.
+    pub cn: Option<String>,
+}
+
+/// The router for a simulator.
+pub fn router(sim: Simulator) -> Router {
+    // Room for a payload twice the configured maximum, so that too large payloads reach the
+    // BRS06 check instead of failing on the body limit.
+    let limit = sim
+        .scenario()
+        .simulator
+        .max_payload_bytes
+        .saturating_mul(2)
+        .saturating_add(1 << 20);
+    Router::new()
+        .route(&format!("{PUSH_BASE}/berichten"), post(push::post))
+        .route(&format!("{PULL_BASE}/berichten"), get(pull::list))
+        .route(&format!("{PULL_BASE}/berichten/zoeken"), post(pull::search))
+        .route(
+            &format!("{PULL_BASE}/berichten/{{traceerId}}/payload"),
+            get(pull::payload),
+        )
+        .route(
+            &format!("{PULL_BASE}/berichten/{{traceerId}}"),
+            delete(pull::confirm),
+        )
+        .route(&format!("{STATUS_BASE}/berichtstatussen"), get(status::get))
+        .route("/admin/v1/tellingen", get(admin::counts))
+        .route("/admin/v1/klok", get(admin::clock).post(admin::advance))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(sim)
+}
+
+/// An error response: a status with a [`ValidationProblemDetails`] body (or none).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    status: StatusCode,
+    body: Option<ValidationProblemDetails>,
+}
+
+impl Problem {
+    /// A 400 with `errors` keyed by field.
+    pub fn bad_request(instance: &str, errors: BTreeMap<String, Vec<String>>) -> Problem {
+        let detail = errors
+            .iter()
+            .next()
+            .map(|(k, v)| format!("{k}: {}", v.join("; ")))
+            .unwrap_or_default();
+        Problem {
+            status: StatusCode::BAD_REQUEST,
+            body: Some(ValidationProblemDetails {
+                type_: "https://tools.ietf.org/html/rfc9110#section-15.5.1".into(),
+                title: "One or more validation errors occurred.".into(),
+                status: 400,
+                detail,
+                instance: Some(instance.into()),
+                errors,
+            }),
+        }
+    }
+
+    /// A 400 with one error.
+    pub fn bad_field(instance: &str, field: &str, message: impl Into<String>) -> Problem {
+        Problem::bad_request(
+            instance,
+            BTreeMap::from([(field.to_owned(), vec![message.into()])]),
+        )
+    }
+
+    /// A 422 naming a VECOZO code.
+    pub fn refused(instance: &str, code: &str, text: &str) -> Problem {
+        Problem {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            body: Some(ValidationProblemDetails {
+                type_: format!("urn:ketenpoort-sim:vecozo:{code}"),
+                title: "De ontvangst faalt, indiener probeert hetzelfde request niet opnieuw."
+                    .into(),
+                status: 422,
+                detail: format!("{code}: {text}"),
+                instance: Some(instance.into()),
+                errors: BTreeMap::from([(code.to_owned(), vec![text.to_owned()])]),
+            }),
+        }
+    }
+
+    /// A 403: the certificate is valid but belongs to no registered indiener.
+    pub fn unknown_indiener(instance: &str) -> Problem {
+        Problem {
+            status: StatusCode::FORBIDDEN,
+            body: Some(ValidationProblemDetails {
+                type_: "urn:ketenpoort-sim:onbekend-certificaat".into(),
+                title: "Het certificaat hoort bij geen bekende indiener.".into(),
+                status: 403,
+                detail: "Invalid Client Certificate".into(),
+                instance: Some(instance.into()),
+                errors: BTreeMap::new(),
+            }),
+        }
+    }
+
+    /// A bodiless response with `status`.
+    pub fn status(status: StatusCode) -> Problem {
+        Problem { status, body: None }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        match self.body {
+            Some(body) => (self.status, axum::Json(body)).into_response(),
+            None => self.status.into_response(),
+        }
+    }
+}
+
+/// The indiener of the calling certificate.
+pub(crate) fn indiener(sim: &Simulator, peer: &Peer, instance: &str) -> Result<Indiener, Problem> {
+    peer.cn
+        .as_deref()
+        .and_then(|cn| sim.registry().indiener(cn))
+        .cloned()
+        .ok_or_else(|| Problem::unknown_indiener(instance))
+}
