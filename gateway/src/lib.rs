@@ -3,22 +3,46 @@
 //! The gateway between provider software and the Dutch municipal care chain: iJw (Jeugdwet)
 //! and iWmo (Wmo 2015) release 3.2 messages, exchanged with municipalities through VECOZO.
 //!
-//! Today this crate is the `ketenpoort` command line around
-//! [`ketenpoort_messages`]: it validates message files. The gRPC gateway (tenants, outbox,
-//! VECOZO client, returns processing) is not built yet; `ketenpoort serve` says so and exits.
+//! Provider software submits typed messages over gRPC (`ketenpoort.v1.Gateway`, see
+//! `proto/ketenpoort/v1/gateway.proto`); ketenpoort fills in the header, checks the schema
+//! and the in-message rules, builds the XML, stores it durably and queues it. The VECOZO
+//! client is not built yet: in dev mode a loopback stand-in marks messages delivered.
 //!
 //! ## Layout
 //!
-//! - [`cli`]: the command line. [`cli::Cli`] declares the arguments (clap derive); one module
-//!   per subcommand does the work and returns the process exit code:
-//!   - [`cli::validate`]: `ketenpoort validate [--json] FILE...` reads each file with
-//!     [`ketenpoort_messages::read`] and reports every violation, as text or as one JSON
-//!     object per file.
-//!   - [`cli::serve`]: `ketenpoort serve [--dev] [--config FILE]`, a placeholder that states
-//!     the gateway is not implemented yet.
-//! - `main.rs` (the binary): parses the arguments and dispatches; `anyhow` lives only there.
+//! - [`server`]: [`server::Gateway`] opens the store and serves gRPC (with grpc.health.v1
+//!   and server reflection), the admin endpoint and the loopback; [`server::run`] is the
+//!   short form for tests (a listener on port 0, a shutdown future).
+//! - [`api`]: the tonic service, one module per group of RPCs — `submit`, `convert`
+//!   (proto → model), `query` (Get/List), `returns` (Stream/Ack), and `status`, the one
+//!   place where [`Error`] becomes a `tonic::Status` with BadRequest field violations.
+//! - [`store`]: the narrow [`store::Store`] trait and [`store::sled_store::SledStore`]
+//!   with group commit.
+//! - [`config`]: the typed configuration (TOML + `KETENPOORT_*` overrides).
+//! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
+//! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
+//!   XsdVersie of the messages ketenpoort sends.
+//! - [`loopback`]: the dev-mode stand-in for VECOZO. It is not VECOZO.
+//! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
+//! - [`proto`]: the generated contract.
+//! - [`cli`]: the command line (`validate`, `serve`, `hash-token`); `main.rs` parses and
+//!   dispatches, and is the only place `anyhow` is used.
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod api;
 pub mod cli;
+pub mod config;
+pub mod error;
+pub mod header;
+pub mod loopback;
+pub mod manual;
+pub mod metrics;
 pub mod proto;
+pub mod server;
+pub mod store;
+pub mod tenant;
+
+pub use error::{Error, FieldViolation};

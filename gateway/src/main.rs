@@ -27,7 +27,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Validate(args) => validate::run(&args, &mut io::stdout().lock())
             .context("could not write the report to stdout"),
         Command::Serve(args) => {
-            serve::run(&args, &mut io::stderr().lock()).context("could not write to stderr")
+            serve::run(&args, &mut io::stderr()).context("could not write to stderr")
+        }
+        Command::HashToken => {
+            let mut token = String::new();
+            io::stdin()
+                .read_line(&mut token)
+                .context("could not read the token from stdin")?;
+            writeln!(
+                io::stdout(),
+                "{}",
+                ketenpoort::tenant::token_digest(token.trim_end())
+            )
+            .context("could not write to stdout")?;
+            Ok(0)
         }
     }
 }

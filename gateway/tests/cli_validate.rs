@@ -1,5 +1,5 @@
-//! The `ketenpoort` binary as a user runs it: `validate` verdicts, output forms, exit codes,
-//! and `serve` refusing to pretend. Every input file is made here, in a temp directory.
+//! The `ketenpoort` binary as a user runs it: `validate` verdicts, output forms and exit
+//! codes. Every input file is made here, in a temp directory. (`serve`: cli_serve.rs.)
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -7,8 +7,6 @@ use std::process::{Command, Output};
 use ketenpoort_messages::generate::{Gen, Shape};
 use ketenpoort_messages::{Law, Message, MessageKind, MessageType};
 use serde_json::Value;
-
-const SERVE_TEXT: &str = "ketenpoort serve: the gRPC gateway is not implemented yet (see the gateway issue); what works today: ketenpoort validate";
 
 fn ketenpoort(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
@@ -339,18 +337,4 @@ fn usage_errors_exit_2() {
     }
     assert_eq!(code(&ketenpoort(&["--help"])), 0);
     assert_eq!(code(&ketenpoort(&["validate", "--help"])), 0);
-}
-
-#[test]
-fn serve_says_it_is_not_implemented_and_exits_2() {
-    for args in [
-        &["serve"][..],
-        &["serve", "--dev"][..],
-        &["serve", "--dev", "--config", "ketenpoort.toml"][..],
-    ] {
-        let out = ketenpoort(args);
-        assert_eq!(code(&out), 2, "ketenpoort {args:?}");
-        assert!(out.stdout.is_empty(), "ketenpoort {args:?}");
-        assert_eq!(stderr(&out).trim_end(), SERVE_TEXT);
-    }
 }

@@ -26,6 +26,9 @@ pub enum Command {
     /// Exit code 0 when every file is a valid message, 1 when any file is invalid (including
     /// not well-formed XML or not a 3.2 message), 2 when a file could not be read.
     Validate(validate::ValidateArgs),
-    /// Run the gRPC gateway (not implemented yet: exits with code 2).
+    /// Run the gRPC gateway until SIGINT/SIGTERM (exit code 2 when it cannot start).
     Serve(serve::ServeArgs),
+    /// Print the SHA-256 of an API token read from stdin, for `api_token_sha256` in the
+    /// configuration.
+    HashToken,
 }

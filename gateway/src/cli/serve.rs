@@ -1,33 +1,112 @@
-//! `ketenpoort serve`: the place where the gRPC gateway will start.
+//! `ketenpoort serve [--dev] [--config FILE]`: runs the gateway until SIGINT or SIGTERM.
 //!
-//! The gateway is not built yet. Rather than start something that looks like a server and
-//! accepts nothing, the command says so plainly and fails, so scripts and readers of the
-//! README are not misled.
+//! `--dev` serves plaintext gRPC on 127.0.0.1:50051 with a dev tenant (token `dev`) that may
+//! act for every AGB code, data in `./ketenpoort-data`, the loopback stand-in as its VECOZO
+//! and the admin endpoint on 127.0.0.1:8080. Without `--dev` a configuration file with
+//! tenants and TLS is needed (see `ketenpoort.example.toml`).
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-/// Arguments of `ketenpoort serve`. Accepted so that the documented command line parses;
-/// they have no effect yet.
+use crate::config::Config;
+use crate::server::Gateway;
+
+/// Arguments of `ketenpoort serve`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServeArgs {
-    /// Development mode: local simulator, dev certificates (not implemented yet).
+    /// Development mode: plaintext gRPC on 127.0.0.1:50051, tenant token `dev` for every
+    /// AGB code, loopback stand-in for VECOZO. Never with real data.
     #[arg(long)]
     pub dev: bool,
-    /// Configuration file (not implemented yet).
+    /// Configuration file (TOML); `KETENPOORT_*` environment variables override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
-/// What `serve` prints to stderr.
-pub const NOT_IMPLEMENTED: &str = "ketenpoort serve: the gRPC gateway is not implemented yet \
-     (see the gateway issue); what works today: ketenpoort validate";
+/// The exit code when the gateway cannot start or stops with an error.
+pub const EXIT_CODE_ERROR: u8 = 2;
 
-/// The exit code of `serve`: 2, because the requested feature does not exist.
-pub const EXIT_CODE: u8 = 2;
+/// Loads the configuration, starts the gateway and serves until a stop signal. Problems are
+/// written to `err`; the result is the exit code (0 after a clean stop).
+pub fn run(args: &ServeArgs, err: &mut impl Write) -> io::Result<u8> {
+    let config = match Config::load(args.config.as_deref(), args.dev, std::env::vars()) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(err, "ketenpoort serve: {e}")?;
+            return Ok(EXIT_CODE_ERROR);
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(err, "ketenpoort serve: could not start the runtime: {e}")?;
+            return Ok(EXIT_CODE_ERROR);
+        }
+    };
+    let result: Result<(), String> = runtime.block_on(async {
+        let gateway = Gateway::open(config.clone()).map_err(|e| e.to_string())?;
+        let grpc = tokio::net::TcpListener::bind(config.server.grpc_listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.server.grpc_listen))?;
+        let admin = tokio::net::TcpListener::bind(config.server.admin_listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.server.admin_listen))?;
+        tracing::info!(addr = %config.server.admin_listen, "admin HTTP listening");
+        gateway
+            .serve(grpc, Some(admin), stop_signal())
+            .await
+            .map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            writeln!(err, "ketenpoort serve: {e}")?;
+            Ok(EXIT_CODE_ERROR)
+        }
+    }
+}
 
-/// Writes the not-implemented notice to `err` and returns the exit code ([`EXIT_CODE`]).
-pub fn run(_args: &ServeArgs, err: &mut impl Write) -> io::Result<u8> {
-    writeln!(err, "{NOT_IMPLEMENTED}")?;
-    Ok(EXIT_CODE)
+/// Logs to stderr; the level comes from `RUST_LOG` as `target=level` pairs (default info).
+fn init_logging() {
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing::Level::INFO)
+                .with_target("sled", tracing::Level::WARN)
+        });
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(io::stderr))
+        .with(filter)
+        .try_init();
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("stop signal received");
 }

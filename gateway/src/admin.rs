@@ -1,0 +1,48 @@
+//! The admin HTTP endpoint (default 127.0.0.1:8080): `/healthz` (the process runs),
+//! `/readyz` (the store answers) and `/metrics` (Prometheus text, see [`crate::metrics`]).
+//! It has no authentication: bind it to loopback or an internal network only.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::api::Shared;
+use crate::error::Error;
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(shared): State<Arc<Shared>>) -> (StatusCode, &'static str) {
+    match shared.store.queue_depth() {
+        Ok(_) => (StatusCode::OK, "ready\n"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store not available\n"),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> String {
+    let depth = shared.store.queue_depth().unwrap_or(0);
+    shared.metrics.render(depth)
+}
+
+/// Serves the admin endpoints on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(shared);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| Error::Server(format!("admin HTTP: {e}")))
+}

@@ -1,0 +1,543 @@
+//! The five submits. Every submit runs the same steps:
+//!
+//! 1. the tenant may act for the AGB code (else PERMISSION_DENIED, BRS03);
+//! 2. a known request_id answers with the original response when the content is the same,
+//!    and is refused with ALREADY_EXISTS when it is not (AIP-155);
+//! 3. the request is converted to the model with a header ketenpoort fills in, then checked
+//!    against the schema ([`Message::validate`]) and the in-message rules
+//!    ([`rules::check`]): INVALID_ARGUMENT with every violation;
+//! 4. cross-message rules that the store can answer (DeclaratieNummer unique per AGB code,
+//!    TR333): FAILED_PRECONDITION;
+//! 5. Identificatie (and DeclaratieNummer when empty) are assigned, the XML is written and
+//!    its size checked against VECOZO's limit (BRS06): RESOURCE_EXHAUSTED, or a claim is
+//!    split when the request asks for it;
+//! 6. `validate_only` stops here and stores nothing; otherwise the messages are committed
+//!    and the answer is sent only after the store has flushed them.
+
+use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
+use ketenpoort_messages::model::header::Header;
+use ketenpoort_messages::types::DeclaratieNummer;
+use ketenpoort_messages::{Content, Heen, Law, Message, MessageKind, MessageType, rules};
+
+use super::Shared;
+use super::convert::{self, Conv};
+use super::status::from_model;
+use crate::error::{Error, FieldViolation};
+use crate::header::format_number;
+use crate::proto;
+use crate::store::{IdempotencyRecord, NewMessage, Outcome, SubmitWrite, Write};
+use crate::tenant::Tenant;
+
+/// Longest request_id accepted.
+const MAX_REQUEST_ID: usize = 200;
+
+/// 315 Verzoek om toewijzing.
+pub async fn request_for_allocation(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: proto::SubmitRequestForAllocationRequest,
+) -> Result<proto::SubmitResponse, Error> {
+    let mut hashed = r.clone();
+    if let Some(c) = hashed.common.as_mut() {
+        c.validate_only = false;
+    }
+    submit(
+        shared,
+        tenant,
+        r.common.as_ref(),
+        MessageType::M315,
+        hash(&hashed),
+        false,
+        |c, law, header, _| Ok(convert::request_for_allocation(c, law, header, &r)),
+    )
+    .await
+}
+
+/// 305 Start zorg.
+pub async fn care_start(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: proto::SubmitCareStartRequest,
+) -> Result<proto::SubmitResponse, Error> {
+    let mut hashed = r.clone();
+    if let Some(c) = hashed.common.as_mut() {
+        c.validate_only = false;
+    }
+    submit(
+        shared,
+        tenant,
+        r.common.as_ref(),
+        MessageType::M305,
+        hash(&hashed),
+        false,
+        |c, law, header, _| Ok(convert::care_start(c, law, header, &r)),
+    )
+    .await
+}
+
+/// 307 Stop zorg.
+pub async fn care_stop(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: proto::SubmitCareStopRequest,
+) -> Result<proto::SubmitResponse, Error> {
+    let mut hashed = r.clone();
+    if let Some(c) = hashed.common.as_mut() {
+        c.validate_only = false;
+    }
+    submit(
+        shared,
+        tenant,
+        r.common.as_ref(),
+        MessageType::M307,
+        hash(&hashed),
+        false,
+        |c, law, header, _| Ok(convert::care_stop(c, law, header, &r)),
+    )
+    .await
+}
+
+/// 317 Verzoek om wijziging.
+pub async fn change_request(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: proto::SubmitChangeRequestRequest,
+) -> Result<proto::SubmitResponse, Error> {
+    let mut hashed = r.clone();
+    if let Some(c) = hashed.common.as_mut() {
+        c.validate_only = false;
+    }
+    submit(
+        shared,
+        tenant,
+        r.common.as_ref(),
+        MessageType::M317,
+        hash(&hashed),
+        false,
+        |c, law, header, _| Ok(convert::change_request(c, law, header, &r)),
+    )
+    .await
+}
+
+/// 323 Declaratie.
+pub async fn declaration(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: proto::SubmitDeclarationRequest,
+) -> Result<proto::SubmitResponse, Error> {
+    let mut hashed = r.clone();
+    if let Some(c) = hashed.common.as_mut() {
+        c.validate_only = false;
+    }
+    submit(
+        shared,
+        tenant,
+        r.common.as_ref(),
+        MessageType::M323,
+        hash(&hashed),
+        r.split_when_too_large,
+        |c, law, header, prefix| {
+            let number = if r.declaration_number.is_empty() {
+                format_number(prefix, 0)
+            } else {
+                r.declaration_number.clone()
+            };
+            Ok(convert::declaration(c, law, header, number, &r))
+        },
+    )
+    .await
+}
+
+/// SHA-256 of a request's protobuf encoding (with validate_only cleared).
+fn hash(request: &impl prost::Message) -> String {
+    crate::tenant::sha256_hex(&request.encode_to_vec())
+}
+
+fn invalid(field: &str, description: &str) -> Error {
+    Error::InvalidArgument(vec![FieldViolation::request(
+        field,
+        "XSD-required",
+        description,
+    )])
+}
+
+/// Validates, fills in, and (unless validate_only) stores one submit.
+async fn submit(
+    shared: &Shared,
+    tenant: &Tenant,
+    common: Option<&proto::SubmitCommon>,
+    message_type: MessageType,
+    content_hash: String,
+    split: bool,
+    build: impl FnOnce(&mut Conv, Law, Header, &str) -> Result<Message, Error>,
+) -> Result<proto::SubmitResponse, Error> {
+    let default = proto::SubmitCommon::default();
+    let common = common.unwrap_or(&default);
+    let law = convert::law(common).map_err(|v| Error::InvalidArgument(vec![v]))?;
+    let kind = MessageKind::new(law, message_type);
+    let result = submit_inner(shared, tenant, common, kind, content_hash, split, build).await;
+    let label = match &result {
+        Ok(_) if common.validate_only => "validated",
+        Ok(_) => "ok",
+        Err(Error::InvalidArgument(v)) | Err(Error::FailedPrecondition { violations: v, .. }) => {
+            for violation in v {
+                shared.metrics.rejection(&violation.rule);
+            }
+            "invalid"
+        }
+        Err(Error::PermissionDenied { .. }) => "permission_denied",
+        Err(Error::IdempotencyConflict { .. }) => "conflict",
+        Err(Error::TooLarge { .. }) => "too_large",
+        Err(_) => "error",
+    };
+    shared.metrics.submit(&kind.code(), label);
+    match &result {
+        Ok(r) => tracing::info!(
+            kind = %kind,
+            tenant = %tenant.name,
+            validate_only = common.validate_only,
+            messages = r.message_ids.len(),
+            "submit accepted"
+        ),
+        Err(e) => {
+            tracing::info!(kind = %kind, tenant = %tenant.name, result = label, error = %e, "submit refused")
+        }
+    }
+    result
+}
+
+async fn submit_inner(
+    shared: &Shared,
+    tenant: &Tenant,
+    common: &proto::SubmitCommon,
+    kind: MessageKind,
+    content_hash: String,
+    split: bool,
+    build: impl FnOnce(&mut Conv, Law, Header, &str) -> Result<Message, Error>,
+) -> Result<proto::SubmitResponse, Error> {
+    let agb = common.agb_code.as_str();
+    if agb.is_empty() {
+        return Err(invalid(
+            "common.agb_code",
+            "is required (the provider's AGB code)",
+        ));
+    }
+    tenant.check_agb(agb)?;
+    let validate_only = common.validate_only;
+    let request_id = common.request_id.as_str();
+    if !validate_only {
+        if request_id.is_empty() {
+            return Err(invalid(
+                "common.request_id",
+                "is required: a client-chosen idempotency key (e.g. a UUID)",
+            ));
+        }
+        if request_id.len() > MAX_REQUEST_ID {
+            return Err(Error::InvalidArgument(vec![FieldViolation::request(
+                "common.request_id",
+                "KP-request-id",
+                format!("must be at most {MAX_REQUEST_ID} bytes"),
+            )]));
+        }
+        if let Some(record) = shared.store.idempotency(&tenant.name, request_id)? {
+            return replay(shared, request_id, &content_hash, record);
+        }
+    }
+
+    // Build and check the message.
+    let today = shared.clock.today();
+    let header = shared.headers.header(agb, &common.municipality, today);
+    let mut conv = Conv::default();
+    let prefix = shared.headers.prefix().to_owned();
+    let message = build(&mut conv, kind.law, header, &prefix)?;
+    if !conv.violations.is_empty() {
+        return Err(Error::InvalidArgument(conv.violations));
+    }
+    let mut violations = message.validate();
+    violations.extend(rules::check(&message));
+    if !violations.is_empty() {
+        return Err(Error::InvalidArgument(from_model(kind, &violations)));
+    }
+    let given_number = match &message.content {
+        Content::Declaration(h) if !is_placeholder(&h.body.declaratie_nummer, &prefix) => {
+            Some(h.body.declaratie_nummer.0.clone())
+        }
+        _ => None,
+    };
+    if let Some(n) = &given_number
+        && shared.store.declaration_number_used(agb, n)?
+    {
+        return Err(number_used(n));
+    }
+
+    // Size: split a claim, or refuse.
+    let limit = shared.max_payload_bytes;
+    let size = xml_size(&message)?;
+    let mut parts = vec![];
+    if size > limit {
+        if kind.message_type != MessageType::M323 || !split {
+            return Err(Error::TooLarge { size, limit });
+        }
+        split_claim(&message, size, limit, &mut parts)?;
+    } else {
+        parts.push(message);
+    }
+
+    // Numbers, then XML.
+    let mut counters = Vec::new();
+    let mut new_messages = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter_mut().enumerate() {
+        let (identificatie, counter) =
+            shared
+                .headers
+                .identificatie(shared.store.as_ref(), agb, kind, !validate_only)?;
+        counters.push(counter);
+        set_identificatie(part, &identificatie);
+        let mut number = None;
+        if let Content::Declaration(h) = &mut part.content {
+            let keep_given = i == 0 && given_number.is_some();
+            if !keep_given {
+                let (n, counter) = shared.headers.declaration_number(
+                    shared.store.as_ref(),
+                    agb,
+                    !validate_only,
+                )?;
+                counters.push(counter);
+                h.body.declaratie_nummer = DeclaratieNummer(n);
+            }
+            number = Some(h.body.declaratie_nummer.0.clone());
+        }
+        let xml = part
+            .to_xml()
+            .map_err(|e| Error::InvalidArgument(from_model(kind, e.violations())))?;
+        if xml.len() > limit {
+            return Err(Error::TooLarge {
+                size: xml.len(),
+                limit,
+            });
+        }
+        new_messages.push(NewMessage {
+            kind: kind.code(),
+            agb: agb.to_owned(),
+            municipality: common.municipality.clone(),
+            identificatie,
+            declaration_number: number,
+            xml,
+        });
+    }
+
+    let mut response = proto::SubmitResponse {
+        message_id: String::new(),
+        kind: kind.code(),
+        identificatie: new_messages[0].identificatie.clone(),
+        state: proto::MessageState::Unspecified as i32,
+        message_ids: vec![],
+        declaration_numbers: new_messages
+            .iter()
+            .filter_map(|m| m.declaration_number.clone())
+            .collect(),
+        xml: if new_messages.len() == 1 {
+            new_messages[0].xml.clone()
+        } else {
+            String::new()
+        },
+    };
+    if validate_only {
+        return Ok(response);
+    }
+
+    let outcome = shared
+        .store
+        .commit(Write::Submit(SubmitWrite {
+            tenant: tenant.name.clone(),
+            request_id: request_id.to_owned(),
+            content_hash: content_hash.clone(),
+            at_ms: shared.clock.now().timestamp_millis(),
+            messages: new_messages,
+            counters,
+        }))
+        .wait()
+        .await?;
+    match outcome {
+        Outcome::Stored(ids) => {
+            response.message_id = ids.first().map(u64::to_string).unwrap_or_default();
+            response.message_ids = ids.iter().map(u64::to_string).collect();
+            response.state = proto::MessageState::Queued as i32;
+            Ok(response)
+        }
+        // A concurrent submit with the same request_id won the race.
+        Outcome::Duplicate(record) => replay(shared, request_id, &content_hash, record),
+        Outcome::DeclarationNumberUsed(n) => Err(number_used(&n)),
+        other => Err(Error::Internal(format!(
+            "unexpected store outcome {other:?}"
+        ))),
+    }
+}
+
+fn number_used(number: &str) -> Error {
+    Error::FailedPrecondition {
+        message: "DeclaratieNummer was used before by this AGB code".into(),
+        violations: vec![FieldViolation {
+            field: "declaration_number".into(),
+            rule: "TR333".into(),
+            retourcode: None,
+            description: format!(
+                "DeclaratieNummer {number} was already used by this provider; it must be unique"
+            ),
+        }],
+    }
+}
+
+fn is_placeholder(n: &DeclaratieNummer, prefix: &str) -> bool {
+    n.0 == format_number(prefix, 0)
+}
+
+/// The original response of an earlier submit with this request_id, or a conflict.
+fn replay(
+    shared: &Shared,
+    request_id: &str,
+    content_hash: &str,
+    record: IdempotencyRecord,
+) -> Result<proto::SubmitResponse, Error> {
+    if record.content_hash != content_hash {
+        return Err(Error::IdempotencyConflict {
+            request_id: request_id.to_owned(),
+        });
+    }
+    let mut metas = Vec::with_capacity(record.message_ids.len());
+    for id in &record.message_ids {
+        metas.push(
+            shared
+                .store
+                .message(*id)?
+                .ok_or_else(|| Error::Internal(format!("message {id} of a request_id is gone")))?,
+        );
+    }
+    let Some(first) = metas.first() else {
+        return Err(Error::Internal("request_id without messages".into()));
+    };
+    let xml = if metas.len() == 1 {
+        shared.store.message_xml(first.id)?.unwrap_or_default()
+    } else {
+        String::new()
+    };
+    Ok(proto::SubmitResponse {
+        message_id: first.id.to_string(),
+        kind: first.kind.clone(),
+        identificatie: first.identificatie.clone(),
+        state: proto::MessageState::Queued as i32,
+        message_ids: metas.iter().map(|m| m.id.to_string()).collect(),
+        declaration_numbers: metas
+            .iter()
+            .filter_map(|m| m.declaration_number.clone())
+            .collect(),
+        xml,
+    })
+}
+
+fn set_identificatie(message: &mut Message, identificatie: &str) {
+    let header = match &mut message.content {
+        Content::RequestForAllocation(h) => &mut h.header,
+        Content::CareStart(h) => &mut h.header,
+        Content::CareStop(h) => &mut h.header,
+        Content::ChangeRequest(h) => &mut h.header,
+        Content::Declaration(h) => &mut h.header,
+        _ => return,
+    };
+    header.bericht_identificatie.identificatie = identificatie.into();
+}
+
+fn xml_size(message: &Message) -> Result<usize, Error> {
+    message
+        .to_xml()
+        .map(|x| x.len())
+        .map_err(|e| Error::InvalidArgument(from_model(message.kind(), e.violations())))
+}
+
+// === splitting a claim ===
+
+/// Room left under the limit for the DeclaratieNummer and Identificatie assigned after the
+/// split (both may grow to 12 characters).
+const SPLIT_MARGIN: usize = 64;
+
+/// Splits a claim whose XML is `size` bytes into parts under `limit`: first into evenly
+/// sized parts by line count, then halving any part that is still too large. Each part keeps
+/// the header and the claim's period; its total is recomputed (TR358).
+fn split_claim(
+    message: &Message,
+    size: usize,
+    limit: usize,
+    parts: &mut Vec<Message>,
+) -> Result<(), Error> {
+    let Content::Declaration(heen) = &message.content else {
+        return Err(Error::Internal("only a 323 can be split".into()));
+    };
+    let lines: Vec<(&str, &Prestatie)> = heen
+        .body
+        .clienten
+        .iter()
+        .flat_map(|c| c.prestaties.iter().map(move |p| (c.bsn.as_str(), p)))
+        .collect();
+    let budget = limit.saturating_sub(SPLIT_MARGIN).max(1);
+    let count = size.div_ceil(budget).max(2);
+    let per_part = lines.len().div_ceil(count).max(1);
+    for chunk in lines.chunks(per_part) {
+        split_part(message, chunk, budget, parts)?;
+    }
+    Ok(())
+}
+
+fn split_part(
+    template: &Message,
+    lines: &[(&str, &Prestatie)],
+    budget: usize,
+    parts: &mut Vec<Message>,
+) -> Result<(), Error> {
+    let part = claim_part(template, lines);
+    let size = xml_size(&part)?;
+    if size <= budget {
+        parts.push(part);
+        return Ok(());
+    }
+    if lines.len() <= 1 {
+        return Err(Error::TooLarge {
+            size,
+            limit: budget,
+        });
+    }
+    let (a, b) = lines.split_at(lines.len() / 2);
+    split_part(template, a, budget, parts)?;
+    split_part(template, b, budget, parts)
+}
+
+/// The claim `template` with only `lines`, clients regrouped in order.
+fn claim_part(template: &Message, lines: &[(&str, &Prestatie)]) -> Message {
+    let mut clienten: Vec<DeclaratieClient> = Vec::new();
+    for (bsn, line) in lines {
+        match clienten.last_mut() {
+            Some(c) if c.bsn.as_str() == *bsn => c.prestaties.push((*line).clone()),
+            _ => clienten.push(DeclaratieClient {
+                bsn: (*bsn).into(),
+                prestaties: vec![(*line).clone()],
+                retour_codes: vec![],
+            }),
+        }
+    }
+    let content = match &template.content {
+        Content::Declaration(h) => Content::Declaration(Heen {
+            header: h.header.clone(),
+            body: Declaratie {
+                declaratie_nummer: h.body.declaratie_nummer.clone(),
+                declaratie_periode: h.body.declaratie_periode.clone(),
+                declaratie_dagtekening: h.body.declaratie_dagtekening,
+                totaal_ingediend_bedrag: convert::total(&clienten),
+                clienten,
+            },
+        }),
+        other => other.clone(),
+    };
+    Message {
+        law: template.law,
+        content,
+    }
+}

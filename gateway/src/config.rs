@@ -1,0 +1,505 @@
+//! Configuration: parsed once at start-up into typed structs, from a TOML file with
+//! `KETENPOORT_*` environment overrides. Nothing else in the gateway reads the environment.
+//!
+//! `ketenpoort.example.toml` at the repository root is the commented reference; a test
+//! checks that it parses. Environment overrides are named `KETENPOORT_<SECTION>_<KEY>` in
+//! upper case, e.g. `KETENPOORT_SERVER_DATA_DIR=/var/lib/ketenpoort` or
+//! `KETENPOORT_TLS_CERT=/etc/ketenpoort/server.pem`; see [`ENV_OVERRIDES`]. Tenants are only
+//! configured in the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Why the configuration could not be loaded. Every variant names the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("could not read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or a key is unknown or has the wrong type. The message
+    /// from the TOML parser names the key and its line.
+    #[error("invalid configuration{}: {message}", .path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    Parse {
+        /// The file, if the problem is in one.
+        path: Option<PathBuf>,
+        /// What the parser said, naming the key.
+        message: String,
+    },
+    /// A `KETENPOORT_*` variable is unknown or has a value of the wrong type.
+    #[error("environment variable {key}: {message}")]
+    Env {
+        /// The variable.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The values parse but do not make a usable configuration.
+    #[error("configuration key {key}: {message}")]
+    Invalid {
+        /// The key, e.g. `tenants[0].agb_codes`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Development mode: plaintext gRPC, a dev tenant (token `dev`) allowed every AGB code,
+    /// and the loopback stand-in for VECOZO. Never for production data.
+    #[serde(default)]
+    pub dev: bool,
+    /// Listeners and storage.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// TLS for the gRPC listener; required in production unless `server.allow_plaintext`.
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
+    /// Values ketenpoort writes into messages.
+    #[serde(default)]
+    pub messages: MessagesConfig,
+    /// Where queued messages go.
+    #[serde(default)]
+    pub vecozo: VecozoConfig,
+    /// Who may call the gateway, and for which AGB codes.
+    #[serde(default)]
+    pub tenants: Vec<TenantConfig>,
+}
+
+/// Listeners and storage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// gRPC listen address.
+    pub grpc_listen: SocketAddr,
+    /// Admin HTTP listen address (/healthz, /readyz, /metrics). Keep it on loopback or an
+    /// internal network: it has no authentication.
+    pub admin_listen: SocketAddr,
+    /// The sled store directory.
+    pub data_dir: PathBuf,
+    /// Accept plaintext gRPC outside dev mode: only behind a TLS-terminating proxy, with
+    /// tenants authenticated by API token.
+    pub allow_plaintext: bool,
+    /// Largest gRPC request accepted, in bytes. A 25 MB claim is a few MB of protobuf.
+    pub max_request_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            grpc_listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./ketenpoort-data"),
+            allow_plaintext: false,
+            max_request_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// TLS for the gRPC listener (rustls with the ring provider).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Server certificate chain, PEM.
+    pub cert: PathBuf,
+    /// Server private key, PEM.
+    pub key: PathBuf,
+    /// CA (PEM) whose client certificates are required (mTLS). Without it, clients are not
+    /// asked for a certificate and must authenticate by API token.
+    pub client_ca: Option<PathBuf>,
+}
+
+/// Values ketenpoort writes into messages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessagesConfig {
+    /// XsdVersie/BasisschemaXsdVersie. Copies of the schemas disagree (0.1.0 vs 1.0.0), so
+    /// it is configurable.
+    pub basisschema_xsd_versie: String,
+    /// XsdVersie/BerichtXsdVersie.
+    pub bericht_xsd_versie: String,
+    /// Prefix of the header Identificatie and of assigned DeclaratieNummers (letters and
+    /// digits, at most 2 characters), so numbers never collide with another system's.
+    pub identificatie_prefix: String,
+    /// Largest XML payload accepted for VECOZO, in bytes (BRS06). Lower it only in tests.
+    pub max_payload_bytes: usize,
+}
+
+impl Default for MessagesConfig {
+    fn default() -> Self {
+        Self {
+            basisschema_xsd_versie: "1.0.0".into(),
+            bericht_xsd_versie: "1.0.0".into(),
+            identificatie_prefix: "KP".into(),
+            max_payload_bytes: ketenpoort_messages::VECOZO_MAX_PAYLOAD_BYTES,
+        }
+    }
+}
+
+/// Where queued messages go.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VecozoConfig {
+    /// `loopback` (the dev stand-in, see [`crate::loopback`]) or `off` (queue only).
+    /// Default: `loopback` in dev mode, `off` otherwise, until the VECOZO client exists.
+    pub mode: Option<VecozoMode>,
+}
+
+/// Where queued messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VecozoMode {
+    /// Keep messages queued; send nothing.
+    Off,
+    /// The loopback stand-in: marks messages delivered. It is not VECOZO.
+    Loopback,
+}
+
+/// One tenant: a caller and the AGB codes it may act for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantConfig {
+    /// Name, for logs and metrics (not secret).
+    pub name: String,
+    /// SHA-256 (hex) of the tenant's API token, sent as `authorization: Bearer <token>`.
+    /// `ketenpoort hash-token` prints it. The token itself is never stored.
+    #[serde(default)]
+    pub api_token_sha256: Option<String>,
+    /// SHA-256 (hex) of the DER of the tenant's client certificate (mTLS).
+    #[serde(default)]
+    pub certificate_sha256: Option<String>,
+    /// The AGB codes (8 digits) the tenant may act for.
+    #[serde(default)]
+    pub agb_codes: Vec<String>,
+    /// The tenant may act for every AGB code (the dev tenant; not for production).
+    #[serde(default)]
+    pub all_agb_codes: bool,
+}
+
+/// The `KETENPOORT_*` variables that override file values: (variable, section, key, type).
+pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
+    ("KETENPOORT_DEV", "", "dev", EnvKind::Bool),
+    (
+        "KETENPOORT_SERVER_GRPC_LISTEN",
+        "server",
+        "grpc_listen",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_SERVER_ADMIN_LISTEN",
+        "server",
+        "admin_listen",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_SERVER_DATA_DIR",
+        "server",
+        "data_dir",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_SERVER_ALLOW_PLAINTEXT",
+        "server",
+        "allow_plaintext",
+        EnvKind::Bool,
+    ),
+    (
+        "KETENPOORT_SERVER_MAX_REQUEST_BYTES",
+        "server",
+        "max_request_bytes",
+        EnvKind::Int,
+    ),
+    ("KETENPOORT_TLS_CERT", "tls", "cert", EnvKind::Str),
+    ("KETENPOORT_TLS_KEY", "tls", "key", EnvKind::Str),
+    ("KETENPOORT_TLS_CLIENT_CA", "tls", "client_ca", EnvKind::Str),
+    (
+        "KETENPOORT_MESSAGES_BASISSCHEMA_XSD_VERSIE",
+        "messages",
+        "basisschema_xsd_versie",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_MESSAGES_BERICHT_XSD_VERSIE",
+        "messages",
+        "bericht_xsd_versie",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_MESSAGES_IDENTIFICATIE_PREFIX",
+        "messages",
+        "identificatie_prefix",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_MESSAGES_MAX_PAYLOAD_BYTES",
+        "messages",
+        "max_payload_bytes",
+        EnvKind::Int,
+    ),
+    ("KETENPOORT_VECOZO_MODE", "vecozo", "mode", EnvKind::Str),
+];
+
+/// Sections whose `KETENPOORT_<SECTION>_*` variables must all be known: a typo is an error,
+/// not a silently ignored setting. Other `KETENPOORT_*` variables (used by tests and tools)
+/// are left alone.
+const ENV_SECTIONS: &[&str] = &[
+    "KETENPOORT_SERVER_",
+    "KETENPOORT_TLS_",
+    "KETENPOORT_MESSAGES_",
+    "KETENPOORT_VECOZO_",
+];
+
+/// The type of an environment override's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvKind {
+    /// Text.
+    Str,
+    /// `true` or `false`.
+    Bool,
+    /// A non-negative whole number.
+    Int,
+}
+
+/// The API token of the dev tenant: `authorization: Bearer dev`.
+pub const DEV_TOKEN: &str = "dev";
+
+impl Config {
+    /// The configuration of `ketenpoort serve --dev` without a file.
+    pub fn dev() -> Config {
+        Config {
+            dev: true,
+            ..Config::default()
+        }
+    }
+
+    /// Loads the file (if any), applies `dev`, then the `KETENPOORT_*` overrides from `env`
+    /// (pass `std::env::vars()`), and checks the result.
+    pub fn load(
+        path: Option<&Path>,
+        dev: bool,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.to_owned(),
+                    source,
+                })?;
+                parse_table(&text, Some(p))?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, env)?;
+        let mut config = Config::from_table(table, path)?;
+        config.dev |= dev;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Parses a TOML text (no environment overrides) and checks it.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        let config = Config::from_table(parse_table(text, None)?, None)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    fn from_table(table: toml::Table, path: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::deserialize(table).map_err(|e| ConfigError::Parse {
+            path: path.map(Path::to_owned),
+            message: e.to_string(),
+        })
+    }
+
+    /// Where queued messages go, with the dev-mode default applied.
+    pub fn vecozo_mode(&self) -> VecozoMode {
+        self.vecozo.mode.unwrap_or(if self.dev {
+            VecozoMode::Loopback
+        } else {
+            VecozoMode::Off
+        })
+    }
+
+    /// The tenants in force: the configured ones, plus the dev tenant in dev mode.
+    pub fn effective_tenants(&self) -> Vec<TenantConfig> {
+        let mut tenants = self.tenants.clone();
+        if self.dev {
+            tenants.push(TenantConfig {
+                name: "dev".into(),
+                api_token_sha256: Some(crate::tenant::token_digest(DEV_TOKEN)),
+                certificate_sha256: None,
+                agb_codes: Vec::new(),
+                all_agb_codes: true,
+            });
+        }
+        tenants
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |key: String, message: &str| ConfigError::Invalid {
+            key,
+            message: message.to_owned(),
+        };
+        for (key, v) in [
+            (
+                "messages.basisschema_xsd_versie",
+                &self.messages.basisschema_xsd_versie,
+            ),
+            (
+                "messages.bericht_xsd_versie",
+                &self.messages.bericht_xsd_versie,
+            ),
+        ] {
+            let parts: Vec<&str> = v.split('.').collect();
+            if parts.len() != 3
+                || parts
+                    .iter()
+                    .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(invalid(key.into(), "must be a version n.n.n, e.g. 1.0.0"));
+            }
+        }
+        let prefix = &self.messages.identificatie_prefix;
+        if prefix.len() > 2 || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(invalid(
+                "messages.identificatie_prefix".into(),
+                "must be at most 2 letters or digits",
+            ));
+        }
+        if self.messages.max_payload_bytes == 0 {
+            return Err(invalid(
+                "messages.max_payload_bytes".into(),
+                "must be more than 0",
+            ));
+        }
+        for (i, t) in self.tenants.iter().enumerate() {
+            if t.api_token_sha256.is_none() && t.certificate_sha256.is_none() {
+                return Err(invalid(
+                    format!("tenants[{i}]"),
+                    "needs api_token_sha256 or certificate_sha256",
+                ));
+            }
+            for (field, digest) in [
+                ("api_token_sha256", &t.api_token_sha256),
+                ("certificate_sha256", &t.certificate_sha256),
+            ] {
+                if let Some(d) = digest
+                    && (d.len() != 64 || !d.bytes().all(|b| b.is_ascii_hexdigit()))
+                {
+                    return Err(invalid(
+                        format!("tenants[{i}].{field}"),
+                        "must be 64 hexadecimal characters (a SHA-256)",
+                    ));
+                }
+            }
+            if t.agb_codes
+                .iter()
+                .any(|a| a.len() != 8 || !a.bytes().all(|b| b.is_ascii_digit()))
+            {
+                return Err(invalid(
+                    format!("tenants[{i}].agb_codes"),
+                    "every AGB code must be 8 digits",
+                ));
+            }
+            if t.all_agb_codes && !self.dev {
+                return Err(invalid(
+                    format!("tenants[{i}].all_agb_codes"),
+                    "is only allowed in dev mode",
+                ));
+            }
+        }
+        if !self.dev {
+            if self.tenants.is_empty() {
+                return Err(invalid(
+                    "tenants".into(),
+                    "at least one tenant is needed outside dev mode",
+                ));
+            }
+            if self.tls.is_none() && !self.server.allow_plaintext {
+                return Err(invalid(
+                    "tls".into(),
+                    "TLS is required outside dev mode (or set server.allow_plaintext behind a \
+                     TLS-terminating proxy)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_table(text: &str, path: Option<&Path>) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| ConfigError::Parse {
+        path: path.map(Path::to_owned),
+        message: e.to_string(),
+    })
+}
+
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (key, value) in env {
+        if !key.starts_with("KETENPOORT_") {
+            continue;
+        }
+        let Some(&(_, section, name, kind)) = ENV_OVERRIDES.iter().find(|o| o.0 == key) else {
+            if ENV_SECTIONS.iter().any(|s| key.starts_with(s)) {
+                return Err(ConfigError::Env {
+                    key,
+                    message: "unknown setting (see ENV_OVERRIDES in the config docs)".into(),
+                });
+            }
+            continue;
+        };
+        let v = match kind {
+            EnvKind::Str => toml::Value::String(value),
+            EnvKind::Bool => match value.as_str() {
+                "true" | "1" => toml::Value::Boolean(true),
+                "false" | "0" => toml::Value::Boolean(false),
+                _ => {
+                    return Err(ConfigError::Env {
+                        key,
+                        message: "must be true or false".into(),
+                    });
+                }
+            },
+            EnvKind::Int => match value.parse::<i64>() {
+                Ok(n) if n >= 0 => toml::Value::Integer(n),
+                _ => {
+                    return Err(ConfigError::Env {
+                        key,
+                        message: "must be a non-negative whole number".into(),
+                    });
+                }
+            },
+        };
+        if section.is_empty() {
+            table.insert(name.into(), v);
+            continue;
+        }
+        let entry = table
+            .entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        match entry {
+            toml::Value::Table(t) => {
+                t.insert(name.into(), v);
+            }
+            _ => {
+                return Err(ConfigError::Env {
+                    key,
+                    message: format!("the file's `{section}` is not a table"),
+                });
+            }
+        }
+    }
+    Ok(())
+}

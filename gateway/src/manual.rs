@@ -1,0 +1,55 @@
+//! # The ketenpoort manual: decisions that are not visible in a type
+//!
+//! ## Durability
+//!
+//! A submit answers OK only after its record (messages, XML, request_id entry, counters) is
+//! flushed by the store ([`crate::store`]). Concurrent submits share one flush (group
+//! commit): one writer thread takes every waiting write, applies each atomically, flushes
+//! once and then answers all of them.
+//!
+//! What a flush of sled 0.34 guarantees, honestly:
+//!
+//! - **Process crash** (kill -9, panic, OOM kill): everything that was answered OK survives.
+//! - **Power loss or kernel crash: not guaranteed.** sled 0.34 flushes with
+//!   `sync_file_range`, which does not force the file system's metadata or the disk's write
+//!   cache to stable storage. Run ketenpoort on storage with a battery-backed or
+//!   power-loss-protected write cache, or accept that the last moments before a power loss
+//!   may be lost; clients then resend with the same request_id and get a new message.
+//! - **A store that does not open.** sled 0.34 has open reports of databases that fail to
+//!   open after a crash. ketenpoort then refuses to start with an error that names the
+//!   directory, and does not touch, repair or remove it. Keep backups (`ketenpoort backup`,
+//!   `ketenpoort export` — planned, see the README) and restore from one.
+//!
+//! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
+//! needs more (power-loss safety, several nodes) can move to an existing engine.
+//!
+//! ## Tenants
+//!
+//! See [`crate::tenant`]: a tenant authenticates by API token (`authorization: Bearer`) or
+//! by mTLS client certificate, may act for a configured set of AGB codes, and sees only
+//! messages and events of those codes. Acting for another AGB code is PERMISSION_DENIED,
+//! which is what VECOZO would answer later with BRS03.
+//!
+//! ## Idempotency (AIP-155)
+//!
+//! Every submit carries a client-chosen `request_id`, scoped to the tenant. The store keeps
+//! `request_id → (SHA-256 of the request, message ids)` in the same atomic write as the
+//! messages:
+//!
+//! - the same request_id with the same content (a retry) answers with the original
+//!   response (the same message ids, Identificatie, XML), and nothing new is queued;
+//! - the same request_id with other content is refused with **ALREADY_EXISTS**: the id is
+//!   taken by another request. (FAILED_PRECONDITION is kept for cross-message rules, so a
+//!   client can tell "fix your message" from "pick a new request_id".)
+//! - `validate_only` requests are never recorded, so they may reuse any request_id.
+//!
+//! Two concurrent submits with one request_id are decided by the single store writer: one
+//! is stored, the other gets the first one's response (or ALREADY_EXISTS).
+//!
+//! ## Numbers ketenpoort assigns
+//!
+//! Identificatie (unique per message type per AGB code, BRS20) and DeclaratieNummer (unique
+//! per AGB code, TR333) come from durable counters, written in the same atomic write as the
+//! message that uses them; a number whose submit never landed may be handed out again, but
+//! then it was never sent. Both are the configured prefix (default `KP`) and zero-padded
+//! digits, 12 characters.

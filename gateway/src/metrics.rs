@@ -1,0 +1,98 @@
+//! Counters for the admin `/metrics` endpoint, in the Prometheus text format.
+//!
+//! Labels are message kinds, results and rule ids only: never BSNs, names or AGB codes of
+//! clients (privacy, see ARCHITECTURE.md).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+
+/// The gateway's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// (kind, result) → count.
+    submits: BTreeMap<(String, &'static str), u64>,
+    /// rule id → count.
+    rejections: BTreeMap<String, u64>,
+    /// Deliveries and the sum of their latency (acceptance → delivery) in seconds.
+    deliveries: u64,
+    delivery_seconds: f64,
+}
+
+impl Metrics {
+    /// Counts a submit of `kind` (e.g. `JW315`) with `result` (`ok`, `invalid`, …).
+    pub fn submit(&self, kind: &str, result: &'static str) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.submits.entry((kind.to_owned(), result)).or_default() += 1;
+        }
+    }
+
+    /// Counts a rejection by rule id.
+    pub fn rejection(&self, rule: &str) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.rejections.entry(rule.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Records a delivery that took `seconds` from acceptance.
+    pub fn delivered(&self, seconds: f64) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.deliveries += 1;
+            m.delivery_seconds += seconds.max(0.0);
+        }
+    }
+
+    /// The Prometheus text exposition, with the current queue depth.
+    pub fn render(&self, queue_depth: usize) -> String {
+        let mut out = String::new();
+        let Ok(m) = self.inner.lock() else {
+            return out;
+        };
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_submits_total Submits by message kind and result."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_submits_total counter");
+        for ((kind, result), n) in &m.submits {
+            let _ = writeln!(
+                out,
+                "ketenpoort_submits_total{{kind=\"{kind}\",result=\"{result}\"}} {n}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_rejections_total Rejected submits by rule id."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_rejections_total counter");
+        for (rule, n) in &m.rejections {
+            let _ = writeln!(out, "ketenpoort_rejections_total{{rule=\"{rule}\"}} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_queue_depth Messages queued, not yet delivered."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_queue_depth gauge");
+        let _ = writeln!(out, "ketenpoort_queue_depth {queue_depth}");
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_delivery_latency_seconds Time from acceptance to delivery."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_delivery_latency_seconds summary");
+        let _ = writeln!(
+            out,
+            "ketenpoort_delivery_latency_seconds_sum {}",
+            m.delivery_seconds
+        );
+        let _ = writeln!(
+            out,
+            "ketenpoort_delivery_latency_seconds_count {}",
+            m.deliveries
+        );
+        out
+    }
+}

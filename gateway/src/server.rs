@@ -1,0 +1,145 @@
+//! Starting and stopping the gateway: [`Gateway::open`] opens the store and builds the
+//! shared state; [`Gateway::serve`] serves gRPC (the Gateway service, grpc.health.v1 and
+//! server reflection), the admin HTTP endpoint and the loopback stand-in until a shutdown
+//! future completes. [`run`] is the short form tests use with a listener on port 0.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+
+use crate::api::{GatewayService, Shared};
+use crate::config::{Config, VecozoMode};
+use crate::error::Error;
+use crate::header::{Clock, SystemClock};
+use crate::metrics::Metrics;
+use crate::proto::gateway_server::GatewayServer;
+use crate::store::sled_store::SledStore;
+
+/// An opened gateway, ready to serve.
+pub struct Gateway {
+    config: Config,
+    shared: Arc<Shared>,
+}
+
+impl Gateway {
+    /// Opens the store in `config.server.data_dir` with the system clock.
+    pub fn open(config: Config) -> Result<Gateway, Error> {
+        Gateway::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    /// Opens the store with `clock` as the source of Dagtekening and timestamps.
+    pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Gateway, Error> {
+        let store = SledStore::open(&config.server.data_dir)?;
+        let shared = Arc::new(Shared::new(
+            &config,
+            store,
+            clock,
+            Arc::new(Metrics::default()),
+        ));
+        Ok(Gateway { config, shared })
+    }
+
+    /// The shared state (store, metrics, tenants).
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
+    /// Serves gRPC on `grpc` and, if given, the admin endpoints on `admin`, until
+    /// `shutdown` completes; then ends open streams and stops the loopback stand-in.
+    pub async fn serve(
+        self,
+        grpc: TcpListener,
+        admin: Option<TcpListener>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), Error> {
+        let shared = self.shared.clone();
+        let config = &self.config;
+        if config.dev {
+            tracing::warn!(
+                "DEV MODE: plaintext gRPC, tenant token `dev` may act for every AGB code; \
+                 never use with real data"
+            );
+        }
+
+        let (health_reporter, health) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<GatewayServer<GatewayService>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| Error::Server(format!("reflection: {e}")))?;
+        let gateway = GatewayServer::new(GatewayService::new(shared.clone()))
+            .max_decoding_message_size(config.server.max_request_bytes)
+            .max_encoding_message_size(config.server.max_request_bytes.max(64 * 1024 * 1024));
+
+        let mut builder = Server::builder();
+        if let Some(tls) = &config.tls {
+            let read = |p: &std::path::Path| {
+                std::fs::read(p).map_err(|e| Error::Server(format!("{}: {e}", p.display())))
+            };
+            let mut tls_config = ServerTlsConfig::new()
+                .identity(Identity::from_pem(read(&tls.cert)?, read(&tls.key)?));
+            if let Some(ca) = &tls.client_ca {
+                tls_config = tls_config.client_ca_root(Certificate::from_pem(read(ca)?));
+            }
+            builder = builder
+                .tls_config(tls_config)
+                .map_err(|e| Error::Server(format!("TLS: {e}")))?;
+        }
+
+        let mut tasks = tokio::task::JoinSet::new();
+        if config.vecozo_mode() == VecozoMode::Loopback {
+            tasks.spawn(crate::loopback::run(
+                shared.store.clone(),
+                shared.clock.clone(),
+                shared.metrics.clone(),
+                shared.stopping.subscribe(),
+            ));
+        }
+        if let Some(admin) = admin {
+            let mut stopping = shared.stopping.subscribe();
+            let admin_shared = shared.clone();
+            tasks.spawn(async move {
+                let stop = async move {
+                    let _ = stopping.wait_for(|s| *s).await;
+                };
+                if let Err(e) = crate::admin::run(admin, admin_shared, stop).await {
+                    tracing::error!(error = %e, "admin endpoint stopped");
+                }
+            });
+        }
+
+        if let Ok(addr) = grpc.local_addr() {
+            tracing::info!(%addr, tls = config.tls.is_some(), "gRPC listening");
+        }
+        let stopping = shared.stopping.clone();
+        let result = builder
+            .add_service(health)
+            .add_service(reflection)
+            .add_service(gateway)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
+                shutdown.await;
+                stopping.send_replace(true);
+            })
+            .await
+            .map_err(|e| Error::Server(format!("gRPC: {e}")));
+        shared.stopping.send_replace(true);
+        while tasks.join_next().await.is_some() {}
+        tracing::info!("stopped");
+        result
+    }
+}
+
+/// Opens the gateway for `config` and serves gRPC on `listener` until `shutdown` completes.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    Gateway::open(config)?.serve(listener, None, shutdown).await
+}

@@ -1,0 +1,245 @@
+//! The durable store behind a narrow trait: messages and their XML, the request_id index,
+//! the event log with cursors, acknowledgements, counters and DeclaratieNummers.
+//!
+//! Writes go through [`Store::commit`]: the store applies each [`Write`] atomically and
+//! answers only after the write is flushed to disk. Concurrent writes are flushed together
+//! (group commit), so many submits share one flush. Reads see the latest applied state.
+//!
+//! [`sled_store::SledStore`] is the embedded implementation; see [`crate::manual::durability`]
+//! for what its flush does and does not guarantee. The trait is what a multi-node engine
+//! (PostgreSQL, NATS JetStream) would implement instead.
+
+pub mod sled_store;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{oneshot, watch};
+
+use crate::error::Error;
+
+/// Where a message is in its life (mirrors `ketenpoort.v1.MessageState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MessageState {
+    /// Accepted and durably queued; not yet with VECOZO.
+    Queued,
+    /// VECOZO (or the loopback stand-in) accepted it.
+    Delivered,
+    /// VECOZO refused it; see the meldingen.
+    RejectedByVecozo,
+    /// The municipality answered.
+    Answered,
+    /// An expected answer did not come in time.
+    DeadlineMissed,
+}
+
+/// A VECOZO notice (melding) on a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Melding {
+    /// Code, e.g. `BRS13`.
+    pub code: String,
+    /// Description.
+    pub description: String,
+}
+
+/// What the store keeps about a message besides its XML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageMeta {
+    /// ketenpoort's message id, increasing in acceptance order.
+    pub id: u64,
+    /// The kind, e.g. `JW315`.
+    pub kind: String,
+    /// Afzender AGB code.
+    pub agb: String,
+    /// Ontvanger CBS gemeentecode.
+    pub municipality: String,
+    /// Header Identificatie.
+    pub identificatie: String,
+    /// DeclaratieNummer of a 323.
+    pub declaration_number: Option<String>,
+    /// The tenant that submitted it.
+    pub tenant: String,
+    /// The client's request_id.
+    pub request_id: String,
+    /// When it was accepted, milliseconds since the Unix epoch.
+    pub accepted_at_ms: i64,
+    /// Its state.
+    pub state: MessageState,
+    /// VECOZO meldingen, when rejected.
+    pub meldingen: Vec<Melding>,
+    /// Cursors of the events about it.
+    pub event_cursors: Vec<u64>,
+}
+
+/// A message to store, as built by a submit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    /// The kind, e.g. `JW323`.
+    pub kind: String,
+    /// Afzender AGB code.
+    pub agb: String,
+    /// Ontvanger CBS gemeentecode.
+    pub municipality: String,
+    /// Header Identificatie.
+    pub identificatie: String,
+    /// DeclaratieNummer of a 323 (checked unique per AGB code, TR333).
+    pub declaration_number: Option<String>,
+    /// The XML to send.
+    pub xml: String,
+}
+
+/// One accepted submit: all its messages (several for a split claim), stored atomically
+/// with its request_id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitWrite {
+    /// The tenant.
+    pub tenant: String,
+    /// The client's idempotency key.
+    pub request_id: String,
+    /// SHA-256 of the request's content, to tell a retry from a conflicting reuse.
+    pub content_hash: String,
+    /// Acceptance time, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The messages, in order.
+    pub messages: Vec<NewMessage>,
+    /// Counters reserved for these messages ([`Store::reserve`]) and their values, so that
+    /// they are durable together with the messages that use them.
+    pub counters: Vec<(String, u64)>,
+}
+
+/// What the request_id index holds for an accepted submit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// SHA-256 of the request's content.
+    pub content_hash: String,
+    /// The message ids it created.
+    pub message_ids: Vec<u64>,
+}
+
+/// What happened, in an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventBody {
+    /// The message moved to another state.
+    Delivery {
+        /// The new state.
+        state: MessageState,
+        /// VECOZO's meldingen, if any.
+        meldingen: Vec<Melding>,
+    },
+}
+
+/// One entry of the event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Position in the log; increases by one per event, across restarts.
+    pub cursor: u64,
+    /// The AGB code the event is for (tenants see only their own).
+    pub agb: String,
+    /// When it happened, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The message it is about.
+    pub message_id: Option<u64>,
+    /// Kind of the message that arrived (empty for status events).
+    pub kind: String,
+    /// The XML that arrived, when the event is a message.
+    pub raw_xml: Option<String>,
+    /// What happened.
+    pub body: EventBody,
+}
+
+/// A write for [`Store::commit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Store an accepted submit (unless its request_id is known, or a DeclaratieNummer is
+    /// used).
+    Submit(SubmitWrite),
+    /// Move the tenant's acknowledged cursor forward (never back).
+    Ack {
+        /// The tenant.
+        tenant: String,
+        /// Every event up to and including this one is acknowledged.
+        cursor: u64,
+    },
+    /// A queued message was delivered; logs a [`EventBody::Delivery`] event.
+    Delivered {
+        /// The message.
+        message_id: u64,
+        /// When, milliseconds since the Unix epoch.
+        at_ms: i64,
+    },
+}
+
+/// The result of a [`Write`], available once it is flushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The submit was stored with these message ids.
+    Stored(Vec<u64>),
+    /// The request_id was already used; nothing was written.
+    Duplicate(IdempotencyRecord),
+    /// A DeclaratieNummer was already used by this AGB code (TR333); nothing was written.
+    DeclarationNumberUsed(String),
+    /// The acknowledged cursor after the write.
+    Acked(u64),
+    /// The message was marked delivered (false: it was not queued; nothing changed).
+    Delivered(bool),
+}
+
+/// A pending [`Write`]: resolves once it is flushed.
+#[derive(Debug)]
+pub struct Commit(pub(crate) oneshot::Receiver<Result<Outcome, Error>>);
+
+impl Commit {
+    /// Waits until the write is flushed (or failed).
+    pub async fn wait(self) -> Result<Outcome, Error> {
+        self.0
+            .await
+            .map_err(|_| Error::Store("the store's writer stopped".into()))?
+    }
+}
+
+/// The narrow interface the gateway needs from its store.
+pub trait Store: Send + Sync + 'static {
+    /// Queues a write for the next group commit; the returned [`Commit`] resolves after the
+    /// flush that makes it durable.
+    fn commit(&self, write: Write) -> Commit;
+    /// The request_id index entry of a tenant, if any.
+    fn idempotency(
+        &self,
+        tenant: &str,
+        request_id: &str,
+    ) -> Result<Option<IdempotencyRecord>, Error>;
+    /// A message's metadata.
+    fn message(&self, id: u64) -> Result<Option<MessageMeta>, Error>;
+    /// A message's XML.
+    fn message_xml(&self, id: u64) -> Result<Option<String>, Error>;
+    /// Up to `limit` messages with an id below `before` (all when `None`) that pass
+    /// `filter`, newest first.
+    fn list_messages(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        filter: &dyn Fn(&MessageMeta) -> bool,
+    ) -> Result<Vec<MessageMeta>, Error>;
+    /// Up to `limit` events after cursor `after` that pass `filter`, in cursor order.
+    fn events_after(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &dyn Fn(&EventRecord) -> bool,
+    ) -> Result<Vec<EventRecord>, Error>;
+    /// Watches the cursor of the last durable event.
+    fn watch_events(&self) -> watch::Receiver<u64>;
+    /// The tenant's acknowledged cursor (0 when it never acknowledged).
+    fn acked(&self, tenant: &str) -> Result<u64, Error>;
+    /// The oldest queued message.
+    fn next_queued(&self) -> Result<Option<MessageMeta>, Error>;
+    /// Watches a counter that changes whenever messages are queued.
+    fn watch_queue(&self) -> watch::Receiver<u64>;
+    /// The number of queued messages.
+    fn queue_depth(&self) -> Result<usize, Error>;
+    /// Reserves the next value of a durable counter (in memory until a [`SubmitWrite`]
+    /// carrying it is flushed; a value whose submit never lands may be handed out again).
+    fn reserve(&self, counter: &str) -> Result<u64, Error>;
+    /// The value [`Store::reserve`] would hand out next, without reserving it.
+    fn peek(&self, counter: &str) -> Result<u64, Error>;
+    /// Whether `agb` already used DeclaratieNummer `number` (TR333).
+    fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error>;
+}

@@ -1,0 +1,430 @@
+//! [`SledStore`]: the [`Store`] on sled 0.34, with group commit.
+//!
+//! Everything lives in sled's default tree under key prefixes, so that one submit (messages,
+//! XML, request_id entry, counters, DeclaratieNummers, queue entries) is one atomic
+//! `apply_batch`:
+//!
+//! | prefix | key | value |
+//! |---|---|---|
+//! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON |
+//! | `x/` | message id | the XML |
+//! | `i/` | tenant `\0` request_id | [`IdempotencyRecord`] JSON |
+//! | `c/` | counter name | u64 BE |
+//! | `e/` | cursor (u64 BE) | [`EventRecord`] JSON |
+//! | `a/` | tenant | acknowledged cursor (u64 BE) |
+//! | `q/` | message id | empty: the message is queued |
+//! | `d/` | AGB `/` DeclaratieNummer | message id |
+//!
+//! One writer thread owns all writes: it takes every write that is waiting (up to
+//! [`MAX_GROUP`]), applies each atomically, calls `flush` once, and only then answers the
+//! waiters. A submit therefore never hears OK before its record is flushed.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{
+    Commit, EventBody, EventRecord, IdempotencyRecord, MessageMeta, MessageState, Outcome, Store,
+    SubmitWrite, Write,
+};
+use crate::error::Error;
+
+/// Most writes flushed together in one group commit.
+pub const MAX_GROUP: usize = 512;
+
+struct Pending {
+    write: Write,
+    reply: oneshot::Sender<Result<Outcome, Error>>,
+}
+
+/// The sled-backed [`Store`].
+pub struct SledStore {
+    db: sled::Db,
+    writes: mpsc::UnboundedSender<Pending>,
+    counters: Mutex<HashMap<String, u64>>,
+    events: watch::Receiver<u64>,
+    queue: watch::Receiver<u64>,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore").finish_non_exhaustive()
+    }
+}
+
+fn be(n: u64) -> [u8; 8] {
+    n.to_be_bytes()
+}
+
+fn key(prefix: &[u8], rest: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(prefix.len() + rest.len());
+    k.extend_from_slice(prefix);
+    k.extend_from_slice(rest);
+    k
+}
+
+fn read_u64(v: &[u8]) -> Result<u64, Error> {
+    let bytes: [u8; 8] = v
+        .try_into()
+        .map_err(|_| Error::Store("a counter is not 8 bytes".into()))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+fn idem_key(tenant: &str, request_id: &str) -> Vec<u8> {
+    let mut k = b"i/".to_vec();
+    k.extend_from_slice(tenant.as_bytes());
+    k.push(0);
+    k.extend_from_slice(request_id.as_bytes());
+    k
+}
+
+fn decl_key(agb: &str, number: &str) -> Vec<u8> {
+    key(b"d/", format!("{agb}/{number}").as_bytes())
+}
+
+/// The id after the last key with `prefix` (8-byte big-endian ids), 1 when there is none.
+fn next_after_last(db: &sled::Db, prefix: &[u8]) -> Result<u64, Error> {
+    match db.scan_prefix(prefix).next_back() {
+        Some(kv) => {
+            let (k, _) = kv?;
+            Ok(read_u64(&k[prefix.len()..])? + 1)
+        }
+        None => Ok(1),
+    }
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir` and starts its writer thread.
+    ///
+    /// A store that fails to open is refused with [`Error::StoreOpen`]; ketenpoort does not
+    /// try to repair or remove it.
+    pub fn open(dir: &Path) -> Result<Arc<SledStore>, Error> {
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| Error::StoreOpen {
+                path: dir.to_owned(),
+                detail: e.to_string(),
+            })?;
+        let next_id = next_after_last(&db, b"m/")?;
+        let next_cursor = next_after_last(&db, b"e/")?;
+        let (events_tx, events) = watch::channel(next_cursor - 1);
+        let (queue_tx, queue) = watch::channel(0);
+        let (writes, rx) = mpsc::unbounded_channel();
+        let writer = Writer {
+            db: db.clone(),
+            next_id,
+            next_cursor,
+            events: events_tx,
+            queue: queue_tx,
+        };
+        std::thread::Builder::new()
+            .name("ketenpoort-store-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::Store(format!("could not start the writer thread: {e}")))?;
+        Ok(Arc::new(SledStore {
+            db,
+            writes,
+            counters: Mutex::new(HashMap::new()),
+            events,
+            queue,
+        }))
+    }
+
+    fn stored_counter(&self, counter: &str) -> Result<u64, Error> {
+        match self.db.get(key(b"c/", counter.as_bytes()))? {
+            Some(v) => read_u64(&v),
+            None => Ok(0),
+        }
+    }
+
+    fn get_json<T: serde::de::DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, Error> {
+        match self.db.get(k)? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl Store for SledStore {
+    fn commit(&self, write: Write) -> Commit {
+        let (reply, rx) = oneshot::channel();
+        if let Err(mpsc::error::SendError(p)) = self.writes.send(Pending { write, reply }) {
+            let _ = p
+                .reply
+                .send(Err(Error::Store("the store's writer stopped".into())));
+        }
+        Commit(rx)
+    }
+
+    fn idempotency(
+        &self,
+        tenant: &str,
+        request_id: &str,
+    ) -> Result<Option<IdempotencyRecord>, Error> {
+        self.get_json(&idem_key(tenant, request_id))
+    }
+
+    fn message(&self, id: u64) -> Result<Option<MessageMeta>, Error> {
+        self.get_json(&key(b"m/", &be(id)))
+    }
+
+    fn message_xml(&self, id: u64) -> Result<Option<String>, Error> {
+        match self.db.get(key(b"x/", &be(id)))? {
+            Some(v) => String::from_utf8(v.to_vec())
+                .map(Some)
+                .map_err(|_| Error::Store("stored XML is not UTF-8".into())),
+            None => Ok(None),
+        }
+    }
+
+    fn list_messages(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        filter: &dyn Fn(&MessageMeta) -> bool,
+    ) -> Result<Vec<MessageMeta>, Error> {
+        let end = key(b"m/", &be(before.unwrap_or(u64::MAX)));
+        let mut out = Vec::new();
+        for kv in self.db.range(b"m/".to_vec()..end).rev() {
+            let (_, v) = kv?;
+            let meta: MessageMeta = serde_json::from_slice(&v)?;
+            if filter(&meta) {
+                out.push(meta);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn events_after(
+        &self,
+        after: u64,
+        limit: usize,
+        filter: &dyn Fn(&EventRecord) -> bool,
+    ) -> Result<Vec<EventRecord>, Error> {
+        let start = key(b"e/", &be(after.saturating_add(1)));
+        let mut out = Vec::new();
+        for kv in self.db.range(start..key(b"e/", &be(u64::MAX))) {
+            let (_, v) = kv?;
+            let event: EventRecord = serde_json::from_slice(&v)?;
+            if filter(&event) {
+                out.push(event);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn watch_events(&self) -> watch::Receiver<u64> {
+        self.events.clone()
+    }
+
+    fn acked(&self, tenant: &str) -> Result<u64, Error> {
+        match self.db.get(key(b"a/", tenant.as_bytes()))? {
+            Some(v) => read_u64(&v),
+            None => Ok(0),
+        }
+    }
+
+    fn next_queued(&self) -> Result<Option<MessageMeta>, Error> {
+        let Some(kv) = self.db.scan_prefix(b"q/").next() else {
+            return Ok(None);
+        };
+        let (k, _) = kv?;
+        self.message(read_u64(&k[2..])?)
+    }
+
+    fn watch_queue(&self) -> watch::Receiver<u64> {
+        self.queue.clone()
+    }
+
+    fn queue_depth(&self) -> Result<usize, Error> {
+        Ok(self.db.scan_prefix(b"q/").count())
+    }
+
+    fn reserve(&self, counter: &str) -> Result<u64, Error> {
+        let mut counters = self
+            .counters
+            .lock()
+            .map_err(|_| Error::Internal("counter lock poisoned".into()))?;
+        let current = match counters.get(counter) {
+            Some(v) => *v,
+            None => self.stored_counter(counter)?,
+        };
+        let next = current + 1;
+        counters.insert(counter.to_owned(), next);
+        Ok(next)
+    }
+
+    fn peek(&self, counter: &str) -> Result<u64, Error> {
+        let counters = self
+            .counters
+            .lock()
+            .map_err(|_| Error::Internal("counter lock poisoned".into()))?;
+        let current = match counters.get(counter) {
+            Some(v) => *v,
+            None => self.stored_counter(counter)?,
+        };
+        Ok(current + 1)
+    }
+
+    fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error> {
+        Ok(self.db.contains_key(decl_key(agb, number))?)
+    }
+}
+
+// === impl Writer ===
+
+/// The single writer: owns id and cursor assignment.
+struct Writer {
+    db: sled::Db,
+    next_id: u64,
+    next_cursor: u64,
+    events: watch::Sender<u64>,
+    queue: watch::Sender<u64>,
+}
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::UnboundedReceiver<Pending>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(p) => group.push(p),
+                    Err(_) => break,
+                }
+            }
+            let mut results: Vec<Result<Outcome, Error>> =
+                group.iter().map(|p| self.apply(&p.write)).collect();
+            if let Err(e) = self.db.flush() {
+                tracing::error!(error = %e, "store flush failed");
+                for r in &mut results {
+                    *r = Err(Error::Store(format!("flush failed: {e}")));
+                }
+            }
+            self.events.send_replace(self.next_cursor - 1);
+            if results.iter().any(|r| matches!(r, Ok(Outcome::Stored(_)))) {
+                self.queue.send_modify(|g| *g = g.wrapping_add(1));
+            }
+            for (p, r) in group.into_iter().zip(results) {
+                let _ = p.reply.send(r);
+            }
+        }
+    }
+
+    fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
+        match write {
+            Write::Submit(s) => self.submit(s),
+            Write::Ack { tenant, cursor } => {
+                let k = key(b"a/", tenant.as_bytes());
+                let current = match self.db.get(&k)? {
+                    Some(v) => read_u64(&v)?,
+                    None => 0,
+                };
+                let new = current.max((*cursor).min(self.next_cursor - 1));
+                if new != current {
+                    self.db.insert(k, &be(new))?;
+                }
+                Ok(Outcome::Acked(new))
+            }
+            Write::Delivered { message_id, at_ms } => {
+                let qk = key(b"q/", &be(*message_id));
+                let mk = key(b"m/", &be(*message_id));
+                let Some(v) = self.db.get(&mk)? else {
+                    return Ok(Outcome::Delivered(false));
+                };
+                if !self.db.contains_key(&qk)? {
+                    return Ok(Outcome::Delivered(false));
+                }
+                let mut meta: MessageMeta = serde_json::from_slice(&v)?;
+                let cursor = self.next_cursor;
+                meta.state = MessageState::Delivered;
+                meta.event_cursors.push(cursor);
+                let event = EventRecord {
+                    cursor,
+                    agb: meta.agb.clone(),
+                    at_ms: *at_ms,
+                    message_id: Some(meta.id),
+                    kind: String::new(),
+                    raw_xml: None,
+                    body: EventBody::Delivery {
+                        state: MessageState::Delivered,
+                        meldingen: Vec::new(),
+                    },
+                };
+                let mut batch = sled::Batch::default();
+                batch.remove(qk);
+                batch.insert(mk, serde_json::to_vec(&meta)?);
+                batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+                self.db.apply_batch(batch)?;
+                self.next_cursor += 1;
+                Ok(Outcome::Delivered(true))
+            }
+        }
+    }
+
+    fn submit(&mut self, s: &SubmitWrite) -> Result<Outcome, Error> {
+        let ik = idem_key(&s.tenant, &s.request_id);
+        if let Some(v) = self.db.get(&ik)? {
+            return Ok(Outcome::Duplicate(serde_json::from_slice(&v)?));
+        }
+        for m in &s.messages {
+            if let Some(n) = &m.declaration_number
+                && self.db.contains_key(decl_key(&m.agb, n))?
+            {
+                return Ok(Outcome::DeclarationNumberUsed(n.clone()));
+            }
+        }
+        let mut batch = sled::Batch::default();
+        let mut ids = Vec::with_capacity(s.messages.len());
+        for (i, m) in s.messages.iter().enumerate() {
+            let id = self.next_id + i as u64;
+            ids.push(id);
+            let meta = MessageMeta {
+                id,
+                kind: m.kind.clone(),
+                agb: m.agb.clone(),
+                municipality: m.municipality.clone(),
+                identificatie: m.identificatie.clone(),
+                declaration_number: m.declaration_number.clone(),
+                tenant: s.tenant.clone(),
+                request_id: s.request_id.clone(),
+                accepted_at_ms: s.at_ms,
+                state: MessageState::Queued,
+                meldingen: Vec::new(),
+                event_cursors: Vec::new(),
+            };
+            batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
+            batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+            batch.insert(key(b"q/", &be(id)), &[][..]);
+            if let Some(n) = &m.declaration_number {
+                batch.insert(decl_key(&m.agb, n), &be(id));
+            }
+        }
+        for (name, value) in &s.counters {
+            let ck = key(b"c/", name.as_bytes());
+            let stored = match self.db.get(&ck)? {
+                Some(v) => read_u64(&v)?,
+                None => 0,
+            };
+            if *value > stored {
+                batch.insert(ck, &be(*value));
+            }
+        }
+        let record = IdempotencyRecord {
+            content_hash: s.content_hash.clone(),
+            message_ids: ids.clone(),
+        };
+        batch.insert(ik, serde_json::to_vec(&record)?);
+        self.db.apply_batch(batch)?;
+        self.next_id += ids.len() as u64;
+        Ok(Outcome::Stored(ids))
+    }
+}

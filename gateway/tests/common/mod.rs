@@ -1,0 +1,334 @@
+//! Shared by the gateway's integration tests: a real server on port 0 with a temp data dir,
+//! a tonic client, tenants, and rule-valid requests for both laws.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use ketenpoort::config::{Config, TenantConfig};
+use ketenpoort::header::FixedClock;
+use ketenpoort::proto;
+use ketenpoort::proto::gateway_client::GatewayClient;
+use ketenpoort::server::Gateway;
+use ketenpoort::tenant::token_digest;
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+/// Tenant A: may act for AGB_A (and AGB_A2).
+pub const TOKEN_A: &str = "token-of-tenant-a";
+/// Tenant B: may act for AGB_B.
+pub const TOKEN_B: &str = "token-of-tenant-b";
+pub const AGB_A: &str = "12345678";
+pub const AGB_A2: &str = "12345679";
+pub const AGB_B: &str = "87654321";
+pub const MUNICIPALITY: &str = "0268";
+
+/// A running gateway.
+pub struct TestServer {
+    pub addr: std::net::SocketAddr,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<Result<(), ketenpoort::Error>>>,
+}
+
+impl TestServer {
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let r = tokio::time::timeout(Duration::from_secs(10), t)
+                .await
+                .expect("server stops within 10 s")
+                .expect("server task did not panic");
+            r.expect("server ran without error");
+        }
+    }
+
+    /// A client connected to the server.
+    pub async fn client(&self) -> GatewayClient<Channel> {
+        GatewayClient::connect(format!("http://{}", self.addr))
+            .await
+            .expect("connect")
+            .max_decoding_message_size(64 * 1024 * 1024)
+            .max_encoding_message_size(64 * 1024 * 1024)
+    }
+}
+
+/// The configuration tests start from: not dev, plaintext allowed, tenants A and B, and the
+/// loopback stand-in.
+pub fn config(dir: &std::path::Path) -> Config {
+    let mut c = Config::from_toml(
+        r#"
+        [server]
+        allow_plaintext = true
+        [vecozo]
+        mode = "loopback"
+        "#,
+    )
+    .map(|mut c| {
+        c.tenants = vec![];
+        c
+    })
+    .unwrap_or_else(|_| Config::dev());
+    c.dev = false;
+    c.server.data_dir = dir.to_owned();
+    c.tenants = vec![
+        TenantConfig {
+            name: "a".into(),
+            api_token_sha256: Some(token_digest(TOKEN_A)),
+            certificate_sha256: None,
+            agb_codes: vec![AGB_A.into(), AGB_A2.into()],
+            all_agb_codes: false,
+        },
+        TenantConfig {
+            name: "b".into(),
+            api_token_sha256: Some(token_digest(TOKEN_B)),
+            certificate_sha256: None,
+            agb_codes: vec![AGB_B.into()],
+            all_agb_codes: false,
+        },
+    ];
+    c
+}
+
+/// Starts a gateway with [`config`], changed by `tweak`, on 127.0.0.1:0, with the clock at
+/// 2025-04-02 12:00 UTC.
+pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut c = config(dir.path());
+    tweak(&mut c);
+    let clock = Arc::new(FixedClock(
+        Utc.with_ymd_and_hms(2025, 4, 2, 12, 0, 0)
+            .single()
+            .expect("a time"),
+    ));
+    let gateway = Gateway::open_with_clock(c, clock).expect("gateway opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, None, async {
+        let _ = rx.await;
+    }));
+    TestServer {
+        addr,
+        dir,
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+/// Starts a gateway with the default test configuration.
+pub async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+/// `message` with `authorization: Bearer token`.
+pub fn req<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(message);
+    r.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("ascii"),
+    );
+    r.set_timeout(Duration::from_secs(30));
+    r
+}
+
+pub fn common(law: proto::Law, agb: &str, request_id: &str) -> proto::SubmitCommon {
+    proto::SubmitCommon {
+        request_id: request_id.into(),
+        validate_only: false,
+        law: law as i32,
+        agb_code: agb.into(),
+        municipality: MUNICIPALITY.into(),
+    }
+}
+
+/// A product category valid for the law.
+pub fn category(law: proto::Law) -> &'static str {
+    if law == proto::Law::Ijw { "45" } else { "02" }
+}
+
+pub fn client() -> proto::ClientIdentity {
+    proto::ClientIdentity {
+        bsn: "123456782".into(),
+        birth_date: "2012-05-17".into(),
+        birth_date_use: String::new(),
+        sex: "2".into(),
+        surname: "Jansen".into(),
+        surname_prefix: String::new(),
+        given_names: String::new(),
+        initials: "A".into(),
+    }
+}
+
+/// A rule-valid 315.
+pub fn request_for_allocation(
+    law: proto::Law,
+    agb: &str,
+    request_id: &str,
+) -> proto::SubmitRequestForAllocationRequest {
+    proto::SubmitRequestForAllocationRequest {
+        common: Some(common(law, agb, request_id)),
+        client: Some(client()),
+        guardian_known: if law == proto::Law::Ijw {
+            "1".into()
+        } else {
+            String::new()
+        },
+        comment: String::new(),
+        products: vec![proto::RequestedProduct {
+            provider_reference: "REF-1".into(),
+            decision_number: 0,
+            product: Some(proto::Product {
+                category: category(law).into(),
+                code: "45A48".into(),
+            }),
+            decision_start_date: String::new(),
+            start_date: "2025-05-01".into(),
+            end_date: "2025-12-31".into(),
+            extent: Some(proto::Extent {
+                volume: 4,
+                unit: "04".into(),
+                frequency: "2".into(),
+            }),
+            budget_cents: None,
+            referrer: Some(proto::Referrer {
+                r#type: "02".into(),
+                name: String::new(),
+                agb_code: "01234567".into(),
+            }),
+            framework_contract: String::new(),
+            comment: String::new(),
+        }],
+    }
+}
+
+/// One claimed line: 240 minutes at 145 cents (amount given: 34896, the hourly rounding).
+pub fn line(reference: &str, allocation: u64, law: proto::Law) -> proto::DeclarationLine {
+    proto::DeclarationLine {
+        reference_number: reference.into(),
+        previous_reference_number: String::new(),
+        allocation_number: allocation,
+        product_category: category(law).into(),
+        product_code: "45A48".into(),
+        period_start: "2025-03-04".into(),
+        period_end: "2025-03-31".into(),
+        delivered_volume: 240,
+        unit: "01".into(),
+        tariff_cents: Some(145),
+        amount_cents: Some(34896),
+        credit: false,
+    }
+}
+
+/// A rule-valid 323 for March 2025 with two lines for one client.
+pub fn declaration(
+    law: proto::Law,
+    agb: &str,
+    request_id: &str,
+) -> proto::SubmitDeclarationRequest {
+    proto::SubmitDeclarationRequest {
+        common: Some(common(law, agb, request_id)),
+        declaration_number: String::new(),
+        month: "2025-03".into(),
+        clients: vec![proto::DeclarationClient {
+            bsn: "111222333".into(),
+            lines: vec![line("R1", 1001, law), line("R2", 1002, law)],
+        }],
+        split_when_too_large: false,
+    }
+}
+
+/// A rule-valid 305.
+pub fn care_start(law: proto::Law, agb: &str, request_id: &str) -> proto::SubmitCareStartRequest {
+    proto::SubmitCareStartRequest {
+        common: Some(common(law, agb, request_id)),
+        client: Some(client()),
+        products: vec![proto::CareStartProduct {
+            allocation_number: 1001,
+            product: Some(proto::Product {
+                category: category(law).into(),
+                code: "45A48".into(),
+            }),
+            allocation_start_date: "2025-03-01".into(),
+            start_date: "2025-03-04".into(),
+            delivery_status: "1".into(),
+        }],
+    }
+}
+
+/// A rule-valid 307.
+pub fn care_stop(law: proto::Law, agb: &str, request_id: &str) -> proto::SubmitCareStopRequest {
+    proto::SubmitCareStopRequest {
+        common: Some(common(law, agb, request_id)),
+        client: Some(client()),
+        products: vec![proto::CareStopProduct {
+            allocation_number: 1001,
+            product: Some(proto::Product {
+                category: category(law).into(),
+                code: "45A48".into(),
+            }),
+            allocation_start_date: "2025-03-01".into(),
+            start_date: "2025-03-04".into(),
+            end_reason: "02".into(),
+            end_date: "2025-03-31".into(),
+            delivery_status: "1".into(),
+        }],
+    }
+}
+
+/// A rule-valid 317.
+pub fn change_request(
+    law: proto::Law,
+    agb: &str,
+    request_id: &str,
+) -> proto::SubmitChangeRequestRequest {
+    proto::SubmitChangeRequestRequest {
+        common: Some(common(law, agb, request_id)),
+        bsn: "123456782".into(),
+        provider_reference: "REF-2".into(),
+        reason: "1".into(),
+        unchanged_allocations: vec![],
+        changed: vec![proto::ChangedProduct {
+            allocation_number: 1001,
+            desired_start_date: "2025-05-01".into(),
+            end_date: "2025-12-31".into(),
+            extent: Some(proto::Extent {
+                volume: 6,
+                unit: "04".into(),
+                frequency: "2".into(),
+            }),
+            budget_cents: None,
+        }],
+        new_products: vec![],
+    }
+}
+
+/// The BadRequest field violations of a status, as (field, reason, description).
+pub fn field_violations(status: &tonic::Status) -> Vec<(String, String, String)> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|v| (v.field, v.reason, v.description))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Waits for the next stream item, failing after 10 s.
+pub async fn next_event(stream: &mut tonic::Streaming<proto::ReturnEvent>) -> proto::ReturnEvent {
+    tokio::time::timeout(Duration::from_secs(10), stream.message())
+        .await
+        .expect("an event within 10 s")
+        .expect("stream ok")
+        .expect("stream not ended")
+}
