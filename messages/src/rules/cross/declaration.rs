@@ -219,11 +219,12 @@ pub(super) fn claim(h: &(impl History + ?Sized), scope: &Scope, d: &Declaratie, 
 
     let mut references: HashSet<&str> =
         HashSet::with_capacity(d.clienten.iter().map(|c| c.prestaties.len()).sum::<usize>());
-    // Lines that broke no rule, by allocation, for the sums (TR322, TR369).
-    let mut clean: Vec<(u64, usize, usize)> = Vec::new();
+    // Lines that broke no rule, for the sums over their allocation (TR322, TR369).
+    let mut clean: Vec<Tally> = Vec::new();
     for (ci, client) in d.clienten.iter().enumerate() {
         for (pi, line) in client.prestaties.iter().enumerate() {
             let before = rep.violations.len();
+            let mut limits = None;
             at_line(rep, ci + 1, pi + 1, |rep| {
                 let reference = line.product_referentie.referentie_nummer.as_str();
                 // TR314: unique within the claim and over all earlier claims of the provider.
@@ -254,16 +255,21 @@ pub(super) fn claim(h: &(impl History + ?Sized), scope: &Scope, d: &Declaratie, 
                 match line.ingediend_bedrag.debet_credit {
                     DebetCredit::Credit => credit_line(h, scope, &client.bsn.0, line, rep),
                     DebetCredit::Debet => {
-                        debit_line(h, scope, &client.bsn.0, line, &credited_here, rep)
+                        limits = debit_line(h, scope, &client.bsn.0, line, &credited_here, rep)
                     }
                 }
             });
             if rep.violations.len() == before {
-                clean.push((line.toewijzing_nummer.0, ci, pi));
+                clean.push(Tally {
+                    nummer: line.toewijzing_nummer.0,
+                    ci,
+                    pi,
+                    limits,
+                });
             }
         }
     }
-    sums(h, scope, d, clean, rep);
+    sums(d, clean, rep);
     rep.path.pop();
 }
 
@@ -335,7 +341,8 @@ fn credit_line(
     }
 }
 
-/// A debit line: against its allocation and against earlier debits (TR389).
+/// A debit line: against its allocation and against earlier debits (TR389). Returns what
+/// the sums over the allocation need, when it has an Omvang or a Budget.
 fn debit_line(
     h: &(impl History + ?Sized),
     scope: &Scope,
@@ -343,7 +350,7 @@ fn debit_line(
     line: &Prestatie,
     credited_here: &HashSet<&str>,
     rep: &mut Report,
-) {
+) -> Option<Limits> {
     let nummer = line.toewijzing_nummer.0;
     // TR389: no second debit for the same allocation, product and period, unless the first
     // was credited (earlier or in this claim). Rejected and void debits never counted.
@@ -378,9 +385,10 @@ fn debit_line(
             "TR338",
             "no allocation (301) with this ToewijzingNummer was received from this municipality",
         );
-        return;
+        return None;
     };
     allocation_line(scope.law, bsn, line, &a, rep);
+    Limits::of(&a, &earlier)
 }
 
 /// A debit line against its allocation.
@@ -513,27 +521,32 @@ fn allocation_line(law: Law, bsn: &str, line: &Prestatie, a: &AllocationRecord, 
     }
 }
 
-/// TR322 (volume) and TR369 (budget) over all lines claimed against an allocation: earlier
-/// ones that were not rejected plus this claim's clean lines — credits first, then debits in
-/// document order; a debit that would exceed the maximum is reported and not counted.
-fn sums(
-    h: &(impl History + ?Sized),
-    scope: &Scope,
-    d: &Declaratie,
-    mut clean: Vec<(u64, usize, usize)>,
-    rep: &mut Report,
-) {
-    clean.sort_by_key(|(nummer, _, _)| *nummer); // stable: document order within an allocation
-    let mut rest = clean.as_slice();
-    while let Some(&(nummer, _, _)) = rest.first() {
-        let n = rest.iter().take_while(|(x, _, _)| *x == nummer).count();
-        let (group, tail) = rest.split_at(n);
-        rest = tail;
-        let Some(a) = h.allocation(scope, nummer) else {
-            continue;
-        };
-        let volume_max = a.omvang.as_ref().and_then(|o| {
-            max_total(&a, o).map(|m| {
+/// A clean line of this claim for the sums over its allocation.
+struct Tally {
+    nummer: u64,
+    ci: usize,
+    pi: usize,
+    /// The allocation's limits and earlier sums (debit lines only).
+    limits: Option<Limits>,
+}
+
+/// The limits of an allocation and the sums of the lines claimed against it before.
+struct Limits {
+    /// The allocated unit and the maximum over the whole allocation, scaled as [`scale`].
+    volume: Option<(Eenheid, i128)>,
+    /// The Budget in eurocent.
+    budget: Option<i128>,
+    /// GeleverdVolume of the earlier lines that count (not rejected, not void), credits
+    /// subtracted, scaled as [`scale`].
+    prior_volume: i128,
+    /// IngediendBedrag of the same lines, credits subtracted.
+    prior_amount: i128,
+}
+
+impl Limits {
+    fn of(a: &AllocationRecord, earlier: &[Cow<'_, ClaimedLine>]) -> Option<Limits> {
+        let volume = a.omvang.as_ref().and_then(|o| {
+            max_total(a, o).map(|m| {
                 (
                     o.eenheid,
                     i128::from(m) * i128::from(scale(o.eenheid, o.eenheid).1),
@@ -541,44 +554,65 @@ fn sums(
             })
         });
         let budget = a.budget.map(i128::from);
-        if volume_max.is_none() && budget.is_none() {
+        if volume.is_none() && budget.is_none() {
+            return None;
+        }
+        let unit = volume.map(|(u, _)| u);
+        let (mut prior_volume, mut prior_amount) = (0, 0);
+        for prior in earlier.iter().filter(|l| l.status.counts()) {
+            let p = &prior.prestatie;
+            prior_volume += signed(p, volume_of(unit, p));
+            prior_amount += signed(p, i128::from(p.ingediend_bedrag.bedrag.0));
+        }
+        Some(Limits {
+            volume,
+            budget,
+            prior_volume,
+            prior_amount,
+        })
+    }
+}
+
+/// GeleverdVolume of `p` scaled for an allocation in `unit`.
+fn volume_of(unit: Option<Eenheid>, p: &Prestatie) -> i128 {
+    let factor = unit.map_or(1, |u| scale(u, p.eenheid).0);
+    i128::from(p.geleverd_volume.0) * i128::from(factor)
+}
+
+fn signed(p: &Prestatie, v: i128) -> i128 {
+    match p.ingediend_bedrag.debet_credit {
+        DebetCredit::Debet => v,
+        DebetCredit::Credit => -v,
+    }
+}
+
+/// TR322 (volume) and TR369 (budget) over all lines claimed against an allocation: earlier
+/// ones that were not rejected plus this claim's clean lines — credits first, then debits in
+/// document order; a debit that would exceed the maximum is reported and not counted.
+fn sums(d: &Declaratie, mut clean: Vec<Tally>, rep: &mut Report) {
+    clean.sort_by_key(|t| t.nummer); // stable: document order within an allocation
+    let line = |t: &Tally| d.clienten.get(t.ci).and_then(|c| c.prestaties.get(t.pi));
+    for group in clean.chunk_by(|a, b| a.nummer == b.nummer) {
+        let Some(limits) = group.iter().find_map(|t| t.limits.as_ref()) else {
             continue;
-        }
-        let unit = volume_max.map(|(u, _)| u);
-        let volume_of = |p: &Prestatie| -> i128 {
-            let factor = unit.map_or(1, |u| scale(u, p.eenheid).0);
-            i128::from(p.geleverd_volume.0) * i128::from(factor)
         };
-        let signed = |p: &Prestatie, v: i128| match p.ingediend_bedrag.debet_credit {
-            DebetCredit::Debet => v,
-            DebetCredit::Credit => -v,
-        };
-        let (mut volume, mut amount) = (0i128, 0i128);
-        for prior in h.allocation_lines(scope, nummer).iter() {
-            if prior.status.counts() {
-                let p = &prior.prestatie;
-                volume += signed(p, volume_of(p));
-                amount += signed(p, i128::from(p.ingediend_bedrag.bedrag.0));
-            }
-        }
-        let line = |ci: usize, pi: usize| d.clienten.get(ci).and_then(|c| c.prestaties.get(pi));
-        let lines: Vec<(usize, usize, &Prestatie)> = group
-            .iter()
-            .filter_map(|&(_, ci, pi)| line(ci, pi).map(|p| (ci, pi, p)))
-            .collect();
-        for (_, _, p) in lines.iter().filter(|(_, _, p)| is_credit(p)) {
-            volume -= volume_of(p);
+        let unit = limits.volume.map(|(u, _)| u);
+        let (mut volume, mut amount) = (limits.prior_volume, limits.prior_amount);
+        for p in group.iter().filter_map(line).filter(|p| is_credit(p)) {
+            volume -= volume_of(unit, p);
             amount -= i128::from(p.ingediend_bedrag.bedrag.0);
         }
-        for &(ci, pi, p) in lines.iter().filter(|(_, _, p)| !is_credit(p)) {
-            let v = volume_of(p);
+        for t in group {
+            let Some(p) = line(t).filter(|p| !is_credit(p)) else {
+                continue;
+            };
+            let v = volume_of(unit, p);
             let b = i128::from(p.ingediend_bedrag.bedrag.0);
-            let over_volume = volume_max.is_some_and(|(_, max)| volume + v > max);
-            let over_budget = budget.is_some_and(|max| amount + b > max);
-            if over_volume {
-                let (u, max) = volume_max.unwrap_or((Eenheid::Uur, 0));
+            let over_volume = limits.volume.filter(|(_, max)| volume + v > *max);
+            let over_budget = limits.budget.filter(|max| amount + b > *max);
+            if let Some((u, max)) = over_volume {
                 let shown = if u == Eenheid::Uur { max / 60 } else { max };
-                at_line(rep, ci + 1, pi + 1, |rep| {
+                at_line(rep, t.ci + 1, t.pi + 1, |rep| {
                     violation(
                         rep,
                         &VOLUME,
@@ -590,20 +624,19 @@ fn sums(
                     )
                 });
             }
-            if over_budget {
-                at_line(rep, ci + 1, pi + 1, |rep| {
+            if let Some(max) = over_budget {
+                at_line(rep, t.ci + 1, t.pi + 1, |rep| {
                     violation(
                         rep,
                         &BEDRAG,
                         "TR369",
                         format!(
-                            "with the lines claimed before, the claimed amounts exceed the allocated Budget of {} cent",
-                            budget.unwrap_or(0)
+                            "with the lines claimed before, the claimed amounts exceed the allocated Budget of {max} cent"
                         ),
                     )
                 });
             }
-            if !over_volume && !over_budget {
+            if over_volume.is_none() && over_budget.is_none() {
                 volume += v;
                 amount += b;
             }
