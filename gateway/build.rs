@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use prost::Message as _;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let proto_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto");
+    // Read at run time, not with env!: a build script binary can be reused for another
+    // checkout of the same sources (e.g. a git worktree sharing the target directory).
+    let proto_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../proto");
     let file = proto_dir.join("ketenpoort/v1/gateway.proto");
     println!("cargo:rerun-if-changed={}", file.display());
     // google/protobuf/timestamp.proto comes from protox's bundled well-known types.

@@ -1,0 +1,124 @@
+//! The configuration: the commented example parses, environment variables override it, and a
+//! bad key or variable is named in the error.
+
+use std::path::PathBuf;
+
+use ketenpoort::config::{Config, ConfigError, VecozoMode};
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ketenpoort.example.toml")
+}
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_example_file_parses() {
+    let c = Config::load(Some(&example()), false, env(&[])).expect("the example parses");
+    assert!(!c.dev);
+    assert_eq!(c.tenants.len(), 2);
+    assert_eq!(c.tenants[0].agb_codes, vec!["12345678", "12345679"]);
+    assert_eq!(c.messages.bericht_xsd_versie, "1.0.0");
+    assert_eq!(c.vecozo_mode(), VecozoMode::Off);
+    assert!(c.tls.is_some());
+}
+
+#[test]
+fn environment_variables_override_the_file() {
+    let c = Config::load(
+        Some(&example()),
+        false,
+        env(&[
+            ("KETENPOORT_SERVER_DATA_DIR", "/var/lib/kp"),
+            ("KETENPOORT_MESSAGES_BERICHT_XSD_VERSIE", "0.1.0"),
+            ("KETENPOORT_SERVER_MAX_REQUEST_BYTES", "1000"),
+            ("KETENPOORT_VECOZO_MODE", "loopback"),
+            // Other KETENPOORT_ variables (used by tests and tools) are left alone.
+            ("KETENPOORT_STANDARDS_DIR", "/elsewhere"),
+            ("PATH", "/usr/bin"),
+        ]),
+    )
+    .expect("valid");
+    assert_eq!(c.server.data_dir, PathBuf::from("/var/lib/kp"));
+    assert_eq!(c.messages.bericht_xsd_versie, "0.1.0");
+    assert_eq!(c.server.max_request_bytes, 1000);
+    assert_eq!(c.vecozo_mode(), VecozoMode::Loopback);
+}
+
+#[test]
+fn dev_mode_needs_no_file_and_has_a_dev_tenant() {
+    let c = Config::load(None, true, env(&[])).expect("valid");
+    assert!(c.dev);
+    assert_eq!(c.server.grpc_listen.to_string(), "127.0.0.1:50051");
+    assert_eq!(c.server.admin_listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.server.data_dir, PathBuf::from("./ketenpoort-data"));
+    assert_eq!(c.vecozo_mode(), VecozoMode::Loopback);
+    let tenants = c.effective_tenants();
+    assert!(tenants.iter().any(|t| t.name == "dev" && t.all_agb_codes));
+}
+
+#[test]
+fn an_unknown_key_is_named() {
+    let e = Config::from_toml("[server]\ndata_dri = \"x\"\n").expect_err("unknown key");
+    assert!(matches!(e, ConfigError::Parse { .. }));
+    assert!(e.to_string().contains("data_dri"), "{e}");
+}
+
+#[test]
+fn a_wrongly_typed_value_is_named() {
+    let e = Config::from_toml("dev = true\n[server]\nallow_plaintext = \"yes\"\n")
+        .expect_err("wrong type");
+    assert!(e.to_string().contains("allow_plaintext"), "{e}");
+}
+
+#[test]
+fn an_unknown_or_bad_variable_is_named() {
+    let e = Config::load(None, true, env(&[("KETENPOORT_TLS_CRT", "x")])).expect_err("unknown");
+    assert!(
+        matches!(&e, ConfigError::Env { key, .. } if key == "KETENPOORT_TLS_CRT"),
+        "{e}"
+    );
+    let e = Config::load(
+        None,
+        true,
+        env(&[("KETENPOORT_SERVER_ALLOW_PLAINTEXT", "maybe")]),
+    )
+    .expect_err("bad bool");
+    assert!(
+        e.to_string().contains("KETENPOORT_SERVER_ALLOW_PLAINTEXT"),
+        "{e}"
+    );
+}
+
+#[test]
+fn production_needs_tenants_and_tls() {
+    let e = Config::load(None, false, env(&[])).expect_err("no tenants");
+    assert!(
+        matches!(&e, ConfigError::Invalid { key, .. } if key == "tenants"),
+        "{e}"
+    );
+    let e = Config::from_toml(
+        "[[tenants]]\nname = \"a\"\napi_token_sha256 = \"00\"\nagb_codes = [\"12345678\"]\n",
+    )
+    .expect_err("bad digest");
+    assert!(e.to_string().contains("tenants[0].api_token_sha256"), "{e}");
+    let e = Config::from_toml(&format!(
+        "[[tenants]]\nname = \"a\"\napi_token_sha256 = \"{}\"\nagb_codes = [\"1234\"]\n",
+        "0".repeat(64)
+    ))
+    .expect_err("bad AGB");
+    assert!(e.to_string().contains("tenants[0].agb_codes"), "{e}");
+    let e = Config::from_toml(&format!(
+        "[[tenants]]\nname = \"a\"\napi_token_sha256 = \"{}\"\nagb_codes = [\"12345678\"]\n",
+        "0".repeat(64)
+    ))
+    .expect_err("no TLS");
+    assert!(
+        matches!(&e, ConfigError::Invalid { key, .. } if key == "tls"),
+        "{e}"
+    );
+}
