@@ -130,6 +130,8 @@ fn open_after_2020(a: &AllocationRecord) -> bool {
 
 /// A product of a VOW with its care period, for TR361.
 struct Item {
+    /// A NieuwProduct (aangevraagd), not a kept or changed allocation.
+    new: bool,
     at: Vec<Seg>,
     product: Option<Product>,
     begin: NaiveDate,
@@ -208,6 +210,7 @@ pub(super) fn change(
         );
         if let Some(a) = a {
             items.push(Item {
+                new: false,
                 at,
                 product: a.product.clone(),
                 begin: a.ingangsdatum,
@@ -296,6 +299,7 @@ pub(super) fn change(
             _ => {}
         }
         items.push(Item {
+            new: false,
             at,
             product: a.product.clone(),
             begin: a.ingangsdatum,
@@ -304,6 +308,7 @@ pub(super) fn change(
     }
     for (i, p) in v.nieuwe_producten.iter().enumerate() {
         items.push(Item {
+            new: true,
             at: vec![("NieuweProducten", None), ("NieuwProduct", Some(i + 1))],
             product: p.product.clone(),
             begin: p.gewenste_ingangsdatum,
@@ -330,18 +335,20 @@ pub(super) fn change(
             ),
         );
     }
-    // TR361: reported on the later of two overlapping items.
-    for (j, later) in items.iter().enumerate() {
-        let clash = items[..j].iter().any(|earlier| {
-            conflict(scope.law, &earlier.product, &later.product)
-                && overlaps((earlier.begin, earlier.end), (later.begin, later.end))
+    // TR361: a kept or changed allocation (by its ToewijzingNummer) against the requested
+    // new products; new against new is the in-message TR410, allocation against allocation
+    // is the municipality's own doing. Reported on the new product.
+    for new in items.iter().filter(|i| i.new) {
+        let clash = items.iter().filter(|i| !i.new).any(|existing| {
+            conflict(scope.law, &existing.product, &new.product)
+                && overlaps((existing.begin, existing.end), (new.begin, new.end))
         });
         if clash {
             violation(
                 rep,
-                &later.at,
+                &new.at,
                 "TR361",
-                "this product overlaps in time with another product of the request",
+                "this product overlaps in time with a kept or changed allocation of the same product",
             );
         }
     }
