@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use ketenpoort::config::{Config, TenantConfig};
+use ketenpoort::config::{Config, TenantConfig, VecozoMode};
 use ketenpoort::header::FixedClock;
 use ketenpoort::proto;
 use ketenpoort::proto::gateway_client::GatewayClient;
@@ -61,19 +61,9 @@ impl TestServer {
 /// The configuration tests start from: not dev, plaintext allowed, tenants A and B, and the
 /// loopback stand-in.
 pub fn config(dir: &std::path::Path) -> Config {
-    let mut c = Config::from_toml(
-        r#"
-        [server]
-        allow_plaintext = true
-        [vecozo]
-        mode = "loopback"
-        "#,
-    )
-    .map(|mut c| {
-        c.tenants = vec![];
-        c
-    })
-    .unwrap_or_else(|_| Config::dev());
+    let mut c = Config::default();
+    c.server.allow_plaintext = true;
+    c.vecozo.mode = Some(VecozoMode::Loopback);
     c.dev = false;
     c.server.data_dir = dir.to_owned();
     c.tenants = vec![
