@@ -384,3 +384,33 @@ fn tr386_tr410_iwmo_categories_11_to_14_may_overlap() {
         "/Bericht/Client/Verzoek/NieuweProducten/NieuwProduct[2]"
     );
 }
+
+#[test]
+fn tr352_tr353_tr380_change_request_rules() {
+    // Only a new product: nothing current is kept or changed.
+    let m = with_change(|v| {
+        v.ongewijzigde_producten.clear();
+        v.te_wijzigen_producten.clear();
+    });
+    breaks(&m, &["TR352"]);
+    assert_eq!(the(&m, "TR352").path, "/Bericht/Client/Verzoek");
+    // Only unchanged products: nothing to ask.
+    breaks(
+        &with_change(|v| {
+            v.te_wijzigen_producten.clear();
+            v.nieuwe_producten.clear();
+        }),
+        &["TR353"],
+    );
+    // Only a change: allowed.
+    passes(&with_change(|v| {
+        v.ongewijzigde_producten.clear();
+        v.nieuwe_producten.clear();
+    }));
+    let m = with_change(|v| v.te_wijzigen_producten[0].gewenste_ingangsdatum = d(2025, 2, 3));
+    breaks(&m, &["TR380"]);
+    assert_eq!(
+        the(&m, "TR380").path,
+        format!("{CHANGED1}/GewensteIngangsdatum")
+    );
+}
