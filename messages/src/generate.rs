@@ -5,6 +5,11 @@
 //! `Full` fills every optional element, writes maximal lengths and several list items;
 //! `Minimal` leaves every optional part out and writes minimal lengths. Enumerations are
 //! picked round-robin per list, so a corpus of enough instances uses every code.
+//!
+//! Generated messages are schema-valid but seldom pass the in-message rules (a random BSN
+//! fails the 11-proef); [`repair`] makes one that does.
+
+mod repair;
 
 use std::collections::BTreeMap;
 
@@ -16,6 +21,8 @@ use crate::model::header::Header;
 use crate::types::{AgbCode, GemeenteCode};
 use crate::xml::Ctx;
 use crate::xml::node::Node;
+
+pub use repair::repair;
 
 /// How instances are shaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
