@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ketenpoort_messages::generate::{Gen, Shape};
-use ketenpoort_messages::{Law, Message, MessageKind, MessageType};
+use ketenpoort_messages::generate::{Gen, Shape, repair};
+use ketenpoort_messages::{Law, Message, MessageKind, MessageType, rules};
 use serde_json::Value;
 
 fn ketenpoort(args: &[&str]) -> Output {
@@ -33,9 +33,13 @@ fn s(path: &Path) -> &str {
 
 const JW315: MessageKind = MessageKind::new(Law::Ijw, MessageType::M315);
 
-/// A schema-valid message of `kind` as XML.
+/// A message of `kind` as XML that is schema-valid and breaks no in-message rule: a generated
+/// message repaired to pass the rules (a random one fails e.g. the 11-proef).
 fn valid_xml(kind: MessageKind, seed: u64) -> String {
-    Message::generate(kind, &mut Gen::new(seed, Shape::Minimal))
+    let mut message = Message::generate(kind, &mut Gen::new(seed, Shape::Minimal));
+    repair(&mut message);
+    assert_eq!(rules::check(&message), vec![], "{kind} must pass the rules");
+    message
         .to_xml()
         .unwrap_or_else(|e| panic!("generated {kind} must be writable: {e}"))
 }
@@ -76,8 +80,14 @@ fn json_lines(out: &Output, files: usize) -> Vec<Value> {
                 let obj = violation.as_object().expect("a violation is an object");
                 let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
                 keys.sort_unstable();
-                assert_eq!(keys, ["message", "path", "rule"]);
-                assert!(obj.values().all(Value::is_string), "{line}");
+                assert_eq!(keys, ["message", "path", "retourcode", "rule"]);
+                for key in ["message", "path", "rule"] {
+                    assert!(obj[key].is_string(), "{line}");
+                }
+                assert!(
+                    obj["retourcode"].is_string() || obj["retourcode"].is_null(),
+                    "{line}"
+                );
             }
             if v["valid"] == true {
                 assert_eq!(v["violations"], Value::Array(vec![]), "{line}");
@@ -176,8 +186,43 @@ fn a_wrong_bericht_code_is_invalid_with_rs047() {
         .and_then(|vs| vs.iter().find(|x| x["rule"] == "RS047"))
         .expect("an RS047 violation");
     assert_eq!(violation["path"], "/Bericht/Header/BerichtCode");
+    // A schema restriction has no retourcode: VECOZO refuses the message outright.
+    assert_eq!(violation["retourcode"], Value::Null);
     // The wrong value is not echoed; the expected one may be.
     assert!(!violation["message"].as_str().unwrap_or("").contains("447"));
+}
+
+#[test]
+fn a_schema_valid_message_that_breaks_an_in_message_rule_is_invalid() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 123456789 is nine digits (schema-valid) but fails the 11-proef (CS002).
+    let bad = write(
+        dir.path(),
+        "bsn.xml",
+        with_text(&valid_xml(JW315, 6), "Bsn", "123456789"),
+    );
+
+    let out = ketenpoort(&["validate", "--json", s(&bad)]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let v = &json_lines(&out, 1)[0];
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["law"], "ijw");
+    assert_eq!(v["message"], "JW315");
+    assert_eq!(rules(v), ["CS002"]);
+    let violation = &v["violations"][0];
+    assert_eq!(violation["path"], "/Bericht/Client/Bsn");
+    assert_eq!(violation["retourcode"], "0001");
+    assert!(!stdout(&out).contains("123456789"), "the BSN is not echoed");
+
+    let out = ketenpoort(&["validate", s(&bad)]);
+    assert_eq!(code(&out), 1);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("{}: invalid (JW315)", s(&bad)));
+    assert!(
+        lines[1].starts_with("  CS002 /Bericht/Client/Bsn: ") && lines[1].ends_with(" [0001]"),
+        "{text}"
+    );
 }
 
 #[test]

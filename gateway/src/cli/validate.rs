@@ -1,4 +1,7 @@
-//! `ketenpoort validate [--json] FILE...`: checks message files with the validating reader.
+//! `ketenpoort validate [--json] FILE...`: checks message files with the validating reader
+//! (the XSD-level checks) and then applies all in-message rules (controleniveau 2: the CD, CS
+//! and XSLT-level TR rules of `ketenpoort_messages::rules::check`). A file is valid only when
+//! both find nothing.
 //!
 //! Every file is reported, also after one could not be read, so a run over a directory of
 //! messages shows all problems at once. The text form is for people; `--json` prints one JSON
@@ -9,7 +12,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use ketenpoort_messages::{Error, Message, MessageKind, ReadLimits, Violation};
+use ketenpoort_messages::{Error, Message, MessageKind, ReadLimits, Violation, rules};
 use serde::Serialize;
 
 /// Arguments of `ketenpoort validate`.
@@ -26,9 +29,10 @@ pub struct ValidateArgs {
 /// The verdict on one file. Ordered by severity, so the worst verdict of a run is its maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
-    /// A schema-valid iJw/iWmo 3.2 message.
+    /// A schema-valid iJw/iWmo 3.2 message that breaks no in-message rule.
     Valid,
-    /// Not a valid message: schema violations, not well-formed, not a 3.2 message, too large.
+    /// Not a valid message: schema violations, in-message rule violations, not well-formed,
+    /// not a 3.2 message, too large.
     Invalid,
     /// The file could not be read (missing, unreadable, a directory).
     Unreadable,
@@ -45,17 +49,20 @@ impl Status {
     }
 }
 
-/// One problem found in a file: a violation of the reader, or a whole-file problem shown the
-/// same way (rule `XML`, `XSD-root`, `BRS06` or `IO`, path `/`).
+/// One problem found in a file: a violation of the reader or of an in-message rule, or a
+/// whole-file problem shown the same way (rule `XML`, `XSD-root`, `BRS06` or `IO`, path `/`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The rule id: RSnnn/CSnnn from the standard, `XSD-*` for a schema facet, or one of the
-    /// whole-file ids above.
+    /// The rule id: RSnnn/CSnnn/CDnnn/TRnnn from the standard, `XSD-*` for a schema facet, or
+    /// one of the whole-file ids above.
     pub rule: &'static str,
     /// The element path, e.g. `/Bericht/Header/BerichtCode`; `/` for whole-file problems.
     pub path: String,
     /// What is wrong, in plain language.
     pub message: String,
+    /// The retourcode (WJ001) a retour would carry for this rule: `0001` for in-message rules;
+    /// none (JSON `null`) for schema and whole-file problems, which VECOZO refuses outright.
+    pub retourcode: Option<&'static str>,
 }
 
 impl From<&Violation> for Finding {
@@ -64,6 +71,7 @@ impl From<&Violation> for Finding {
             rule: v.rule,
             path: v.path.clone(),
             message: v.message.clone(),
+            retourcode: v.retourcode,
         }
     }
 }
@@ -74,6 +82,7 @@ impl Finding {
             rule,
             path: "/".to_owned(),
             message,
+            retourcode: None,
         }
     }
 }
@@ -102,7 +111,8 @@ struct JsonLine<'a> {
 }
 
 impl FileReport {
-    /// Reads `path` and checks it with [`ketenpoort_messages::read`].
+    /// Reads `path`, checks it with [`ketenpoort_messages::read`] and, when that succeeds,
+    /// with [`rules::check`].
     pub fn check(path: &Path, limits: ReadLimits) -> FileReport {
         match load(path, limits.max_bytes) {
             Ok(Loaded::Bytes(bytes)) => {
@@ -128,15 +138,22 @@ impl FileReport {
         }
     }
 
-    /// The report for the outcome of reading one file.
+    /// The report for the outcome of reading one file: the in-message rules run on a message
+    /// that was read.
     fn of_result(path: &Path, result: Result<Message, Error>) -> FileReport {
         let error = match result {
             Ok(message) => {
+                let findings: Vec<Finding> =
+                    rules::check(&message).iter().map(Finding::from).collect();
                 return FileReport {
                     file: path.to_owned(),
-                    status: Status::Valid,
+                    status: if findings.is_empty() {
+                        Status::Valid
+                    } else {
+                        Status::Invalid
+                    },
                     kind: Some(message.kind()),
-                    findings: Vec::new(),
+                    findings,
                 };
             }
             Err(error) => error,
@@ -159,7 +176,8 @@ impl FileReport {
         }
     }
 
-    /// Writes the text form: a verdict line, then one indented line per finding.
+    /// Writes the text form: a verdict line, then one indented line per finding, ending in the
+    /// retourcode in brackets where the rule has one.
     pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
         let verdict = match self.status {
             Status::Valid => "valid",
@@ -172,7 +190,11 @@ impl FileReport {
         }
         writeln!(out)?;
         for f in &self.findings {
-            writeln!(out, "  {} {}: {}", f.rule, f.path, f.message)?;
+            write!(out, "  {} {}: {}", f.rule, f.path, f.message)?;
+            if let Some(code) = f.retourcode {
+                write!(out, " [{code}]")?;
+            }
+            writeln!(out)?;
         }
         Ok(())
     }
