@@ -1,0 +1,1165 @@
+//! The rule catalog: every rule id of the iJw/iWmo 3.2 standard for these messages, with
+//! where ketenpoort checks it, the tests that show it, or why it does not.
+//!
+//! It lists the restrictions, constraints and conditions (RS/CS/CD, from the condities-
+//! constraints tables of both laws), every technical rule (TR: the XSLT-level, cross-message
+//! and external-source sets of both laws) and every business rule (OP, bedrijfsregels).
+//! `messages/tests/rules_catalog.rs` keeps it honest: every rule id in the source has an
+//! entry, every test named here exists, every rule of the standard is here, and
+//! `docs/RULES.md` is [`markdown`] of this catalog.
+//!
+//! This file is long because it is a table, one entry per rule.
+
+/// Where a rule is checked (the standard's controleniveaus, plus business rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Level 1: the schema (XSD); VECOZO refuses the message (BRS13), no retour.
+    Xsd,
+    /// Level 2: one message on its own (VECOZO's XSLT check, BRS28, retourcode 0001).
+    InMessage,
+    /// Level 3: a message against the messages exchanged before it (berichtoverstijgend).
+    CrossMessage,
+    /// Level 4: a message against an external source (clock, CBS list, product list).
+    ExternalSource,
+    /// How the parties work: deadlines, agreements, duties outside any one message.
+    Process,
+}
+
+impl Level {
+    /// Every level, in the order of the rules table.
+    pub const ALL: [Level; 5] = [
+        Level::Xsd,
+        Level::InMessage,
+        Level::CrossMessage,
+        Level::ExternalSource,
+        Level::Process,
+    ];
+
+    /// The heading of the level's table in `docs/RULES.md`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Level::Xsd => "Level 1: schema (XSD)",
+            Level::InMessage => "Level 2: in-message (XSLT check, retourcode 0001)",
+            Level::CrossMessage => "Level 3: cross-message (berichtoverstijgend)",
+            Level::ExternalSource => "Level 4: external source",
+            Level::Process => "Process and business rules",
+        }
+    }
+}
+
+/// Whether ketenpoort checks a rule, and why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Checked; the entry names where and the tests that show it.
+    Implemented,
+    /// Checkable only with data that is not in the messages (contracts, lists, the clock).
+    NeedsExternalData(&'static str),
+    /// Not the provider's (and so not the gateway's) to check: the other party's duty, or
+    /// nothing a message could show.
+    NotTheProvidersToCheck(&'static str),
+    /// To be built.
+    Planned(&'static str),
+}
+
+impl Status {
+    /// A short label for the rules table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Implemented => "implemented",
+            Status::NeedsExternalData(_) => "needs external data",
+            Status::NotTheProvidersToCheck(_) => "not the provider's to check",
+            Status::Planned(_) => "planned",
+        }
+    }
+
+    /// The reason given for a status other than [`Status::Implemented`].
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            Status::Implemented => None,
+            Status::NeedsExternalData(r)
+            | Status::NotTheProvidersToCheck(r)
+            | Status::Planned(r) => Some(r),
+        }
+    }
+}
+
+/// One rule of the standard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RuleEntry {
+    /// The rule id: RSnnn, CSnnn, CDnnn, TRnnn or OPnnn(xn).
+    pub id: &'static str,
+    /// Where it is checked.
+    pub level: Level,
+    /// Whether it is checked.
+    pub status: Status,
+    /// The source file(s) that check it, and the messages it applies to.
+    pub location: &'static str,
+    /// Test functions that show it (by name; the catalog test checks that they exist).
+    pub tests: &'static [&'static str],
+}
+
+const fn e(
+    id: &'static str,
+    level: Level,
+    status: Status,
+    location: &'static str,
+    tests: &'static [&'static str],
+) -> RuleEntry {
+    RuleEntry {
+        id,
+        level,
+        status,
+        location,
+        tests,
+    }
+}
+
+use Level::{CrossMessage, ExternalSource, InMessage, Process, Xsd};
+use Status::{Implemented, NeedsExternalData, NotTheProvidersToCheck, Planned};
+
+/// Every rule, grouped by kind: schema, in-message, cross-message, external, business rules.
+pub fn catalog() -> Vec<RuleEntry> {
+    let mut all = Vec::with_capacity(256);
+    all.extend_from_slice(SCHEMA);
+    all.extend_from_slice(IN_MESSAGE);
+    all.extend_from_slice(CROSS_MESSAGE);
+    all.extend_from_slice(EXTERNAL);
+    all.extend_from_slice(BUSINESS);
+    all
+}
+
+// === schema (RS, and the CS rules the XSD states) ===
+
+const FACETS: &str = "messages/src/facets.rs, messages/src/types.rs (every message)";
+/// Tests that exercise every facet: the ids, and the verdicts against xmllint.
+const FACET_TESTS: &[&str] = &[
+    "every_rs_rule_is_reported_with_its_id",
+    "mutated_messages_get_xmllints_verdict",
+];
+const CODE_LENGTH: &str = "messages/src/codes.rs: a code longer than the list allows is not \
+                           on the list (reported as XSD-enumeration)";
+
+const SCHEMA: &[RuleEntry] = &[
+    e("RS001", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS002", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS004", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS005", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS006", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS008", Xsd, Implemented, FACETS, FACET_TESTS),
+    e(
+        "RS009",
+        Xsd,
+        Implemented,
+        CODE_LENGTH,
+        &["mutated_messages_get_xmllints_verdict"],
+    ),
+    e(
+        "RS010",
+        Xsd,
+        Implemented,
+        CODE_LENGTH,
+        &["mutated_messages_get_xmllints_verdict"],
+    ),
+    e("RS011", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS012", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS013", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS014", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS015", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS016", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS017", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS018", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS019", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS020", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS021", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS023", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS024", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS025", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS026", Xsd, Implemented, FACETS, FACET_TESTS),
+    e(
+        "RS028",
+        Xsd,
+        Implemented,
+        FACETS,
+        &[
+            "every_rs_rule_is_reported_with_its_id",
+            "violations_name_rule_path_and_never_quote_personal_data",
+            "mutated_messages_get_xmllints_verdict",
+        ],
+    ),
+    e("RS031", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS032", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS033", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS034", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS035", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS036", Xsd, Implemented, FACETS, FACET_TESTS),
+    e(
+        "RS037",
+        Xsd,
+        Implemented,
+        FACETS,
+        &[
+            "every_rs_rule_is_reported_with_its_id",
+            "violations_name_rule_path_and_never_quote_personal_data",
+            "mutated_messages_get_xmllints_verdict",
+        ],
+    ),
+    e("RS040", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS045", Xsd, Implemented, FACETS, FACET_TESTS),
+    e("RS046", Xsd, Implemented, FACETS, FACET_TESTS),
+    e(
+        "RS047",
+        Xsd,
+        Implemented,
+        "messages/src/model/header.rs (every message)",
+        &[
+            "every_rs_rule_is_reported_with_its_id",
+            "a_wrong_bericht_code_is_invalid_with_rs047",
+        ],
+    ),
+    e("RS048", Xsd, Implemented, FACETS, FACET_TESTS),
+    e(
+        "CS015",
+        Xsd,
+        Implemented,
+        "messages/src/model/header.rs (every message; a fixed value in the XSD)",
+        &["cs015_cs025_release_3_2"],
+    ),
+    e(
+        "CS025",
+        Xsd,
+        Implemented,
+        "messages/src/model/header.rs (every message; a fixed value in the XSD)",
+        &["cs015_cs025_release_3_2"],
+    ),
+    e(
+        "CS319",
+        Xsd,
+        Implemented,
+        "messages/src/types.rs: DeclaratieNummer (323; a pattern in the XSD)",
+        &["cs319_declaratie_nummer_letters_and_digits"],
+    ),
+];
+
+// === in-message (controleniveau 2) ===
+
+const ALLOCATION: &str = "messages/src/rules/allocation.rs (301)";
+const CONTACT: &str = "messages/src/rules/allocation.rs: every Contact of a 301";
+const LINES: &str = "messages/src/rules/common.rs: product lines of 301, 315, 317";
+const REQUEST: &str = "messages/src/rules/allocation_request.rs (315)";
+const CHANGE: &str = "messages/src/rules/allocation_request.rs (317)";
+const ANSWER: &str = "messages/src/rules/allocation_request.rs (319)";
+const CARE: &str = "messages/src/rules/care.rs (305, 307)";
+const CLAIM: &str = "messages/src/rules/declaration.rs (323)";
+const CLAIM_LINES: &str = "messages/src/rules/declaration.rs: Prestatie of 323 and 325";
+const CLAIM_ANSWER: &str = "messages/src/rules/answer325.rs (325)";
+const BIRTH: &str = "messages/src/rules/common.rs: Geboortedatum of 301 (client, relation), \
+                     305, 307, 315";
+
+const IN_MESSAGE: &[RuleEntry] = &[
+    e(
+        "CD005",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["cd005_land_code_with_postcode"],
+    ),
+    e(
+        "CD007",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &["cd007_taal_only_with_an_interpreter"],
+    ),
+    e(
+        "CD009",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["cd009_periode_only_for_temporary_addresses"],
+    ),
+    e(
+        "CD025",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["cd025_huis_in_the_netherlands"],
+    ),
+    e(
+        "CD034",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["cd034_postcode_for_brp_and_residence_addresses"],
+    ),
+    e(
+        "CD041",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd041_omvang_with_a_product_code",
+            "cd041_omvang_with_a_product_code_in_requests",
+        ],
+    ),
+    e("CD043", InMessage, Implemented, REQUEST, &["request_rules"]),
+    e(
+        "CD060",
+        InMessage,
+        Implemented,
+        CLAIM_LINES,
+        &[
+            "cd060_tr315_tr316_credit_lines",
+            "cd060_previous_reference_on_credit_lines_in_a_claim_answer",
+        ],
+    ),
+    e("CD066", InMessage, Implemented, REQUEST, &["request_rules"]),
+    e("CD067", InMessage, Implemented, REQUEST, &["request_rules"]),
+    e("CD068", InMessage, Implemented, REQUEST, &["request_rules"]),
+    e(
+        "CD075",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd075_einddatum_with_a_budget",
+            "cd075_end_date_with_a_budget_in_requests",
+        ],
+    ),
+    e(
+        "CD076",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd076_einddatum_with_per_week",
+            "cd076_end_date_with_per_week_in_requests",
+        ],
+    ),
+    e(
+        "CD077",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd077_cd078_omvang_or_budget",
+            "cd077_cd078_omvang_or_budget_in_requests",
+        ],
+    ),
+    e(
+        "CD078",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd077_cd078_omvang_or_budget",
+            "cd077_cd078_omvang_or_budget_in_requests",
+        ],
+    ),
+    e(
+        "CD079",
+        InMessage,
+        Implemented,
+        LINES,
+        &[
+            "cd079_product_without_a_budget",
+            "cd079_product_without_a_budget_in_requests",
+        ],
+    ),
+    e(
+        "CD080",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs: ToegewezenProduct (301)",
+        &["cd080_no_omvang_without_a_product_code"],
+    ),
+    e("CD085", InMessage, Implemented, ANSWER, &["answer_rules"]),
+    e("CD086", InMessage, Implemented, ANSWER, &["answer_rules"]),
+    e(
+        "CD087",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cd087_and_cs339_euro_lines"],
+    ),
+    e(
+        "CD095",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs: AangevraagdProduct (315)",
+        &["cd095_no_omvang_without_a_product_code_in_a_request"],
+    ),
+    e(
+        "CD096",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs: NieuwProduct (317)",
+        &["cd096_no_omvang_without_a_product_code_in_a_new_product"],
+    ),
+    e(
+        "CS002",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs, bsn.rs: Bsn of 301, 305, 307, 315, 317, 323, 325",
+        &[
+            "cs002_bsn_eleven_test",
+            "cs002_bsn_in_an_allocation",
+            "cs002_bsn_in_a_claim_answer",
+            "request_rules",
+            "care_start_rules",
+            "eleven_test",
+        ],
+    ),
+    e(
+        "CS003",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs, allocation.rs: product lines of 301, 315, 317 and the \
+         Periode of a 301 Contact",
+        &[
+            "cs003_end_on_or_after_start",
+            "cs003_end_on_or_after_start_in_requests",
+        ],
+    ),
+    e(
+        "CS050",
+        InMessage,
+        Implemented,
+        "messages/src/rules/allocation.rs: Naam of client and relation (301)",
+        &["cs050_naam_gebruik_with_and_without_partner"],
+    ),
+    e(
+        "CS058",
+        InMessage,
+        Implemented,
+        CARE,
+        &["care_start_rules", "care_stop_rules"],
+    ),
+    e(
+        "CS089",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["cs089_dutch_postcode_format"],
+    ),
+    e(
+        "CS100",
+        InMessage,
+        Implemented,
+        "messages/src/rules/declaration.rs: DeclaratiePeriode and ProductPeriode (323)",
+        &[
+            "cs340_and_cs100_declaration_period",
+            "cs100_product_period_from_2021",
+        ],
+    ),
+    e(
+        "CS139",
+        InMessage,
+        Implemented,
+        BIRTH,
+        &[
+            "cs139_datum_gebruik_matches_datum",
+            "cs139_birth_date_in_a_request",
+            "care_start_rules",
+            "care_stop_duplicates_and_birth_dates",
+        ],
+    ),
+    e(
+        "CS318",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &["cs318_the_client_is_a_natural_person"],
+    ),
+    e(
+        "CS325",
+        InMessage,
+        Implemented,
+        "messages/src/rules/declaration.rs, answer325.rs: totals and line amounts of 323 and 325",
+        &[
+            "tr358_total_is_debit_minus_credit_and_cs325_zero_is_debit",
+            "cs325_zero_is_debit_in_a_claim_answer",
+        ],
+    ),
+    e(
+        "CS335",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &["cs335_deleted_only_when_ingangsdatum_is_einddatum"],
+    ),
+    e(
+        "CS336",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &["cs336_reden_wijziging_01_is_not_used"],
+    ),
+    e(
+        "CS337",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cs337_tr137_tr335_product_period"],
+    ),
+    e(
+        "CS338",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs: ToegewezenProduct (301), NieuwProduct and \
+         TeWijzigenProduct (317)",
+        &[
+            "cs338_frequency_of_per_period_units",
+            "cs338_frequency_of_per_period_units_in_a_change_request",
+        ],
+    ),
+    e(
+        "CS339",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cd087_and_cs339_euro_lines"],
+    ),
+    e(
+        "CS340",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cs340_and_cs100_declaration_period"],
+    ),
+    e(
+        "CS343",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs: AangevraagdProduct (315)",
+        &["cs343_frequency_of_per_period_units_in_a_request"],
+    ),
+    e(
+        "TR002",
+        InMessage,
+        Implemented,
+        BIRTH,
+        &[
+            "request_rules",
+            "tr002_birth_date_of_client_and_relation",
+            "care_start_rules",
+        ],
+    ),
+    e(
+        "TR006",
+        InMessage,
+        Implemented,
+        CONTACT,
+        &["tr006_contact_needs_a_phone_or_house_and_postcode"],
+    ),
+    e("TR018", InMessage, Implemented, CARE, &["care_stop_rules"]),
+    e(
+        "TR061",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &["tr061_the_client_has_a_brp_correspondence_or_residence_address"],
+    ),
+    e(
+        "TR101",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs and each message's module: the logical keys of every \
+         class of 301, 305, 307, 315, 317, 323, 325",
+        &[
+            "tr101_no_duplicate_lines_in_an_allocation",
+            "tr101_no_duplicate_lines_in_requests",
+            "tr101_no_duplicate_lines_in_a_claim",
+            "tr101_no_duplicate_lines_in_a_claim_answer",
+            "care_start_rules",
+            "care_stop_duplicates_and_birth_dates",
+        ],
+    ),
+    e(
+        "TR134",
+        InMessage,
+        Implemented,
+        "messages/src/rules/common.rs, care.rs, declaration.rs, answer325.rs: birth dates \
+         (301, 305, 307, 315), Begindatum (305), Einddatum (307), DeclaratieDagtekening (323), \
+         the claim's Dagtekening (325)",
+        &[
+            "tr134_birth_date_not_after_dagtekening",
+            "tr134_declaratie_dagtekening_not_after_dagtekening",
+            "tr134_claim_date_not_after_the_answer",
+            "request_rules",
+            "care_stop_rules",
+        ],
+    ),
+    e(
+        "TR137",
+        InMessage,
+        Implemented,
+        CLAIM_LINES,
+        &[
+            "cs337_tr137_tr335_product_period",
+            "tr137_product_period_in_a_claim_answer",
+        ],
+    ),
+    e(
+        "TR302",
+        InMessage,
+        Implemented,
+        ALLOCATION,
+        &[
+            "tr302_no_overlapping_allocations_of_one_product",
+            "tr302_iwmo_categories_11_to_14_may_overlap",
+        ],
+    ),
+    e(
+        "TR315",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cd060_tr315_tr316_credit_lines"],
+    ),
+    e(
+        "TR316",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cd060_tr315_tr316_credit_lines"],
+    ),
+    e(
+        "TR335",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["cs337_tr137_tr335_product_period"],
+    ),
+    e(
+        "TR342",
+        InMessage,
+        Implemented,
+        CLAIM_ANSWER,
+        &["tr342_only_rejected_prestaties_are_listed"],
+    ),
+    e(
+        "TR352",
+        InMessage,
+        Implemented,
+        CHANGE,
+        &["tr352_tr353_tr380_change_request_rules"],
+    ),
+    e(
+        "TR353",
+        InMessage,
+        Implemented,
+        CHANGE,
+        &["tr352_tr353_tr380_change_request_rules"],
+    ),
+    e(
+        "TR358",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["tr358_total_is_debit_minus_credit_and_cs325_zero_is_debit"],
+    ),
+    e(
+        "TR377",
+        InMessage,
+        Implemented,
+        "messages/src/rules/allocation_request.rs (319, iJw)",
+        &["answer_rules"],
+    ),
+    e(
+        "TR380",
+        InMessage,
+        Implemented,
+        CHANGE,
+        &["tr352_tr353_tr380_change_request_rules"],
+    ),
+    e(
+        "TR383",
+        InMessage,
+        Implemented,
+        REQUEST,
+        &["request_rules", "tr101_no_duplicate_lines_in_requests"],
+    ),
+    e(
+        "TR386",
+        InMessage,
+        Implemented,
+        REQUEST,
+        &[
+            "request_rules",
+            "tr386_overlap_at_category_level_and_without_product",
+            "tr386_tr410_iwmo_categories_11_to_14_may_overlap",
+        ],
+    ),
+    e(
+        "TR409",
+        InMessage,
+        Implemented,
+        "messages/src/rules/allocation_request.rs (319, iJw)",
+        &["answer_rules"],
+    ),
+    e(
+        "TR410",
+        InMessage,
+        Implemented,
+        CHANGE,
+        &[
+            "tr386_tr410_iwmo_categories_11_to_14_may_overlap",
+            "tr101_no_duplicate_lines_in_requests",
+        ],
+    ),
+    e(
+        "TR416",
+        InMessage,
+        Implemented,
+        CLAIM,
+        &["tr416_one_debit_line_per_allocation_product_and_period"],
+    ),
+];
+
+// ===== BEGIN cross-message rules (berichtoverstijgend) =====
+// Owned by the cross-message rules in messages/src/rules/cross/ (the History trait): when a
+// rule lands there, change its entry here (status, location, tests). One entry per line.
+
+const PLANNED_CROSS: Status = Planned("cross-message rules over the History trait");
+const CROSS: &str = "messages/src/rules/cross/";
+
+const CROSS_MESSAGE: &[RuleEntry] = &[
+    e("TR019", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR056", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR063", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR071", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR074", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR304", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR307", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR308", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR314", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR318", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR319", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR321", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR322", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR323", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR326", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR332", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR333", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR337", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR338", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR339", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR340", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR341", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR347", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR349", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR350", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR351", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR355", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR357", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR359", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR360", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR361", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR365", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR366", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR367", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR369", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR371", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR373", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR374", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR375", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR376", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR379", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR382", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR384", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR385", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR387", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR388", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR389", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR390", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR411", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR412", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR413", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR414", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR415", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+    e("TR418", CrossMessage, PLANNED_CROSS, CROSS, &[]),
+];
+
+// ===== END cross-message rules =====
+
+// === external source (controleniveau 4) ===
+
+const EXTERNAL: &[RuleEntry] = &[
+    e(
+        "TR135",
+        ExternalSource,
+        NeedsExternalData("the system date: the gateway's clock, not the message"),
+        "-",
+        &[],
+    ),
+    e(
+        "TR346",
+        ExternalSource,
+        NeedsExternalData("the unrounded contract tariff; ProductTarief in the message is rounded"),
+        "-",
+        &[],
+    ),
+    e(
+        "TR378",
+        ExternalSource,
+        NeedsExternalData("the CBS list of municipality codes valid on the message date"),
+        "-",
+        &[],
+    ),
+    e(
+        "TR381",
+        ExternalSource,
+        NeedsExternalData("the product code list (productcodelijst) of the law"),
+        "-",
+        &[],
+    ),
+];
+
+// === business rules (bedrijfsregels, OP) ===
+
+const MUNICIPALITY: Status =
+    NotTheProvidersToCheck("the municipality's duty; nothing in the message shows a breach");
+const AGREEMENT: Status = NotTheProvidersToCheck("an agreement or judgement outside the messages");
+const CONTRACT: Status = NeedsExternalData("the contract between municipality and provider");
+const GUIDANCE: Status =
+    NotTheProvidersToCheck("guidance on how to work; nothing in a message to reject");
+const HISTORY: Status =
+    Planned("rests on cross-message rules (messages/src/rules/cross/, the History trait)");
+const GATEWAY: Status = Planned("the gateway's message handling (ketenpoort serve, not built)");
+const DEADLINE: Status = Planned(
+    "deadline arithmetic exists (messages/src/calendar.rs, Deadline); watching it needs the \
+     gateway (not built)",
+);
+const XSD_STRUCTURE: &str = "messages/src/xml (the schema's cardinalities, every message)";
+
+const BUSINESS: &[RuleEntry] = &[
+    e("OP001", Process, MUNICIPALITY, "-", &[]),
+    e("OP002", Process, MUNICIPALITY, "-", &[]),
+    e("OP002x1", Process, MUNICIPALITY, "-", &[]),
+    e("OP002x2", Process, MUNICIPALITY, "-", &[]),
+    e("OP003", Process, AGREEMENT, "-", &[]),
+    e(
+        "OP011",
+        InMessage,
+        Implemented,
+        "TR134 on the Begindatum of a 305: messages/src/rules/care.rs",
+        &["care_start_rules"],
+    ),
+    e("OP033", CrossMessage, HISTORY, "-", &[]),
+    e("OP033x1", Process, MUNICIPALITY, "-", &[]),
+    e(
+        "OP033x2",
+        InMessage,
+        Implemented,
+        "CS058: messages/src/rules/care.rs (305, 307)",
+        &["care_start_rules", "care_stop_rules"],
+    ),
+    e("OP039", Process, GUIDANCE, "-", &[]),
+    e(
+        "OP043",
+        ExternalSource,
+        NeedsExternalData("PGB decisions are not in the messages"),
+        "-",
+        &[],
+    ),
+    e(
+        "OP047",
+        Process,
+        Implemented,
+        "messages::read and rules::check, applied by ketenpoort validate \
+         (gateway/src/cli/validate.rs)",
+        &[
+            "a_wrong_bericht_code_is_invalid_with_rs047",
+            "a_schema_valid_message_that_breaks_an_in_message_rule_is_invalid",
+        ],
+    ),
+    e("OP065", Process, GATEWAY, "-", &[]),
+    e(
+        "OP071",
+        InMessage,
+        Implemented,
+        "TR101 on Relatie/Nummer within a 301: messages/src/rules/allocation.rs; across 301s \
+         the municipality's administration",
+        &["tr101_no_duplicate_lines_in_an_allocation"],
+    ),
+    e("OP072", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP076",
+        Xsd,
+        Implemented,
+        XSD_STRUCTURE,
+        &["mutated_messages_get_xmllints_verdict"],
+    ),
+    e(
+        "OP079",
+        Xsd,
+        Implemented,
+        "Bsn is required (XSD) and passes the 11-proef (CS002)",
+        &[
+            "mutated_messages_get_xmllints_verdict",
+            "cs002_bsn_eleven_test",
+        ],
+    ),
+    e("OP080", Process, GATEWAY, "-", &[]),
+    e("OP086", Process, MUNICIPALITY, "-", &[]),
+    e("OP087", CrossMessage, HISTORY, "-", &[]),
+    e("OP090", Process, DEADLINE, "-", &[]),
+    e("OP090x2", Process, GATEWAY, "-", &[]),
+    e("OP090x4", Process, DEADLINE, "-", &[]),
+    e(
+        "OP091",
+        InMessage,
+        Implemented,
+        "Soort is required (XSD); TR006 and TR061: messages/src/rules/allocation.rs",
+        &[
+            "tr006_contact_needs_a_phone_or_house_and_postcode",
+            "tr061_the_client_has_a_brp_correspondence_or_residence_address",
+        ],
+    ),
+    e("OP095", Process, GUIDANCE, "-", &[]),
+    e(
+        "OP130",
+        InMessage,
+        Implemented,
+        "Naam is required (XSD); TR006 on the relation's Contact: \
+         messages/src/rules/allocation.rs",
+        &["tr006_contact_needs_a_phone_or_house_and_postcode"],
+    ),
+    e("OP155", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP179",
+        Process,
+        Implemented,
+        "messages/src/message.rs (ReadLimits, VECOZO_MAX_PAYLOAD_BYTES); gateway validate (BRS06)",
+        &[
+            "oversized_input_is_refused_without_parsing",
+            "a_file_over_the_size_limit_is_refused_with_brs06",
+        ],
+    ),
+    e("OP186", Process, AGREEMENT, "-", &[]),
+    e("OP191", Process, GUIDANCE, "-", &[]),
+    e(
+        "OP192",
+        Process,
+        Implemented,
+        "messages/src/xml/write.rs (UTF-8 without BOM, CR/LF, one element per line)",
+        &["every_written_message_has_the_op192_form"],
+    ),
+    e(
+        "OP252",
+        InMessage,
+        Implemented,
+        "CS139: messages/src/rules/common.rs",
+        &["cs139_datum_gebruik_matches_datum"],
+    ),
+    e(
+        "OP254",
+        Xsd,
+        Implemented,
+        "Afzender/Ontvanger are AGB codes or CBS codes: messages/src/model/header.rs",
+        &["every_rs_rule_is_reported_with_its_id"],
+    ),
+    e("OP257", Process, MUNICIPALITY, "-", &[]),
+    e("OP258", Process, MUNICIPALITY, "-", &[]),
+    e(
+        "OP259",
+        InMessage,
+        Implemented,
+        "TR302 within a 301: messages/src/rules/allocation.rs",
+        &["tr302_no_overlapping_allocations_of_one_product"],
+    ),
+    e("OP261", ExternalSource, CONTRACT, "-", &[]),
+    e("OP262", ExternalSource, CONTRACT, "-", &[]),
+    e("OP263", ExternalSource, CONTRACT, "-", &[]),
+    e("OP264", ExternalSource, CONTRACT, "-", &[]),
+    e("OP267", CrossMessage, HISTORY, "-", &[]),
+    e("OP270", Process, AGREEMENT, "-", &[]),
+    e("OP271", Process, DEADLINE, "-", &[]),
+    e("OP272", Process, DEADLINE, "-", &[]),
+    e("OP274", Process, DEADLINE, "-", &[]),
+    e("OP275", CrossMessage, HISTORY, "-", &[]),
+    e("OP276", CrossMessage, HISTORY, "-", &[]),
+    e("OP279", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP280",
+        InMessage,
+        Implemented,
+        "one DeclaratiePeriode (XSD) of one month (CS340): messages/src/rules/declaration.rs",
+        &["cs340_and_cs100_declaration_period"],
+    ),
+    e(
+        "OP281",
+        Xsd,
+        Implemented,
+        XSD_STRUCTURE,
+        &["the_writer_refuses_an_invalid_model"],
+    ),
+    e("OP283", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP284",
+        Process,
+        NeedsExternalData("whether care was delivered in every period"),
+        "-",
+        &[],
+    ),
+    e("OP286", Process, GATEWAY, "-", &[]),
+    e("OP288", CrossMessage, HISTORY, "-", &[]),
+    e("OP289", CrossMessage, HISTORY, "-", &[]),
+    e("OP295", Process, GUIDANCE, "-", &[]),
+    e("OP296", ExternalSource, CONTRACT, "-", &[]),
+    e(
+        "OP297",
+        Process,
+        NeedsExternalData("whether the provider knows the referrer's code"),
+        "-",
+        &[],
+    ),
+    e("OP298", Process, AGREEMENT, "-", &[]),
+    e("OP299", Process, AGREEMENT, "-", &[]),
+    e("OP302", CrossMessage, HISTORY, "-", &[]),
+    e("OP303", Process, MUNICIPALITY, "-", &[]),
+    e(
+        "OP304",
+        InMessage,
+        Implemented,
+        "TR342: messages/src/rules/answer325.rs",
+        &["tr342_only_rejected_prestaties_are_listed"],
+    ),
+    e("OP305", ExternalSource, CONTRACT, "-", &[]),
+    e("OP306", Process, GUIDANCE, "-", &[]),
+    e(
+        "OP307",
+        Process,
+        NeedsExternalData("the referral or open decision the client brings"),
+        "-",
+        &[],
+    ),
+    e("OP308", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP343",
+        InMessage,
+        Implemented,
+        "TR380: messages/src/rules/allocation_request.rs (317)",
+        &["tr352_tr353_tr380_change_request_rules"],
+    ),
+    e("OP344", CrossMessage, HISTORY, "-", &[]),
+    e("OP345", CrossMessage, HISTORY, "-", &[]),
+    e("OP346", Process, DEADLINE, "-", &[]),
+    e(
+        "OP347",
+        InMessage,
+        Implemented,
+        "TR386 and TR410 within a request: messages/src/rules/allocation_request.rs; TR361 \
+         across requests is cross-message",
+        &[
+            "tr386_overlap_at_category_level_and_without_product",
+            "tr386_tr410_iwmo_categories_11_to_14_may_overlap",
+        ],
+    ),
+    e("OP348", Process, MUNICIPALITY, "-", &[]),
+    e("OP349", CrossMessage, HISTORY, "-", &[]),
+    e("OP350", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP354",
+        InMessage,
+        Implemented,
+        "TR335: messages/src/rules/declaration.rs",
+        &["cs337_tr137_tr335_product_period"],
+    ),
+    e("OP355", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP359",
+        InMessage,
+        Implemented,
+        "TR377 and TR409 (iJw 319): messages/src/rules/allocation_request.rs; the two-week \
+         term is the municipality's",
+        &["answer_rules"],
+    ),
+    e("OP360", CrossMessage, HISTORY, "-", &[]),
+    e("OP361", CrossMessage, HISTORY, "-", &[]),
+    e("OP362", CrossMessage, HISTORY, "-", &[]),
+    e("OP363", CrossMessage, HISTORY, "-", &[]),
+    e("OP364", Process, GUIDANCE, "-", &[]),
+    e("OP365", CrossMessage, HISTORY, "-", &[]),
+    e("OP366", CrossMessage, HISTORY, "-", &[]),
+    e(
+        "OP367",
+        InMessage,
+        Implemented,
+        "CS337: messages/src/rules/declaration.rs",
+        &["cs337_tr137_tr335_product_period"],
+    ),
+    e("OP368", CrossMessage, HISTORY, "-", &[]),
+    e("OP377", CrossMessage, HISTORY, "-", &[]),
+    e("OP378", CrossMessage, HISTORY, "-", &[]),
+    e("OP379", CrossMessage, HISTORY, "-", &[]),
+    e("OP380", Process, MUNICIPALITY, "-", &[]),
+];
+
+// === docs/RULES.md ===
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// `docs/RULES.md`: a summary and one table per [`Level`] (id, status, where, tests, reason).
+pub fn markdown() -> String {
+    let all = catalog();
+    let implemented = all.iter().filter(|r| r.status == Implemented).count();
+    let in_message: Vec<&RuleEntry> = all.iter().filter(|r| is_in_message_id(r)).collect();
+    let in_message_done = in_message
+        .iter()
+        .filter(|r| r.status == Implemented)
+        .count();
+    let mut out = String::new();
+    out.push_str("# Rules of the iJw/iWmo 3.2 standard in ketenpoort\n\n");
+    out.push_str(
+        "Generated from `messages/src/rules/catalog.rs`; do not edit by hand. To regenerate:\n\
+         `UPDATE_RULES_MD=1 cargo test -p ketenpoort-messages --test rules_catalog`.\n\n",
+    );
+    out.push_str(&format!(
+        "{} rules: the RS/CS/CD rules of the condities-constraints tables, every technical rule \
+         (TR) and every business rule (OP) of both laws. {} are implemented. In-message rules \
+         (CD, CS and the XSLT-level TRs): {} of {} implemented ({:.1}%).\n\n",
+        all.len(),
+        implemented,
+        in_message_done,
+        in_message.len(),
+        percentage(in_message_done, in_message.len()),
+    ));
+    out.push_str(
+        "Where a rule applies to several messages, \"where\" names the messages. No CD, CS or \
+         TR rule names a retour message (302, 306, 308, 316, 318, 320).\n",
+    );
+    for level in Level::ALL {
+        out.push_str(&format!("\n## {}\n\n", level.title()));
+        out.push_str("| id | status | where | tests | reason |\n|---|---|---|---|---|\n");
+        for r in all.iter().filter(|r| r.level == level) {
+            let tests: Vec<String> = r.tests.iter().map(|t| format!("`{t}`")).collect();
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                r.id,
+                r.status.label(),
+                cell(r.location),
+                tests.join(", "),
+                cell(r.status.reason().unwrap_or("")),
+            ));
+        }
+    }
+    out
+}
+
+/// An in-message id for the coverage figure: a CD or CS rule, or an XSLT-level TR.
+pub fn is_in_message_id(r: &RuleEntry) -> bool {
+    r.id.starts_with("CD")
+        || r.id.starts_with("CS")
+        || (r.id.starts_with("TR") && r.level == InMessage)
+}
+
+fn percentage(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        100.0
+    } else {
+        part as f64 * 100.0 / whole as f64
+    }
+}
