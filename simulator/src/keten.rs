@@ -53,7 +53,45 @@ pub fn parse(payload: &[u8]) -> Parsed {
         Err(ReadError::Invalid { violations, .. }) => {
             Parsed::SchemaInvalid(violations.iter().map(explain).collect())
         }
-        Err(e) => Parsed::SchemaInvalid(vec![e.to_string()]),
+        // The reader stops at an unknown root element: check the rest is well-formed.
+        Err(e) => match well_formed(payload) {
+            Ok(()) => Parsed::SchemaInvalid(vec![e.to_string()]),
+            Err(detail) => Parsed::NotWellFormed(detail),
+        },
+    }
+}
+
+/// Whether `payload` is one well-formed UTF-8 XML document (one root, every element closed).
+pub fn well_formed(payload: &[u8]) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let payload = payload.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(payload);
+    let text = std::str::from_utf8(payload).map_err(|e| format!("not UTF-8: {e}"))?;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth: usize = 0;
+    let mut roots = 0;
+    loop {
+        match reader.read_event() {
+            Err(e) => return Err(format!("at byte {}: {e}", reader.buffer_position())),
+            Ok(Event::Start(_)) => {
+                if depth == 0 {
+                    roots += 1;
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(_)) if depth == 0 => roots += 1,
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Text(t)) if depth == 0 && !t.xml10_content().trim().is_empty() => {
+                return Err("text outside the root element".into());
+            }
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+        }
+    }
+    match (depth, roots) {
+        (0, 1) => Ok(()),
+        (0, 0) => Err("no root element".into()),
+        (0, _) => Err("more than one root element".into()),
+        _ => Err("unclosed elements at the end of the payload".into()),
     }
 }
 

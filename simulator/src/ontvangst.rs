@@ -153,17 +153,35 @@ pub trait Seen {
     fn identificatie_used(&self, sender: &str, kind: MessageKind, identificatie: &str) -> bool;
 }
 
+/// A pushed message as the ontvangstcontrole sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Submission<'a> {
+    /// The certificate's indiener.
+    pub indiener: &'a Indiener,
+    /// The envelope.
+    pub meta: &'a PushMetadata,
+    /// Payload size in bytes.
+    pub payload_len: usize,
+    /// The payload as read by the messages crate.
+    pub parsed: &'a Parsed,
+    /// The payload's header, read leniently.
+    pub header: &'a PayloadHeader,
+}
+
 /// Runs the ontvangstcontrole.
 pub fn check(
     registry: &Registry,
     max_payload_bytes: usize,
-    indiener: &Indiener,
-    meta: &PushMetadata,
-    payload_len: usize,
-    parsed: &Parsed,
-    header: &PayloadHeader,
+    submission: Submission<'_>,
     seen: &dyn Seen,
 ) -> Result<(), Refusal> {
+    let Submission {
+        indiener,
+        meta,
+        payload_len,
+        parsed,
+        header,
+    } = submission;
     if payload_len > max_payload_bytes {
         return Err(Refusal {
             code: "BRS06",
@@ -242,6 +260,49 @@ pub fn check(
         && meta.referentiegegevens.als_antwoord_op.is_none()
     {
         return Err(Refusal::new("IB021", "AlsAntwoordOp niet gevuld"));
+    }
+    Ok(())
+}
+
+/// The checks for a message the simulated GGK submits for a municipality (the municipality
+/// bot, or a test through `POST /admin/v1/gemeente/berichten`): the afzender must be a
+/// registered municipality, every geadresseerde a registered provider, the traceerId new
+/// for the municipality and the payload well-formed. The indiener and toestemming checks do
+/// not apply: the GGK is trusted.
+pub fn check_ggk(
+    registry: &Registry,
+    meta: &PushMetadata,
+    parsed: &Parsed,
+    seen: &dyn Seen,
+) -> Result<(), Refusal> {
+    let afzender = meta
+        .routeringgegevens
+        .afzender
+        .code
+        .as_deref()
+        .unwrap_or_default();
+    if registry.gemeente(afzender).is_none() {
+        return Err(Refusal::new("BRS01", "Afzender is niet bekend bij VECOZO"));
+    }
+    if meta.routeringgegevens.geadresseerden.is_empty() {
+        return Err(Refusal::new("BRS30", "Geadresseerde ontbreekt"));
+    }
+    for g in &meta.routeringgegevens.geadresseerden {
+        if registry
+            .aanbieder(g.code.as_deref().unwrap_or_default())
+            .is_none()
+        {
+            return Err(Refusal::new(
+                "BRS04",
+                "Geadresseerde partij is niet aangesloten bij VECOZO",
+            ));
+        }
+    }
+    if seen.traceer_id_used(afzender, meta.referentiegegevens.traceer_id) {
+        return Err(Refusal::new("BRS114", "TraceerID is niet uniek"));
+    }
+    if let Parsed::NotWellFormed(_) = parsed {
+        return Err(Refusal::new("BRS14", "Payload bevat geen well-formed XML"));
     }
     Ok(())
 }

@@ -1,7 +1,6 @@
 //! The HTTPS server: TLS with required client certificates (rustls, ring provider), HTTP/1.1
 //! (hyper), the [`crate::api`] router, and the ticker that makes due status transitions.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -185,6 +184,5 @@ pub async fn run(
         }
     }
     tasks.shutdown().await;
-    let _unused: Option<Infallible> = None;
     Ok(())
 }

@@ -108,6 +108,26 @@ impl Simulator {
         metadata: PushMetadata,
         payload: Vec<u8>,
     ) -> Result<(), Refusal> {
+        self.receive(Some(indiener), metadata, payload)
+    }
+
+    /// Submits a message on behalf of a municipality through the simulated GGK (see
+    /// [`ontvangst::check_ggk`]); it then goes through the same ketencontrole and lands in
+    /// the addressed providers' pull queues.
+    pub fn push_as_gemeente(
+        &self,
+        metadata: PushMetadata,
+        payload: Vec<u8>,
+    ) -> Result<(), Refusal> {
+        self.receive(None, metadata, payload)
+    }
+
+    fn receive(
+        &self,
+        indiener: Option<&Indiener>,
+        metadata: PushMetadata,
+        payload: Vec<u8>,
+    ) -> Result<(), Refusal> {
         let settings = &self.inner.scenario;
         let parsed = if payload.len() > settings.simulator.max_payload_bytes {
             keten::Parsed::SchemaInvalid(Vec::new())
@@ -122,16 +142,21 @@ impl Simulator {
         let traceer_id = metadata.referentiegegevens.traceer_id;
         let seq = {
             let mut store = self.lock();
-            let checked = ontvangst::check(
-                &self.inner.registry,
-                settings.simulator.max_payload_bytes,
-                indiener,
-                &metadata,
-                payload.len(),
-                &parsed,
-                &header,
-                &*store,
-            );
+            let checked = match indiener {
+                Some(indiener) => ontvangst::check(
+                    &self.inner.registry,
+                    settings.simulator.max_payload_bytes,
+                    ontvangst::Submission {
+                        indiener,
+                        meta: &metadata,
+                        payload_len: payload.len(),
+                        parsed: &parsed,
+                        header: &header,
+                    },
+                    &*store,
+                ),
+                None => ontvangst::check_ggk(&self.inner.registry, &metadata, &parsed, &*store),
+            };
             if let Err(refusal) = checked {
                 store.refused(traceer_id, refusal.code);
                 tracing::info!(%traceer_id, code = refusal.code, "ontvangstcontrole refused a message");

@@ -7,6 +7,8 @@
 //! - `GET /admin/v1/klok`: the simulated time.
 //! - `POST /admin/v1/klok` with `{"vooruitSeconden": N}`: moves the clock N seconds forward
 //!   and makes every transition that became due before answering, so tests need no sleeps.
+//! - `POST /admin/v1/gemeente/berichten`: a push (same multipart body) on behalf of a
+//!   municipality, e.g. a 301 or 319 for a provider to pull ([`crate::api::push::post_as_gemeente`]).
 
 use axum::Json;
 use axum::extract::State;

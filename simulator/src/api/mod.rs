@@ -67,6 +67,7 @@ pub fn router(sim: Simulator) -> Router {
         )
         .route(&format!("{STATUS_BASE}/berichtstatussen"), get(status::get))
         .route("/admin/v1/tellingen", get(admin::counts))
+        .route("/admin/v1/gemeente/berichten", post(push::post_as_gemeente))
         .route("/admin/v1/klok", get(admin::clock).post(admin::advance))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(sim)
@@ -76,7 +77,7 @@ pub fn router(sim: Simulator) -> Router {
 #[derive(Debug, Clone)]
 pub struct Problem {
     status: StatusCode,
-    body: Option<ValidationProblemDetails>,
+    body: Option<Box<ValidationProblemDetails>>,
 }
 
 impl Problem {
@@ -89,14 +90,14 @@ impl Problem {
             .unwrap_or_default();
         Problem {
             status: StatusCode::BAD_REQUEST,
-            body: Some(ValidationProblemDetails {
+            body: Some(Box::new(ValidationProblemDetails {
                 type_: "https://tools.ietf.org/html/rfc9110#section-15.5.1".into(),
                 title: "One or more validation errors occurred.".into(),
                 status: 400,
                 detail,
                 instance: Some(instance.into()),
                 errors,
-            }),
+            })),
         }
     }
 
@@ -112,7 +113,7 @@ impl Problem {
     pub fn refused(instance: &str, code: &str, text: &str) -> Problem {
         Problem {
             status: StatusCode::UNPROCESSABLE_ENTITY,
-            body: Some(ValidationProblemDetails {
+            body: Some(Box::new(ValidationProblemDetails {
                 type_: format!("urn:ketenpoort-sim:vecozo:{code}"),
                 title: "De ontvangst faalt, indiener probeert hetzelfde request niet opnieuw."
                     .into(),
@@ -120,7 +121,7 @@ impl Problem {
                 detail: format!("{code}: {text}"),
                 instance: Some(instance.into()),
                 errors: BTreeMap::from([(code.to_owned(), vec![text.to_owned()])]),
-            }),
+            })),
         }
     }
 
@@ -128,14 +129,14 @@ impl Problem {
     pub fn unknown_indiener(instance: &str) -> Problem {
         Problem {
             status: StatusCode::FORBIDDEN,
-            body: Some(ValidationProblemDetails {
+            body: Some(Box::new(ValidationProblemDetails {
                 type_: "urn:ketenpoort-sim:onbekend-certificaat".into(),
                 title: "Het certificaat hoort bij geen bekende indiener.".into(),
                 status: 403,
                 detail: "Invalid Client Certificate".into(),
                 instance: Some(instance.into()),
                 errors: BTreeMap::new(),
-            }),
+            })),
         }
     }
 
@@ -148,7 +149,7 @@ impl Problem {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         match self.body {
-            Some(body) => (self.status, axum::Json(body)).into_response(),
+            Some(body) => (self.status, axum::Json(*body)).into_response(),
             None => self.status.into_response(),
         }
     }

@@ -20,6 +20,31 @@ pub async fn post(
 ) -> Result<StatusCode, Problem> {
     let instance = uri.path();
     let indiener = indiener(&sim, &peer, instance)?;
+    let (metadata, payload) = read_parts(instance, &mut multipart).await?;
+    sim.push(&indiener, metadata, payload)
+        .map_err(|r| Problem::refused(instance, r.code, &r.text))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /admin/v1/gemeente/berichten`: the same multipart body, submitted for a
+/// municipality through the simulated GGK ([`Simulator::push_as_gemeente`]).
+pub async fn post_as_gemeente(
+    State(sim): State<Simulator>,
+    uri: Uri,
+    mut multipart: Multipart,
+) -> Result<StatusCode, Problem> {
+    let instance = uri.path();
+    let (metadata, payload) = read_parts(instance, &mut multipart).await?;
+    sim.push_as_gemeente(metadata, payload)
+        .map_err(|r| Problem::refused(instance, r.code, &r.text))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Reads and validates the `berichtMetadata` and `payload` parts.
+async fn read_parts(
+    instance: &str,
+    multipart: &mut Multipart,
+) -> Result<(PushMetadata, Vec<u8>), Problem> {
     let mut metadata: Option<Vec<u8>> = None;
     let mut payload: Option<Vec<u8>> = None;
     loop {
@@ -68,9 +93,7 @@ pub async fn post(
             "The payload is empty.",
         ));
     }
-    sim.push(&indiener, metadata, payload)
-        .map_err(|r| Problem::refused(instance, r.code, &r.text))?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((metadata, payload))
 }
 
 /// The schema constraints serde does not check: lengths and ranges, by JSON path.
