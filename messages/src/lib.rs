@@ -17,11 +17,15 @@
 //! - [`types`] and [`codes`]: the simple types (LDT_*) — strings and integers with their
 //!   facets, and the codelists as enums.
 //! - [`message`]: [`Message`], [`read`] and [`Message::to_xml`].
+//! - [`rules`]: the in-message rules (controleniveau 2, [`rules::check`]), the cross-message
+//!   rules (`rules::cross`) and the catalog of every rule of the standard
+//!   ([`rules::catalog`], rendered as `docs/RULES.md`).
 //! - `xml` (private): the writer (OP192 form), the reader (quick-xml pull parser walking each
 //!   type's XSD sequence) and the `xml_struct!` macro that declares a complex type once for
 //!   writing, reading, validating and generating.
 //! - `facets` (private): lexical forms and facets without regexes.
-//! - [`generate`] (feature `generate`): random valid instances.
+//! - [`generate`] (feature `generate`): random valid instances, and `generate::repair` to make
+//!   one pass the in-message rules.
 //!
 //! ## Validation
 //!
