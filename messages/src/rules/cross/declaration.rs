@@ -354,19 +354,16 @@ fn debit_line(
     let nummer = line.toewijzing_nummer.0;
     // TR389: no second debit for the same allocation, product and period, unless the first
     // was credited (earlier or in this claim). Rejected and void debits never counted.
-    let earlier = h.allocation_lines(scope, nummer);
+    let (allocation, earlier) = h.allocation_and_lines(scope, nummer);
     let duplicate = earlier.iter().any(|prior| {
-        prior.sign() == DebetCredit::Debet
+        let p = &prior.prestatie;
+        p.product_periode == line.product_periode
+            && prior.sign() == DebetCredit::Debet
             && prior.status.counts()
-            && prior.prestatie.product_categorie == line.product_categorie
-            && prior.prestatie.product_code == line.product_code
-            && prior.prestatie.product_periode == line.product_periode
+            && p.product_categorie == line.product_categorie
+            && p.product_code == line.product_code
             && {
-                let r = prior
-                    .prestatie
-                    .product_referentie
-                    .referentie_nummer
-                    .as_str();
+                let r = p.product_referentie.referentie_nummer.as_str();
                 !credited_here.contains(r) && h.credit_of(scope, r).is_none()
             }
     });
@@ -378,7 +375,7 @@ fn debit_line(
             "a debit line for this allocation, product and period was sent before and not credited",
         );
     }
-    let Some(a) = h.allocation(scope, nummer) else {
+    let Some(a) = allocation else {
         violation(
             rep,
             &TOEWIJZING,

@@ -310,6 +310,20 @@ pub trait History {
     /// their status, in the order sent.
     fn allocation_lines(&self, scope: &Scope, toewijzing_nummer: u64) -> Vec<Cow<'_, ClaimedLine>>;
 
+    /// [`History::allocation`] and [`History::allocation_lines`] in one call, for the claim
+    /// check's inner loop; implement it when both can be answered with one look-up of the
+    /// scope.
+    fn allocation_and_lines(
+        &self,
+        scope: &Scope,
+        toewijzing_nummer: u64,
+    ) -> (Option<Cow<'_, AllocationRecord>>, Vec<Cow<'_, ClaimedLine>>) {
+        (
+            self.allocation(scope, toewijzing_nummer),
+            self.allocation_lines(scope, toewijzing_nummer),
+        )
+    }
+
     /// The line the scope's provider sent with ReferentieNummer `referentie_nummer` under the
     /// scope's law, to any municipality (the latest one, if a void claim used it before).
     fn line(&self, scope: &Scope, referentie_nummer: &str) -> Option<Cow<'_, ClaimedLine>>;
@@ -403,9 +417,18 @@ type MessageId = (Law, MessageType, String, String);
 /// simulator and benchmarks.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryHistory {
-    providers: HashMap<Law, HashMap<String, ProviderData>>,
+    /// Per law (iJw, iWmo: index [`law_index`]), per AGB code.
+    providers: [HashMap<String, ProviderData>; 2],
     identificaties: HashSet<MessageId>,
     sent: HashMap<MessageId, Sent>,
+}
+
+/// Index of a law in [`MemoryHistory`]'s per-law maps.
+fn law_index(law: Law) -> usize {
+    match law {
+        Law::Ijw => 0,
+        Law::Iwmo => 1,
+    }
 }
 
 /// A retourcode that rejects its class: anything but 0200 (geen opmerking).
@@ -420,7 +443,7 @@ impl MemoryHistory {
     }
 
     fn provider(&self, scope: &Scope) -> Option<&ProviderData> {
-        self.providers.get(&scope.law)?.get(&scope.aanbieder)
+        self.providers[law_index(scope.law)].get(&scope.aanbieder)
     }
 
     fn scope_data(&self, scope: &Scope) -> Option<&ScopeData> {
@@ -428,9 +451,7 @@ impl MemoryHistory {
     }
 
     fn provider_mut(&mut self, scope: &Scope) -> &mut ProviderData {
-        self.providers
-            .entry(scope.law)
-            .or_default()
+        self.providers[law_index(scope.law)]
             .entry(scope.aanbieder.clone())
             .or_default()
     }
@@ -936,6 +957,29 @@ impl History for MemoryHistory {
             .filter_map(|i| provider.lines.get(*i))
             .map(Cow::Borrowed)
             .collect()
+    }
+
+    fn allocation_and_lines(
+        &self,
+        scope: &Scope,
+        toewijzing_nummer: u64,
+    ) -> (Option<Cow<'_, AllocationRecord>>, Vec<Cow<'_, ClaimedLine>>) {
+        let Some(provider) = self.provider(scope) else {
+            return (None, Vec::new());
+        };
+        let Some(data) = provider.gemeenten.get(&scope.gemeente) else {
+            return (None, Vec::new());
+        };
+        let allocation = data.allocations.get(&toewijzing_nummer).map(Cow::Borrowed);
+        let lines = match data.allocation_lines.get(&toewijzing_nummer) {
+            Some(indices) => indices
+                .iter()
+                .filter_map(|i| provider.lines.get(*i))
+                .map(Cow::Borrowed)
+                .collect(),
+            None => Vec::new(),
+        };
+        (allocation, lines)
     }
 
     fn line(&self, scope: &Scope, referentie_nummer: &str) -> Option<Cow<'_, ClaimedLine>> {
