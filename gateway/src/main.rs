@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use ketenpoort::cli::{Cli, Command, serve, validate};
+use ketenpoort::cli::{Cli, Command, serve, store, validate};
 
 fn main() -> ExitCode {
     // clap exits by itself: 2 on bad usage, 0 for --help and --version.
@@ -29,6 +29,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Serve(args) => {
             serve::run(&args, &mut io::stderr()).context("could not write to stderr")
         }
+        Command::Backup(args) => {
+            store::backup(&args, &mut io::stderr()).context("could not write to stderr")
+        }
+        Command::Export(args) => store::export(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write to stderr"),
         Command::HashToken => {
             let mut token = String::new();
             io::stdin()

@@ -17,8 +17,11 @@
 //!   may be lost; clients then resend with the same request_id and get a new message.
 //! - **A store that does not open.** sled 0.34 has open reports of databases that fail to
 //!   open after a crash. ketenpoort then refuses to start with an error that names the
-//!   directory, and does not touch, repair or remove it. Keep backups (`ketenpoort backup`,
-//!   `ketenpoort export` — planned, see the README) and restore from one.
+//!   directory, and does not touch, repair or remove it. Keep backups and restore from one:
+//!   `ketenpoort backup --data-dir DIR TARGET` copies the store into a new directory that a
+//!   gateway can serve from; `ketenpoort export --data-dir DIR` writes every message (with
+//!   its XML) and every event as JSON lines. Both need the gateway stopped (sled allows one
+//!   process per store); online backups are not built yet.
 //!
 //! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
 //! needs more (power-loss safety, several nodes) can move to an existing engine.

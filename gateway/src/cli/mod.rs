@@ -7,6 +7,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod serve;
+pub mod store;
 pub mod validate;
 
 /// ketenpoort: iJw/iWmo 3.2 messages between provider software and municipalities.
@@ -31,4 +32,10 @@ pub enum Command {
     /// Print the SHA-256 of an API token read from stdin, for `api_token_sha256` in the
     /// configuration.
     HashToken,
+    /// Copy the store into a new directory (the gateway must be stopped); start a gateway on
+    /// the copy to restore it.
+    Backup(store::BackupArgs),
+    /// Write every message (with its XML) and every event as JSON lines to stdout (the
+    /// gateway must be stopped). The output holds personal data.
+    Export(store::ExportArgs),
 }

@@ -428,3 +428,88 @@ impl Writer {
         Ok(Outcome::Stored(ids))
     }
 }
+
+// === backup and export ===
+
+fn open_existing(dir: &Path) -> Result<sled::Db, Error> {
+    if !dir.is_dir() {
+        return Err(Error::StoreOpen {
+            path: dir.to_owned(),
+            detail: "no store directory there".into(),
+        });
+    }
+    sled::Config::new()
+        .path(dir)
+        .open()
+        .map_err(|e| Error::StoreOpen {
+            path: dir.to_owned(),
+            detail: format!("{e} (a running gateway holds the store: stop it first)"),
+        })
+}
+
+/// Copies the store in `data_dir` into a new store at `target` (which must not exist), record
+/// by record, and flushes it. The copy is itself a store: start a gateway on it to restore.
+/// Run it while the gateway is stopped (sled allows one process per store).
+pub fn backup(data_dir: &Path, target: &Path) -> Result<u64, Error> {
+    let src = open_existing(data_dir)?;
+    if target.exists() {
+        return Err(Error::Store(format!(
+            "backup target {} exists; choose a new path",
+            target.display()
+        )));
+    }
+    let dst = sled::Config::new()
+        .path(target)
+        .create_new(true)
+        .open()
+        .map_err(|e| Error::Store(format!("cannot create {}: {e}", target.display())))?;
+    let mut n = 0;
+    for kv in src.iter() {
+        let (k, v) = kv?;
+        dst.insert(k, v)?;
+        n += 1;
+    }
+    dst.flush()?;
+    Ok(n)
+}
+
+/// One line of `ketenpoort export`.
+#[derive(serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ExportLine {
+    Message {
+        #[serde(flatten)]
+        meta: MessageMeta,
+        xml: String,
+    },
+    Event(EventRecord),
+}
+
+/// Writes every message (with its XML) and every event of the store in `data_dir` to `out`
+/// as JSON lines (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`), messages first, each
+/// in id/cursor order. The output holds personal data (the XML): treat it like the store.
+pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Error> {
+    let db = open_existing(data_dir)?;
+    let mut n = 0;
+    let io = |e: std::io::Error| Error::Store(format!("cannot write the export: {e}"));
+    for kv in db.scan_prefix(b"m/") {
+        let (k, v) = kv?;
+        let meta: MessageMeta = serde_json::from_slice(&v)?;
+        let xml = match db.get(key(b"x/", &k[2..]))? {
+            Some(x) => String::from_utf8_lossy(&x).into_owned(),
+            None => String::new(),
+        };
+        serde_json::to_writer(&mut *out, &ExportLine::Message { meta, xml })?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    for kv in db.scan_prefix(b"e/") {
+        let (_, v) = kv?;
+        let event: EventRecord = serde_json::from_slice(&v)?;
+        serde_json::to_writer(&mut *out, &ExportLine::Event(event))?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    out.flush().map_err(io)?;
+    Ok(n)
+}

@@ -34,8 +34,19 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// Stops the server and returns its data directory, still on disk.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        self.shutdown().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::mem::replace(&mut self.dir, dir)
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    async fn shutdown(&mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
