@@ -211,3 +211,15 @@ async fn a_retour_without_als_antwoord_op_is_refused_and_with_it_accepted() {
     m["referentiegegevens"]["alsAntwoordOp"] = Uuid::new_v4().to_string().into();
     assert_eq!(h.push(&c, &m, retour_302("RET001")).await.status(), 204);
 }
+
+/// `examples/JW315.xml` (used in the README session) is this harness's valid 315; run with
+/// `UPDATE_EXAMPLES=1` to rewrite it.
+#[tokio::test]
+async fn the_readme_example_message_is_the_valid_315() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/JW315.xml");
+    let expected = request_315("KP000001");
+    if std::env::var_os("UPDATE_EXAMPLES").is_some() {
+        std::fs::write(&path, &expected).expect("write example");
+    }
+    assert_eq!(std::fs::read(&path).expect("example"), expected);
+}
