@@ -125,6 +125,9 @@ pub fn catalog() -> Vec<RuleEntry> {
     all.extend_from_slice(CROSS_MESSAGE);
     all.extend_from_slice(EXTERNAL);
     all.extend_from_slice(BUSINESS);
+    for (id, location, rules) in ON_CROSS {
+        all.push(resting_on(id, location, rules, CROSS_MESSAGE));
+    }
     all
 }
 
@@ -1192,8 +1195,6 @@ const AGREEMENT: Status = NotTheProvidersToCheck("an agreement or judgement outs
 const CONTRACT: Status = NeedsExternalData("the contract between municipality and provider");
 const GUIDANCE: Status =
     NotTheProvidersToCheck("guidance on how to work; nothing in a message to reject");
-const HISTORY: Status =
-    Planned("rests on cross-message rules (messages/src/rules/cross/, the History trait)");
 const GATEWAY: Status = Planned("the gateway's message handling (ketenpoort serve, not built)");
 const DEADLINE: Status = Planned(
     "deadline arithmetic exists (messages/src/calendar.rs, Deadline); watching it needs the \
@@ -1214,7 +1215,6 @@ const BUSINESS: &[RuleEntry] = &[
         "TR134 on the Begindatum of a 305: messages/src/rules/care.rs",
         &["care_start_rules"],
     ),
-    e("OP033", CrossMessage, HISTORY, "-", &[]),
     e("OP033x1", Process, MUNICIPALITY, "-", &[]),
     e(
         "OP033x2",
@@ -1251,7 +1251,6 @@ const BUSINESS: &[RuleEntry] = &[
          the municipality's administration",
         &["tr101_no_duplicate_lines_in_an_allocation"],
     ),
-    e("OP072", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP076",
         Xsd,
@@ -1271,7 +1270,7 @@ const BUSINESS: &[RuleEntry] = &[
     ),
     e("OP080", Process, GATEWAY, "-", &[]),
     e("OP086", Process, MUNICIPALITY, "-", &[]),
-    e("OP087", CrossMessage, HISTORY, "-", &[]),
+    e("OP087", Process, MUNICIPALITY, "-", &[]),
     e("OP090", Process, DEADLINE, "-", &[]),
     e("OP090x2", Process, GATEWAY, "-", &[]),
     e("OP090x4", Process, DEADLINE, "-", &[]),
@@ -1294,7 +1293,6 @@ const BUSINESS: &[RuleEntry] = &[
          messages/src/rules/allocation.rs",
         &["tr006_contact_needs_a_phone_or_house_and_postcode"],
     ),
-    e("OP155", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP179",
         Process,
@@ -1341,14 +1339,10 @@ const BUSINESS: &[RuleEntry] = &[
     e("OP262", ExternalSource, CONTRACT, "-", &[]),
     e("OP263", ExternalSource, CONTRACT, "-", &[]),
     e("OP264", ExternalSource, CONTRACT, "-", &[]),
-    e("OP267", CrossMessage, HISTORY, "-", &[]),
     e("OP270", Process, AGREEMENT, "-", &[]),
     e("OP271", Process, DEADLINE, "-", &[]),
     e("OP272", Process, DEADLINE, "-", &[]),
     e("OP274", Process, DEADLINE, "-", &[]),
-    e("OP275", CrossMessage, HISTORY, "-", &[]),
-    e("OP276", CrossMessage, HISTORY, "-", &[]),
-    e("OP279", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP280",
         InMessage,
@@ -1363,7 +1357,6 @@ const BUSINESS: &[RuleEntry] = &[
         XSD_STRUCTURE,
         &["the_writer_refuses_an_invalid_model"],
     ),
-    e("OP283", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP284",
         Process,
@@ -1372,8 +1365,6 @@ const BUSINESS: &[RuleEntry] = &[
         &[],
     ),
     e("OP286", Process, GATEWAY, "-", &[]),
-    e("OP288", CrossMessage, HISTORY, "-", &[]),
-    e("OP289", CrossMessage, HISTORY, "-", &[]),
     e("OP295", Process, GUIDANCE, "-", &[]),
     e("OP296", ExternalSource, CONTRACT, "-", &[]),
     e(
@@ -1385,7 +1376,6 @@ const BUSINESS: &[RuleEntry] = &[
     ),
     e("OP298", Process, AGREEMENT, "-", &[]),
     e("OP299", Process, AGREEMENT, "-", &[]),
-    e("OP302", CrossMessage, HISTORY, "-", &[]),
     e("OP303", Process, MUNICIPALITY, "-", &[]),
     e(
         "OP304",
@@ -1403,7 +1393,6 @@ const BUSINESS: &[RuleEntry] = &[
         "-",
         &[],
     ),
-    e("OP308", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP343",
         InMessage,
@@ -1411,8 +1400,6 @@ const BUSINESS: &[RuleEntry] = &[
         "TR380: messages/src/rules/allocation_request.rs (317)",
         &["tr352_tr353_tr380_change_request_rules"],
     ),
-    e("OP344", CrossMessage, HISTORY, "-", &[]),
-    e("OP345", CrossMessage, HISTORY, "-", &[]),
     e("OP346", Process, DEADLINE, "-", &[]),
     e(
         "OP347",
@@ -1426,8 +1413,6 @@ const BUSINESS: &[RuleEntry] = &[
         ],
     ),
     e("OP348", Process, MUNICIPALITY, "-", &[]),
-    e("OP349", CrossMessage, HISTORY, "-", &[]),
-    e("OP350", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP354",
         InMessage,
@@ -1435,7 +1420,6 @@ const BUSINESS: &[RuleEntry] = &[
         "TR335: messages/src/rules/declaration.rs",
         &["cs337_tr137_tr335_product_period"],
     ),
-    e("OP355", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP359",
         InMessage,
@@ -1444,13 +1428,7 @@ const BUSINESS: &[RuleEntry] = &[
          term is the municipality's",
         &["answer_rules"],
     ),
-    e("OP360", CrossMessage, HISTORY, "-", &[]),
-    e("OP361", CrossMessage, HISTORY, "-", &[]),
-    e("OP362", CrossMessage, HISTORY, "-", &[]),
-    e("OP363", CrossMessage, HISTORY, "-", &[]),
     e("OP364", Process, GUIDANCE, "-", &[]),
-    e("OP365", CrossMessage, HISTORY, "-", &[]),
-    e("OP366", CrossMessage, HISTORY, "-", &[]),
     e(
         "OP367",
         InMessage,
@@ -1458,12 +1436,135 @@ const BUSINESS: &[RuleEntry] = &[
         "CS337: messages/src/rules/declaration.rs",
         &["cs337_tr137_tr335_product_period"],
     ),
-    e("OP368", CrossMessage, HISTORY, "-", &[]),
-    e("OP377", CrossMessage, HISTORY, "-", &[]),
-    e("OP378", CrossMessage, HISTORY, "-", &[]),
-    e("OP379", CrossMessage, HISTORY, "-", &[]),
+    e("OP379", Process, GUIDANCE, "-", &[]),
     e("OP380", Process, MUNICIPALITY, "-", &[]),
 ];
+
+/// Business rules that rest on cross-message rules, with the rules they rest on: their status
+/// follows those entries (see [`resting_on`]).
+const ON_CROSS: &[(&str, &str, &[&str])] = &[
+    (
+        "OP033",
+        "TR071, TR074: messages/src/rules/cross/",
+        &["TR071", "TR074"],
+    ),
+    (
+        "OP072",
+        "TR019, TR382: messages/src/rules/cross/",
+        &["TR019", "TR382"],
+    ),
+    ("OP155", "TR382: messages/src/rules/cross/", &["TR382"]),
+    ("OP267", "TR341: messages/src/rules/cross/", &["TR341"]),
+    ("OP275", "TR332: messages/src/rules/cross/", &["TR332"]),
+    (
+        "OP276",
+        "TR307, TR308: messages/src/rules/cross/",
+        &["TR307", "TR308"],
+    ),
+    (
+        "OP279",
+        "TR307, TR308: messages/src/rules/cross/",
+        &["TR307", "TR308"],
+    ),
+    (
+        "OP283",
+        "TR314, TR323: messages/src/rules/cross/",
+        &["TR314", "TR323"],
+    ),
+    ("OP288", "TR382: messages/src/rules/cross/", &["TR382"]),
+    ("OP289", "TR326: messages/src/rules/cross/", &["TR326"]),
+    (
+        "OP302",
+        "TR338, TR339, TR340, TR369: messages/src/rules/cross/",
+        &["TR338", "TR339", "TR340", "TR369"],
+    ),
+    (
+        "OP308",
+        "TR349, TR350, TR351: messages/src/rules/cross/",
+        &["TR349", "TR350", "TR351"],
+    ),
+    (
+        "OP344",
+        "TR355, TR359, TR360, TR365, TR379: messages/src/rules/cross/",
+        &["TR355", "TR359", "TR360", "TR365", "TR379"],
+    ),
+    (
+        "OP345",
+        "TR357, TR373: messages/src/rules/cross/",
+        &["TR357", "TR373"],
+    ),
+    ("OP349", "TR333: messages/src/rules/cross/", &["TR333"]),
+    ("OP350", "TR374: messages/src/rules/cross/", &["TR374"]),
+    (
+        "OP355",
+        "TR337, TR376: messages/src/rules/cross/",
+        &["TR337", "TR376"],
+    ),
+    ("OP360", "TR390: messages/src/rules/cross/", &["TR390"]),
+    ("OP361", "TR347: messages/src/rules/cross/", &["TR347"]),
+    ("OP362", "TR385: messages/src/rules/cross/", &["TR385"]),
+    ("OP363", "TR019: messages/src/rules/cross/", &["TR019"]),
+    (
+        "OP365",
+        "TR321, TR322: messages/src/rules/cross/",
+        &["TR321", "TR322"],
+    ),
+    (
+        "OP366",
+        "TR321, TR322: messages/src/rules/cross/",
+        &["TR321", "TR322"],
+    ),
+    (
+        "OP368",
+        "TR387, TR388: messages/src/rules/cross/",
+        &["TR387", "TR388"],
+    ),
+    (
+        "OP377",
+        "TR414, TR415: messages/src/rules/cross/",
+        &["TR414", "TR415"],
+    ),
+    ("OP378", "TR413: messages/src/rules/cross/", &["TR413"]),
+];
+
+/// The entry of a business rule that rests on cross-message rules: implemented when they are
+/// (rules a provider cannot check, or only in part, do not count against it), planned while
+/// one of them is planned, else the status of the first. Its tests are those of the first
+/// implemented rule.
+fn resting_on(
+    id: &'static str,
+    location: &'static str,
+    rules: &[&str],
+    cross: &[RuleEntry],
+) -> RuleEntry {
+    let entries: Vec<&RuleEntry> = rules
+        .iter()
+        .filter_map(|r| cross.iter().find(|e| e.id == *r))
+        .collect();
+    let implemented = entries.iter().find(|e| e.status == Implemented);
+    let planned = entries
+        .iter()
+        .find(|e| matches!(e.status, Planned(_)))
+        .map(|e| e.status);
+    let status = match (planned, implemented) {
+        (Some(p), _) => p,
+        (None, Some(_)) => Implemented,
+        (None, None) => entries
+            .first()
+            .map_or(Planned("cross-message rules"), |e| e.status),
+    };
+    e(
+        id,
+        CrossMessage,
+        status,
+        location,
+        if status == Implemented {
+            implemented.map_or(&[], |e| e.tests)
+        } else {
+            &[]
+        },
+    )
+}
 
 // === docs/RULES.md ===
 
