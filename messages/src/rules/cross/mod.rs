@@ -9,10 +9,11 @@
 //! the rule id, the retourcode of [`super::retourcode`], the element path and a plain message
 //! that never quotes a BSN or a name.
 //!
-//! Families: [`declaration`](self) (323 against allocations and claim history, 325 against its
-//! 323), care (305/307 against allocations and earlier starts and stops), request (315/317/319:
-//! references, open requests, current allocations) and allocation (301 against requests and
-//! claims). [`NOT_CHECKED`] lists the rules of the berichtoverstijgend set left out, and why.
+//! Families: claims (`declaration.rs`: 323 against allocations and earlier claims, 325 against
+//! its 323), care (`care.rs`: 305/307 against allocations and earlier starts and stops),
+//! requests (`request.rs`: 315/317/319 — references, open requests, current allocations) and
+//! allocations (`allocation.rs`: 301 against requests and claims). [`NOT_CHECKED`] lists the
+//! rules of the berichtoverstijgend set left out or checked in part, and why.
 
 mod allocation;
 mod care;
