@@ -22,7 +22,11 @@ use crate::store::sled_store::SledStore;
 pub struct Gateway {
     config: Config,
     shared: Arc<Shared>,
+    closed: tokio::sync::oneshot::Receiver<()>,
 }
+
+/// How long [`Gateway::serve`] waits, after stopping, for the store to close.
+const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Gateway {
     /// Opens the store in `config.server.data_dir` with the system clock.
@@ -32,14 +36,18 @@ impl Gateway {
 
     /// Opens the store with `clock` as the source of Dagtekening and timestamps.
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Gateway, Error> {
-        let store = SledStore::open(&config.server.data_dir)?;
+        let (store, closed) = SledStore::open_with_closed(&config.server.data_dir)?;
         let shared = Arc::new(Shared::new(
             &config,
             store,
             clock,
             Arc::new(Metrics::default()),
         ));
-        Ok(Gateway { config, shared })
+        Ok(Gateway {
+            config,
+            shared,
+            closed,
+        })
     }
 
     /// The shared state (store, metrics, tenants).
@@ -48,15 +56,20 @@ impl Gateway {
     }
 
     /// Serves gRPC on `grpc` and, if given, the admin endpoints on `admin`, until
-    /// `shutdown` completes; then ends open streams and stops the loopback stand-in.
+    /// `shutdown` completes; then ends open streams, stops the loopback stand-in and waits
+    /// until the store is flushed and closed, so that the directory can be opened again.
     pub async fn serve(
         self,
         grpc: TcpListener,
         admin: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
-        let shared = self.shared.clone();
-        let config = &self.config;
+        let Gateway {
+            config,
+            shared,
+            closed,
+        } = self;
+        let config = &config;
         if config.dev {
             tracing::warn!(
                 "DEV MODE: plaintext gRPC, tenant token `dev` may act for every AGB code; \
@@ -130,6 +143,10 @@ impl Gateway {
             .map_err(|e| Error::Server(format!("gRPC: {e}")));
         shared.stopping.send_replace(true);
         while tasks.join_next().await.is_some() {}
+        drop(shared);
+        if tokio::time::timeout(CLOSE_TIMEOUT, closed).await.is_err() {
+            tracing::warn!("the store did not close in time; it is still in use");
+        }
         tracing::info!("stopped");
         result
     }

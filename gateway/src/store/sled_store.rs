@@ -101,6 +101,13 @@ impl SledStore {
     /// A store that fails to open is refused with [`Error::StoreOpen`]; ketenpoort does not
     /// try to repair or remove it.
     pub fn open(dir: &Path) -> Result<Arc<SledStore>, Error> {
+        Ok(SledStore::open_with_closed(dir)?.0)
+    }
+
+    /// [`SledStore::open`], plus a receiver that completes once the store is closed: the last
+    /// handle was dropped, the writer flushed and stopped, and sled released its lock on the
+    /// directory (so that it can be opened again, e.g. by a restarted server).
+    pub fn open_with_closed(dir: &Path) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
         let db = sled::Config::new()
             .path(dir)
             .open()
@@ -113,6 +120,7 @@ impl SledStore {
         let (events_tx, events) = watch::channel(next_cursor - 1);
         let (queue_tx, queue) = watch::channel(0);
         let (writes, rx) = mpsc::unbounded_channel();
+        let (closed_tx, closed) = oneshot::channel();
         let writer = Writer {
             db: db.clone(),
             next_id,
@@ -122,15 +130,19 @@ impl SledStore {
         };
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
-            .spawn(move || writer.run(rx))
+            .spawn(move || {
+                writer.run(rx);
+                let _ = closed_tx.send(());
+            })
             .map_err(|e| Error::Store(format!("could not start the writer thread: {e}")))?;
-        Ok(Arc::new(SledStore {
+        let store = Arc::new(SledStore {
             db,
             writes,
             counters: Mutex::new(HashMap::new()),
             events,
             queue,
-        }))
+        });
+        Ok((store, closed))
     }
 
     fn stored_counter(&self, counter: &str) -> Result<u64, Error> {
@@ -292,7 +304,16 @@ struct Writer {
 }
 
 impl Writer {
+    /// Applies writes until every [`SledStore`] handle is gone, then flushes and drops the
+    /// last database handle, which releases sled's lock.
     fn run(mut self, mut rx: mpsc::UnboundedReceiver<Pending>) {
+        self.serve(&mut rx);
+        if let Err(e) = self.db.flush() {
+            tracing::error!(error = %e, "store flush at close failed");
+        }
+    }
+
+    fn serve(&mut self, rx: &mut mpsc::UnboundedReceiver<Pending>) {
         while let Some(first) = rx.blocking_recv() {
             let mut group = vec![first];
             while group.len() < MAX_GROUP {

@@ -99,7 +99,11 @@ pub fn config(dir: &std::path::Path) -> Config {
 /// Starts a gateway with [`config`], changed by `tweak`, on 127.0.0.1:0, with the clock at
 /// 2025-04-02 12:00 UTC.
 pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
-    let dir = tempfile::tempdir().expect("temp dir");
+    start_in(tempfile::tempdir().expect("temp dir"), tweak).await
+}
+
+/// Starts a gateway on the store in `dir` (new or left by an earlier server).
+pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
     let mut c = config(dir.path());
     tweak(&mut c);
     let clock = Arc::new(FixedClock(
