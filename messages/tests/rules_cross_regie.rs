@@ -767,8 +767,8 @@ fn tr350_tr351_tr304_kept_and_changed_products_are_current_allocations_of_the_cl
 
 #[test]
 fn tr357_a_change_not_in_the_future_starts_at_the_allocation() {
-    // NB: the in-message TR380 (as implemented) wants every GewensteIngangsdatum after the
-    // message date, which leaves TR357 nothing to allow; checked here on the cross rules alone.
+    // The in-message TR380 applies to new products only, so a past start of a change is
+    // TR357's to judge; checked here on the cross rules alone.
     let h = history();
     let past = change(
         "VOW-1",

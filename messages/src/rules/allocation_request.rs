@@ -144,17 +144,20 @@ pub(crate) fn change(c: &ChangeRequestClient, dagtekening: NaiveDate, rep: &mut 
             "a request for change needs at least one TeWijzigenProduct or NieuwProduct",
         );
     }
-    for (i, p) in v.te_wijzigen_producten.iter().enumerate() {
+    // TR380 applies to new products only: a change of an existing allocation may start on
+    // or before the message date when it starts at the allocation's Ingangsdatum (TR357,
+    // a cross-message rule), which TR380 on TeWijzigenProduct would make impossible.
+    for (i, p) in v.nieuwe_producten.iter().enumerate() {
         if p.gewenste_ingangsdatum <= dagtekening {
             violation(
                 rep,
                 &[
-                    ("TeWijzigenProducten", None),
-                    ("TeWijzigenProduct", Some(i + 1)),
+                    ("NieuweProducten", None),
+                    ("NieuwProduct", Some(i + 1)),
                     ("GewensteIngangsdatum", None),
                 ],
                 "TR380",
-                "GewensteIngangsdatum must be after the message date",
+                "GewensteIngangsdatum of a new product must be after the message date",
             );
         }
     }
