@@ -100,11 +100,16 @@ fn explain(v: &Violation) -> String {
     format!("{} {}: {}", v.rule, v.path, v.message)
 }
 
-/// The ketencontrole's verdict on a parsed payload.
-pub fn assess(parsed: &Parsed) -> Verdict {
+/// The ketencontrole's verdict on a parsed payload; `in_message_rules` applies the in-message
+/// rules (BRS28) on top of the schema (BRS13).
+pub fn assess(parsed: &Parsed, in_message_rules: bool) -> Verdict {
     match parsed {
         Parsed::Valid(message) => {
-            let broken = rules::check(message);
+            let broken = if in_message_rules {
+                rules::check(message)
+            } else {
+                Vec::new()
+            };
             if broken.is_empty() {
                 Verdict::Passed
             } else {

@@ -36,8 +36,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bot;
 pub mod clock;
 pub mod error;
+pub mod faults;
 pub mod keten;
 pub mod ontvangst;
 pub mod pki;

@@ -32,6 +32,173 @@ pub struct Scenario {
     /// "tussenpartijen"), with their toestemmingsverklaringen.
     #[serde(default, rename = "indiener")]
     pub indieners: Vec<IndienerSpec>,
+    /// How the municipalities answer (the municipality bot).
+    #[serde(default)]
+    pub gemeentebot: BotSettings,
+    /// Faults to inject (storingen): HTTP errors, slow responses, resets, refused handshakes,
+    /// maintenance windows, and late, missing, duplicate or unlinked answers.
+    #[serde(default, rename = "storing")]
+    pub storingen: Vec<Fault>,
+}
+
+/// `[gemeentebot]`: how the simulated municipalities answer what providers send them.
+///
+/// Delays are in working days (werkdagen: no weekends, no Dutch public holidays) on the
+/// simulated clock: an answer due after `n` working days is sent on the `n`th working day after
+/// the day the message reached the municipality, at the same time of day; `0` sends it at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotSettings {
+    /// Whether the municipalities answer at all.
+    #[serde(default = "yes")]
+    pub actief: bool,
+    /// Working days until a retour (316, 318, 306, 308) is sent.
+    #[serde(default = "one_day")]
+    pub retour_werkdagen: u32,
+    /// Working days until the 301 or 319 that follows a 315 or 317 is sent.
+    #[serde(default = "two_days")]
+    pub toewijzing_werkdagen: u32,
+    /// Working days until the 325 on a 323 is sent.
+    #[serde(default = "five_days")]
+    pub declaratie_werkdagen: u32,
+    /// Verwijzer types (e.g. `["06", "07"]`) for which a requested product is refused with a
+    /// 319 (VerzoekAntwoord 1, afgewezen) instead of allocated in the 301.
+    #[serde(default)]
+    pub weiger_verwijzertypen: Vec<String>,
+    /// What a 317 (request for change) gets after its 318: `"toewijzen"` a 301 with the
+    /// requested changes, `"afwijzen"` a 319.
+    #[serde(default)]
+    pub wijzigingsverzoeken: ChangeAnswer,
+    /// The first ToewijzingNummer the municipalities hand out.
+    #[serde(default = "first_toewijzing")]
+    pub eerste_toewijzingnummer: u64,
+    /// XsdVersie (BasisschemaXsdVersie and BerichtXsdVersie) in the messages the bot writes.
+    #[serde(default = "default_xsd")]
+    pub xsd_versie: String,
+    /// XsltVersie named in retours and 325s that reject a message on in-message rules (0001).
+    #[serde(default = "default_xsd")]
+    pub xslt_versie: String,
+}
+
+/// What a request for change (317) gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeAnswer {
+    /// A 301 with the requested changes.
+    #[default]
+    Toewijzen,
+    /// A 319 refusing the request.
+    Afwijzen,
+}
+
+/// The VECOZO APIs a request fault applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// REST push (`POST …/rest-push/v1/berichten`).
+    Push,
+    /// REST pull (`…/rest-pull/v1/…`: listing, search, payload, confirm).
+    Pull,
+    /// Berichtstatus (`…/berichtstatus/rest-pull/v3/…`).
+    Status,
+}
+
+/// `[[storing]]`: one fault, by `soort`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "soort", rename_all = "kebab-case")]
+pub enum Fault {
+    /// Answer requests with an HTTP error status (`status`, default 503) instead of handling
+    /// them.
+    HttpFout(RequestFault),
+    /// Wait `vertraging_ms` real milliseconds before handling a request.
+    Traag(RequestFault),
+    /// Close the connection without any HTTP response.
+    Verbreek(RequestFault),
+    /// A maintenance window: every request between `van` and `tot` (simulated time) gets 503
+    /// with a Retry-After header.
+    Onderhoud(RequestFault),
+    /// Refuse the TLS handshake of clients whose certificate subject CN is listed.
+    HanddrukWeigering(HandshakeFault),
+    /// The municipality never sends these answers.
+    GeenAntwoord(AnswerFault),
+    /// The municipality sends these answers `extra_werkdagen` working days late.
+    TeLaat(AnswerFault),
+    /// The municipality sends every 325 twice (two messages, the same answer): what VECOZO
+    /// calls IB019 ("Declaratie-antwoord reeds ingediend") on the municipality's side, passed
+    /// on to the provider here.
+    #[serde(rename = "dubbel-325")]
+    Dubbel325(EmptyFault),
+    /// The municipality sends these answers without alsAntwoordOp in the envelope.
+    ZonderAlsAntwoordOp(AnswerFault),
+}
+
+/// When and to which requests a request fault applies. With neither `elke` nor `kans` it
+/// applies to every matching request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFault {
+    /// The APIs it applies to; default all three.
+    #[serde(default)]
+    pub api: Option<Vec<Api>>,
+    /// `http-fout`: the status to answer with (500–599); default 503.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `traag`: real milliseconds to wait before answering.
+    #[serde(default)]
+    pub vertraging_ms: Option<u64>,
+    /// Every Nth matching request (the Nth, 2Nth, …), counted per fault.
+    #[serde(default)]
+    pub elke: Option<u64>,
+    /// A fraction (0–1) of the matching requests, chosen by a generator seeded with `zaad`:
+    /// the same scenario gives the same requests every run.
+    #[serde(default)]
+    pub kans: Option<f64>,
+    /// Seed for `kans`.
+    #[serde(default)]
+    pub zaad: u64,
+    /// Start of the window (simulated time, RFC 3339); default: always.
+    #[serde(default)]
+    pub van: Option<DateTime<Utc>>,
+    /// End of the window (exclusive); default: for ever.
+    #[serde(default)]
+    pub tot: Option<DateTime<Utc>>,
+    /// `http-fout` with 503: the Retry-After header in seconds, if any.
+    #[serde(default)]
+    pub retry_after_seconden: Option<u64>,
+}
+
+/// `handdruk-weigering`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandshakeFault {
+    /// Certificate subject CNs (AGB codes or indiener names) whose handshake fails.
+    pub certificaten: Vec<String>,
+}
+
+/// `geen-antwoord`, `te-laat`, `zonder-als-antwoord-op`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerFault {
+    /// The answers concerned, by number for both laws (`"316"`, `"301"`, `"325"`) or by kind
+    /// (`"JW316"`, `"WMO325"`).
+    pub berichten: Vec<String>,
+    /// `te-laat`: working days added to the normal delay.
+    #[serde(default)]
+    pub extra_werkdagen: u32,
+}
+
+/// A fault without settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyFault {}
+
+impl AnswerFault {
+    /// Whether this fault names `kind` (by kind or by number).
+    pub fn names(&self, kind: MessageKind) -> bool {
+        let number = kind.message_type.number().to_string();
+        let code = kind.code();
+        self.berichten.iter().any(|b| *b == number || *b == code)
+    }
 }
 
 /// `[simulator]`.
@@ -77,6 +244,11 @@ pub struct KetencontroleSettings {
     /// fetch them. Messages to a provider become Bezorgd when it confirms receipt (DELETE).
     #[serde(default = "default_pickup")]
     pub gemeente_pickup_seconds: u64,
+    /// Whether the ketencontrole applies the in-message rules (BRS28). With `false` a message
+    /// that breaks them reaches the municipality, which answers it with retourcode 0001 (a
+    /// retour, or a 325 for a 323), as municipalities that run the XSLT check themselves do.
+    #[serde(default = "yes")]
+    pub regels_controleren: bool,
 }
 
 /// `[[aanbieder]]`: a care provider.
@@ -158,6 +330,37 @@ fn default_rol() -> String {
 fn default_gemeente_rol() -> String {
     "Gemeente".into()
 }
+fn one_day() -> u32 {
+    1
+}
+fn two_days() -> u32 {
+    2
+}
+fn five_days() -> u32 {
+    5
+}
+fn first_toewijzing() -> u64 {
+    100_000_001
+}
+fn default_xsd() -> String {
+    "1.0.0".into()
+}
+
+impl Default for BotSettings {
+    fn default() -> Self {
+        BotSettings {
+            actief: true,
+            retour_werkdagen: one_day(),
+            toewijzing_werkdagen: two_days(),
+            declaratie_werkdagen: five_days(),
+            weiger_verwijzertypen: Vec::new(),
+            wijzigingsverzoeken: ChangeAnswer::default(),
+            eerste_toewijzingnummer: first_toewijzing(),
+            xsd_versie: default_xsd(),
+            xslt_versie: default_xsd(),
+        }
+    }
+}
 
 impl Default for SimulatorSettings {
     fn default() -> Self {
@@ -179,6 +382,7 @@ impl Default for KetencontroleSettings {
             duration_seconds: default_duration(),
             offer_after_seconds: default_offer(),
             gemeente_pickup_seconds: default_pickup(),
+            regels_controleren: true,
         }
     }
 }
@@ -197,6 +401,8 @@ impl Default for Scenario {
             aanbieders: Vec::new(),
             gemeenten: Vec::new(),
             indieners: Vec::new(),
+            gemeentebot: BotSettings::default(),
+            storingen: Vec::new(),
         })
     }
 }
@@ -256,7 +462,71 @@ impl Scenario {
                 "simulator.speed must be a number ≥ 0".into(),
             ));
         }
+        let bot = &self.gemeentebot;
+        let version = |v: &str| {
+            let parts: Vec<&str> = v.split('.').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| p.len() == 1 && p.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if !version(&bot.xsd_versie) || !version(&bot.xslt_versie) {
+            return Err(Error::Scenario(
+                "gemeentebot.xsd_versie and xslt_versie must look like 1.0.0".into(),
+            ));
+        }
+        if !(1..=999_999_999).contains(&bot.eerste_toewijzingnummer) {
+            return Err(Error::Scenario(
+                "gemeentebot.eerste_toewijzingnummer must be 1 to 999999999".into(),
+            ));
+        }
+        for (i, f) in self.storingen.iter().enumerate() {
+            check_fault(i, f)?;
+        }
         Ok(())
+    }
+}
+
+fn check_fault(i: usize, f: &Fault) -> Result<(), Error> {
+    let err = |m: &str| Err(Error::Scenario(format!("storing[{i}]: {m}")));
+    match f {
+        Fault::HttpFout(r) | Fault::Traag(r) | Fault::Verbreek(r) | Fault::Onderhoud(r) => {
+            if r.elke == Some(0) {
+                return err("elke must be 1 or more");
+            }
+            if r.kans.is_some_and(|k| !(0.0..=1.0).contains(&k)) {
+                return err("kans must be between 0 and 1");
+            }
+            if let (Some(van), Some(tot)) = (r.van, r.tot)
+                && tot <= van
+            {
+                return err("tot must be after van");
+            }
+            match f {
+                Fault::HttpFout(_) if r.status.is_some_and(|s| !(400..=599).contains(&s)) => {
+                    err("status must be an error status (400–599)")
+                }
+                Fault::Traag(_) if r.vertraging_ms.is_none() => err("traag needs vertraging_ms"),
+                Fault::Onderhoud(_) if r.van.is_none() || r.tot.is_none() => {
+                    err("onderhoud needs van and tot")
+                }
+                _ => Ok(()),
+            }
+        }
+        Fault::GeenAntwoord(a) | Fault::TeLaat(a) | Fault::ZonderAlsAntwoordOp(a) => {
+            for b in &a.berichten {
+                let known = MessageKind::parse(b).is_some()
+                    || b.parse::<u16>()
+                        .ok()
+                        .and_then(MessageType::from_number)
+                        .is_some();
+                if !known {
+                    return err(&format!("'{b}' is not a message like 316 or JW316"));
+                }
+            }
+            Ok(())
+        }
+        Fault::HanddrukWeigering(_) | Fault::Dubbel325(_) => Ok(()),
     }
 }
 

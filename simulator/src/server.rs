@@ -16,11 +16,14 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{RootCertStore, ServerConfig};
+use tokio_rustls::rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use tokio_rustls::rustls::{
+    DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme,
+};
 
-use crate::api::{self, Peer};
+use crate::api::{self, Peer, ResetHandle};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::pki::Pki;
@@ -77,18 +80,102 @@ impl Config {
     }
 }
 
+/// Decides whether the handshake of a certificate with a given subject CN is refused (the
+/// `handdruk-weigering` fault).
+pub type RefuseCertificate = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// A client certificate verifier that refuses some subject CNs before the CA check.
+struct Refusing {
+    inner: Arc<dyn ClientCertVerifier>,
+    refuse: RefuseCertificate,
+}
+
+impl std::fmt::Debug for Refusing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refusing").finish_non_exhaustive()
+    }
+}
+
+impl ClientCertVerifier for Refusing {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, tokio_rustls::rustls::Error> {
+        if let Some(cn) = common_name(end_entity.as_ref())
+            && (self.refuse)(&cn)
+        {
+            return Err(tokio_rustls::rustls::Error::General(
+                "certificate refused by the scenario (handdruk-weigering)".into(),
+            ));
+        }
+        self.inner
+            .verify_client_cert(end_entity, intermediates, now)
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<
+        tokio_rustls::rustls::client::danger::HandshakeSignatureValid,
+        tokio_rustls::rustls::Error,
+    > {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
 /// The rustls configuration: the server certificate, and client certificates required and
 /// verified against the simulator's CA (expired ones and other CAs' refused).
 pub fn tls_config(pki: &Pki) -> Result<Arc<ServerConfig>, Error> {
+    tls_config_refusing(pki, None)
+}
+
+/// As [`tls_config`], refusing the handshake of certificates for which `refuse` says so.
+pub fn tls_config_refusing(
+    pki: &Pki,
+    refuse: Option<RefuseCertificate>,
+) -> Result<Arc<ServerConfig>, Error> {
     let tls = |e: &dyn std::fmt::Display| Error::Tls(e.to_string());
     let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pki.ca_pem.as_bytes()) {
         roots.add(cert.map_err(|e| tls(&e))?).map_err(|e| tls(&e))?;
     }
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| tls(&e))?;
+    let mut verifier: Arc<dyn ClientCertVerifier> =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| tls(&e))?;
+    if let Some(refuse) = refuse {
+        verifier = Arc::new(Refusing {
+            inner: verifier,
+            refuse,
+        });
+    }
     let chain = CertificateDer::pem_slice_iter(pki.server.cert_pem.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| tls(&e))?;
@@ -116,8 +203,12 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), Error> {
-    let acceptor = TlsAcceptor::from(tls_config(&config.pki)?);
     let sim = config.simulator;
+    let refuse: Option<RefuseCertificate> = sim.faults().refuses_any_certificate().then(|| {
+        let sim = sim.clone();
+        Arc::new(move |cn: &str| sim.faults().refuses_certificate(cn)) as RefuseCertificate
+    });
+    let acceptor = TlsAcceptor::from(tls_config_refusing(&config.pki, refuse)?);
     let app = api::router(sim.clone());
     let mut tasks = JoinSet::new();
     let tick_every = Duration::from_millis(sim.scenario().simulator.tick_interval_ms.max(10));
@@ -166,16 +257,25 @@ pub async fn run(
                 .and_then(|c| c.first())
                 .and_then(|c| common_name(c.as_ref()));
             let peer = Peer { cn };
+            let reset = ResetHandle::default();
             let inner = TowerToHyperService::new(app);
+            let handle = reset.clone();
             let svc = service_fn(move |mut req: Request<Incoming>| {
                 req.extensions_mut().insert(peer.clone());
+                req.extensions_mut().insert(handle.clone());
                 inner.call(req)
             });
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), svc)
-                .await
-            {
-                tracing::debug!(%remote, error = %e, "connection ended with an error");
+            let conn = http1::Builder::new().serve_connection(TokioIo::new(tls), svc);
+            tokio::select! {
+                served = conn => {
+                    if let Err(e) = served {
+                        tracing::debug!(%remote, error = %e, "connection ended with an error");
+                    }
+                }
+                () = reset.triggered() => {
+                    // Dropping the connection closes the socket without any response.
+                    tracing::info!(%remote, "connection closed by a verbreek fault");
+                }
             }
         });
         // Reap finished connections so the set does not grow without bound.

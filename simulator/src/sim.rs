@@ -9,7 +9,9 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::bot::{Bot, BotCounts, Outgoing};
 use crate::clock::Clock;
+use crate::faults::{FaultCounts, Faults};
 use crate::keten::{self, Verdict};
 use crate::ontvangst::{self, Refusal};
 use crate::registry::{Addressee, Indiener, Registry};
@@ -30,6 +32,10 @@ struct Shared {
     clock: Clock,
     dump_dir: Option<PathBuf>,
     store: Mutex<Store>,
+    /// The municipality bot; locked after `store` when both are needed.
+    bot: Mutex<Bot>,
+    /// The request faults of the scenario with their counters.
+    faults: Faults,
 }
 
 /// Which status entries to return (`GET …/berichtstatussen`).
@@ -65,6 +71,8 @@ impl Simulator {
     /// `dump_dir` when given.
     pub fn new(scenario: Scenario, clock: Clock, dump_dir: Option<PathBuf>) -> Simulator {
         let registry = Registry::from_scenario(&scenario);
+        let bot = Bot::new(&scenario);
+        let faults = Faults::new(&scenario);
         Simulator {
             inner: Arc::new(Shared {
                 scenario,
@@ -72,6 +80,8 @@ impl Simulator {
                 clock,
                 dump_dir,
                 store: Mutex::new(Store::default()),
+                bot: Mutex::new(bot),
+                faults,
             }),
         }
     }
@@ -89,6 +99,18 @@ impl Simulator {
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.inner.scenario
+    }
+
+    /// The request faults.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    fn lock_bot(&self) -> MutexGuard<'_, Bot> {
+        self.inner
+            .bot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
@@ -136,7 +158,7 @@ impl Simulator {
         };
         let header = ontvangst::scan_header(&payload);
         let kind = ontvangst::kind_of(&metadata, &header);
-        let verdict = keten::assess(&parsed);
+        let verdict = keten::assess(&parsed, settings.ketencontrole.regels_controleren);
         let checksum = sha256_hex(&payload);
         let now = self.clock().now();
         let traceer_id = metadata.referentiegegevens.traceer_id;
@@ -194,80 +216,146 @@ impl Simulator {
         Ok(())
     }
 
-    /// Makes every status transition that is due at the clock's current time. Returns how
-    /// many were made.
+    /// Makes every status transition that is due at the clock's current time, hands what
+    /// reached a municipality to the municipality bot and sends the bot's answers that are
+    /// due. Returns how many transitions were made.
     pub fn tick(&self) -> usize {
         let now = self.clock().now();
-        let k = &self.inner.scenario.ketencontrole;
         let mut store = self.lock();
         let mut made = 0;
-        // A message may pass several steps in one tick when the clock jumped.
+        // A message may pass several steps in one tick when the clock jumped, and an answer of
+        // the bot may become due and pass the ketencontrole in the same tick.
         loop {
-            let due = store.due(now);
-            if due.is_empty() {
+            let steps = self.transitions(&mut store, now);
+            let answers = self.run_bot(&mut store, now);
+            made += steps;
+            if steps == 0 && answers == 0 {
                 break;
-            }
-            for seq in due {
-                made += 1;
-                let mut offers: Vec<(String, bool)> = Vec::new();
-                let Some(r) = store.record_mut(seq) else {
-                    continue;
-                };
-                let Some(at) = r.due else { continue };
-                match r.status {
-                    Berichtstatus::Ontvangen => {
-                        r.enter(Berichtstatus::WordtVerwerkt, at);
-                        r.due = Some(at + seconds(k.duration_seconds));
-                    }
-                    Berichtstatus::WordtVerwerkt => match &r.verdict {
-                        Verdict::Passed => {
-                            r.enter(Berichtstatus::VerwerkingVoltooid, at);
-                            r.due = Some(at + seconds(k.offer_after_seconds));
-                        }
-                        Verdict::Refused(meldingen) => {
-                            r.meldingen = meldingen.clone();
-                            r.enter(Berichtstatus::AfgekeurdDoorDienst, at);
-                            r.due = None;
-                        }
-                    },
-                    Berichtstatus::VerwerkingVoltooid => {
-                        r.enter(Berichtstatus::WordtAangeboden, at);
-                        r.due = None;
-                        for code in &r.unconfirmed {
-                            let to_gemeente = matches!(
-                                self.inner.registry.addressee(code),
-                                Some(Addressee::Gemeente(_))
-                            );
-                            offers.push((code.clone(), to_gemeente));
-                        }
-                        if offers.iter().any(|(_, g)| *g) {
-                            r.due = Some(at + seconds(k.gemeente_pickup_seconds));
-                        }
-                    }
-                    Berichtstatus::WordtAangeboden => {
-                        // The GGK fetched the message for the municipalities.
-                        let registry = &self.inner.registry;
-                        r.unconfirmed.retain(|c| {
-                            !matches!(registry.addressee(c), Some(Addressee::Gemeente(_)))
-                        });
-                        r.confirmed += 1;
-                        r.due = None;
-                        if r.unconfirmed.is_empty() {
-                            r.enter(Berichtstatus::Bezorgd, at);
-                        }
-                    }
-                    _ => r.due = None,
-                }
-                for (code, to_gemeente) in offers {
-                    if to_gemeente {
-                        store.offer_ggk(seq);
-                    } else {
-                        store.offer(&code, seq);
-                    }
-                }
             }
         }
         made
+    }
+
+    /// One pass over the transitions due at `now`.
+    fn transitions(&self, store: &mut Store, now: DateTime<Utc>) -> usize {
+        let k = &self.inner.scenario.ketencontrole;
+        let mut made = 0;
+        for seq in store.due(now) {
+            made += 1;
+            let mut offers: Vec<(String, bool)> = Vec::new();
+            let Some(r) = store.record_mut(seq) else {
+                continue;
+            };
+            let Some(at) = r.due else { continue };
+            match r.status {
+                Berichtstatus::Ontvangen => {
+                    r.enter(Berichtstatus::WordtVerwerkt, at);
+                    r.due = Some(at + seconds(k.duration_seconds));
+                }
+                Berichtstatus::WordtVerwerkt => match &r.verdict {
+                    Verdict::Passed => {
+                        r.enter(Berichtstatus::VerwerkingVoltooid, at);
+                        r.due = Some(at + seconds(k.offer_after_seconds));
+                    }
+                    Verdict::Refused(meldingen) => {
+                        r.meldingen = meldingen.clone();
+                        r.enter(Berichtstatus::AfgekeurdDoorDienst, at);
+                        r.due = None;
+                    }
+                },
+                Berichtstatus::VerwerkingVoltooid => {
+                    r.enter(Berichtstatus::WordtAangeboden, at);
+                    r.due = None;
+                    for code in &r.unconfirmed {
+                        let to_gemeente = matches!(
+                            self.inner.registry.addressee(code),
+                            Some(Addressee::Gemeente(_))
+                        );
+                        offers.push((code.clone(), to_gemeente));
+                    }
+                    if offers.iter().any(|(_, g)| *g) {
+                        r.due = Some(at + seconds(k.gemeente_pickup_seconds));
+                    }
+                }
+                Berichtstatus::WordtAangeboden => {
+                    // The GGK fetched the message for the municipalities.
+                    let registry = &self.inner.registry;
+                    r.unconfirmed
+                        .retain(|c| !matches!(registry.addressee(c), Some(Addressee::Gemeente(_))));
+                    r.confirmed += 1;
+                    r.due = None;
+                    if r.unconfirmed.is_empty() {
+                        r.enter(Berichtstatus::Bezorgd, at);
+                    }
+                }
+                _ => r.due = None,
+            }
+            let mut to_ggk = false;
+            for (code, to_gemeente) in offers {
+                if to_gemeente {
+                    to_ggk = true;
+                } else {
+                    store.offer(&code, seq);
+                }
+            }
+            if to_ggk {
+                store.offer_ggk(seq);
+            }
+        }
+        made
+    }
+
+    /// Hands the messages that reached a municipality to the bot and sends its answers due at
+    /// `now`. Returns how many messages were handed over or sent.
+    fn run_bot(&self, store: &mut Store, now: DateTime<Utc>) -> usize {
+        let inbox = store.take_ggk_inbox();
+        let mut bot = self.lock_bot();
+        let mut work = inbox.len();
+        for seq in inbox {
+            let Some(r) = store.record(seq) else { continue };
+            // The moment it was offered to the GGK.
+            let at = r
+                .history
+                .iter()
+                .rev()
+                .find(|(s, _)| *s == Berichtstatus::WordtAangeboden)
+                .map_or(now, |(_, t)| *t);
+            bot.receive(&r.metadata, &r.payload, at);
+        }
+        let due = bot.due(now);
+        drop(bot);
+        work += due.len();
+        for answer in due {
+            self.send_answer(store, answer);
+        }
+        work
+    }
+
+    /// Registers an answer of the municipality bot as received at its due time; it then goes
+    /// through the ketencontrole like any message.
+    fn send_answer(&self, store: &mut Store, answer: Outgoing) {
+        let settings = &self.inner.scenario;
+        let parsed = keten::parse(&answer.payload);
+        let verdict = keten::assess(&parsed, settings.ketencontrole.regels_controleren);
+        let header = ontvangst::scan_header(&answer.payload);
+        let identificatie = header
+            .sender()
+            .zip(header.own_identificatie())
+            .map(|(s, i)| (s.to_owned(), i.to_owned()));
+        let checksum = sha256_hex(&answer.payload);
+        let traceer_id = answer.metadata.referentiegegevens.traceer_id;
+        let due = answer.due + seconds(settings.ketencontrole.start_after_seconds);
+        store.accept(
+            answer.metadata,
+            answer.payload,
+            checksum,
+            Some(answer.kind),
+            identificatie,
+            verdict,
+            answer.due,
+            due,
+        );
+        tracing::info!(%traceer_id, kind = %answer.kind.code(), "the municipality sent a message");
     }
 
     /// Moves the clock forward and makes the transitions that became due.
@@ -390,10 +478,13 @@ impl Simulator {
             let c = per_traceer.entry(id.to_string()).or_default();
             c.geweigerd = codes.iter().map(|s| (*s).to_owned()).collect();
         }
+        drop(store);
         Counts {
             klok: timestamp(self.clock().now()),
             per_status,
             per_traceer_id: per_traceer,
+            gemeentebot: self.lock_bot().counts(),
+            storingen: self.inner.faults.counts(),
         }
     }
 }
@@ -450,6 +541,10 @@ pub struct Counts {
     pub per_status: BTreeMap<String, u64>,
     /// Per traceerId (of any sender).
     pub per_traceer_id: BTreeMap<String, TraceerCounts>,
+    /// What the municipality bot received, sent and left out.
+    pub gemeentebot: BotCounts,
+    /// Per `[[storing]]` of the scenario (in file order): how often it struck.
+    pub storingen: Vec<FaultCounts>,
 }
 
 /// Counts of one traceerId.

@@ -17,12 +17,18 @@ pub mod push;
 pub mod status;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use tokio::sync::Notify;
+
+use crate::faults::Outcome;
+use crate::scenario::Api;
 
 use crate::registry::Indiener;
 use crate::sim::Simulator;
@@ -41,6 +47,79 @@ pub const STATUS_BASE: &str = "/berichtenservice/berichtstatus/rest-pull/v3";
 pub struct Peer {
     /// Subject CN, when the certificate has one.
     pub cn: Option<String>,
+}
+
+/// Lets a request handler close its connection without answering (the `verbreek` fault):
+/// the server puts one into every request.
+#[derive(Debug, Clone, Default)]
+pub struct ResetHandle {
+    notify: Arc<Notify>,
+}
+
+impl ResetHandle {
+    /// Asks the server to drop the connection.
+    pub fn trigger(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Completes once [`ResetHandle::trigger`] was called.
+    pub async fn triggered(&self) {
+        self.notify.notified().await;
+    }
+}
+
+/// Which VECOZO API a path belongs to; `None` for the admin API.
+pub fn api_of(path: &str) -> Option<Api> {
+    if path.starts_with(PUSH_BASE) {
+        Some(Api::Push)
+    } else if path.starts_with(PULL_BASE) {
+        Some(Api::Pull)
+    } else if path.starts_with(STATUS_BASE) {
+        Some(Api::Status)
+    } else {
+        None
+    }
+}
+
+/// Applies the scenario's request faults ([`crate::faults`]) to the VECOZO APIs.
+async fn faults(State(sim): State<Simulator>, req: Request, next: Next) -> Response {
+    let Some(api) = api_of(req.uri().path()) else {
+        return next.run(req).await;
+    };
+    if sim.faults().is_empty() {
+        return next.run(req).await;
+    }
+    let decision = sim
+        .faults()
+        .decide(api, sim.clock().now(), sim.clock().speed());
+    if !decision.delay.is_zero() {
+        tokio::time::sleep(decision.delay).await;
+    }
+    match decision.outcome {
+        None => next.run(req).await,
+        Some(Outcome::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut response = status.into_response();
+            if let Some(seconds) = retry_after
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Outcome::Reset) => match req.extensions().get::<ResetHandle>() {
+            Some(handle) => {
+                handle.trigger();
+                // The server drops the connection; this response is never written.
+                std::future::pending::<Response>().await
+            }
+            // Not served by [`crate::server::run`]: nothing to reset, answer 502 instead.
+            None => StatusCode::BAD_GATEWAY.into_response(),
+        },
+    }
 }
 
 /// The router for a simulator.
@@ -70,6 +149,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/admin/v1/gemeente/berichten", post(push::post_as_gemeente))
         .route("/admin/v1/klok", get(admin::clock).post(admin::advance))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(sim.clone(), faults))
         .with_state(sim)
 }
 
