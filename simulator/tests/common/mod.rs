@@ -357,3 +357,125 @@ fn retour_header(afzender: &str, ontvanger: &str, identificatie_retour: &str) ->
         retour_codes: vec![],
     }
 }
+
+/// A JW323 from PROVIDER to 0268 for May 2025 with one line of `uur` hours (60 euro an hour)
+/// against allocation `toewijzing`; `totaal` overrides TotaalIngediendBedrag (to break TR358).
+pub fn claim_323(
+    identificatie: &str,
+    nummer: &str,
+    toewijzing: u64,
+    uur: u64,
+    totaal: Option<u64>,
+) -> Vec<u8> {
+    use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
+    let bedrag = uur * 6000;
+    let mut h = header(PROVIDER, GEMEENTE, identificatie);
+    h.bericht_identificatie.dagtekening = d(2025, 6, 2);
+    xml(&Message {
+        law: Law::Ijw,
+        content: Content::Declaration(Heen {
+            header: h,
+            body: Declaratie {
+                declaratie_nummer: nummer.into(),
+                declaratie_periode: GeslotenPeriode {
+                    begindatum: d(2025, 5, 1),
+                    einddatum: d(2025, 5, 31),
+                },
+                declaratie_dagtekening: d(2025, 6, 2),
+                totaal_ingediend_bedrag: TotaalBedragMetDc {
+                    totaal_bedrag: TotaalBedrag(totaal.unwrap_or(bedrag)),
+                    debet_credit: DebetCredit::Debet,
+                },
+                clienten: vec![DeclaratieClient {
+                    bsn: "123456782".into(),
+                    prestaties: vec![Prestatie {
+                        product_referentie: ProductReferentie {
+                            referentie_nummer: format!("{nummer}-1").as_str().into(),
+                            vorig_referentie_nummer: None,
+                        },
+                        toewijzing_nummer: Nummer(toewijzing),
+                        product_categorie: ProductCategorie::C45,
+                        product_code: "45A48".into(),
+                        product_periode: GeslotenPeriode {
+                            begindatum: d(2025, 5, 1),
+                            einddatum: d(2025, 5, 31),
+                        },
+                        geleverd_volume: Volume(uur),
+                        eenheid: Eenheid::Uur,
+                        product_tarief: Some(Bedrag(6000)),
+                        ingediend_bedrag: BedragMetDc {
+                            bedrag: Bedrag(bedrag),
+                            debet_credit: DebetCredit::Debet,
+                        },
+                        retour_codes: vec![],
+                    }],
+                    retour_codes: vec![],
+                }],
+            },
+        }),
+    })
+}
+
+/// Pushes a JW315 (`request_315`) as PROVIDER; returns its traceerId.
+pub async fn push_315(h: &Harness, identificatie: &str) -> Uuid {
+    let t = Uuid::new_v4();
+    let m = metadata(PROVIDER, GEMEENTE, "JW315", t, Uuid::new_v4());
+    let r = h
+        .push(&h.client(PROVIDER), &m, request_315(identificatie))
+        .await;
+    assert_eq!(r.status(), 204);
+    t
+}
+
+/// Pushes a JW323 payload as PROVIDER; returns its traceerId.
+pub async fn push_323(h: &Harness, payload: Vec<u8>) -> Uuid {
+    let t = Uuid::new_v4();
+    let m = metadata(PROVIDER, GEMEENTE, "JW323", t, Uuid::new_v4());
+    let r = h.push(&h.client(PROVIDER), &m, payload).await;
+    assert_eq!(r.status(), 204);
+    t
+}
+
+/// The pull listing of PROVIDER (not confirmed).
+pub async fn listing(h: &Harness) -> Vec<Value> {
+    let r = h
+        .client(PROVIDER)
+        .get(h.pull_url(""))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(r.status(), 200);
+    r.json().await.expect("json")
+}
+
+/// The berichtsubtype of a listed message.
+pub fn subtype_of(item: &Value) -> String {
+    item["routeringgegevens"]["berichtstroom"]["berichtsubtype"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Downloads and reads the payload of a listed message.
+pub async fn download(h: &Harness, item: &Value) -> Message {
+    let url = item["basisgegevens"]["payload"]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let bytes = h
+        .client(PROVIDER)
+        .get(&url)
+        .send()
+        .await
+        .expect("payload")
+        .bytes()
+        .await
+        .expect("bytes");
+    Message::from_xml(&bytes).expect("valid message")
+}
+
+/// A scenario: the default one with `extra` TOML appended.
+pub fn scenario_with(extra: &str) -> Scenario {
+    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
+    Scenario::from_toml(&text).expect("scenario")
+}
