@@ -594,3 +594,87 @@ async fn a_jeugdwet_conversation_with_the_municipality() {
 async fn a_wmo_conversation_with_the_municipality() {
     conversation(Law::Iwmo).await;
 }
+
+/// A scenario whose ketencontrole leaves the in-message rules to the municipality.
+fn rules_at_the_municipality() -> ketenpoort_sim::Scenario {
+    let mut s = ketenpoort_sim::Scenario::default();
+    s.ketencontrole.regels_controleren = false;
+    s
+}
+
+#[tokio::test]
+async fn a_323_that_breaks_an_in_message_rule_gets_a_325_with_0001() {
+    let h = start_with(rules_at_the_municipality()).await;
+    h.advance(62 * DAY).await;
+    // TotaalIngediendBedrag is not the sum of the lines: TR358, an in-message rule (0001).
+    let t323 = push_323(&h, claim_323("DECL1", "D1", 100000001, 10, Some(1))).await;
+    h.advance(10 * DAY).await;
+    let r325 = one(pull_all(&h).await, "325");
+    assert_eq!(r325.als_antwoord_op(), Some(t323.to_string()));
+    let Content::DeclarationAnswer(a) = &r325.message.content else {
+        panic!("not a 325");
+    };
+    // IV087 controleniveau 2: only the header, with 0001 and the XsltVersie.
+    assert_eq!(a.header.retour_codes, vec![RetourCode::R0001]);
+    assert!(a.header.xslt_versie.is_some());
+    assert_eq!(a.header.declaratie_identificatie.identificatie.0, "DECL1");
+    assert!(a.body.is_none());
+}
+
+#[tokio::test]
+async fn a_315_that_breaks_an_in_message_rule_gets_a_316_with_0001_and_nothing_else() {
+    let h = start_with(rules_at_the_municipality()).await;
+    // A BSN that fails the 11-proef: CS002, an in-message rule (0001).
+    let t = Uuid::new_v4();
+    let m = metadata(PROVIDER, GEMEENTE, "JW315", t, Uuid::new_v4());
+    let payload = xml(&request_315_model(PROVIDER, "ID1", "123456789"));
+    assert_eq!(h.push(&h.client(PROVIDER), &m, payload).await.status(), 204);
+    h.advance(5 * DAY).await;
+    let r316 = one(pull_all(&h).await, "316 and no 301");
+    assert_eq!(r316.als_antwoord_op(), Some(t.to_string()));
+    let Content::RequestForAllocationRetour(retour) = &r316.message.content else {
+        panic!("not a 316");
+    };
+    assert_eq!(retour.header.retour_codes, vec![RetourCode::R0001]);
+    assert!(retour.body.is_none());
+}
+
+#[tokio::test]
+async fn a_refused_referrer_type_gets_a_319_instead_of_an_allocation() {
+    let mut scenario = ketenpoort_sim::Scenario::default();
+    scenario.gemeentebot.weiger_verwijzertypen = vec!["06".into(), "07".into()];
+    let h = start_with(scenario).await;
+    let mut vot = request(Law::Ijw);
+    if let Content::RequestForAllocation(heen) = &mut vot.content {
+        heen.body.aangevraagde_producten[1].verwijzer = Verwijzer {
+            type_: TypeVerwijzer::T06,
+            naam: None,
+            zorgverlener_code: None,
+        };
+    }
+    let t315 = push(&h, &vot, None).await;
+    h.advance(3 * DAY).await;
+    let pulled = pull_all(&h).await;
+    let mut kinds: Vec<String> = pulled.iter().map(|p| p.message.kind().code()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["JW301", "JW316", "JW319"]);
+    for p in &pulled {
+        assert_eq!(p.als_antwoord_op(), Some(t315.to_string()));
+        match &p.message.content {
+            Content::Answer(a) => {
+                assert_eq!(a.body.referentie_aanbieder.0, "REF-2");
+                assert_eq!(a.body.verzoek_antwoord, VerzoekAntwoord::Afgewezen);
+            }
+            Content::Allocation(a) => {
+                let refs: Vec<String> = a
+                    .body
+                    .toegewezen_producten
+                    .iter()
+                    .filter_map(|p| p.referentie_aanbieder.as_ref().map(|r| r.0.clone()))
+                    .collect();
+                assert_eq!(refs, ["REF-1", "REF-3"]);
+            }
+            _ => {}
+        }
+    }
+}
