@@ -16,10 +16,15 @@
 //! - [`ontvangst`]: the synchronous ontvangstcontrole (BRS01, 03, 04, 05, 06, 14, 20, 26,
 //!   30, 114, IB021) → `422`.
 //! - [`keten`]: the asynchronous ketencontrole (BRS13 XSD level, BRS28 in-message rules).
+//! - [`bot`]: the municipality (GGK) bot that answers 315/317/305/307/323 with retours, 301s,
+//!   319s and 325s judged by the cross-message rules, after working-day delays.
+//! - [`faults`]: the request faults of the scenario's `[[storing]]` entries (HTTP errors, slow
+//!   responses, resets, maintenance windows, refused handshakes).
 //! - [`store`]: in-memory state — records with status history, pull queues, uniqueness
 //!   registries.
 //! - [`registry`]: providers, municipalities, indieners and their toestemmingsverklaringen.
-//! - [`scenario`]: the TOML scenario file (see `scenario.example.toml`).
+//! - [`scenario`]: the TOML scenario file (see `scenario.example.toml`): parties, timing, the
+//!   municipality bot's behaviour and the faults.
 //! - [`pki`]: the generated development PKI (CA, server and client certificates, PEM and
 //!   PKCS#12).
 //! - [`clock`]: simulated time (real, accelerated or frozen, with manual advance).
@@ -28,10 +33,10 @@
 //!
 //! ## Time
 //!
-//! Nothing sleeps: status transitions are due at simulated times and made by
-//! [`Simulator::tick`], which the server calls every `tick_interval_ms` and the admin call
-//! `POST /admin/v1/klok` calls after moving the clock. With `speed = 0` a test controls time
-//! completely.
+//! Nothing sleeps: status transitions and the municipality's answers are due at simulated
+//! times and made by [`Simulator::tick`], which the server calls every `tick_interval_ms` and
+//! the admin call `POST /admin/v1/klok` calls after moving the clock. With `speed = 0` a test
+//! controls time completely. (The `traag` fault is the one real wait: it delays a response.)
 
 #![forbid(unsafe_code)]
 

@@ -560,10 +560,38 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_fault_examples_parse() {
+        let (_, faults) = DEFAULT_SCENARIO
+            .split_once("# Faults (storingen)")
+            .expect("fault section");
+        let mut text = String::from(DEFAULT_SCENARIO);
+        for line in faults.lines() {
+            let Some(rest) = line.strip_prefix("# ") else {
+                continue;
+            };
+            let key = rest.split_once(" = ").is_some_and(|(k, _)| {
+                !k.is_empty() && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            });
+            if rest.starts_with("[[storing]]") || key {
+                text.push_str(rest);
+                text.push('\n');
+            }
+        }
+        let s = Scenario::from_toml(&text).expect("examples parse");
+        assert_eq!(s.storingen.len(), 9);
+    }
+
+    #[test]
     fn errors_name_the_key() {
         let e = Scenario::from_toml("[[aanbieder]]\nagb = \"123\"\n").expect_err("bad agb");
         assert!(e.to_string().contains("aanbieder[0].agb"), "{e}");
         let e = Scenario::from_toml("[simulator]\nsped = 2\n").expect_err("typo");
         assert!(e.to_string().contains("sped"), "{e}");
+        let e = Scenario::from_toml("[[storing]]\nsoort = \"traag\"\n").expect_err("no delay");
+        assert!(e.to_string().contains("storing[0]"), "{e}");
+        let e =
+            Scenario::from_toml("[[storing]]\nsoort = \"geen-antwoord\"\nberichten = [\"999\"]\n")
+                .expect_err("no such message");
+        assert!(e.to_string().contains("999"), "{e}");
     }
 }
