@@ -678,3 +678,98 @@ async fn a_refused_referrer_type_gets_a_319_instead_of_an_allocation() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_change_request_gets_a_318_and_a_301_with_the_changes() {
+    use ketenpoort_messages::model::change::{
+        ChangeRequestClient, OngewijzigdProduct, TeWijzigenProduct, Verzoek,
+    };
+    let h = start().await;
+    push(&h, &request(Law::Ijw), None).await;
+    h.advance(3 * DAY).await;
+    let pulled = pull_all(&h).await;
+    let allocation = pulled
+        .iter()
+        .find_map(|p| match &p.message.content {
+            Content::Allocation(a) => Some(a.body.toegewezen_producten.clone()),
+            _ => None,
+        })
+        .expect("a 301");
+    let (a, c) = (
+        allocation[0].toewijzing_nummer.0,
+        allocation[2].toewijzing_nummer.0,
+    );
+    // Keep C, raise A to 6 uur per week from 1 June.
+    let vow = Message {
+        law: Law::Ijw,
+        content: Content::ChangeRequest(Heen {
+            header: header("VOW1", d(2025, 4, 7)),
+            body: ChangeRequestClient {
+                bsn: BSN.into(),
+                verzoek: Verzoek {
+                    referentie_aanbieder: "VOW-1".into(),
+                    reden_verzoek: RedenVerzoek::WijzigingToewijzing,
+                    ongewijzigde_producten: vec![OngewijzigdProduct {
+                        toewijzing_nummer: Nummer(c),
+                        retour_codes: vec![],
+                    }],
+                    te_wijzigen_producten: vec![TeWijzigenProduct {
+                        toewijzing_nummer: Nummer(a),
+                        gewenste_ingangsdatum: d(2025, 6, 1),
+                        einddatum: Some(d(2025, 12, 31)),
+                        omvang: Some(Omvang {
+                            volume: Volume(6),
+                            eenheid: Eenheid::Uur,
+                            frequentie: Frequentie::PerWeek,
+                        }),
+                        budget: None,
+                        retour_codes: vec![],
+                    }],
+                    nieuwe_producten: vec![],
+                    retour_codes: vec![],
+                },
+                retour_codes: vec![],
+            },
+        }),
+    };
+    // Pushed on Saturday 5 April: the 301 comes two working days later, Tuesday 8 April.
+    let t317 = push(&h, &vow, None).await;
+    h.advance(3 * DAY + 3600).await;
+    let pulled = pull_all(&h).await;
+    let mut kinds: Vec<String> = pulled.iter().map(|p| p.message.kind().code()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["JW301", "JW318"]);
+    assert!(
+        pulled
+            .iter()
+            .all(|p| p.als_antwoord_op() == Some(t317.to_string()))
+    );
+    let products = pulled
+        .iter()
+        .find_map(|p| match &p.message.content {
+            Content::Allocation(a) => Some(a.body.toegewezen_producten.clone()),
+            _ => None,
+        })
+        .expect("a 301");
+    // IV093: C unchanged, A ended the day before 1 June, a new allocation from 1 June; all
+    // with the 317's ReferentieAanbieder.
+    assert_eq!(products.len(), 3);
+    assert!(
+        products
+            .iter()
+            .all(|p| p.referentie_aanbieder.as_ref().map(|r| r.0.as_str()) == Some("VOW-1"))
+    );
+    let find = |n: u64| products.iter().find(|p| p.toewijzing_nummer.0 == n);
+    let kept = find(c).expect("C");
+    assert_eq!(kept.reden_wijziging, None);
+    assert_eq!(kept.einddatum, Some(d(2025, 12, 31)));
+    let ended = find(a).expect("A");
+    assert_eq!(ended.einddatum, Some(d(2025, 5, 31)));
+    assert_eq!(ended.reden_wijziging, Some(RedenWijziging::R12));
+    let new = products
+        .iter()
+        .find(|p| p.toewijzing_nummer.0 != a && p.toewijzing_nummer.0 != c)
+        .expect("new allocation");
+    assert_eq!(new.ingangsdatum, d(2025, 6, 1));
+    assert_eq!(new.omvang.as_ref().map(|o| o.volume.0), Some(6));
+}
