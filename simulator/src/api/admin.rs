@@ -3,10 +3,13 @@
 //!
 //! - `GET /admin/v1/tellingen`: [`crate::sim::Counts`] — messages per state and, per
 //!   traceerId, how often it was accepted, refused (with the codes), listed, downloaded and
-//!   confirmed, so a test can assert "delivered exactly once".
+//!   confirmed, so a test can assert "delivered exactly once"; what the municipality bot
+//!   received, sent, has scheduled and left out (`gemeentebot`); and per `[[storing]]` of the
+//!   scenario how many requests it matched and struck (`storingen`).
 //! - `GET /admin/v1/klok`: the simulated time.
 //! - `POST /admin/v1/klok` with `{"vooruitSeconden": N}`: moves the clock N seconds forward
-//!   and makes every transition that became due before answering, so tests need no sleeps.
+//!   and makes every transition that became due, and sends every answer of the municipality
+//!   bot that became due, before answering, so tests need no sleeps.
 //! - `POST /admin/v1/gemeente/berichten`: a push (same multipart body) on behalf of a
 //!   municipality, e.g. a 301 or 319 for a provider to pull ([`crate::api::push::post_as_gemeente`]).
 

@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the simulated VECOZO over HTTPS with required client certificates.
+    /// Serve the simulated VECOZO over HTTPS with required client certificates, with the
+    /// municipality bot answering what providers send (see the scenario's [gemeentebot]).
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
