@@ -608,7 +608,7 @@ impl ChangeRequest {
     }
 
     /// Adds a NieuwProduct.
-    pub fn add(mut self, product: proto::NewProduct) -> Self {
+    pub fn new_product(mut self, product: proto::NewProduct) -> Self {
         self.message.new_products.push(product);
         self
     }

@@ -29,7 +29,7 @@ enum Loss {
 
 /// What the wrapper saw of the SubmitCareStart calls: each attempt's request_id and the
 /// message id the service answered with (also for the lost response).
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Seen {
     request_ids: Vec<String>,
     message_ids: Vec<String>,
@@ -161,6 +161,10 @@ async fn start_lossy(
     (addr, seen, stop, dir)
 }
 
+fn snapshot(seen: &Mutex<Seen>) -> Seen {
+    seen.lock().expect("not poisoned").clone()
+}
+
 fn care_start() -> CareStart {
     CareStart::builder(Law::Ijw, "12345678", "0268")
         .client(
@@ -198,7 +202,7 @@ async fn a_retry_after_unavailable_reuses_the_request_id_and_makes_no_second_mes
         .await
         .expect("accepted on the retry");
 
-    let seen = seen.lock().expect("not poisoned");
+    let seen = snapshot(&seen);
     assert_eq!(seen.request_ids.len(), 2, "sent twice");
     assert_eq!(seen.request_ids[0], submitted.request_id);
     assert_eq!(
@@ -210,7 +214,6 @@ async fn a_retry_after_unavailable_reuses_the_request_id_and_makes_no_second_mes
         "the retry got the original answer"
     );
     assert_eq!(submitted.response.message_id, seen.message_ids[0]);
-    drop(seen);
     let id = only_message(&client, &submitted.request_id).await;
     assert_eq!(id, submitted.response.message_id);
 }
@@ -232,10 +235,9 @@ async fn a_retry_after_the_deadline_reuses_the_request_id_and_makes_no_second_me
         "the caller's id is kept"
     );
 
-    let seen = seen.lock().expect("not poisoned");
+    let seen = snapshot(&seen);
     assert_eq!(seen.request_ids, vec!["order-4711", "order-4711"]);
     assert_eq!(seen.message_ids[0], seen.message_ids[1]);
-    drop(seen);
     only_message(&client, "order-4711").await;
 }
 
