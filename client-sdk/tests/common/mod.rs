@@ -11,7 +11,7 @@ use ketenpoort::server::Gateway;
 use ketenpoort_client::Client;
 use tokio::sync::oneshot;
 
-/// A running dev-mode gateway.
+/// A running gateway (dev mode unless started with [`DevGateway::serve`]).
 pub struct DevGateway {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
@@ -35,17 +35,7 @@ pub async fn start_dev() -> DevGateway {
 pub async fn start_dev_in(dir: tempfile::TempDir, addr: Option<SocketAddr>) -> DevGateway {
     let gateway = Gateway::open(dev_config(dir.path())).expect("gateway opens");
     let listener = bind(addr.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)))).await;
-    let addr = listener.local_addr().expect("addr");
-    let (stop, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(gateway.serve(listener, None, async {
-        let _ = rx.await;
-    }));
-    DevGateway {
-        addr,
-        dir,
-        stop: Some(stop),
-        task: Some(task),
-    }
+    DevGateway::serve(gateway, listener, dir)
 }
 
 /// Binds `addr`, retrying for a while: a port just released may take a moment.
@@ -62,6 +52,25 @@ pub async fn bind(addr: SocketAddr) -> tokio::net::TcpListener {
 }
 
 impl DevGateway {
+    /// Serves an opened gateway (whose store is in `dir`) on `listener`.
+    pub fn serve(
+        gateway: Gateway,
+        listener: tokio::net::TcpListener,
+        dir: tempfile::TempDir,
+    ) -> DevGateway {
+        let addr = listener.local_addr().expect("addr");
+        let (stop, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(gateway.serve(listener, None, async {
+            let _ = rx.await;
+        }));
+        DevGateway {
+            addr,
+            dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
     /// A dev-mode SDK client for this gateway.
     pub async fn client(&self) -> Client {
         Client::connect_dev(self.addr.to_string())
