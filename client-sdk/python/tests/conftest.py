@@ -1,0 +1,107 @@
+"""Starts the real gateway binary in dev mode for the tests: on free ports of 127.0.0.1, with
+a temporary data directory, configured through its KETENPOORT_SERVER_* environment
+overrides.
+
+The binary is $KETENPOORT_BIN, else target/debug/ketenpoort under $CARGO_TARGET_DIR or the
+repository's target/; when none exists, ``cargo build -p ketenpoort`` makes it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _binary() -> Path:
+    if os.environ.get("KETENPOORT_BIN"):
+        return Path(os.environ["KETENPOORT_BIN"])
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
+    if not target.is_absolute():
+        target = REPO / target
+    binary = target / "debug" / "ketenpoort"
+    if not binary.exists():
+        subprocess.run(["cargo", "build", "-q", "-p", "ketenpoort"], cwd=REPO, check=True)
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DevGateway:
+    """``ketenpoort serve --dev`` as a child process; restartable on the same port and data."""
+
+    def __init__(self, binary: Path, data_dir: Path) -> None:
+        self.binary = binary
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.admin_port = _free_port()
+        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.log = data_dir.parent / "gateway.log"
+
+    @property
+    def target(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = dict(os.environ)
+        env.update({
+            "KETENPOORT_SERVER_GRPC_LISTEN": self.target,
+            "KETENPOORT_SERVER_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
+            "KETENPOORT_SERVER_DATA_DIR": str(self.data_dir),
+            "RUST_LOG": "warn",
+        })
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([str(self.binary), "serve", "--dev"], env=env,
+                                            stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the gateway exited with {self.process.returncode}: "
+                                   f"{self.log.read_text(errors='replace')}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the gateway did not listen within 60 s")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def ketenpoort_bin() -> Path:
+    return _binary()
+
+
+@pytest.fixture
+def gateway(ketenpoort_bin: Path) -> Iterator[DevGateway]:
+    with tempfile.TemporaryDirectory(prefix="ketenpoort-py-") as tmp:
+        gw = DevGateway(ketenpoort_bin, Path(tmp) / "data")
+        gw.start()
+        try:
+            yield gw
+        finally:
+            gw.stop()
