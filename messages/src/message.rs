@@ -449,6 +449,8 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
         detail: "input is not valid UTF-8 (iJw/iWmo messages are UTF-8, OP192)".into(),
     })?;
     let mut xml = XmlReader::from_str(text);
+    // No events for white space between elements; leaf text is sliced from the input.
+    xml.config_mut().trim_text_start = true;
     loop {
         let position = xml.buffer_position();
         let event = xml.read_event().map_err(|e| Error::NotWellFormed {
@@ -473,8 +475,8 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
             Event::Text(t) if t.chars().all(is_xml_space) => {}
             Event::Comment(_) | Event::PI(_) => {}
             Event::DocType(_) => return Err(Error::DoctypeNotAllowed),
-            Event::Start(s) => return read_root_element(xml, &s, false),
-            Event::Empty(s) => return read_root_element(xml, &s, true),
+            Event::Start(s) => return read_root_element(text, xml, &s, false),
+            Event::Empty(s) => return read_root_element(text, xml, &s, true),
             Event::Eof => {
                 return Err(Error::NotWellFormed {
                     position,
@@ -491,8 +493,9 @@ pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
     }
 }
 
-fn read_root_element(
-    xml: XmlReader<&[u8]>,
+fn read_root_element<'i>(
+    input: &'i str,
+    xml: XmlReader<&'i [u8]>,
     start: &quick_xml::events::BytesStart<'_>,
     empty: bool,
 ) -> Result<Message, Error> {
@@ -513,6 +516,7 @@ fn read_root_element(
         _ => return Err(unknown_root(&namespace, local)),
     };
     let mut reader = Reader::new(
+        input,
         xml,
         ns,
         Ctx {

@@ -433,7 +433,8 @@ macro_rules! xml_struct {
             #[allow(unused_assignments, unused_mut)]
             fn read(r: &mut $crate::xml::read::Reader<'_>, empty: bool) -> Result<Option<Self>, $crate::error::Error> {
                 use $crate::xml::node::kind;
-                let specs: &[$crate::xml::node::FieldSpec] = &[ $( kind::$kind::spec $args ),* ];
+                const SPECS: &[$crate::xml::node::FieldSpec] = &[ $( $crate::xml::node::kind::$kind::spec $args ),* ];
+                let specs = SPECS;
                 $( let mut $field: Option<$fty> = None; )*
                 let mut m = $crate::xml::node::Matcher::new(specs, r.ctx());
                 if !empty {

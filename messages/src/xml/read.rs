@@ -142,6 +142,8 @@ impl Namespaces {
 
 /// A cursor over the events of one message.
 pub(crate) struct Reader<'i> {
+    /// The whole input; leaf text is sliced from it (see [`Reader::read_text`]).
+    input: &'i str,
     xml: XmlReader<&'i [u8]>,
     ns: Namespaces,
     depth: usize,
@@ -151,9 +153,13 @@ pub(crate) struct Reader<'i> {
 impl<'i> Reader<'i> {
     /// A reader positioned just inside the root element of a message of `ctx.kind`, with the
     /// root's namespace declarations in `ns`.
-    pub fn new(xml: XmlReader<&'i [u8]>, mut ns: Namespaces, ctx: Ctx) -> Self {
+    ///
+    /// `xml` must read `input` with `trim_text_start` set: white space between elements then
+    /// produces no events at all, and leaf text is taken from `input` itself.
+    pub fn new(input: &'i str, xml: XmlReader<&'i [u8]>, mut ns: Namespaces, ctx: Ctx) -> Self {
         ns.set_message(ctx.kind.namespace(), ctx.kind.law.basis_namespace());
         Self {
+            input,
             xml,
             ns,
             depth: 1,
@@ -180,12 +186,19 @@ impl<'i> Reader<'i> {
         }
     }
 
+    fn position(&self) -> usize {
+        usize::try_from(self.xml.buffer_position()).unwrap_or(usize::MAX)
+    }
+
+    #[inline]
     fn next_event(&mut self) -> Result<Event<'i>, Error> {
-        let position = self.xml.buffer_position();
-        self.xml.read_event().map_err(|e| Error::NotWellFormed {
-            position,
-            detail: e.to_string(),
-        })
+        match self.xml.read_event() {
+            Ok(event) => Ok(event),
+            Err(e) => Err(Error::NotWellFormed {
+                position: self.xml.error_position(),
+                detail: e.to_string(),
+            }),
+        }
     }
 
     /// Moves to the next child element of the current complex element.
@@ -284,9 +297,21 @@ impl<'i> Reader<'i> {
         }
         let mut text: Cow<'i, str> = Cow::Borrowed("");
         let mut has_children = false;
+        let mut before = self.position();
         loop {
-            match self.next_event()? {
-                Event::Text(t) => append(&mut text, t.xml10_content()),
+            let event = self.next_event()?;
+            let after = self.position();
+            // The reader trims leading white space from text (and drops text that is only
+            // white space), so the text is taken from the input: everything before the first
+            // markup or reference in what this event consumed.
+            let consumed = self.input.get(before..after).unwrap_or_default();
+            let end = consumed.find(['<', '&']).unwrap_or(consumed.len());
+            if end > 0 {
+                append(&mut text, normalize_line_ends(&consumed[..end]));
+            }
+            before = after;
+            match event {
+                Event::Text(_) => {}
                 Event::CData(c) => append(&mut text, c.xml10_content()),
                 Event::GeneralRef(r) => {
                     let c = resolve_reference(&r).map_err(|d| self.fatal(d))?;
@@ -354,6 +379,26 @@ impl<'i> Reader<'i> {
         self.ns.leave(self.depth);
         Ok(())
     }
+}
+
+/// XML end-of-line handling: CR LF and a lone CR become LF. Borrows when there is no CR.
+fn normalize_line_ends(s: &str) -> Cow<'_, str> {
+    if !s.contains('\r') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Appends a piece of text, borrowing when it is the first piece.
