@@ -26,9 +26,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &mut io::stdout().lock())
             .context("could not write the report to stdout"),
-        Command::Serve(args) => {
-            serve::run(&args, &mut io::stderr()).context("could not write to stderr")
-        }
+        Command::Serve(args) => serve::run(&args, &mut io::stdout(), &mut io::stderr())
+            .context("could not write to stderr"),
         Command::Backup(args) => {
             store::backup(&args, &mut io::stderr()).context("could not write to stderr")
         }

@@ -135,7 +135,7 @@ impl Gateway {
             .add_service(health)
             .add_service(reflection)
             .add_service(gateway)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
+            .serve_with_incoming_shutdown(incoming(grpc), async move {
                 shutdown.await;
                 stopping.send_replace(true);
             })
@@ -150,6 +150,23 @@ impl Gateway {
         tracing::info!("stopped");
         result
     }
+}
+
+/// The connections of `listener`, with Nagle's algorithm off: a gRPC answer is written as
+/// several small frames (headers, data, trailers), and with Nagle on, the last of them waits
+/// for the client's delayed ACK, adding ~40 ms to every call.
+fn incoming(
+    listener: TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt as _;
+    TcpListenerStream::new(listener).map(|conn| {
+        if let Ok(c) = &conn
+            && let Err(e) = c.set_nodelay(true)
+        {
+            tracing::debug!(error = %e, "could not turn Nagle's algorithm off");
+        }
+        conn
+    })
 }
 
 /// Opens the gateway for `config` and serves gRPC on `listener` until `shutdown` completes.

@@ -240,6 +240,9 @@ async fn submit_inner(
             )]));
         }
         if let Some(record) = shared.store.idempotency(&tenant.name, request_id)? {
+            // The record may be applied but not yet flushed (the original is still waiting
+            // for its OK): answer only once it is durable.
+            shared.store.commit(Write::Barrier).wait().await?;
             return replay(shared, request_id, &content_hash, record);
         }
     }

@@ -4,6 +4,11 @@
 //! act for every AGB code, data in `./ketenpoort-data`, the loopback stand-in as its VECOZO
 //! and the admin endpoint on 127.0.0.1:8080. Without `--dev` a configuration file with
 //! tenants and TLS is needed (see `ketenpoort.example.toml`).
+//!
+//! Once both listeners are bound, `serve` writes two lines to stdout and nothing else ever:
+//! `listening on ADDR` (gRPC) and `admin listening on ADDR`. With a port of 0 in the
+//! configuration the system picks a free port, and these lines are how a supervisor or a test
+//! learns it; until the first line appears the gateway does not accept connections.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -26,9 +31,10 @@ pub struct ServeArgs {
 /// The exit code when the gateway cannot start or stops with an error.
 pub const EXIT_CODE_ERROR: u8 = 2;
 
-/// Loads the configuration, starts the gateway and serves until a stop signal. Problems are
-/// written to `err`; the result is the exit code (0 after a clean stop).
-pub fn run(args: &ServeArgs, err: &mut impl Write) -> io::Result<u8> {
+/// Loads the configuration, starts the gateway and serves until a stop signal. The bound
+/// addresses are written to `out` (see the module docs), problems to `err`; the result is the
+/// exit code (0 after a clean stop).
+pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::Result<u8> {
     let config = match Config::load(args.config.as_deref(), args.dev, std::env::vars()) {
         Ok(c) => c,
         Err(e) => {
@@ -55,7 +61,16 @@ pub fn run(args: &ServeArgs, err: &mut impl Write) -> io::Result<u8> {
         let admin = tokio::net::TcpListener::bind(config.server.admin_listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.server.admin_listen))?;
-        tracing::info!(addr = %config.server.admin_listen, "admin HTTP listening");
+        let bound = |l: &tokio::net::TcpListener| {
+            l.local_addr()
+                .map_err(|e| format!("cannot read the bound address: {e}"))
+        };
+        let (grpc_addr, admin_addr) = (bound(&grpc)?, bound(&admin)?);
+        tracing::info!(addr = %admin_addr, "admin HTTP listening");
+        // A reader that went away does not stop the gateway.
+        let _ = writeln!(out, "listening on {grpc_addr}")
+            .and_then(|()| writeln!(out, "admin listening on {admin_addr}"))
+            .and_then(|()| out.flush());
         gateway
             .serve(grpc, Some(admin), stop_signal())
             .await

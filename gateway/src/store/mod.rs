@@ -165,6 +165,10 @@ pub enum Write {
         /// When, milliseconds since the Unix epoch.
         at_ms: i64,
     },
+    /// Writes nothing; resolves once every write queued before it is flushed. A reader that
+    /// found a record another request has not yet heard OK for (a retry racing its original)
+    /// waits on this before answering from that record.
+    Barrier,
 }
 
 /// The result of a [`Write`], available once it is flushed.
@@ -180,6 +184,8 @@ pub enum Outcome {
     Acked(u64),
     /// The message was marked delivered (false: it was not queued; nothing changed).
     Delivered(bool),
+    /// A [`Write::Barrier`] passed: everything before it is flushed.
+    Flushed,
 }
 
 /// A pending [`Write`]: resolves once it is flushed.
@@ -218,7 +224,9 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
         filter: &dyn Fn(&MessageMeta) -> bool,
     ) -> Result<Vec<MessageMeta>, Error>;
-    /// Up to `limit` events after cursor `after` that pass `filter`, in cursor order.
+    /// Up to `limit` durable events after cursor `after` that pass `filter`, in cursor order.
+    /// Events applied but not yet flushed are left out: a client never sees (and acknowledges)
+    /// a cursor that a crash could take back and hand out again.
     fn events_after(
         &self,
         after: u64,

@@ -220,8 +220,13 @@ impl Store for SledStore {
         filter: &dyn Fn(&EventRecord) -> bool,
     ) -> Result<Vec<EventRecord>, Error> {
         let start = key(b"e/", &be(after.saturating_add(1)));
+        // The writer publishes the last cursor only after the flush that made it durable.
+        let durable = *self.events.borrow();
         let mut out = Vec::new();
-        for kv in self.db.range(start..key(b"e/", &be(u64::MAX))) {
+        for kv in self
+            .db
+            .range(start..key(b"e/", &be(durable.saturating_add(1))))
+        {
             let (_, v) = kv?;
             let event: EventRecord = serde_json::from_slice(&v)?;
             if filter(&event) {
@@ -342,6 +347,7 @@ impl Writer {
 
     fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
         match write {
+            Write::Barrier => Ok(Outcome::Flushed),
             Write::Submit(s) => self.submit(s),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());

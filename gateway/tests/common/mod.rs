@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod child;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -336,4 +338,26 @@ pub async fn next_event(stream: &mut tonic::Streaming<proto::ReturnEvent>) -> pr
         .expect("an event within 10 s")
         .expect("stream ok")
         .expect("stream not ended")
+}
+
+/// The `n`-th of a sequence of distinct BSNs that pass the elfproef (9-digit, starting with 2).
+pub fn bsn(n: u64) -> String {
+    let check = |prefix: u64| -> Option<u64> {
+        let digits = format!("{prefix:08}");
+        let sum: u64 = digits
+            .bytes()
+            .zip((2..=9).rev())
+            .map(|(d, w)| u64::from(d - b'0') * w)
+            .sum();
+        let last = sum % 11;
+        (last < 10).then_some(last)
+    };
+    // Even prefixes per n; the odd one after it when the even one has no check digit (the
+    // last of the eight digits weighs 2, so the next prefix always has one).
+    let prefix = 20_000_000 + 2 * n;
+    let (prefix, last) = match check(prefix) {
+        Some(last) => (prefix, last),
+        None => (prefix + 1, check(prefix + 1).expect("a check digit")),
+    };
+    format!("{prefix:08}{last}")
 }
