@@ -236,8 +236,10 @@ async fn a_retry_after_the_deadline_reuses_the_request_id_and_makes_no_second_me
     );
 
     let seen = snapshot(&seen);
-    assert_eq!(seen.request_ids, vec!["order-4711", "order-4711"]);
-    assert_eq!(seen.message_ids[0], seen.message_ids[1]);
+    // Twice, or more often on a machine so slow that a retry also misses the deadline.
+    assert!(seen.request_ids.len() >= 2, "{:?}", seen.request_ids);
+    assert!(seen.request_ids.iter().all(|id| id == "order-4711"));
+    assert!(seen.message_ids.iter().all(|id| *id == seen.message_ids[0]));
     only_message(&client, "order-4711").await;
 }
 
