@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ketenpoort::proto::gateway_client::GatewayClient;
@@ -54,6 +55,7 @@ agb_codes = ["{AGB_B}"]
 /// A running `ketenpoort serve`.
 pub struct ChildServer {
     process: Child,
+    output: Arc<Mutex<String>>,
     /// The gRPC address it reported.
     pub grpc: SocketAddr,
     /// The admin HTTP address it reported.
@@ -82,14 +84,18 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
     let mut process = cmd.spawn().expect("start ketenpoort serve");
     let stdout = process.stdout.take().expect("piped stdout");
     let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let output = Arc::new(Mutex::new(String::new()));
     // Reads every stdout line (the addresses, and anything else the child would print) until
-    // the child's stdout closes, so the child never blocks on a full pipe.
+    // the child's stdout closes, so the child never blocks on a full pipe; keeps them all.
+    let kept = output.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
+            if let Ok(mut k) = kept.lock() {
+                k.push_str(&line);
+                k.push('\n');
             }
+            let _ = tx.send(line);
         }
     });
     let deadline = Instant::now() + START_DEADLINE;
@@ -113,12 +119,18 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
     }
     ChildServer {
         process,
+        output,
         grpc: grpc.expect("set above"),
         admin: admin.expect("set above"),
     }
 }
 
 impl ChildServer {
+    /// Everything the child wrote to stdout so far.
+    pub fn stdout(&self) -> String {
+        self.output.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
     /// A client of its gRPC address.
     pub async fn client(&self) -> GatewayClient<Channel> {
         GatewayClient::connect(format!("http://{}", self.grpc))
@@ -135,7 +147,7 @@ impl ChildServer {
 
     /// SIGTERM, then waits (polling, at most [`START_DEADLINE`]) until the child exits;
     /// returns its exit code.
-    pub fn terminate(mut self) -> Option<i32> {
+    pub fn terminate(&mut self) -> Option<i32> {
         let status = Command::new("kill")
             .arg("-TERM")
             .arg(self.process.id().to_string())
