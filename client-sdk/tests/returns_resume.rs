@@ -121,3 +121,20 @@ async fn a_new_consumer_starts_after_the_acknowledged_cursor() {
     assert_eq!(next(&mut third).await.message_id, id);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn the_return_stream_gives_up_on_errors_reconnecting_cannot_cure() {
+    let gw = common::start_dev().await;
+    let config = ketenpoort_client::Config::new(format!("http://{}", gw.addr)).token("nope");
+    let client = Client::connect(config).await.expect("connect");
+    let mut stream = client.returns();
+    let e = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("an answer within 10 s")
+        .expect_err("an unknown token");
+    assert!(
+        matches!(e, ketenpoort_client::Error::Unauthenticated(_)),
+        "{e:?}"
+    );
+    gw.stop().await;
+}
