@@ -23,6 +23,9 @@
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
 //!   XsdVersie of the messages ketenpoort sends.
 //! - [`loopback`]: the dev-mode stand-in for VECOZO. It is not VECOZO.
+//! - [`vecozo`]: the VECOZO client — system certificates, environments, envelopes built from
+//!   the XML header, push/pull/status over mTLS, backoff, the delivery step and the
+//!   collection round (not yet wired into the server).
 //! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
 //! - [`proto`]: the generated contract.
@@ -44,5 +47,6 @@ pub mod proto;
 pub mod server;
 pub mod store;
 pub mod tenant;
+pub mod vecozo;
 
 pub use error::{Error, FieldViolation};
