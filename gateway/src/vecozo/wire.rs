@@ -281,45 +281,23 @@ impl ValidationProblemDetails {
     /// `detail`/`title` when there are no keys. `fallback_code` (e.g. `HTTP422`) names a
     /// problem without keys.
     pub fn meldingen(&self, fallback_code: &str) -> Vec<Melding> {
-        let mut out: Vec<Melding> = self
-            .errors
-            .iter()
-            .flat_map(|(key, texts)| {
-                let texts: Vec<&String> = if texts.is_empty() {
-                    Vec::new()
-                } else {
-                    texts.iter().collect()
-                };
-                let key = key.clone();
-                let detail = self.detail.clone();
-                let mut ms: Vec<Melding> = texts
-                    .into_iter()
-                    .map(|t| Melding {
-                        code: key.clone(),
-                        omschrijving: t.clone(),
-                        toelichting: None,
-                    })
-                    .collect();
-                if ms.is_empty() {
-                    ms.push(Melding {
-                        code: key,
-                        omschrijving: detail.unwrap_or_default(),
-                        toelichting: None,
-                    });
-                }
-                ms
-            })
-            .collect();
+        let melding = |code: &str, omschrijving: Option<&String>| Melding {
+            code: code.to_owned(),
+            omschrijving: omschrijving.cloned().unwrap_or_default(),
+            toelichting: None,
+        };
+        let mut out = Vec::new();
+        for (key, texts) in &self.errors {
+            if texts.is_empty() {
+                out.push(melding(key, self.detail.as_ref()));
+            }
+            out.extend(texts.iter().map(|t| melding(key, Some(t))));
+        }
         if out.is_empty() {
-            out.push(Melding {
-                code: fallback_code.to_owned(),
-                omschrijving: self
-                    .detail
-                    .clone()
-                    .or_else(|| self.title.clone())
-                    .unwrap_or_default(),
-                toelichting: None,
-            });
+            out.push(melding(
+                fallback_code,
+                self.detail.as_ref().or(self.title.as_ref()),
+            ));
         }
         out
     }
