@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{TimeZone, Utc};
 use ketenpoort::vecozo::client::{PushOutcome, StatusQuery, Timeouts, Transient, VecozoClient};
+use ketenpoort::vecozo::clients::Clients;
 use ketenpoort::vecozo::collect::{Content, Incoming, Stage, collect_round};
 use ketenpoort::vecozo::delivery::{Confirmation, Delivery, OutboxItem, deliver};
 use ketenpoort::vecozo::envelope::{self, EnvelopeSettings, References};
@@ -524,4 +525,44 @@ async fn a_certificate_from_another_ca_is_refused_by_the_tls_handshake() {
     }
     let counts = sim.counts().await;
     assert_eq!(counts["perTraceerId"], json!({}));
+}
+
+#[tokio::test]
+async fn clients_pick_the_certificate_of_the_afzender() {
+    let sim = start().await;
+    let p12 = |agb: &str| CertificateSource::Pkcs12 {
+        path: sim.config.pki.client_files(agb).2,
+        password_env: Some("PW".into()),
+        password_file: None,
+    };
+    let config = IdentityConfig {
+        default: Some(p12(PROVIDER)),
+        per_agb: BTreeMap::from([(OTHER_PROVIDER.to_owned(), p12(OTHER_PROVIDER))]),
+        warning_days: None,
+    };
+    let ids = Identities::load_with_env(&config, Utc::now(), &|_| Some(P12_PASSWORD.to_owned()))
+        .expect("load");
+    let clients =
+        Clients::new(&sim.environment(), &ids, &sim.roots(), Timeouts::default()).expect("clients");
+    let labels: Vec<&str> = clients.pullers().map(|(l, _)| l).collect();
+    assert_eq!(labels, vec!["default", OTHER_PROVIDER]);
+    // PROVIDER's 315 goes through the default certificate and is accepted; through the other
+    // provider's certificate VECOZO would refuse it (BRS03).
+    let payload = jw315("KP000008");
+    let env = envelope::build(
+        &payload,
+        &References::new_conversation(),
+        &EnvelopeSettings::default(),
+    )
+    .expect("envelope");
+    let right = clients.for_agb(&env.afzender).expect("client");
+    let wrong = clients.for_agb(OTHER_PROVIDER).expect("client");
+    assert_eq!(
+        wrong.push(&env.metadata, payload.clone()).await.codes(),
+        vec!["BRS03"]
+    );
+    assert_eq!(
+        right.push(&env.metadata, payload).await,
+        PushOutcome::Accepted
+    );
 }

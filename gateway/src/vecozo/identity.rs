@@ -254,6 +254,11 @@ impl SystemCertificate {
         &self.label
     }
 
+    /// True for the default certificate (loaded with the label [`DEFAULT_LABEL`]).
+    pub fn is_default(&self) -> bool {
+        self.label == DEFAULT_LABEL
+    }
+
     /// The subject (e.g. `CN=12345678, O=…`).
     pub fn subject(&self) -> &str {
         &self.subject

@@ -15,6 +15,7 @@
 //! - [`wire`]: the JSON shapes of the three OpenAPI files, field for field.
 //! - [`client`]: [`client::VecozoClient`], the typed HTTP client: push with typed outcomes,
 //!   list, search, download with SHA-256 verification, acknowledge, status.
+//! - [`clients`]: one client per certificate, chosen by AGB code; the pullers.
 //! - [`retry`]: capped exponential backoff with jitter, seedable and pure.
 //! - [`delivery`]: one delivery attempt of an outbox message as a decision: delivered,
 //!   rejected, retry at, or conflict (BRS114 resolved through the status API).
@@ -42,6 +43,7 @@
 //!   kinds and codes.
 
 pub mod client;
+pub mod clients;
 pub mod collect;
 pub mod delivery;
 pub mod envelope;
