@@ -1,0 +1,190 @@
+//! The simulator harness of the vecozo_* tests: `ketenpoort-sim` in-process on 127.0.0.1:0
+//! with a frozen clock and its generated PKI, and VECOZO clients with its certificates.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use ketenpoort::vecozo::client::{Timeouts, VecozoClient};
+use ketenpoort::vecozo::delivery::{Delivery, OutboxItem, deliver};
+use ketenpoort::vecozo::envelope::{EnvelopeSettings, References};
+use ketenpoort::vecozo::environment::Environment;
+use ketenpoort::vecozo::identity::{CertificateSource, SystemCertificate, trust_roots_from_pem};
+use ketenpoort::vecozo::retry::{Backoff, SplitMix64};
+use ketenpoort_sim::pki::Issued;
+use ketenpoort_sim::server::{self, Config};
+use ketenpoort_sim::{Clock, Scenario};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio_rustls::rustls::RootCertStore;
+
+/// A provider of the simulator's default scenario, with its own system certificate.
+pub const PROVIDER: &str = "12345678";
+/// Another provider with its own certificate.
+pub const OTHER_PROVIDER: &str = "87654321";
+/// The password of the simulator's generated PKCS#12 files (default scenario).
+pub const P12_PASSWORD: &str = "ketenpoort-sim";
+/// A rule-valid JW315 from PROVIDER to 0268 with Identificatie KP000001: the simulator's
+/// own checked example.
+pub const JW315: &str = include_str!("../../../simulator/examples/JW315.xml");
+
+pub struct Sim {
+    pub port: u16,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn start() -> Sim {
+    start_with(Scenario::default()).await
+}
+
+/// The simulator with `extra` TOML appended to its default scenario.
+pub async fn start_with_toml(extra: &str) -> Sim {
+    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
+    start_with(Scenario::from_toml(&text).expect("scenario")).await
+}
+
+pub async fn start_with(scenario: Scenario) -> Sim {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Clock::frozen(
+        Utc.with_ymd_and_hms(2025, 4, 2, 8, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let config = Config::with_clock(scenario, clock, &dir.path().join("pki"), None)
+        .expect("simulator config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let (tx, rx) = oneshot::channel::<()>();
+    let run_config = config.clone();
+    tokio::spawn(async move {
+        let _ = server::run(listener, run_config, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    Sim {
+        port,
+        config,
+        dir,
+        stop: Some(tx),
+    }
+}
+
+impl Sim {
+    pub fn environment(&self) -> Environment {
+        Environment::Simulator {
+            origin: format!("https://localhost:{}", self.port),
+        }
+    }
+
+    pub fn roots(&self) -> RootCertStore {
+        trust_roots_from_pem(self.config.pki.ca_pem.as_bytes()).expect("roots")
+    }
+
+    /// The generated PKCS#12 of `agb`, loaded the way the gateway loads it.
+    pub fn certificate(&self, agb: &str) -> SystemCertificate {
+        let (_, _, p12) = self.config.pki.client_files(agb);
+        let der = std::fs::read(&p12).expect("p12");
+        SystemCertificate::from_pkcs12(agb, "p12", &der, P12_PASSWORD).expect("certificate")
+    }
+
+    pub fn client_with(&self, cert: &SystemCertificate) -> VecozoClient {
+        VecozoClient::for_certificate(
+            &self.environment(),
+            cert,
+            &self.roots(),
+            Timeouts::default(),
+        )
+        .expect("client")
+    }
+
+    pub fn client(&self, agb: &str) -> VecozoClient {
+        self.client_with(&self.certificate(agb))
+    }
+
+    /// A plain HTTPS client for the admin API.
+    pub fn admin(&self) -> reqwest::Client {
+        let tls = self
+            .certificate(PROVIDER)
+            .client_config(&self.roots())
+            .expect("tls");
+        reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .build()
+            .expect("admin client")
+    }
+
+    pub async fn counts(&self) -> Value {
+        self.admin()
+            .get(format!(
+                "https://localhost:{}/admin/v1/tellingen",
+                self.port
+            ))
+            .send()
+            .await
+            .expect("tellingen")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Moves the simulated clock; the simulator makes every due transition before it answers.
+    pub async fn advance(&self, seconds: u64) {
+        let r = self
+            .admin()
+            .post(format!("https://localhost:{}/admin/v1/klok", self.port))
+            .json(&json!({ "vooruitSeconden": seconds }))
+            .send()
+            .await
+            .expect("klok");
+        assert_eq!(r.status(), 200);
+    }
+}
+
+pub fn jw315(identificatie: &str) -> Vec<u8> {
+    JW315.replace("KP000001", identificatie).into_bytes()
+}
+
+pub async fn deliver_once(
+    client: &VecozoClient,
+    payload: &[u8],
+    refs: References,
+    attempt: u32,
+) -> Delivery {
+    let item = OutboxItem {
+        payload,
+        refs,
+        attempt,
+    };
+    let mut rng = SplitMix64::seeded(1);
+    deliver(
+        client,
+        &item,
+        &EnvelopeSettings::default(),
+        &Backoff::default(),
+        &mut rng,
+        Utc::now(),
+    )
+    .await
+}
+
+pub fn write_pem(dir: &Path, name: &str, issued: &Issued) -> CertificateSource {
+    let cert = dir.join(format!("{name}.pem"));
+    let key = dir.join(format!("{name}-key.pem"));
+    std::fs::write(&cert, &issued.cert_pem).expect("write cert");
+    std::fs::write(&key, &issued.key_pem).expect("write key");
+    CertificateSource::Pem { cert, key }
+}
