@@ -133,6 +133,12 @@ pub struct MessagesConfig {
     pub identificatie_prefix: String,
     /// Largest XML payload accepted for VECOZO, in bytes (BRS06). Lower it only in tests.
     pub max_payload_bytes: usize,
+    /// Check every submit against the messages sent and received before (the cross-message
+    /// rules: a claim against its allocation, a ReferentieNummer used once, …). Turn it off
+    /// only while ketenpoort does not yet hold the history, e.g. when a provider moves to it
+    /// with allocations that arrived through another channel: every claim against those
+    /// would be refused (TR338). The municipality checks these rules in any case.
+    pub cross_message_rules: bool,
 }
 
 impl Default for MessagesConfig {
@@ -142,6 +148,7 @@ impl Default for MessagesConfig {
             bericht_xsd_versie: "1.0.0".into(),
             identificatie_prefix: "KP".into(),
             max_payload_bytes: ketenpoort_messages::VECOZO_MAX_PAYLOAD_BYTES,
+            cross_message_rules: true,
         }
     }
 }
@@ -239,6 +246,12 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         "messages",
         "identificatie_prefix",
         EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES",
+        "messages",
+        "cross_message_rules",
+        EnvKind::Bool,
     ),
     (
         "KETENPOORT_MESSAGES_MAX_PAYLOAD_BYTES",

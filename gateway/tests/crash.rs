@@ -13,7 +13,9 @@
 //! - the event log holds one delivery event per message, with cursors 1..=n, strictly
 //!   increasing and without duplicates, and a stream resumes after the acknowledged cursor.
 //!
-//! The rounds share one data directory, so later rounds restart a store that has been
+//! The messages are valid against the cross-message rules too: each 315 has its own client
+//! and reference, each 323 its own allocation, recorded as received 301s before the first
+//! start. The rounds share one data directory, so later rounds restart a store that has been
 //! crashed before. At the end the server is stopped with SIGTERM and `ketenpoort export`
 //! checks the event log once more. Set `KETENPOORT_CRASH_SEED` to replay other kill moments.
 
@@ -88,7 +90,7 @@ async fn submit(c: &mut Client, g: usize) -> Result<proto::SubmitResponse, tonic
             bsn: if refused(g) {
                 BAD_BSN.into()
             } else {
-                bsn(g as u64)
+                claim_client(g)
             },
             lines: vec![line(&format!("D{g}"), 100_000 + g as u64, Law::Ijw)],
         }];
@@ -96,6 +98,31 @@ async fn submit(c: &mut Client, g: usize) -> Result<proto::SubmitResponse, tonic
             .await
             .map(|r| r.into_inner())
     }
+}
+
+/// The client of claim `g`: one per hundred requests, each with a 301 (see [`allocations`]).
+fn claim_client(g: usize) -> String {
+    bsn((g / 100) as u64)
+}
+
+/// The 301s the claims need, recorded before the first start: for each block of a hundred
+/// requests one client, with an allocation per claim (ToewijzingNummer 100000 + g) from
+/// 2025-03-04, the first day of the claimed period (TR387).
+fn allocations() -> Vec<String> {
+    (0..ROUNDS * BURST / 100)
+        .map(|b| {
+            let products: Vec<Allocated> = (b * 100..b * 100 + 100)
+                .filter(|g| g % 2 == 1)
+                .map(|g| Allocated {
+                    nummer: 100_000 + g as u64,
+                    start: "2025-03-04",
+                    end: Some("2025-12-31"),
+                })
+                .collect();
+            let client = claim_client(b * 100);
+            allocation_xml(Law::Ijw, AGB_A, &client, &format!("A{b}"), &products)
+        })
+        .collect()
 }
 
 /// What a submit's client knows about it.
@@ -396,6 +423,7 @@ async fn kill_9_during_a_burst_loses_no_acknowledged_submit() {
     let data = dir.path().join("data");
     let log = dir.path().join("serve.log");
     let config = child::write_config(dir.path(), &data, "");
+    seed_allocations(&data, &allocations()).await;
 
     let mut known: HashMap<usize, Known> = HashMap::new();
     let mut server = child::spawn(&config, &[], &log);
@@ -434,6 +462,7 @@ async fn kill_9_during_a_burst_loses_no_acknowledged_submit() {
         match v["type"].as_str() {
             Some("event") => cursors.push(v["cursor"].as_u64().expect("a cursor")),
             Some("message") => messages += 1,
+            Some("received") => {}
             other => panic!("unexpected export line type {other:?}"),
         }
     }

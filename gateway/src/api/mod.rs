@@ -41,6 +41,8 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     /// Largest XML payload accepted (BRS06).
     pub max_payload_bytes: usize,
+    /// Whether submits are checked against the history (cross-message rules).
+    pub cross_message_rules: bool,
     /// Set to true when the server stops, so that open streams end.
     pub stopping: tokio::sync::watch::Sender<bool>,
 }
@@ -60,6 +62,7 @@ impl Shared {
             clock,
             metrics,
             max_payload_bytes: config.messages.max_payload_bytes,
+            cross_message_rules: config.messages.cross_message_rules,
             stopping: tokio::sync::watch::Sender::new(false),
         }
     }

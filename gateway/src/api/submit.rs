@@ -6,18 +6,23 @@
 //! 3. the request is converted to the model with a header ketenpoort fills in, then checked
 //!    against the schema ([`Message::validate`]) and the in-message rules
 //!    ([`rules::check`]): INVALID_ARGUMENT with every violation;
-//! 4. cross-message rules that the store can answer (DeclaratieNummer unique per AGB code,
-//!    TR333): FAILED_PRECONDITION;
+//! 4. the cross-message rules against the messages sent and received before
+//!    ([`rules::cross::check_against`] over the store's history; a given DeclaratieNummer
+//!    unique per AGB code, TR333): FAILED_PRECONDITION with the same field violations;
 //! 5. Identificatie (and DeclaratieNummer when empty) are assigned, the XML is written and
 //!    its size checked against VECOZO's limit (BRS06): RESOURCE_EXHAUSTED, or a claim is
 //!    split when the request asks for it;
 //! 6. `validate_only` stops here and stores nothing; otherwise the messages are committed
-//!    and the answer is sent only after the store has flushed them.
+//!    and the answer is sent only after the store has flushed them. The store's writer checks
+//!    the cross-message rules once more just before storing, so that of two concurrent
+//!    submits that conflict (one ReferentieNummer twice) only the first is stored.
 
 use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
 use ketenpoort_messages::model::header::Header;
 use ketenpoort_messages::types::DeclaratieNummer;
 use ketenpoort_messages::{Content, Heen, Law, Message, MessageKind, MessageType, rules};
+
+use std::sync::Arc;
 
 use super::Shared;
 use super::convert::{self, Conv};
@@ -272,6 +277,12 @@ async fn submit_inner(
     {
         return Err(number_used(n));
     }
+    if shared.cross_message_rules {
+        let cross = shared.store.history().check(&message)?;
+        if !cross.is_empty() {
+            return Err(cross_rules(kind, &cross));
+        }
+    }
 
     // Size: split a claim, or refuse.
     let limit = shared.max_payload_bytes;
@@ -289,13 +300,13 @@ async fn submit_inner(
     // Numbers, then XML.
     let mut counters = Vec::new();
     let mut new_messages = Vec::with_capacity(parts.len());
-    for (i, part) in parts.iter_mut().enumerate() {
+    for (i, mut part) in parts.into_iter().enumerate() {
         let (identificatie, counter) =
             shared
                 .headers
                 .identificatie(shared.store.as_ref(), agb, kind, !validate_only)?;
         counters.push(counter);
-        set_identificatie(part, &identificatie);
+        set_identificatie(&mut part, &identificatie);
         let mut number = None;
         if let Content::Declaration(h) = &mut part.content {
             let keep_given = i == 0 && given_number.is_some();
@@ -320,6 +331,7 @@ async fn submit_inner(
             });
         }
         new_messages.push(NewMessage {
+            message: Arc::new(part),
             kind: kind.code(),
             agb: agb.to_owned(),
             municipality: common.municipality.clone(),
@@ -358,6 +370,7 @@ async fn submit_inner(
             at_ms: shared.clock.now().timestamp_millis(),
             messages: new_messages,
             counters,
+            cross_message_rules: shared.cross_message_rules,
         }))
         .wait()
         .await?;
@@ -371,9 +384,21 @@ async fn submit_inner(
         // A concurrent submit with the same request_id won the race.
         Outcome::Duplicate(record) => replay(shared, request_id, &content_hash, record),
         Outcome::DeclarationNumberUsed(n) => Err(number_used(&n)),
+        Outcome::CrossRules(v) => Err(cross_rules(kind, &v)),
         other => Err(Error::Internal(format!(
             "unexpected store outcome {other:?}"
         ))),
+    }
+}
+
+/// FAILED_PRECONDITION for cross-message rules, with the same field violations (proto field
+/// path, rule id, retourcode) as the in-message rules.
+fn cross_rules(kind: MessageKind, violations: &[ketenpoort_messages::Violation]) -> Error {
+    Error::FailedPrecondition {
+        message: "the message conflicts with messages sent or received before \
+                  (cross-message rules)"
+            .into(),
+        violations: from_model(kind, violations),
     }
 }
 

@@ -9,8 +9,12 @@
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
+pub mod history;
 pub mod sled_store;
 
+use std::sync::Arc;
+
+use ketenpoort_messages::{Message, Violation};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{oneshot, watch};
 
@@ -72,6 +76,8 @@ pub struct MessageMeta {
 /// A message to store, as built by a submit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMessage {
+    /// The message as sent (its XML is `xml`), for the cross-message rules and the history.
+    pub message: Arc<Message>,
     /// The kind, e.g. `JW323`.
     pub kind: String,
     /// Afzender AGB code.
@@ -103,6 +109,8 @@ pub struct SubmitWrite {
     /// Counters reserved for these messages ([`Store::reserve`]) and their values, so that
     /// they are durable together with the messages that use them.
     pub counters: Vec<(String, u64)>,
+    /// Check the messages against the history once more before storing them.
+    pub cross_message_rules: bool,
 }
 
 /// What the request_id index holds for an accepted submit.
@@ -165,6 +173,14 @@ pub enum Write {
         /// When, milliseconds since the Unix epoch.
         at_ms: i64,
     },
+    /// A message ketenpoort received (a 301, 319, 325 or a retour): stored, and recorded in
+    /// the history ([`history::record_received`] builds it).
+    Received {
+        /// The message's XML as received.
+        xml: String,
+        /// The message read from `xml`.
+        message: Arc<Message>,
+    },
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
@@ -180,6 +196,11 @@ pub enum Outcome {
     Duplicate(IdempotencyRecord),
     /// A DeclaratieNummer was already used by this AGB code (TR333); nothing was written.
     DeclarationNumberUsed(String),
+    /// A message of the submit breaks cross-message rules against the history as the writer
+    /// found it (a concurrent submit got there first); nothing was written.
+    CrossRules(Vec<Violation>),
+    /// A received message was stored.
+    Received,
     /// The acknowledged cursor after the write.
     Acked(u64),
     /// The message was marked delivered (false: it was not queued; nothing changed).
@@ -250,4 +271,6 @@ pub trait Store: Send + Sync + 'static {
     fn peek(&self, counter: &str) -> Result<u64, Error>;
     /// Whether `agb` already used DeclaratieNummer `number` (TR333).
     fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error>;
+    /// The history of the messages sent and received, for the cross-message rules.
+    fn history(&self) -> &history::StoreHistory;
 }

@@ -14,6 +14,11 @@
 //! | `a/` | tenant | acknowledged cursor (u64 BE) |
 //! | `q/` | message id | empty: the message is queued |
 //! | `d/` | AGB `/` DeclaratieNummer | message id |
+//! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON |
+//!
+//! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
+//! on open and kept current by the writer, which also checks every submit against it once
+//! more before storing it (see [`super::history`]).
 //!
 //! One writer thread owns all writes: it takes every write that is waiting (up to
 //! [`MAX_GROUP`]), applies each atomically, calls `flush` once, and only then answers the
@@ -25,6 +30,10 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use ketenpoort_messages::Message;
+use ketenpoort_messages::rules::cross::{MemoryHistory, check_against};
+
+use super::history::{self, StoreHistory};
 use super::{
     Commit, EventBody, EventRecord, IdempotencyRecord, MessageMeta, MessageState, Outcome, Store,
     SubmitWrite, Write,
@@ -39,9 +48,20 @@ struct Pending {
     reply: oneshot::Sender<Result<Outcome, Error>>,
 }
 
+/// A received message as the store keeps it (`r/`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReceivedRecord {
+    /// The id of the last message sent before it arrived (0: none), which places it among
+    /// the sent messages when the history is rebuilt.
+    pub after_id: u64,
+    /// The message's XML.
+    pub xml: String,
+}
+
 /// The sled-backed [`Store`].
 pub struct SledStore {
     db: sled::Db,
+    history: Arc<StoreHistory>,
     writes: mpsc::UnboundedSender<Pending>,
     counters: Mutex<HashMap<String, u64>>,
     events: watch::Receiver<u64>,
@@ -117,14 +137,25 @@ impl SledStore {
             })?;
         let next_id = next_after_last(&db, b"m/")?;
         let next_cursor = next_after_last(&db, b"e/")?;
+        let next_received = next_after_last(&db, b"r/")?;
+        let history = Arc::new(StoreHistory::new());
+        let started = std::time::Instant::now();
+        let n = rebuild_history(&db, &mut *history.write()?)?;
+        tracing::info!(
+            messages = n,
+            ms = started.elapsed().as_millis() as u64,
+            "message history rebuilt from the store"
+        );
         let (events_tx, events) = watch::channel(next_cursor - 1);
         let (queue_tx, queue) = watch::channel(0);
         let (writes, rx) = mpsc::unbounded_channel();
         let (closed_tx, closed) = oneshot::channel();
         let writer = Writer {
             db: db.clone(),
+            history: history.clone(),
             next_id,
             next_cursor,
+            next_received,
             events: events_tx,
             queue: queue_tx,
         };
@@ -137,6 +168,7 @@ impl SledStore {
             .map_err(|e| Error::Store(format!("could not start the writer thread: {e}")))?;
         let store = Arc::new(SledStore {
             db,
+            history,
             writes,
             counters: Mutex::new(HashMap::new()),
             events,
@@ -295,15 +327,69 @@ impl Store for SledStore {
     fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error> {
         Ok(self.db.contains_key(decl_key(agb, number))?)
     }
+
+    fn history(&self) -> &StoreHistory {
+        &self.history
+    }
+}
+
+/// Records every stored message in `index`, in the order the store took them: sent messages
+/// by id, each received one after the sent message it followed. A message that does not read
+/// back is left out with a warning (its id only), rather than keeping the gateway down.
+fn rebuild_history(db: &sled::Db, index: &mut MemoryHistory) -> Result<usize, Error> {
+    let mut n = 0;
+    let mut record = |what: &str, xml: &str| {
+        match history::parse(xml) {
+            Ok(m) => {
+                index.record(&m);
+                n += 1;
+            }
+            Err(e) => tracing::warn!(
+                message = what,
+                error = %e,
+                "left out of the message history: does not read back"
+            ),
+        };
+    };
+    let mut received = db.scan_prefix(b"r/");
+    let mut next_received = || -> Result<Option<(u64, ReceivedRecord)>, Error> {
+        match received.next() {
+            Some(kv) => {
+                let (k, v) = kv?;
+                Ok(Some((read_u64(&k[2..])?, serde_json::from_slice(&v)?)))
+            }
+            None => Ok(None),
+        }
+    };
+    let mut pending = next_received()?;
+    for kv in db.scan_prefix(b"x/") {
+        let (k, v) = kv?;
+        let id = read_u64(&k[2..])?;
+        while let Some((seq, r)) = pending.take_if(|(_, r)| r.after_id < id) {
+            record(&format!("received {seq}"), &r.xml);
+            pending = next_received()?;
+        }
+        match std::str::from_utf8(&v) {
+            Ok(xml) => record(&format!("message {id}"), xml),
+            Err(_) => tracing::warn!(message = id, "stored XML is not UTF-8"),
+        }
+    }
+    while let Some((seq, r)) = pending {
+        record(&format!("received {seq}"), &r.xml);
+        pending = next_received()?;
+    }
+    Ok(n)
 }
 
 // === impl Writer ===
 
-/// The single writer: owns id and cursor assignment.
+/// The single writer: owns id and cursor assignment, and the history's updates.
 struct Writer {
     db: sled::Db,
+    history: Arc<StoreHistory>,
     next_id: u64,
     next_cursor: u64,
+    next_received: u64,
     events: watch::Sender<u64>,
     queue: watch::Sender<u64>,
 }
@@ -348,6 +434,7 @@ impl Writer {
     fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
+            Write::Received { xml, message } => self.received(xml, message),
             Write::Submit(s) => self.submit(s),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());
@@ -409,6 +496,19 @@ impl Writer {
                 return Ok(Outcome::DeclarationNumberUsed(n.clone()));
             }
         }
+        // The cross-message rules once more, now that no other write can come between the
+        // check and the store. The parts of a split claim are checked each against the
+        // history without the others: they share no numbers by construction.
+        let mut index = self.history.write()?;
+        let violations: Vec<_> = s
+            .messages
+            .iter()
+            .filter(|_| s.cross_message_rules)
+            .flat_map(|m| check_against(&*index, &m.message))
+            .collect();
+        if !violations.is_empty() {
+            return Ok(Outcome::CrossRules(violations));
+        }
         let mut batch = sled::Batch::default();
         let mut ids = Vec::with_capacity(s.messages.len());
         for (i, m) in s.messages.iter().enumerate() {
@@ -452,7 +552,25 @@ impl Writer {
         batch.insert(ik, serde_json::to_vec(&record)?);
         self.db.apply_batch(batch)?;
         self.next_id += ids.len() as u64;
+        for m in &s.messages {
+            index.record(&m.message);
+        }
         Ok(Outcome::Stored(ids))
+    }
+
+    fn received(&mut self, xml: &str, message: &Message) -> Result<Outcome, Error> {
+        let mut index = self.history.write()?;
+        let record = ReceivedRecord {
+            after_id: self.next_id - 1,
+            xml: xml.to_owned(),
+        };
+        self.db.insert(
+            key(b"r/", &be(self.next_received)),
+            serde_json::to_vec(&record)?,
+        )?;
+        self.next_received += 1;
+        index.record(message);
+        Ok(Outcome::Received)
     }
 }
 
@@ -510,11 +628,17 @@ enum ExportLine {
         xml: String,
     },
     Event(EventRecord),
+    Received {
+        sequence: u64,
+        #[serde(flatten)]
+        record: ReceivedRecord,
+    },
 }
 
-/// Writes every message (with its XML) and every event of the store in `data_dir` to `out`
-/// as JSON lines (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`), messages first, each
-/// in id/cursor order. The output holds personal data (the XML): treat it like the store.
+/// Writes every message (with its XML), every event and every received message of the store
+/// in `data_dir` to `out` as JSON lines (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`,
+/// `{"type":"received","sequence":…,"after_id":…,"xml":…}`), in that order, each in
+/// id/cursor/sequence order. The output holds personal data (the XML): treat it like the store.
 pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Error> {
     let db = open_existing(data_dir)?;
     let mut n = 0;
@@ -534,6 +658,17 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
         let (_, v) = kv?;
         let event: EventRecord = serde_json::from_slice(&v)?;
         serde_json::to_writer(&mut *out, &ExportLine::Event(event))?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    for kv in db.scan_prefix(b"r/") {
+        let (k, v) = kv?;
+        let record: ReceivedRecord = serde_json::from_slice(&v)?;
+        let line = ExportLine::Received {
+            sequence: read_u64(&k[2..])?,
+            record,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n").map_err(io)?;
         n += 1;
     }

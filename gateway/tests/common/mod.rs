@@ -31,6 +31,9 @@ pub const MUNICIPALITY: &str = "0268";
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
     pub dir: tempfile::TempDir,
+    /// Its shared state (the store, for [`record_allocations`]); weak, so that a stopping
+    /// server can close its store.
+    pub shared: std::sync::Weak<ketenpoort::api::Shared>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<(), ketenpoort::Error>>>,
 }
@@ -72,9 +75,12 @@ impl TestServer {
 }
 
 /// The configuration tests start from: not dev, plaintext allowed, tenants A and B, and the
-/// loopback stand-in.
+/// loopback stand-in. The cross-message rules are off: the tests of other behaviour submit
+/// the same client, allocation and reference numbers again and again. cross_rules.rs turns
+/// them on (so do crash.rs and privacy.rs, whose servers read a config file).
 pub fn config(dir: &std::path::Path) -> Config {
     let mut c = Config::default();
+    c.messages.cross_message_rules = false;
     c.server.allow_plaintext = true;
     c.vecozo.mode = Some(VecozoMode::Loopback);
     c.dev = false;
@@ -114,6 +120,7 @@ pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -
             .expect("a time"),
     ));
     let gateway = Gateway::open_with_clock(c, clock).expect("gateway opens");
+    let shared = Arc::downgrade(&gateway.shared());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -125,6 +132,7 @@ pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -
     TestServer {
         addr,
         dir,
+        shared,
         stop: Some(stop),
         task: Some(task),
     }
@@ -360,4 +368,139 @@ pub fn bsn(n: u64) -> String {
         None => (prefix + 1, check(prefix + 1).expect("a check digit")),
     };
     format!("{prefix:08}{last}")
+}
+
+// === allocations (301) ===
+
+/// One allocated product of a 301: ToewijzingNummer, Ingangsdatum, Einddatum; product 45A48
+/// in the law's category ([`category`]), no Omvang.
+pub struct Allocated {
+    pub nummer: u64,
+    pub start: &'static str,
+    pub end: Option<&'static str>,
+}
+
+fn date(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date")
+}
+
+/// The XML of a 301 Toewijzing from [`MUNICIPALITY`] to `agb` for the client with `bsn`, with
+/// header Identificatie `id` (unique per municipality), dated 2025-02-10.
+pub fn allocation_xml(
+    law: proto::Law,
+    agb: &str,
+    bsn: &str,
+    id: &str,
+    products: &[Allocated],
+) -> String {
+    use ketenpoort_messages::codes::*;
+    use ketenpoort_messages::model::allocation::{AllocationClient, Contact, ToegewezenProduct};
+    use ketenpoort_messages::model::basis::*;
+    use ketenpoort_messages::model::header::Header;
+    use ketenpoort_messages::types::*;
+    use ketenpoort_messages::{Content, Heen, Law, Message};
+
+    let (law, categorie) = if law == proto::Law::Ijw {
+        (Law::Ijw, ProductCategorie::C45)
+    } else {
+        (Law::Iwmo, ProductCategorie::C02)
+    };
+    let toegewezen = products
+        .iter()
+        .map(|p| ToegewezenProduct {
+            toewijzing_nummer: Nummer(p.nummer),
+            referentie_aanbieder: None,
+            product: Some(Product {
+                categorie,
+                code: Some("45A48".into()),
+            }),
+            toewijzingsdatum: date("2025-02-10"),
+            toewijzingstijd: chrono::NaiveTime::from_hms_opt(10, 0, 0).expect("a time"),
+            ingangsdatum: date(p.start),
+            einddatum: p.end.map(date),
+            reden_wijziging: None,
+            omvang: None,
+            budget: None,
+            commentaar: None,
+            retour_codes: vec![],
+        })
+        .collect();
+    let message = Message {
+        law,
+        content: Content::Allocation(Heen {
+            header: Header {
+                afzender: MUNICIPALITY.into(),
+                ontvanger: agb.into(),
+                bericht_identificatie: BerichtIdentificatie {
+                    identificatie: id.into(),
+                    dagtekening: date("2025-02-10"),
+                },
+                xsd_versie: XsdVersie {
+                    basisschema_xsd_versie: "1.0.0".into(),
+                    bericht_xsd_versie: "1.0.0".into(),
+                },
+            },
+            body: AllocationClient {
+                bsn: bsn.into(),
+                geboortedatum: Geboortedatum {
+                    datum: date("2012-05-17"),
+                    datum_gebruik: None,
+                },
+                geslacht: Geslacht::Vrouw,
+                naam: VolledigeNaam {
+                    geslachtsnaam: Achternaam {
+                        achternaam: "Jansen".into(),
+                        voorvoegsel: None,
+                    },
+                    partnernaam: None,
+                    voornamen: None,
+                    voorletters: Some("A".into()),
+                    naam_gebruik: NaamGebruik::N1,
+                },
+                communicatie: None,
+                juridische_status: None,
+                wettelijke_vertegenwoordiging: None,
+                commentaar: None,
+                relaties: vec![],
+                contactgegevens: vec![Contact {
+                    soort: AdresSoort::A01,
+                    adres: None,
+                    organisatie: None,
+                    telefoon: None,
+                    emailadres: None,
+                    periode: None,
+                    retour_codes: vec![],
+                }],
+                toegewezen_producten: toegewezen,
+                retour_codes: vec![],
+            },
+        }),
+    };
+    message.to_xml().expect("a schema-valid 301")
+}
+
+/// Records received 301s in a running in-process server's store.
+pub async fn record_allocations(server: &TestServer, xmls: &[String]) {
+    let shared = server.shared.upgrade().expect("the server runs");
+    for xml in xmls {
+        ketenpoort::store::history::record_received(shared.store.as_ref(), xml)
+            .await
+            .expect("the 301 is recorded");
+    }
+}
+
+/// Records received 301s in the store in `data_dir` (no server may hold it), then closes it.
+pub async fn seed_allocations(data_dir: &std::path::Path, xmls: &[String]) {
+    let (store, closed) =
+        ketenpoort::store::sled_store::SledStore::open_with_closed(data_dir).expect("store opens");
+    for xml in xmls {
+        ketenpoort::store::history::record_received(store.as_ref(), xml)
+            .await
+            .expect("the 301 is recorded");
+    }
+    drop(store);
+    tokio::time::timeout(Duration::from_secs(10), closed)
+        .await
+        .expect("the store closes within 10 s")
+        .expect("closed");
 }

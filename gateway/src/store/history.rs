@@ -1,0 +1,103 @@
+//! [`StoreHistory`]: the message history (berichtenhistorie) that the cross-message rules of
+//! `ketenpoort_messages::rules::cross` read, derived from the store.
+//!
+//! The store is the record: the XML of every message ketenpoort sent (`x/`) and of every
+//! message it received (`r/`, see [`Write::Received`]). The history is an index over that
+//! record, held in memory as a [`MemoryHistory`]:
+//!
+//! - on open, [`StoreHistory::rebuild`] reads every stored message back, in the order the
+//!   store took them (sent ones by message id, each received one after the last message id
+//!   it followed), and records it;
+//! - afterwards the store's single writer records each message in the same step that writes
+//!   it, while holding the history's write lock, so the history never runs ahead of or behind
+//!   the store by more than the write in progress.
+//!
+//! A submit is checked twice: once in the request handler ([`StoreHistory::check`], for an
+//! early answer and for `validate_only`), and again by the writer just before it stores the
+//! messages, so that two concurrent submits cannot both pass (two claims with one
+//! ReferentieNummer, TR314).
+//!
+//! Why in memory rather than a look-up per question in sled: the history's records are the
+//! messages crate's types, which have no serialised form, and every look-up in sled would
+//! decode a record again. The costs of this choice: opening the store parses every message it
+//! holds (seconds per ten thousand small messages; a 25 MB claim takes a few hundred
+//! milliseconds), and the memory grows with the number of claimed lines and allocations kept.
+//! A persistent index (records as JSON under their own keys) is the way out when that
+//! matters; the [`History`] trait does not change.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use ketenpoort_messages::message::ReadLimits;
+use ketenpoort_messages::rules::cross::{self, MemoryHistory};
+use ketenpoort_messages::{Message, Violation};
+
+use super::Write;
+use crate::error::Error;
+
+/// The reader's size limit for stored messages: above VECOZO's payload limit, since the
+/// store holds only messages that passed it.
+const STORED_LIMITS: ReadLimits = ReadLimits {
+    max_bytes: 64 * 1024 * 1024,
+};
+
+/// Reads a stored or received message's XML.
+pub fn parse(xml: &str) -> Result<Message, Error> {
+    ketenpoort_messages::read(xml.as_bytes(), STORED_LIMITS)
+        .map_err(|e| Error::Store(format!("a stored message does not read back: {e}")))
+}
+
+/// The history of the messages in the store; see the module docs.
+#[derive(Debug, Default)]
+pub struct StoreHistory {
+    index: RwLock<MemoryHistory>,
+}
+
+impl StoreHistory {
+    /// An empty history.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cross-message rules `message` breaks against the history as it is now.
+    pub fn check(&self, message: &Message) -> Result<Vec<Violation>, Error> {
+        Ok(cross::check_against(&*self.read()?, message))
+    }
+
+    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, MemoryHistory>, Error> {
+        self.index
+            .read()
+            .map_err(|_| Error::Internal("history lock poisoned".into()))
+    }
+
+    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, MemoryHistory>, Error> {
+        self.index
+            .write()
+            .map_err(|_| Error::Internal("history lock poisoned".into()))
+    }
+}
+
+/// Records a message ketenpoort received (today: a 301 allocation, for tests and for the
+/// returns processing to come) in `store`: its XML is stored and the history learns it.
+/// It is not checked and no event is logged for it.
+pub async fn record_received(store: &dyn super::Store, xml: &str) -> Result<(), Error> {
+    use ketenpoort_messages::MessageType as T;
+    let message = parse(xml)?;
+    let received = matches!(
+        message.content.message_type(),
+        T::M301 | T::M319 | T::M325 | T::M306 | T::M308 | T::M316 | T::M318
+    );
+    if !received {
+        return Err(Error::Internal(format!(
+            "{} is not a message a provider receives",
+            message.kind()
+        )));
+    }
+    store
+        .commit(Write::Received {
+            xml: xml.to_owned(),
+            message: std::sync::Arc::new(message),
+        })
+        .wait()
+        .await
+        .map(drop)
+}
