@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use ketenpoort::cli::{Cli, Command, serve, store, validate};
+use ketenpoort::cli::{
+    Cli, Command, outbox, report, returns, serve, status, store, submit, validate,
+};
 
 fn main() -> ExitCode {
     // clap exits by itself: 2 on bad usage, 0 for --help and --version.
@@ -33,6 +35,17 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Export(args) => store::export(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stderr"),
+        Command::Submit(args) => submit::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write the report"),
+        Command::Status(args) => status::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write to stdout"),
+        Command::Returns(args) => returns::run(&args, &mut io::stdout(), &mut io::stderr())
+            .context("could not write to stdout"),
+        Command::Outbox(args) => outbox::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write to stdout"),
+        Command::Report(args) => {
+            report::run(&args, &mut io::stderr()).context("could not write the report")
+        }
         Command::HashToken => {
             let mut token = String::new();
             io::stdin()

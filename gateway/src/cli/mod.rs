@@ -1,13 +1,25 @@
 //! The `ketenpoort` command line: argument definitions and one module per subcommand.
 //!
 //! Exit codes are the same for every subcommand: 0 success, 1 the input is invalid
-//! (`validate` found a file that is not a valid message), 2 usage or I/O errors, or a
-//! feature that does not exist yet. clap exits with 2 on bad usage by itself.
+//! (`validate` found a file that is not a valid message, the gateway rejected a `submit`,
+//! `status` found no such message), 2 usage, I/O or connection errors, or a feature that
+//! does not exist yet. clap exits with 2 on bad usage by itself.
+//!
+//! `submit`, `status`, `returns`, `outbox` and `report` are clients of a running gateway
+//! (through the Rust SDK); they share the connection flags of [`connect::ConnectArgs`].
 
 use clap::{Parser, Subcommand};
 
+pub mod connect;
+pub mod outbox;
+pub mod report;
+pub mod request_file;
+pub mod retourcodes;
+pub mod returns;
 pub mod serve;
+pub mod status;
 pub mod store;
+pub mod submit;
 pub mod validate;
 
 /// ketenpoort: iJw/iWmo 3.2 messages between provider software and municipalities.
@@ -38,4 +50,19 @@ pub enum Command {
     /// Write every message (with its XML) and every event as JSON lines to stdout (the
     /// gateway must be stopped). The output holds personal data.
     Export(store::ExportArgs),
+    /// Send request files (JSON or TOML, one submit request each) to a gateway and report
+    /// what was accepted and what was rejected with which rules.
+    ///
+    /// Exit code 0 when every file was accepted, 1 when any was rejected, 2 when a file
+    /// could not be read or sent.
+    Submit(submit::SubmitArgs),
+    /// Show one message: state, meldingen and event cursors (exit code 1 when unknown).
+    Status(status::StatusArgs),
+    /// Print the return events (answers, status changes) and acknowledge each one.
+    Returns(returns::ReturnsArgs),
+    /// List queued messages, messages VECOZO refused and missed deadlines.
+    Outbox(outbox::OutboxArgs),
+    /// Write the messages of a period with their answers (323 lines next to their 325
+    /// verdicts) as JSON lines, CSV and/or XML, from a running gateway.
+    Report(report::ReportArgs),
 }

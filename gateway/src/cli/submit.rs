@@ -1,0 +1,360 @@
+//! `ketenpoort submit FILE...`: sends request files (see [`super::request_file`]) to a
+//! gateway, one after the other, and reports per file and in a summary what was accepted
+//! and what was rejected and why (rule, proto field, retourcode).
+//!
+//! - Progress (`[3/120] file`) goes to stderr when stderr is a terminal.
+//! - A request without `common.request_id` gets one derived from its content, so running
+//!   the same batch again stores nothing new: the gateway answers each file with the
+//!   message it stored the first time.
+//! - `--dry-run` sets `validate_only`: every check runs, nothing is stored or sent.
+//! - A file that cannot be read or parsed is reported and the others are still sent. When
+//!   the gateway cannot be reached (or does not accept the credentials) the remaining files
+//!   are not sent.
+//!
+//! Exit code: 0 every file accepted (valid with `--dry-run`), 1 at least one rejected and
+//! none unreadable or unsent, 2 a file could not be read or parsed, a file was not sent
+//! (connection or credential error), or the command line is wrong.
+//!
+//! The report names files, kinds, message ids, rule ids, proto field paths, retourcodes and
+//! the gateway's rule descriptions, which never quote BSNs, names or other values.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use ketenpoort_client::{Client, Error, Submitted, Violation};
+use serde_json::json;
+
+use super::connect::{self, ConnectArgs, EXIT_ERROR, EXIT_OK, EXIT_REFUSED};
+use super::request_file::{self, Request};
+
+/// Arguments of `ketenpoort submit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubmitArgs {
+    /// How to reach the gateway.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Run every check (validate_only) but store and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// One JSON object per file on stdout instead of text; the summary goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Request files: JSON (proto3 JSON mapping) or `.toml`, one request each, with a
+    /// top-level `kind` (RequestForAllocation, Declaration, CareStart, CareStop,
+    /// ChangeRequest).
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+/// What became of one file.
+#[derive(Debug)]
+enum Outcome {
+    /// Stored and queued (or, with `--dry-run`, valid).
+    Accepted(Submitted),
+    /// Refused by the gateway for what it is.
+    Rejected {
+        /// The gRPC code, e.g. `INVALID_ARGUMENT`.
+        code: &'static str,
+        /// The gateway's summary.
+        message: String,
+        /// The broken rules.
+        violations: Vec<Violation>,
+    },
+    /// The file could not be read or parsed.
+    Unreadable(String),
+    /// Not answered: the connection or the credentials failed.
+    Failed(String),
+    /// Not sent because an earlier file failed that way.
+    NotSent,
+}
+
+struct FileResult {
+    file: PathBuf,
+    /// The message code (`JW315`) when the file parsed.
+    code: Option<String>,
+    outcome: Outcome,
+}
+
+/// Runs `submit`; the result is the exit code.
+pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io::Result<u8> {
+    let requests: Vec<(PathBuf, Result<Request, String>)> = args
+        .files
+        .iter()
+        .map(|f| {
+            let parsed = std::fs::read(f)
+                .map_err(|e| format!("cannot read the file: {e}"))
+                .and_then(|bytes| request_file::parse(f, &bytes));
+            (f.clone(), parsed)
+        })
+        .collect();
+    let rt = connect::runtime()?;
+    let any_parsed = requests.iter().any(|(_, r)| r.is_ok());
+    let client = if any_parsed {
+        match rt.block_on(args.connect.connect()) {
+            Ok(c) => Some(c),
+            Err(e) => return connect::fail(err, "submit", &e),
+        }
+    } else {
+        None
+    };
+    let progress = io::stderr().is_terminal();
+    let total = requests.len();
+    let mut results = Vec::with_capacity(total);
+    let mut stop = false;
+    for (i, (file, parsed)) in requests.into_iter().enumerate() {
+        if progress {
+            write!(err, "\r\x1b[2K[{}/{total}] {}", i + 1, file.display())?;
+            err.flush()?;
+        }
+        let result = match (parsed, &client) {
+            (Err(e), _) => FileResult {
+                file,
+                code: None,
+                outcome: Outcome::Unreadable(e),
+            },
+            (Ok(request), _) if stop => FileResult {
+                file,
+                code: Some(request.message_code()),
+                outcome: Outcome::NotSent,
+            },
+            (Ok(request), Some(client)) => {
+                let code = Some(request.message_code());
+                let outcome = rt.block_on(send(client, request, args.dry_run));
+                stop = matches!(outcome, Outcome::Failed(_));
+                FileResult {
+                    file,
+                    code,
+                    outcome,
+                }
+            }
+            (Ok(_), None) => FileResult {
+                file,
+                code: None,
+                outcome: Outcome::NotSent,
+            },
+        };
+        if args.json {
+            writeln!(out, "{}", result_json(&result, args.dry_run))?;
+        } else {
+            write_text(out, &result, args.dry_run)?;
+        }
+        out.flush()?;
+        results.push(result);
+    }
+    if progress {
+        write!(err, "\r\x1b[2K")?;
+    }
+    if args.json {
+        write_summary(err, &results, args.dry_run)?;
+    } else {
+        write_summary(out, &results, args.dry_run)?;
+    }
+    let count = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    Ok(
+        if count(|o| {
+            matches!(
+                o,
+                Outcome::Unreadable(_) | Outcome::Failed(_) | Outcome::NotSent
+            )
+        }) > 0
+        {
+            EXIT_ERROR
+        } else if count(|o| matches!(o, Outcome::Rejected { .. })) > 0 {
+            EXIT_REFUSED
+        } else {
+            EXIT_OK
+        },
+    )
+}
+
+/// Sends one request: with a derived request_id when it has none, or as validate_only.
+async fn send(client: &Client, mut request: Request, dry_run: bool) -> Outcome {
+    if dry_run {
+        request.common_mut().validate_only = true;
+    } else if request.common_mut().request_id.is_empty() {
+        let id = request_file::derived_request_id(&request);
+        request.common_mut().request_id = id;
+    }
+    let result = match request {
+        Request::RequestForAllocation(m) => client.submit_request_for_allocation(m).await,
+        Request::Declaration(m) => client.submit_declaration(m).await,
+        Request::CareStart(m) => client.submit_care_start(m).await,
+        Request::CareStop(m) => client.submit_care_stop(m).await,
+        Request::ChangeRequest(m) => client.submit_change_request(m).await,
+    };
+    match result {
+        Ok(s) => Outcome::Accepted(s),
+        Err(Error::Violations {
+            cross_message,
+            message,
+            violations,
+        }) => Outcome::Rejected {
+            code: if cross_message {
+                "FAILED_PRECONDITION"
+            } else {
+                "INVALID_ARGUMENT"
+            },
+            message,
+            violations,
+        },
+        Err(e @ Error::PermissionDenied(_)) => rejected("PERMISSION_DENIED", &e),
+        Err(e @ Error::AlreadyExists(_)) => rejected("ALREADY_EXISTS", &e),
+        Err(e @ Error::ResourceExhausted(_)) => rejected("RESOURCE_EXHAUSTED", &e),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn rejected(code: &'static str, e: &Error) -> Outcome {
+    Outcome::Rejected {
+        code,
+        message: e.to_string(),
+        violations: Vec::new(),
+    }
+}
+
+fn write_text(out: &mut impl Write, r: &FileResult, dry_run: bool) -> io::Result<()> {
+    let file = r.file.display();
+    let code = r.code.as_deref().unwrap_or("?");
+    match &r.outcome {
+        Outcome::Accepted(s) if dry_run => {
+            writeln!(out, "{file}: valid {}", or(&s.response.kind, code))
+        }
+        Outcome::Accepted(s) => {
+            let resp = &s.response;
+            write!(
+                out,
+                "{file}: accepted {} as message {} (Identificatie {}",
+                or(&resp.kind, code),
+                resp.message_id,
+                resp.identificatie
+            )?;
+            if !resp.declaration_numbers.is_empty() {
+                write!(
+                    out,
+                    ", DeclaratieNummer {}",
+                    resp.declaration_numbers.join(", ")
+                )?;
+            }
+            if resp.message_ids.len() > 1 {
+                write!(out, ", split into messages {}", resp.message_ids.join(", "))?;
+            }
+            writeln!(out, ", request_id {})", s.request_id)
+        }
+        Outcome::Rejected {
+            code: status,
+            message,
+            violations,
+        } => {
+            let verdict = if dry_run { "invalid" } else { "rejected" };
+            writeln!(out, "{file}: {verdict} {code} ({status}): {message}")?;
+            for v in violations {
+                writeln!(out, "  {}", violation_text(v))?;
+            }
+            Ok(())
+        }
+        Outcome::Unreadable(e) => writeln!(out, "{file}: unreadable: {e}"),
+        Outcome::Failed(e) => writeln!(out, "{file}: not answered: {e}"),
+        Outcome::NotSent => writeln!(out, "{file}: not sent (an earlier file could not be sent)"),
+    }
+}
+
+/// `RULE field [retourcode CODE]: description`.
+fn violation_text(v: &Violation) -> String {
+    let mut s = format!("{} {}", v.rule, v.field);
+    if let Some(code) = &v.retourcode {
+        s.push_str(&format!(" [retourcode {code}]"));
+    }
+    s.push_str(": ");
+    s.push_str(&v.description);
+    s
+}
+
+fn or<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if a.is_empty() { b } else { a }
+}
+
+fn result_json(r: &FileResult, dry_run: bool) -> serde_json::Value {
+    let file = r.file.display().to_string();
+    let kind = r.code.clone();
+    match &r.outcome {
+        Outcome::Accepted(s) => {
+            let resp = &s.response;
+            json!({
+                "file": file,
+                "outcome": if dry_run { "valid" } else { "accepted" },
+                "kind": or(&resp.kind, kind.as_deref().unwrap_or_default()),
+                "message_id": resp.message_id,
+                "message_ids": resp.message_ids,
+                "identificatie": resp.identificatie,
+                "declaration_numbers": resp.declaration_numbers,
+                "request_id": s.request_id,
+            })
+        }
+        Outcome::Rejected {
+            code,
+            message,
+            violations,
+        } => json!({
+            "file": file,
+            "outcome": if dry_run { "invalid" } else { "rejected" },
+            "kind": kind,
+            "code": code,
+            "message": message,
+            "violations": violations.iter().map(|v| json!({
+                "field": v.field,
+                "rule": v.rule,
+                "retourcode": v.retourcode,
+                "description": v.description,
+            })).collect::<Vec<_>>(),
+        }),
+        Outcome::Unreadable(e) => json!({"file": file, "outcome": "unreadable", "error": e}),
+        Outcome::Failed(e) => {
+            json!({"file": file, "outcome": "failed", "kind": kind, "error": e})
+        }
+        Outcome::NotSent => json!({"file": file, "outcome": "not_sent", "kind": kind}),
+    }
+}
+
+/// `summary: 5 accepted, 1 rejected` and one line per rejected file with its rules.
+fn write_summary(w: &mut impl Write, results: &[FileResult], dry_run: bool) -> io::Result<()> {
+    let n = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
+    let accepted = n(|o| matches!(o, Outcome::Accepted(_)));
+    let rejected = n(|o| matches!(o, Outcome::Rejected { .. }));
+    let (ok_word, bad_word) = if dry_run {
+        ("valid", "invalid")
+    } else {
+        ("accepted", "rejected")
+    };
+    write!(w, "summary: {accepted} {ok_word}, {rejected} {bad_word}")?;
+    for (count, word) in [
+        (n(|o| matches!(o, Outcome::Unreadable(_))), "unreadable"),
+        (n(|o| matches!(o, Outcome::Failed(_))), "not answered"),
+        (n(|o| matches!(o, Outcome::NotSent)), "not sent"),
+    ] {
+        if count > 0 {
+            write!(w, ", {count} {word}")?;
+        }
+    }
+    writeln!(w, " (of {} files)", results.len())?;
+    for r in results {
+        if let Outcome::Rejected {
+            code, violations, ..
+        } = &r.outcome
+        {
+            let rules: Vec<String> = violations
+                .iter()
+                .map(|v| match &v.retourcode {
+                    Some(c) => format!("{} {} [{c}]", v.rule, v.field),
+                    None => format!("{} {}", v.rule, v.field),
+                })
+                .collect();
+            let reasons = if rules.is_empty() {
+                (*code).to_owned()
+            } else {
+                rules.join("; ")
+            };
+            writeln!(w, "  {bad_word}: {}: {reasons}", r.file.display())?;
+        }
+    }
+    Ok(())
+}
