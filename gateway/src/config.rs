@@ -153,13 +153,46 @@ impl Default for MessagesConfig {
     }
 }
 
-/// Where queued messages go.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// Where queued messages go, and the VECOZO connection.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VecozoConfig {
-    /// `loopback` (the dev stand-in, see [`crate::loopback`]) or `off` (queue only).
-    /// Default: `loopback` in dev mode, `off` otherwise, until the VECOZO client exists.
+    /// `loopback` (the dev stand-in, see [`crate::loopback`]), `vecozo` (the real client:
+    /// the outbox worker and the collection loop) or `off` (queue only).
+    /// Default: `loopback` in dev mode, `off` otherwise.
     pub mode: Option<VecozoMode>,
+    /// `production`, `acceptance`, `test`, `{ simulator = { origin = "https://…" } }` or
+    /// `{ custom = { push = "…", pull = "…", status = "…" } }`. Required in `vecozo` mode.
+    pub environment: Option<crate::vecozo::environment::Environment>,
+    /// The system certificates: `default` and/or `per_agb`, each PKCS#12 (`path` with
+    /// `password_env` or `password_file`) or PEM (`cert`, `key`).
+    pub identity: crate::vecozo::identity::IdentityConfig,
+    /// PEM file with the CAs trusted for VECOZO's server certificate. Required in `vecozo`
+    /// mode.
+    pub trust_roots: Option<PathBuf>,
+    /// Seconds between collection rounds (and the longest a due retry waits for the worker).
+    pub poll_interval_secs: u64,
+    /// Pushes in flight at once.
+    pub max_concurrent_deliveries: usize,
+    /// Envelope values not in the message (rol, berichtstroom overrides).
+    pub envelope: crate::vecozo::envelope::EnvelopeSettings,
+    /// Backoff between push attempts (`base_ms`, `cap_ms`, `jitter`, `max_retry_after_ms`).
+    pub backoff: crate::vecozo::retry::Backoff,
+}
+
+impl Default for VecozoConfig {
+    fn default() -> Self {
+        Self {
+            mode: None,
+            environment: None,
+            identity: Default::default(),
+            trust_roots: None,
+            poll_interval_secs: 60,
+            max_concurrent_deliveries: 4,
+            envelope: Default::default(),
+            backoff: Default::default(),
+        }
+    }
 }
 
 /// Where queued messages go.
@@ -170,6 +203,8 @@ pub enum VecozoMode {
     Off,
     /// The loopback stand-in: marks messages delivered. It is not VECOZO.
     Loopback,
+    /// The VECOZO client: push queued messages, collect answers.
+    Vecozo,
 }
 
 /// One tenant: a caller and the AGB codes it may act for.
@@ -260,6 +295,24 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         EnvKind::Int,
     ),
     ("KETENPOORT_VECOZO_MODE", "vecozo", "mode", EnvKind::Str),
+    (
+        "KETENPOORT_VECOZO_TRUST_ROOTS",
+        "vecozo",
+        "trust_roots",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_VECOZO_POLL_INTERVAL_SECS",
+        "vecozo",
+        "poll_interval_secs",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_VECOZO_MAX_CONCURRENT_DELIVERIES",
+        "vecozo",
+        "max_concurrent_deliveries",
+        EnvKind::Int,
+    ),
 ];
 
 /// Sections whose `KETENPOORT_<SECTION>_*` variables must all be known: a typo is an error,
@@ -444,6 +497,38 @@ impl Config {
                      TLS-terminating proxy)",
                 ));
             }
+        }
+        if self.vecozo_mode() == VecozoMode::Vecozo {
+            if self.vecozo.environment.is_none() {
+                return Err(invalid(
+                    "vecozo.environment".into(),
+                    "is required when vecozo.mode = \"vecozo\"",
+                ));
+            }
+            if self.vecozo.trust_roots.is_none() {
+                return Err(invalid(
+                    "vecozo.trust_roots".into(),
+                    "is required when vecozo.mode = \"vecozo\"",
+                ));
+            }
+            if self.vecozo.identity.default.is_none() && self.vecozo.identity.per_agb.is_empty() {
+                return Err(invalid(
+                    "vecozo.identity".into(),
+                    "needs a default or per_agb certificate when vecozo.mode = \"vecozo\"",
+                ));
+            }
+        }
+        if self.vecozo.poll_interval_secs == 0 {
+            return Err(invalid(
+                "vecozo.poll_interval_secs".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.vecozo.max_concurrent_deliveries == 0 {
+            return Err(invalid(
+                "vecozo.max_concurrent_deliveries".into(),
+                "must be more than 0",
+            ));
         }
         Ok(())
     }
