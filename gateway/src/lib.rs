@@ -29,8 +29,10 @@
 //! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
 //! - [`proto`]: the generated contract.
-//! - [`cli`]: the command line (`validate`, `serve`, `hash-token`); `main.rs` parses and
-//!   dispatches, and is the only place `anyhow` is used.
+//! - [`cli`]: the command line (`validate`, `serve`, `hash-token`, `backup`, `export`, and
+//!   the client commands `submit`, `status`, `returns`, `outbox`, `report`, which talk to a
+//!   running gateway through the Rust SDK); `main.rs` parses and dispatches, and is the
+//!   only place `anyhow` is used.
 
 #![forbid(unsafe_code)]
 

@@ -48,7 +48,8 @@ pub enum Command {
     /// the copy to restore it.
     Backup(store::BackupArgs),
     /// Write every message (with its XML) and every event as JSON lines to stdout (the
-    /// gateway must be stopped). The output holds personal data.
+    /// gateway must be stopped). The output holds personal data. For a period's messages
+    /// from a running gateway, see `report`.
     Export(store::ExportArgs),
     /// Send request files (JSON or TOML, one submit request each) to a gateway and report
     /// what was accepted and what was rejected with which rules.

@@ -4,8 +4,8 @@
 //! filter, newest first).
 //!
 //! Retrying or resending from here is **not available yet**: the gateway's contract has no
-//! call for it (queued messages are retried by the gateway itself; a message VECOZO refused
-//! must be corrected and submitted again as a new message).
+//! call for it. Sending (and retrying) queued messages is the gateway's own job; a message
+//! VECOZO refused must be corrected and submitted again as a new message.
 //!
 //! Exit code: 0 listed, 2 connection or credential errors.
 
