@@ -113,6 +113,18 @@ pub struct SubmitWrite {
     pub cross_message_rules: bool,
 }
 
+/// What the outbox worker persists about a message before pushing it: the identifiers it
+/// minted once (reused on every retry, also after a restart) and how many pushes it began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    /// The traceerId of every push of the message.
+    pub traceer_id: uuid::Uuid,
+    /// Its conversatieId.
+    pub conversatie_id: uuid::Uuid,
+    /// Pushes begun (including the one about to be made after [`Write::Attempt`]).
+    pub attempts: u32,
+}
+
 /// What the request_id index holds for an accepted submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -173,6 +185,27 @@ pub enum Write {
         /// When, milliseconds since the Unix epoch.
         at_ms: i64,
     },
+    /// The outbox worker is about to push a queued message: keep `traceer_id` and
+    /// `conversatie_id` if the message has none yet (the first attempt), else keep the
+    /// persisted ones; count the attempt. Answers [`Outcome::Attempt`] with what is stored.
+    Attempt {
+        /// The message.
+        message_id: u64,
+        /// A fresh traceerId, used only if none is persisted.
+        traceer_id: uuid::Uuid,
+        /// A fresh conversatieId, used only if none is persisted.
+        conversatie_id: uuid::Uuid,
+    },
+    /// VECOZO refused a queued message for good: state REJECTED_BY_VECOZO with the
+    /// meldingen, and a [`EventBody::Delivery`] event. Answers [`Outcome::Delivered`].
+    Rejected {
+        /// The message.
+        message_id: u64,
+        /// When, milliseconds since the Unix epoch.
+        at_ms: i64,
+        /// VECOZO's meldingen.
+        meldingen: Vec<Melding>,
+    },
     /// A message ketenpoort received (a 301, 319, 325 or a retour): stored, and recorded in
     /// the history ([`history::record_received`] builds it).
     Received {
@@ -205,6 +238,8 @@ pub enum Outcome {
     Acked(u64),
     /// The message was marked delivered (false: it was not queued; nothing changed).
     Delivered(bool),
+    /// The outbox record after a [`Write::Attempt`] (`None`: the message is not queued).
+    Attempt(Option<OutboxRecord>),
     /// A [`Write::Barrier`] passed: everything before it is flushed.
     Flushed,
 }
@@ -260,6 +295,11 @@ pub trait Store: Send + Sync + 'static {
     fn acked(&self, tenant: &str) -> Result<u64, Error>;
     /// The oldest queued message.
     fn next_queued(&self) -> Result<Option<MessageMeta>, Error>;
+    /// Up to `limit` queued message ids after `after` (from the start when `None`), oldest
+    /// first.
+    fn queued_ids(&self, after: Option<u64>, limit: usize) -> Result<Vec<u64>, Error>;
+    /// The outbox record of a message ([`Write::Attempt`]), if it was ever pushed.
+    fn outbox(&self, id: u64) -> Result<Option<OutboxRecord>, Error>;
     /// Watches a counter that changes whenever messages are queued.
     fn watch_queue(&self) -> watch::Receiver<u64>;
     /// The number of queued messages.

@@ -35,8 +35,8 @@ use ketenpoort_messages::rules::cross::{MemoryHistory, check_against};
 
 use super::history::{self, StoreHistory};
 use super::{
-    Commit, EventBody, EventRecord, IdempotencyRecord, MessageMeta, MessageState, Outcome, Store,
-    SubmitWrite, Write,
+    Commit, EventBody, EventRecord, IdempotencyRecord, Melding, MessageMeta, MessageState,
+    OutboxRecord, Outcome, Store, SubmitWrite, Write,
 };
 use crate::error::Error;
 
@@ -290,6 +290,26 @@ impl Store for SledStore {
         self.message(read_u64(&k[2..])?)
     }
 
+    fn queued_ids(&self, after: Option<u64>, limit: usize) -> Result<Vec<u64>, Error> {
+        let start = match after {
+            Some(a) => key(b"q/", &be(a.saturating_add(1))),
+            None => b"q/".to_vec(),
+        };
+        let mut ids = Vec::new();
+        for kv in self.db.range(start..) {
+            let (k, _) = kv?;
+            if !k.starts_with(b"q/") || ids.len() >= limit {
+                break;
+            }
+            ids.push(read_u64(&k[2..])?);
+        }
+        Ok(ids)
+    }
+
+    fn outbox(&self, id: u64) -> Result<Option<OutboxRecord>, Error> {
+        self.get_json(&key(b"o/", &be(id)))
+    }
+
     fn watch_queue(&self) -> watch::Receiver<u64> {
         self.queue.clone()
     }
@@ -448,7 +468,57 @@ impl Writer {
                 }
                 Ok(Outcome::Acked(new))
             }
+            Write::Attempt {
+                message_id,
+                traceer_id,
+                conversatie_id,
+            } => {
+                if !self.db.contains_key(key(b"q/", &be(*message_id)))? {
+                    return Ok(Outcome::Attempt(None));
+                }
+                let ok = key(b"o/", &be(*message_id));
+                let record = match self.db.get(&ok)? {
+                    Some(v) => {
+                        let mut r: OutboxRecord = serde_json::from_slice(&v)?;
+                        r.attempts = r.attempts.saturating_add(1);
+                        r
+                    }
+                    None => OutboxRecord {
+                        traceer_id: *traceer_id,
+                        conversatie_id: *conversatie_id,
+                        attempts: 1,
+                    },
+                };
+                self.db.insert(ok, serde_json::to_vec(&record)?)?;
+                Ok(Outcome::Attempt(Some(record)))
+            }
+            Write::Rejected {
+                message_id,
+                at_ms,
+                meldingen,
+            } => self.finish(
+                *message_id,
+                *at_ms,
+                MessageState::RejectedByVecozo,
+                meldingen,
+            ),
             Write::Delivered { message_id, at_ms } => {
+                self.finish(*message_id, *at_ms, MessageState::Delivered, &[])
+            }
+        }
+    }
+
+    /// Takes a queued message out of the queue in `state`, with an event.
+    fn finish(
+        &mut self,
+        message_id: u64,
+        at_ms: i64,
+        state: MessageState,
+        meldingen: &[Melding],
+    ) -> Result<Outcome, Error> {
+        {
+            {
+                let (message_id, at_ms) = (&message_id, &at_ms);
                 let qk = key(b"q/", &be(*message_id));
                 let mk = key(b"m/", &be(*message_id));
                 let Some(v) = self.db.get(&mk)? else {
@@ -459,7 +529,8 @@ impl Writer {
                 }
                 let mut meta: MessageMeta = serde_json::from_slice(&v)?;
                 let cursor = self.next_cursor;
-                meta.state = MessageState::Delivered;
+                meta.state = state;
+                meta.meldingen = meldingen.to_vec();
                 meta.event_cursors.push(cursor);
                 let event = EventRecord {
                     cursor,
@@ -469,8 +540,8 @@ impl Writer {
                     kind: String::new(),
                     raw_xml: None,
                     body: EventBody::Delivery {
-                        state: MessageState::Delivered,
-                        meldingen: Vec::new(),
+                        state,
+                        meldingen: meldingen.to_vec(),
                     },
                 };
                 let mut batch = sled::Batch::default();
