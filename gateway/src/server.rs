@@ -106,6 +106,21 @@ impl Gateway {
         }
 
         let mut tasks = tokio::task::JoinSet::new();
+        if config.vecozo_mode() == VecozoMode::Vecozo {
+            let clients = crate::vecozo::worker::clients_from_config(&config.vecozo)
+                .map_err(Error::Server)?;
+            let worker = crate::vecozo::worker::Worker {
+                store: shared.store.clone(),
+                clock: shared.clock.clone(),
+                metrics: shared.metrics.clone(),
+                clients: Arc::new(clients),
+                envelope: Arc::new(config.vecozo.envelope.clone()),
+                backoff: config.vecozo.backoff,
+                max_concurrent: config.vecozo.max_concurrent_deliveries,
+                poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
+            };
+            tasks.spawn(worker.run(shared.stopping.subscribe()));
+        }
         if config.vecozo_mode() == VecozoMode::Loopback {
             tasks.spawn(crate::loopback::run(
                 shared.store.clone(),

@@ -21,6 +21,8 @@
 //!   rejected, retry at, or conflict (BRS114 resolved through the status API).
 //! - [`collect`]: one collection round: list, download, verify, parse (or quarantine), hand
 //!   to the caller's durable store, and only then acknowledge.
+//! - [`worker`]: the outbox worker — queued messages, oldest first, pushed with bounded
+//!   concurrency; identifiers persisted before the first push.
 //! - [`error`]: [`Error`], one enum for the module.
 //!
 //! ## Decisions
@@ -52,5 +54,6 @@ pub mod error;
 pub mod identity;
 pub mod retry;
 pub mod wire;
+pub mod worker;
 
 pub use error::{Error, TransportError, TransportErrorKind};
