@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use common::Allocated;
-use ketenpoort::config::Config;
+use ketenpoort::config::{Config, TenantConfig, TlsConfig as ServerTls};
 use ketenpoort::header::FixedClock;
 use ketenpoort::server::Gateway;
+use ketenpoort::tenant::{sha256_hex, token_digest};
 use ketenpoort_client::{Client, MessageState, proto};
 use tokio::sync::oneshot;
 
@@ -583,4 +584,181 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         .await;
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     dev.stop().await;
+}
+
+/// A CA, a server certificate for localhost and a client certificate, in PEM files, and
+/// the client certificate's DER.
+fn pki(dir: &Path) -> Vec<u8> {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    };
+    let ca_key = KeyPair::generate().expect("key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "cli test CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let server_key = KeyPair::generate().expect("key");
+    let mut server_params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = server_params
+        .signed_by(&server_key, &ca, &ca_key)
+        .expect("server certificate");
+    let client_key = KeyPair::generate().expect("key");
+    let mut client_params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    client_params
+        .distinguished_name
+        .push(DnType::CommonName, "12345678");
+    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let client = client_params
+        .signed_by(&client_key, &ca, &ca_key)
+        .expect("client certificate");
+    for (name, pem) in [
+        ("ca.pem", ca.pem()),
+        ("server.pem", server.pem()),
+        ("server-key.pem", server_key.serialize_pem()),
+        ("client.pem", client.pem()),
+        ("client-key.pem", client_key.serialize_pem()),
+    ] {
+        std::fs::write(dir.join(name), pem).expect("write");
+    }
+    client.der().to_vec()
+}
+
+/// A TLS gateway (not dev mode) with one tenant for AGB 12345678.
+struct TlsGateway {
+    /// `--gateway=https://localhost:PORT` (the certificate is for localhost).
+    flag: String,
+    _data: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
+}
+
+impl TlsGateway {
+    /// The tenant is known by the client certificate when `mutual` (the gateway then
+    /// requires client certificates), else by `token`.
+    async fn start(files: &Path, client_der: &[u8], mutual: bool, token: &str) -> TlsGateway {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.server.data_dir = data.path().to_owned();
+        config.tls = Some(ServerTls {
+            cert: files.join("server.pem"),
+            key: files.join("server-key.pem"),
+            client_ca: mutual.then(|| files.join("ca.pem")),
+        });
+        config.tenants = vec![TenantConfig {
+            name: "provider".into(),
+            api_token_sha256: (!mutual).then(|| token_digest(token)),
+            certificate_sha256: mutual.then(|| sha256_hex(client_der)),
+            agb_codes: vec!["12345678".into()],
+            all_agb_codes: false,
+        }];
+        let gateway = Gateway::open(config).expect("opens");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let flag = format!(
+            "--gateway=https://localhost:{}",
+            listener.local_addr().expect("addr").port()
+        );
+        let (stop, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(gateway.serve(listener, None, async {
+            let _ = rx.await;
+        }));
+        TlsGateway {
+            flag,
+            _data: data,
+            stop,
+            task,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("stops")
+            .expect("no panic")
+            .expect("served");
+    }
+
+    /// `submit` of the 315 example with `extra` flags and `env`.
+    async fn submit(&self, extra: &[String], env: &[(&str, &str)]) -> Output {
+        let mut args = vec!["submit".to_owned(), self.flag.clone()];
+        args.extend(extra.iter().cloned());
+        args.push(examples()[2].clone());
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
+                .args(&args)
+                .env_remove("KETENPOORT_TOKEN")
+                .env_remove("KETENPOORT_GATEWAY")
+                .envs(env)
+                .output()
+                .expect("run the ketenpoort binary")
+        })
+        .await
+        .expect("the command ran")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tls_flags_reach_a_gateway_with_mutual_tls_or_a_token() {
+    const TOKEN: &str = "token-of-the-provider";
+    let files = tempfile::tempdir().expect("temp dir");
+    let client_der = pki(files.path());
+    let path = |name: &str| files.path().join(name).to_string_lossy().into_owned();
+    let ca = format!("--ca={}", path("ca.pem"));
+
+    // Mutual TLS: the certificate names the tenant; no token is sent.
+    let gw = TlsGateway::start(files.path(), &client_der, true, TOKEN).await;
+    let cert = [
+        ca.clone(),
+        format!("--cert={}", path("client.pem")),
+        format!("--key={}", path("client-key.pem")),
+    ];
+    let o = gw.submit(&cert, &[]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(stdout(&o).contains("accepted JW315"), "{}", show(&o));
+    // Without the certificate the handshake is refused.
+    let o = gw
+        .submit(std::slice::from_ref(&ca), &[("KETENPOORT_TOKEN", TOKEN)])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    gw.stop().await;
+
+    // TLS with a token, from the environment or the flag.
+    let gw = TlsGateway::start(files.path(), &client_der, false, TOKEN).await;
+    let o = gw
+        .submit(std::slice::from_ref(&ca), &[("KETENPOORT_TOKEN", TOKEN)])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = gw
+        .submit(&[ca.clone(), format!("--token={TOKEN}")], &[])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let o = gw
+        .submit(&[ca.clone(), "--token=not-the-token".to_owned()], &[])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(stdout(&o).contains("not authenticated"), "{}", show(&o));
+    assert!(!show(&o).contains("not-the-token"), "{}", show(&o));
+    // The dev token is the default, and unknown here.
+    let o = gw.submit(std::slice::from_ref(&ca), &[]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+
+    // https without --ca, and --cert without --key: usage errors before any call.
+    let o = gw.submit(&[], &[]).await;
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(stderr(&o).contains("needs --ca"), "{}", show(&o));
+    let o = gw
+        .submit(&[ca, format!("--cert={}", path("client.pem"))], &[])
+        .await;
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(stderr(&o).contains("--key"), "{}", show(&o));
+    gw.stop().await;
 }
