@@ -31,9 +31,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use ketenpoort_messages::Message;
-use ketenpoort_messages::rules::cross::{MemoryHistory, check_against};
+use ketenpoort_messages::rules::cross::check_against;
 
-use super::history::{self, StoreHistory};
+use super::history::{self, Index, StoreHistory};
 use super::{
     Commit, EventBody, EventRecord, IdempotencyRecord, Melding, MessageMeta, MessageState,
     OutboxRecord, Outcome, Store, SubmitWrite, Write,
@@ -356,7 +356,7 @@ impl Store for SledStore {
 /// Records every stored message in `index`, in the order the store took them: sent messages
 /// by id, each received one after the sent message it followed. A message that does not read
 /// back is left out with a warning (its id only), rather than keeping the gateway down.
-fn rebuild_history(db: &sled::Db, index: &mut MemoryHistory) -> Result<usize, Error> {
+fn rebuild_history(db: &sled::Db, index: &mut Index) -> Result<usize, Error> {
     let mut n = 0;
     let mut record = |what: &str, xml: &str| {
         match history::parse(xml) {
