@@ -16,8 +16,9 @@
 //! - [`api`]: the tonic service, one module per group of RPCs — `submit`, `convert`
 //!   (proto → model), `query` (Get/List), `returns` (Stream/Ack), and `status`, the one
 //!   place where [`Error`] becomes a `tonic::Status` with BadRequest field violations.
-//! - [`store`]: the narrow [`store::Store`] trait and [`store::sled_store::SledStore`]
-//!   with group commit.
+//! - [`store`]: the narrow [`store::Store`] trait, [`store::sled_store::SledStore`]
+//!   with group commit, and [`store::history`], the message history the cross-message rules
+//!   read (rebuilt from the store on open, kept current by the store's writer).
 //! - [`config`]: the typed configuration (TOML + `KETENPOORT_*` overrides).
 //! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and

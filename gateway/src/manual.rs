@@ -10,6 +10,15 @@
 //! What a flush of sled 0.34 guarantees, honestly:
 //!
 //! - **Process crash** (kill -9, panic, OOM kill): everything that was answered OK survives.
+//!   `gateway/tests/crash.rs` shows it: `ketenpoort serve` is killed with SIGKILL during a
+//!   burst from 32 clients at six seeded moments, and after each restart every submit that
+//!   was answered OK is there exactly once, no refused one is, and the event log and the
+//!   acknowledged cursor are intact. A submit cut off by the crash has an unknown outcome:
+//!   its retry with the same request_id answers with the stored message if it landed, and
+//!   stores it if not.
+//! - **What others see before the flush.** A retry that finds its request_id already applied
+//!   but not yet flushed waits for the flush before it answers, and StreamReturns sends only
+//!   flushed events, so no client is told about something a crash could take back.
 //! - **Power loss or kernel crash: not guaranteed.** sled 0.34 flushes with
 //!   `sync_file_range`, which does not force the file system's metadata or the disk's write
 //!   cache to stable storage. Run ketenpoort on storage with a battery-backed or
@@ -48,6 +57,23 @@
 //!
 //! Two concurrent submits with one request_id are decided by the single store writer: one
 //! is stored, the other gets the first one's response (or ALREADY_EXISTS).
+//!
+//! ## Cross-message rules
+//!
+//! Every submit is checked against the messages sent and received before
+//! ([`ketenpoort_messages::rules::cross::check_against`] over [`crate::store::history`]):
+//! a claim against its allocations and earlier claims, a start or stop of care against the
+//! allocation and earlier starts and stops, a request against open requests. A broken rule is
+//! FAILED_PRECONDITION with BadRequest field violations, like the in-message rules but with
+//! a different code, so a client can tell "this message is wrong" (INVALID_ARGUMENT) from
+//! "this message does not fit what was sent before".
+//!
+//! The handler checks first (also for `validate_only`); the store's writer checks again just
+//! before storing, so of two concurrent submits that conflict (one ReferentieNummer twice),
+//! only the first is stored. The history knows only what went through this gateway:
+//! allocations received elsewhere make claims fail TR338. Until the returns processing
+//! records incoming 301s, or for a provider moving to ketenpoort, `messages.cross_message_rules
+//! = false` turns the check off; the municipality checks the same rules in any case.
 //!
 //! ## Numbers ketenpoort assigns
 //!

@@ -5,9 +5,9 @@
 //! message it received (`r/`, see [`Write::Received`]). The history is an index over that
 //! record, held in memory as a [`MemoryHistory`]:
 //!
-//! - on open, [`StoreHistory::rebuild`] reads every stored message back, in the order the
-//!   store took them (sent ones by message id, each received one after the last message id
-//!   it followed), and records it;
+//! - on open, the store reads every stored message back, in the order it took them (sent
+//!   ones by message id, each received one after the last message id it followed), and
+//!   records it;
 //! - afterwards the store's single writer records each message in the same step that writes
 //!   it, while holding the history's write lock, so the history never runs ahead of or behind
 //!   the store by more than the write in progress.

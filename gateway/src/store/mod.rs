@@ -5,7 +5,7 @@
 //! answers only after the write is flushed to disk. Concurrent writes are flushed together
 //! (group commit), so many submits share one flush. Reads see the latest applied state.
 //!
-//! [`sled_store::SledStore`] is the embedded implementation; see [`crate::manual::durability`]
+//! [`sled_store::SledStore`] is the embedded implementation; see [`crate::manual`] (Durability)
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 

@@ -91,5 +91,8 @@ fn the_latest_claimed_period_is_what_memory_history_says() {
         }
     }
     assert!(index.last_declaration_period(&scope).is_some());
-    assert!(moved_back > 0, "a rejection voided the latest claim at least once");
+    assert!(
+        moved_back > 0,
+        "a rejection voided the latest claim at least once"
+    );
 }
