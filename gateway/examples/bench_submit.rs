@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_submit
-//! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000
+//! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only]
 //! ```
 //!
 //! In one process, one after the other, each with `--clients` concurrent tonic clients (each
@@ -554,7 +554,15 @@ fn main() {
         ("JW315", Kind::Jw315, n315),
         ("JW323 × 20", Kind::Jw323, n323),
     ] {
-        let r = runtime.block_on(raw(kind, clients, n));
+        let r = if args.iter().any(|a| a == "--gateway-only") {
+            Measured {
+                per_second: f64::NAN,
+                p50_ms: f64::NAN,
+                p99_ms: f64::NAN,
+            }
+        } else {
+            runtime.block_on(raw(kind, clients, n))
+        };
         let g = runtime.block_on(gateway(kind, clients, n));
         println!(
             "| {name} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% |",
