@@ -15,6 +15,7 @@
 //! | `q/` | message id | empty: the message is queued |
 //! | `d/` | AGB `/` DeclaratieNummer | message id |
 //! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON |
+//! | `o/` | message id | [`super::OutboxRecord`] JSON: push identifiers, attempts |
 //!
 //! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
 //! on open and kept current by the writer, which also checks every submit against it once
