@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_submit
 //! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only]
+//! #             [--no-cross-rules]
 //! ```
 //!
 //! In one process, one after the other, each with `--clients` concurrent tonic clients (each
@@ -474,12 +475,13 @@ async fn raw(kind: Kind, clients: usize, requests: usize) -> Measured {
     r
 }
 
-async fn gateway(kind: Kind, clients: usize, requests: usize) -> Measured {
+async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool) -> Measured {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::default();
     config.server.allow_plaintext = true;
     config.server.data_dir = dir.path().to_owned();
     config.vecozo.mode = Some(VecozoMode::Off);
+    config.messages.cross_message_rules = cross_rules;
     config.tenants = vec![TenantConfig {
         name: "bench".into(),
         api_token_sha256: Some(token_digest(TOKEN)),
@@ -563,7 +565,8 @@ fn main() {
         } else {
             runtime.block_on(raw(kind, clients, n))
         };
-        let g = runtime.block_on(gateway(kind, clients, n));
+        let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
+        let g = runtime.block_on(gateway(kind, clients, n, cross_rules));
         println!(
             "| {name} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% |",
             r.per_second,
