@@ -323,9 +323,16 @@ async fn unreadable_files_and_an_unreachable_gateway_exit_with_2() {
         r#"{"kind": "CareStop", "client": {"bsn": 123456782}}"#,
     )
     .expect("write");
+    let check_only = tmp.path().join("check-only.json");
+    std::fs::write(
+        &check_only,
+        r#"{"kind": "CareStop", "common": {"validateOnly": true}}"#,
+    )
+    .expect("write");
     let files = vec![
         typo.to_string_lossy().into_owned(),
         number.to_string_lossy().into_owned(),
+        check_only.to_string_lossy().into_owned(),
         examples()[2].clone(),
     ];
     let o = dev.run_owned(with("submit", &[], &files)).await;
@@ -333,9 +340,10 @@ async fn unreadable_files_and_an_unreachable_gateway_exit_with_2() {
     let out = stdout(&o);
     assert!(out.contains("unknown field `clent`"), "{out}");
     assert!(out.contains("client.bsn: invalid type"), "{out}");
+    assert!(out.contains("use submit --dry-run"), "{out}");
     assert!(!out.contains("123456782"), "{out}");
     assert!(
-        out.contains("summary: 1 accepted, 0 rejected, 2 unreadable (of 3 files)"),
+        out.contains("summary: 1 accepted, 0 rejected, 3 unreadable (of 4 files)"),
         "{out}"
     );
     dev.stop().await;

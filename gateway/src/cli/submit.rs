@@ -83,7 +83,15 @@ pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io:
         .map(|f| {
             let parsed = std::fs::read(f)
                 .map_err(|e| format!("cannot read the file: {e}"))
-                .and_then(|bytes| request_file::parse(f, &bytes));
+                .and_then(|bytes| request_file::parse(f, &bytes))
+                .and_then(|mut r| {
+                    // Otherwise a check-only file would be reported as accepted.
+                    if r.common_mut().validate_only {
+                        Err("common.validate_only is set in the file: use submit --dry-run".into())
+                    } else {
+                        Ok(r)
+                    }
+                });
             (f.clone(), parsed)
         })
         .collect();
