@@ -157,9 +157,10 @@ impl Default for MessagesConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct VecozoConfig {
-    /// `loopback` (the dev stand-in, see [`crate::loopback`]), `vecozo` (the real client:
-    /// the outbox worker and the collection loop) or `off` (queue only).
-    /// Default: `loopback` in dev mode, `off` otherwise.
+    /// `simulator` (the built-in ketenpoort-sim, in-process, see [`crate::dev_simulator`]),
+    /// `vecozo` (the real client: the outbox worker and the collection loop), `loopback` (a
+    /// stand-in that marks messages delivered, see [`crate::loopback`]) or `off` (queue only).
+    /// Default: `simulator` in dev mode, `off` otherwise.
     pub mode: Option<VecozoMode>,
     /// `production`, `acceptance`, `test`, `{ simulator = { origin = "https://…" } }` or
     /// `{ custom = { push = "…", pull = "…", status = "…" } }`. Required in `vecozo` mode.
@@ -178,6 +179,8 @@ pub struct VecozoConfig {
     pub envelope: crate::vecozo::envelope::EnvelopeSettings,
     /// Backoff between push attempts (`base_ms`, `cap_ms`, `jitter`, `max_retry_after_ms`).
     pub backoff: crate::vecozo::retry::Backoff,
+    /// The built-in simulator of mode `simulator`.
+    pub simulator: crate::dev_simulator::SimulatorSettings,
 }
 
 impl Default for VecozoConfig {
@@ -191,6 +194,7 @@ impl Default for VecozoConfig {
             max_concurrent_deliveries: 4,
             envelope: Default::default(),
             backoff: Default::default(),
+            simulator: Default::default(),
         }
     }
 }
@@ -203,6 +207,9 @@ pub enum VecozoMode {
     Off,
     /// The loopback stand-in: marks messages delivered. It is not VECOZO.
     Loopback,
+    /// The built-in simulator of VECOZO and the municipalities, run in-process, reached
+    /// through the same VECOZO client as the real thing (dev mode's default).
+    Simulator,
     /// The VECOZO client: push queued messages, collect answers.
     Vecozo,
 }
@@ -389,7 +396,7 @@ impl Config {
     /// Where queued messages go, with the dev-mode default applied.
     pub fn vecozo_mode(&self) -> VecozoMode {
         self.vecozo.mode.unwrap_or(if self.dev {
-            VecozoMode::Loopback
+            VecozoMode::Simulator
         } else {
             VecozoMode::Off
         })

@@ -5,13 +5,15 @@
 //!
 //! Provider software submits typed messages over gRPC (`ketenpoort.v1.Gateway`, see
 //! `proto/ketenpoort/v1/gateway.proto`); ketenpoort fills in the header, checks the schema
-//! and the in-message rules, builds the XML, stores it durably and queues it. The VECOZO
-//! client is not built yet: in dev mode a loopback stand-in marks messages delivered.
+//! and the in-message rules, builds the XML, stores it durably and queues it; the outbox
+//! worker sends it to VECOZO over mutual TLS. In dev mode the VECOZO at the other end is
+//! the built-in simulator ([`dev_simulator`]), reached through the same client.
 //!
 //! ## Layout
 //!
 //! - [`server`]: [`server::Gateway`] opens the store and serves gRPC (with grpc.health.v1
-//!   and server reflection), the admin endpoint and the loopback; [`server::run`] is the
+//!   and server reflection), the admin endpoint and what `[vecozo] mode` asks for;
+//!   [`server::run`] is the
 //!   short form for tests (a listener on port 0, a shutdown future).
 //! - [`api`]: the tonic service, one module per group of RPCs — `submit`, `convert`
 //!   (proto → model), `query` (Get/List), `returns` (Stream/Ack), and `status`, the one
@@ -23,7 +25,8 @@
 //! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
 //!   XsdVersie of the messages ketenpoort sends.
-//! - [`loopback`]: the dev-mode stand-in for VECOZO. It is not VECOZO.
+//! - [`dev_simulator`]: mode `simulator` (dev mode's default): ketenpoort-sim in-process.
+//! - [`loopback`]: a stand-in that marks messages delivered. It is not VECOZO.
 //! - [`vecozo`]: the VECOZO client — system certificates, environments, envelopes built from
 //!   the XML header, push/pull/status over mTLS, backoff, the delivery step and the
 //!   collection round (not yet wired into the server).
@@ -41,6 +44,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod dev_simulator;
 pub mod error;
 pub mod header;
 pub mod loopback;

@@ -1,7 +1,7 @@
 //! Starting and stopping the gateway: [`Gateway::open`] opens the store and builds the
 //! shared state; [`Gateway::serve`] serves gRPC (the Gateway service, grpc.health.v1 and
-//! server reflection), the admin HTTP endpoint and the loopback stand-in until a shutdown
-//! future completes. [`run`] is the short form tests use with a listener on port 0.
+//! server reflection), the admin HTTP endpoint and, per `[vecozo] mode`, the VECOZO worker,
+//! the built-in simulator or the loopback stand-in until a shutdown future completes. [`run`] is the short form tests use with a listener on port 0.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -65,10 +65,16 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let Gateway {
-            config,
+            mut config,
             shared,
             closed,
         } = self;
+        let mut tasks = tokio::task::JoinSet::new();
+        if config.vecozo_mode() == VecozoMode::Simulator {
+            config.vecozo =
+                crate::dev_simulator::start(&config, shared.stopping.subscribe(), &mut tasks)
+                    .await?;
+        }
         let config = &config;
         if config.dev {
             tracing::warn!(
@@ -105,7 +111,6 @@ impl Gateway {
                 .map_err(|e| Error::Server(format!("TLS: {e}")))?;
         }
 
-        let mut tasks = tokio::task::JoinSet::new();
         if config.vecozo_mode() == VecozoMode::Vecozo {
             let clients = crate::vecozo::worker::clients_from_config(&config.vecozo)
                 .map_err(Error::Server)?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use common::Allocated;
-use ketenpoort::config::{Config, TenantConfig, TlsConfig as ServerTls};
+use ketenpoort::config::{Config, TenantConfig, TlsConfig as ServerTls, VecozoMode};
 use ketenpoort::header::FixedClock;
 use ketenpoort::server::Gateway;
 use ketenpoort::tenant::{sha256_hex, token_digest};
@@ -56,6 +56,9 @@ async fn start_dev() -> Dev {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::dev();
     config.server.data_dir = dir.path().to_owned();
+    // The loopback stand-in: these tests are about the client commands, and they record the
+    // allocations themselves.
+    config.vecozo.mode = Some(VecozoMode::Loopback);
     assert!(config.messages.cross_message_rules);
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2025, 4, 2, 12, 0, 0)

@@ -56,7 +56,7 @@ fn dev_mode_needs_no_file_and_has_a_dev_tenant() {
     assert_eq!(c.server.grpc_listen.to_string(), "127.0.0.1:50051");
     assert_eq!(c.server.admin_listen.to_string(), "127.0.0.1:8080");
     assert_eq!(c.server.data_dir, PathBuf::from("./ketenpoort-data"));
-    assert_eq!(c.vecozo_mode(), VecozoMode::Loopback);
+    assert_eq!(c.vecozo_mode(), VecozoMode::Simulator);
     let tenants = c.effective_tenants();
     assert!(tenants.iter().any(|t| t.name == "dev" && t.all_agb_codes));
 }

@@ -61,9 +61,11 @@ class DevGateway:
             "KETENPOORT_SERVER_GRPC_LISTEN": self.target,
             "KETENPOORT_SERVER_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
             "KETENPOORT_SERVER_DATA_DIR": str(self.data_dir),
-            # A dev gateway on the loopback stand-in receives no allocations (301), so the
-            # cross-message rules would refuse every 305/307/317/323; these tests are about
-            # the SDK, not the rules (gateway/tests/cross_rules.rs is).
+            # The loopback stand-in instead of dev mode's simulator. It receives no
+            # allocations (301), so the cross-message rules would refuse every
+            # 305/307/317/323; these tests are about the SDK, not the rules
+            # (gateway/tests/cross_rules.rs is).
+            "KETENPOORT_VECOZO_MODE": "loopback",
             "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES": "false",
             "RUST_LOG": "warn",
         })

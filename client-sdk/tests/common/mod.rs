@@ -19,14 +19,16 @@ pub struct DevGateway {
     task: Option<tokio::task::JoinHandle<Result<(), ketenpoort::Error>>>,
 }
 
-/// The dev configuration (token `dev` for every AGB code, loopback stand-in) on `dir`.
+/// The dev configuration (token `dev` for every AGB code) on `dir`, with the loopback
+/// stand-in instead of dev mode's built-in simulator.
 ///
-/// The cross-message rules are off, as in the gateway's own tests: a dev gateway on the
-/// loopback stand-in receives no allocations (301), so a 305/307/317/323 could never pass
-/// them, and these tests are about the SDK, not the rules (gateway/tests/cross_rules.rs is).
+/// The cross-message rules are off, as in the gateway's own tests: the loopback stand-in
+/// receives no allocations (301), so a 305/307/317/323 could never pass them, and these tests
+/// are about the SDK, not the rules (gateway/tests/cross_rules.rs is).
 pub fn dev_config(dir: &std::path::Path) -> Config {
     let mut c = Config::dev();
     c.server.data_dir = dir.to_owned();
+    c.vecozo.mode = Some(ketenpoort::config::VecozoMode::Loopback);
     c.messages.cross_message_rules = false;
     c
 }

@@ -1,0 +1,168 @@
+//! Mode `simulator`: the built-in ketenpoort-sim (VECOZO's push, pull and status APIs plus a
+//! municipality bot) run in-process on a loopback port, and reached through the same VECOZO
+//! client, outbox worker and collection loop as the real VECOZO. It is dev mode's default.
+//!
+//! On first start [`start`] generates a development PKI in the simulator directory (default
+//! `<data_dir>/simulator`): a CA, a server certificate and a PKCS#12 system certificate per
+//! submitting party of the scenario, with the PKCS#12 password in `pkcs12-password`. Later
+//! starts reuse them. The gateway then uses, as its `[vecozo]` settings: the simulator's
+//! origin, its CA as trust root, the certificate of each provider with its own
+//! (`per_agb`), the first software vendor's certificate for every other AGB code
+//! (`default`), and a collection round every second.
+//!
+//! The default scenario is the simulator's example (providers 12345678 and 87654321, vendor
+//! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with fast
+//! timings: the ketencontrole takes about three seconds and the municipality bot answers at
+//! once, so a 316 and a 301 arrive seconds after a 315. Other AGB codes and municipality codes
+//! are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
+//! (`[vecozo.simulator] scenario`) to add them.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::config::{Config, VecozoConfig, VecozoMode};
+use crate::error::Error;
+use crate::vecozo::environment::Environment;
+use crate::vecozo::identity::CertificateSource;
+
+/// `[vecozo.simulator]`: the built-in simulator of mode `simulator`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SimulatorSettings {
+    /// Scenario file (see `simulator/scenario.example.toml`); default: the example with the
+    /// fast dev timings described in [`crate::dev_simulator`].
+    pub scenario: Option<PathBuf>,
+    /// Directory of the simulator's PKI; default `<data_dir>/simulator`.
+    pub dir: Option<PathBuf>,
+    /// Where the simulator listens (HTTPS, mutual TLS); default 127.0.0.1 on a free port.
+    pub listen: SocketAddr,
+    /// A directory to write every payload the simulator accepts to.
+    pub dump_dir: Option<PathBuf>,
+}
+
+impl Default for SimulatorSettings {
+    fn default() -> Self {
+        SimulatorSettings {
+            scenario: None,
+            dir: None,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            dump_dir: None,
+        }
+    }
+}
+
+/// Name of the file in the simulator directory that holds the PKCS#12 password.
+pub const PASSWORD_FILE: &str = "pkcs12-password";
+
+/// The default dev scenario: the simulator's example with fast timings.
+pub fn dev_scenario() -> ketenpoort_sim::Scenario {
+    let mut s = ketenpoort_sim::Scenario::default();
+    s.ketencontrole.start_after_seconds = 1;
+    s.ketencontrole.duration_seconds = 1;
+    s.ketencontrole.offer_after_seconds = 1;
+    s.ketencontrole.gemeente_pickup_seconds = 1;
+    s.gemeentebot.retour_werkdagen = 0;
+    s.gemeentebot.toewijzing_werkdagen = 0;
+    s.gemeentebot.declaratie_werkdagen = 0;
+    s
+}
+
+fn server_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Server(format!("built-in simulator: {what}: {e}"))
+}
+
+/// Starts the simulator for `config` (mode `simulator`) as a task in `tasks` that runs until
+/// `stopping` turns true, and returns the `[vecozo]` settings (mode `vecozo`) that reach it.
+pub async fn start(
+    config: &Config,
+    mut stopping: watch::Receiver<bool>,
+    tasks: &mut JoinSet<()>,
+) -> Result<VecozoConfig, Error> {
+    let settings = &config.vecozo.simulator;
+    let scenario = match &settings.scenario {
+        Some(path) => ketenpoort_sim::Scenario::load(path)
+            .map_err(|e| server_error(&format!("scenario {}", path.display()), e))?,
+        None => dev_scenario(),
+    };
+    let dir = settings
+        .dir
+        .clone()
+        .unwrap_or_else(|| config.server.data_dir.join("simulator"));
+    let password = scenario.simulator.pkcs12_password.clone();
+    let sim_config = ketenpoort_sim::server::Config::new(scenario, &dir, settings.dump_dir.clone())
+        .map_err(|e| server_error("PKI", e))?;
+    let password_file = dir.join(PASSWORD_FILE);
+    write_private(&password_file, password.as_bytes())?;
+
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| server_error(&format!("cannot listen on {}", settings.listen), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| server_error("bound address", e))?;
+    let origin = format!("https://{addr}");
+    tracing::info!(%origin, pki = %dir.display(), "built-in simulator listening (mode simulator)");
+
+    let vecozo = vecozo_settings(config, &sim_config, &origin, &password_file);
+    tasks.spawn(async move {
+        let stop = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+        };
+        if let Err(e) = ketenpoort_sim::server::run(listener, sim_config, stop).await {
+            tracing::error!(error = %e, "built-in simulator stopped");
+        }
+    });
+    Ok(vecozo)
+}
+
+/// The `[vecozo]` settings that reach the simulator: its origin and CA, a certificate per
+/// provider with its own, the first vendor's for the rest.
+fn vecozo_settings(
+    config: &Config,
+    sim: &ketenpoort_sim::server::Config,
+    origin: &str,
+    password_file: &Path,
+) -> VecozoConfig {
+    let pkcs12 = |name: &str| CertificateSource::Pkcs12 {
+        path: sim.pki.client_files(name).2,
+        password_env: None,
+        password_file: Some(password_file.to_owned()),
+    };
+    let scenario = sim.simulator.scenario();
+    let mut vecozo = config.vecozo.clone();
+    vecozo.mode = Some(VecozoMode::Vecozo);
+    vecozo.environment = Some(Environment::Simulator {
+        origin: origin.to_owned(),
+    });
+    vecozo.trust_roots = Some(sim.pki.dir().join("ca.pem"));
+    vecozo.identity.per_agb = scenario
+        .aanbieders
+        .iter()
+        .filter(|a| a.systeemcertificaat)
+        .map(|a| (a.agb.clone(), pkcs12(&a.agb)))
+        .collect();
+    vecozo.identity.default = scenario.indieners.first().map(|i| pkcs12(&i.naam));
+    vecozo.poll_interval_secs = 1;
+    vecozo
+}
+
+/// Writes `bytes` to `path`, readable by the owner only where the platform supports it.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let fail = |e: std::io::Error| server_error(&format!("writing {}", path.display()), e);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    use std::io::Write as _;
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+        .map_err(fail)
+}

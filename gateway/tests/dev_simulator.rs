@@ -1,0 +1,131 @@
+//! Dev mode's default `[vecozo] mode = "simulator"`: the gateway starts ketenpoort-sim
+//! in-process with a generated PKI and delivers through the real VECOZO client over mutual
+//! TLS. A provider the simulator knows gets its message delivered; one it does not know is
+//! refused with VECOZO's melding, as VECOZO would refuse it.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{next_event, req, request_for_allocation};
+use ketenpoort::config::{Config, DEV_TOKEN, VecozoMode};
+use ketenpoort::header::SystemClock;
+use ketenpoort::proto::{self, Law};
+use ketenpoort::server::Gateway;
+use tokio::sync::oneshot;
+
+struct Dev {
+    addr: std::net::SocketAddr,
+    dir: tempfile::TempDir,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
+}
+
+async fn start_dev() -> Dev {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::dev();
+    config.server.data_dir = dir.path().to_owned();
+    assert_eq!(config.vecozo_mode(), VecozoMode::Simulator);
+    let gateway = Gateway::open_with_clock(config, Arc::new(SystemClock)).expect("opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, None, async {
+        let _ = rx.await;
+    }));
+    Dev {
+        addr,
+        dir,
+        stop,
+        task,
+    }
+}
+
+/// The state carried by the next delivery-status event of message `id`.
+async fn next_delivery_state(
+    stream: &mut tonic::Streaming<proto::ReturnEvent>,
+    id: &str,
+) -> proto::DeliveryStatusChanged {
+    loop {
+        let e = next_event(stream).await;
+        if e.message_id == id
+            && let Some(proto::return_event::Event::Delivery(d)) = e.event
+        {
+            return d;
+        }
+    }
+}
+
+#[tokio::test]
+async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
+    let dev = start_dev().await;
+    let mut c =
+        ketenpoort::proto::gateway_client::GatewayClient::connect(format!("http://{}", dev.addr))
+            .await
+            .expect("connect");
+    let mut stream = c
+        .stream_returns(req(
+            DEV_TOKEN,
+            proto::StreamReturnsRequest { after_cursor: 0 },
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+
+    // 12345678 has its own system certificate in the dev scenario.
+    let known = c
+        .submit_request_for_allocation(req(
+            DEV_TOKEN,
+            request_for_allocation(Law::Ijw, "12345678", "known"),
+        ))
+        .await
+        .expect("accepted")
+        .into_inner()
+        .message_id;
+    let d = next_delivery_state(&mut stream, &known).await;
+    assert_eq!(d.state, proto::MessageState::Delivered as i32, "{d:?}");
+
+    // 23456789 is no provider of the scenario: the vendor certificate has no permission
+    // (toestemmingsverklaring) for it, and the simulator refuses the push as VECOZO would.
+    let unknown = c
+        .submit_request_for_allocation(req(
+            DEV_TOKEN,
+            request_for_allocation(Law::Iwmo, "23456789", "unknown"),
+        ))
+        .await
+        .expect("accepted: the gateway cannot know VECOZO's permissions")
+        .into_inner()
+        .message_id;
+    let d = next_delivery_state(&mut stream, &unknown).await;
+    assert_eq!(
+        d.state,
+        proto::MessageState::RejectedByVecozo as i32,
+        "{d:?}"
+    );
+    assert!(
+        d.meldingen.iter().any(|m| m.code.starts_with("BRS")),
+        "VECOZO's melding: {:?}",
+        d.meldingen
+    );
+
+    // The development PKI was generated in the data directory, with the password beside it.
+    let pki = dev.dir.path().join("simulator");
+    for file in [
+        "ca.pem",
+        "server.pem",
+        "clients/12345678.p12",
+        "pkcs12-password",
+    ] {
+        assert!(pki.join(file).is_file(), "{file} in {}", pki.display());
+    }
+
+    let _ = dev.stop.send(());
+    tokio::time::timeout(Duration::from_secs(15), dev.task)
+        .await
+        .expect("stops within 15 s")
+        .expect("no panic")
+        .expect("served without error");
+}
