@@ -464,6 +464,21 @@ async fn returns_prints_the_delivery_events_and_acknowledges_them() {
     assert_eq!(events.len(), 4, "{}", show(&o));
     assert_eq!(events[0]["cursor"], first);
     assert_eq!(events[0]["type"], "delivery");
+
+    // --until a kind that never comes: the events are printed, and the exit code says the
+    // wait was in vain. (The tutorial test waits for a JW301 that does come.)
+    let o = dev
+        .run(&[
+            "returns", "--from", &from, "--no-ack", "--idle", "0.5", "--until", "JW301",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert_eq!(stdout(&o).lines().count(), 4, "{}", show(&o));
+    assert!(
+        stderr(&o).contains("before an event of kind JW301"),
+        "{}",
+        show(&o)
+    );
     dev.stop().await;
 }
 

@@ -8,6 +8,9 @@
 //!   (Ctrl-C), reconnecting after a disconnect or gateway restart without repeating events.
 //! - `--max-events N` stops after N events; `--idle SECONDS` stops after a quiet period,
 //!   with or without `--follow`.
+//! - `--until KIND` (e.g. `JW301`) stops right after the first event about a message of that
+//!   kind was printed (and acknowledged); scripts use it with `--follow --idle SECONDS` to
+//!   wait for an answer. Exit code 1 when the stream stopped before such an event came.
 //! - `--from CURSOR` starts at that cursor (inclusive) instead of after the tenant's last
 //!   acknowledged one; `--no-ack` prints without acknowledging.
 //! - Text lines name the cursor, time, AGB code, message id, kind and what happened, with
@@ -15,7 +18,7 @@
 //!   object per event with every field (BSNs of 301s included: it is for programs); add
 //!   `--xml` for the XML that arrived.
 //!
-//! Exit code: 0 stopped as asked, 2 connection or credential errors.
+//! Exit code: 0 stopped as asked, 1 `--until` not reached, 2 connection or credential errors.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -46,6 +49,10 @@ pub struct ReturnsArgs {
     /// with it).
     #[arg(long, value_name = "SECONDS")]
     pub idle: Option<f64>,
+    /// Stop after the first event whose kind is this (e.g. `JW301`, `WMO325`); exit code 1
+    /// when the stream stops before one came.
+    #[arg(long, value_name = "KIND")]
+    pub until: Option<String>,
     /// Print the events without acknowledging them.
     #[arg(long)]
     pub no_ack: bool,
@@ -56,6 +63,9 @@ pub struct ReturnsArgs {
     #[arg(long, requires = "json")]
     pub xml: bool,
 }
+
+/// The exit code when `--until KIND` was given and no such event came.
+pub const EXIT_UNTIL_NOT_REACHED: u8 = 1;
 
 /// Runs `returns`; the result is the exit code.
 pub fn run(args: &ReturnsArgs, out: &mut impl Write, err: &mut impl Write) -> io::Result<u8> {
@@ -88,6 +98,7 @@ async fn run_async(
         stream = stream.with_reconnect(RetryPolicy::default());
     }
     let mut printed = 0u64;
+    let mut reached = false;
     loop {
         if args.max_events.is_some_and(|m| printed >= m) {
             break;
@@ -119,6 +130,14 @@ async fn run_async(
                 );
             }
         }
+        if args
+            .until
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case(&event.kind))
+        {
+            reached = true;
+            break;
+        }
     }
     if !args.no_ack && stream.last_acked() > 0 {
         writeln!(
@@ -128,6 +147,13 @@ async fn run_async(
         )?;
     } else {
         writeln!(err, "ketenpoort returns: {printed} event(s)")?;
+    }
+    if let Some(kind) = args.until.as_deref().filter(|_| !reached) {
+        writeln!(
+            err,
+            "ketenpoort returns: stopped before an event of kind {kind} came"
+        )?;
+        return Ok(EXIT_UNTIL_NOT_REACHED);
     }
     Ok(EXIT_OK)
 }
