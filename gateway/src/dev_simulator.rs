@@ -13,7 +13,10 @@
 //! The default scenario is the simulator's example (providers 12345678 and 87654321, vendor
 //! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with fast
 //! timings: the ketencontrole takes about three seconds and the municipality bot answers at
-//! once, so a 316 and a 301 arrive seconds after a 315. Other AGB codes and municipality codes
+//! once, so a 316 and a 301 arrive seconds after a 315. The simulator keeps nothing across
+//! restarts, so that allocation numbers (ToewijzingNummer) stay unique in the gateway's
+//! store, each start takes the next block of a million: the first 301 of a fresh data
+//! directory allocates 100000001, the first after one restart 101000001. Other AGB codes and municipality codes
 //! are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
 //! (`[vecozo.simulator] scenario`) to add them.
 
@@ -93,6 +96,9 @@ pub async fn start(
         .clone()
         .unwrap_or_else(|| config.server.data_dir.join("simulator"));
     let password = scenario.simulator.pkcs12_password.clone();
+    let mut scenario = scenario;
+    scenario.gemeentebot.eerste_toewijzingnummer =
+        allocation_block(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
     let sim_config = ketenpoort_sim::server::Config::new(scenario, &dir, settings.dump_dir.clone())
         .map_err(|e| server_error("PKI", e))?;
     let password_file = dir.join(PASSWORD_FILE);
@@ -150,6 +156,28 @@ fn vecozo_settings(
     vecozo
 }
 
+/// Numbers per start in [`allocation_block`].
+const BLOCK: u64 = 1_000_000;
+
+/// The first allocation number of this start: `first` plus a block per earlier start,
+/// counted in `<dir>/starts` (back to `first` when the numbers would run out).
+fn allocation_block(dir: &Path, first: u64) -> Result<u64, Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| server_error(&format!("creating {}", dir.display()), e))?;
+    let path = dir.join("starts");
+    let starts: u64 = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    write_private(&path, format!("{}\n", starts + 1).as_bytes())?;
+    let candidate = first.saturating_add(starts.saturating_mul(BLOCK));
+    Ok(if candidate.saturating_add(BLOCK) > 999_999_999 {
+        first
+    } else {
+        candidate
+    })
+}
+
 /// Writes `bytes` to `path`, readable by the owner only where the platform supports it.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |e: std::io::Error| server_error(&format!("writing {}", path.display()), e);
@@ -165,4 +193,28 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .open(path)
         .and_then(|mut f| f.write_all(bytes))
         .map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_start_takes_the_next_block_of_allocation_numbers() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let got: Vec<u64> = (0..3)
+            .map(|_| allocation_block(dir.path(), 100_000_001).expect("block"))
+            .collect();
+        assert_eq!(got, [100_000_001, 101_000_001, 102_000_001]);
+    }
+
+    #[test]
+    fn the_blocks_start_over_before_the_numbers_run_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("starts"), "899\n").expect("write");
+        assert_eq!(
+            allocation_block(dir.path(), 100_000_001).expect("block"),
+            100_000_001
+        );
+    }
 }
