@@ -122,3 +122,32 @@ fn production_needs_tenants_and_tls() {
         "{e}"
     );
 }
+
+/// docker/compose.yaml's gateway configuration, with the image's environment: dev mode, the
+/// VECOZO client pointed at the simulator container with a certificate per AGB code; and the
+/// simulator scenario beside it knows those AGB codes.
+#[test]
+fn the_compose_configuration_parses_and_matches_the_scenario() {
+    let docker = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docker");
+    let c = Config::load(
+        Some(&docker.join("gateway-dev.toml")),
+        false,
+        env(&[
+            ("KETENPOORT_SERVER_GRPC_LISTEN", "0.0.0.0:50051"),
+            ("KETENPOORT_SERVER_ADMIN_LISTEN", "127.0.0.1:8080"),
+            ("KETENPOORT_SERVER_DATA_DIR", "/data/ketenpoort"),
+        ]),
+    )
+    .expect("docker/gateway-dev.toml is valid");
+    assert!(c.dev);
+    assert_eq!(c.vecozo_mode(), VecozoMode::Vecozo);
+    let scenario = ketenpoort_sim::Scenario::load(&docker.join("sim-scenario.toml"))
+        .expect("docker/sim-scenario.toml is valid");
+    for agb in c.vecozo.identity.per_agb.keys() {
+        assert!(
+            scenario.aanbieders.iter().any(|a| &a.agb == agb),
+            "the scenario knows {agb}"
+        );
+    }
+    assert!(!c.vecozo.identity.per_agb.is_empty());
+}
