@@ -23,6 +23,7 @@
 //!   read (rebuilt from the store on open, kept current by the store's writer).
 //! - [`config`]: the typed configuration (TOML + `KETENPOORT_*` overrides).
 //! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
+//! - [`deadlines`]: the answers a sent message is owed and their due dates.
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
 //!   XsdVersie of the messages ketenpoort sends.
 //! - [`dev_simulator`]: mode `simulator` (dev mode's default): ketenpoort-sim in-process.
@@ -44,6 +45,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod deadlines;
 pub mod dev_simulator;
 pub mod error;
 pub mod header;
