@@ -22,6 +22,14 @@ struct Inner {
     /// Deliveries and the sum of their latency (acceptance → delivery) in seconds.
     deliveries: u64,
     delivery_seconds: f64,
+    /// kind → messages collected from VECOZO.
+    received: BTreeMap<String, u64>,
+    /// Collected payloads stored as quarantined.
+    quarantined: u64,
+    /// Collected messages already stored (VECOZO delivered them again).
+    redelivered: u64,
+    /// Collection failures: listings, and messages left unconfirmed for a later round.
+    collect_failures: u64,
 }
 
 impl Metrics {
@@ -44,6 +52,34 @@ impl Metrics {
         if let Ok(mut m) = self.inner.lock() {
             m.deliveries += 1;
             m.delivery_seconds += seconds.max(0.0);
+        }
+    }
+
+    /// Counts a message of `kind` (e.g. `JW316`) collected from VECOZO.
+    pub fn received(&self, kind: &str) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.received.entry(kind.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Counts a collected payload stored as quarantined.
+    pub fn quarantined(&self) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.quarantined += 1;
+        }
+    }
+
+    /// Counts a collected message that was stored before (a redelivery).
+    pub fn redelivered(&self) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.redelivered += 1;
+        }
+    }
+
+    /// Counts a failed listing or a message left unconfirmed.
+    pub fn collect_failure(&self) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.collect_failures += 1;
         }
     }
 
@@ -93,6 +129,35 @@ impl Metrics {
             "ketenpoort_delivery_latency_seconds_count {}",
             m.deliveries
         );
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_received_total Messages collected from VECOZO by kind."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_received_total counter");
+        for (kind, n) in &m.received {
+            let _ = writeln!(out, "ketenpoort_received_total{{kind=\"{kind}\"}} {n}");
+        }
+        for (name, help, n) in [
+            (
+                "ketenpoort_quarantined_total",
+                "Collected payloads stored as quarantined.",
+                m.quarantined,
+            ),
+            (
+                "ketenpoort_redelivered_total",
+                "Collected messages VECOZO delivered again (stored once).",
+                m.redelivered,
+            ),
+            (
+                "ketenpoort_collect_failures_total",
+                "Failed listings and messages left unconfirmed for a later round.",
+                m.collect_failures,
+            ),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {n}");
+        }
         out
     }
 }

@@ -114,11 +114,20 @@ impl Gateway {
         if config.vecozo_mode() == VecozoMode::Vecozo {
             let clients = crate::vecozo::worker::clients_from_config(&config.vecozo)
                 .map_err(Error::Server)?;
+            let clients = Arc::new(clients);
+            let collector = crate::vecozo::collector::Collector {
+                store: shared.store.clone(),
+                clock: shared.clock.clone(),
+                metrics: shared.metrics.clone(),
+                clients: clients.clone(),
+                poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
+            };
+            tasks.spawn(collector.run(shared.stopping.subscribe()));
             let worker = crate::vecozo::worker::Worker {
                 store: shared.store.clone(),
                 clock: shared.clock.clone(),
                 metrics: shared.metrics.clone(),
-                clients: Arc::new(clients),
+                clients,
                 envelope: Arc::new(config.vecozo.envelope.clone()),
                 backoff: config.vecozo.backoff,
                 max_concurrent: config.vecozo.max_concurrent_deliveries,

@@ -16,6 +16,7 @@ use super::query::{meldingen, state_to_proto, timestamp};
 use super::{ReturnStream, Shared};
 use crate::error::{Error, FieldViolation};
 use crate::proto;
+use crate::store::received::AllocatedProduct;
 use crate::store::{EventBody, EventRecord, Outcome, Write};
 use crate::tenant::Tenant;
 
@@ -31,6 +32,57 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
             state: state_to_proto(state) as i32,
             meldingen: meldingen(&m),
         }),
+        EventBody::Retour { accepted, codes } => {
+            proto::return_event::Event::Retour(proto::RetourReceived {
+                accepted,
+                codes: codes
+                    .into_iter()
+                    .map(|c| proto::RetourCodeAt {
+                        path: c.path,
+                        code: c.code,
+                    })
+                    .collect(),
+            })
+        }
+        EventBody::Allocation { bsn, products } => {
+            proto::return_event::Event::Allocation(proto::AllocationReceived {
+                bsn,
+                products: products.into_iter().map(allocated_product).collect(),
+            })
+        }
+        EventBody::Answer {
+            provider_reference,
+            answer,
+            refusal_reason,
+        } => proto::return_event::Event::Answer(proto::AnswerReceived {
+            provider_reference,
+            answer,
+            refusal_reason,
+        }),
+        EventBody::DeclarationAnswer {
+            declaration_number,
+            total_claimed_cents,
+            total_granted_cents,
+            codes,
+            rejected_lines,
+        } => proto::return_event::Event::DeclarationAnswer(proto::DeclarationAnswerReceived {
+            declaration_number,
+            // The proto carries magnitudes; a credit total (rare: more credited than
+            // debited) is in raw_xml.
+            total_claimed_cents: total_claimed_cents.unsigned_abs(),
+            total_granted_cents: total_granted_cents.unsigned_abs(),
+            codes,
+            rejected_lines: rejected_lines
+                .into_iter()
+                .map(|l| proto::LineVerdict {
+                    reference_number: l.reference_number,
+                    codes: l.codes,
+                })
+                .collect(),
+        }),
+        EventBody::Quarantined { reason } => {
+            proto::return_event::Event::Quarantined(proto::Quarantined { reason })
+        }
     };
     proto::ReturnEvent {
         cursor: e.cursor,
@@ -40,6 +92,26 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
         kind: e.kind,
         raw_xml: e.raw_xml.unwrap_or_default(),
         event: Some(event),
+    }
+}
+
+fn allocated_product(p: AllocatedProduct) -> proto::AllocatedProduct {
+    proto::AllocatedProduct {
+        allocation_number: p.allocation_number,
+        provider_reference: p.provider_reference,
+        product: (!p.category.is_empty()).then(|| proto::Product {
+            category: p.category,
+            code: p.code,
+        }),
+        start_date: p.start_date,
+        end_date: p.end_date,
+        extent: p.extent.map(|(volume, unit, frequency)| proto::Extent {
+            volume,
+            unit,
+            frequency,
+        }),
+        budget_cents: p.budget_cents,
+        change_reason: p.change_reason,
     }
 }
 

@@ -10,6 +10,7 @@
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
 pub mod history;
+pub mod received;
 pub mod sled_store;
 
 use std::sync::Arc;
@@ -144,6 +145,47 @@ pub enum EventBody {
         /// VECOZO's meldingen, if any.
         meldingen: Vec<Melding>,
     },
+    /// A retour (302/306/308/316/318/320) arrived.
+    Retour {
+        /// No retourcode other than 0200 (accepted).
+        accepted: bool,
+        /// Every retourcode with the path of the part it judges.
+        codes: Vec<received::RetourCodeAt>,
+    },
+    /// A 301 allocation (toewijzing) arrived.
+    Allocation {
+        /// The client's Bsn (for the provider's software; never logged).
+        bsn: String,
+        /// The allocated products.
+        products: Vec<received::AllocatedProduct>,
+    },
+    /// A 319 answer (antwoordbericht) arrived.
+    Answer {
+        /// ReferentieAanbieder of the request answered.
+        provider_reference: String,
+        /// VerzoekAntwoord code.
+        answer: String,
+        /// RedenAfwijzingVerzoek code (empty when absent).
+        refusal_reason: String,
+    },
+    /// A 325 declaration answer (declaratie-antwoord) arrived.
+    DeclarationAnswer {
+        /// DeclaratieNummer (empty when the claim was rejected as a whole).
+        declaration_number: String,
+        /// TotaalIngediendBedrag in eurocent, negative for credit.
+        total_claimed_cents: i64,
+        /// TotaalToegekendBedrag in eurocent, negative for credit.
+        total_granted_cents: i64,
+        /// Retourcodes of the header and the DeclaratieAntwoord.
+        codes: Vec<String>,
+        /// The lines the municipality lists (rejected or changed), with their codes.
+        rejected_lines: Vec<received::LineVerdict>,
+    },
+    /// A payload arrived that ketenpoort could not read or place; kept for an operator.
+    Quarantined {
+        /// Why, without message content.
+        reason: String,
+    },
 }
 
 /// One entry of the event log.
@@ -161,6 +203,9 @@ pub struct EventRecord {
     pub kind: String,
     /// The XML that arrived, when the event is a message.
     pub raw_xml: Option<String>,
+    /// VECOZO's traceerId of the message that arrived (collected messages only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceer_id: Option<uuid::Uuid>,
     /// What happened.
     pub body: EventBody,
 }
@@ -206,18 +251,86 @@ pub enum Write {
         /// VECOZO's meldingen.
         meldingen: Vec<Melding>,
     },
-    /// A message ketenpoort received (a 301, 319, 325 or a retour): stored, and recorded in
-    /// the history ([`history::record_received`] builds it).
+    /// A message received outside the collection loop (seeding, import; a 301, 319, 325 or
+    /// a retour): stored and recorded in the history ([`history::record_received`] builds
+    /// it), without an event, correlation or traceerId. Collected messages use
+    /// [`Write::Incoming`].
     Received {
         /// The message's XML as received.
         xml: String,
         /// The message read from `xml`.
         message: Arc<Message>,
     },
+    /// A message collected from VECOZO: stored as received, with its event, unless its
+    /// traceerId is known (then nothing is written: [`Outcome::AlreadyReceived`]).
+    Incoming(Box<IncomingWrite>),
+    /// Takes or renews the collection lease `name` for `holder` until `until_ms`, unless
+    /// another holder of this store session holds it unexpired. Answers [`Outcome::Lease`].
+    Lease {
+        /// What is leased, e.g. the certificate label of a puller.
+        name: String,
+        /// Who asks.
+        holder: uuid::Uuid,
+        /// Now, milliseconds since the Unix epoch.
+        now_ms: i64,
+        /// Until when.
+        until_ms: i64,
+    },
+    /// Gives lease `name` up if `holder` holds it. Answers [`Outcome::Lease`].
+    ReleaseLease {
+        /// What is leased.
+        name: String,
+        /// Who gives it up.
+        holder: uuid::Uuid,
+    },
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
     Barrier,
+}
+
+/// What a collected payload is, for [`Write::Incoming`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncomingContent {
+    /// A readable message that fits its envelope.
+    Message(Arc<Message>),
+    /// Anything else.
+    Quarantined {
+        /// Why, without message content.
+        reason: String,
+    },
+}
+
+/// A message collected from VECOZO, for [`Write::Incoming`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingWrite {
+    /// VECOZO's traceerId: the store is idempotent on it.
+    pub traceer_id: uuid::Uuid,
+    /// The envelope's alsAntwoordOp: the traceerId of the message it answers, if given.
+    pub als_antwoord_op: Option<uuid::Uuid>,
+    /// When it was collected, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The AGB code a quarantined payload's event is for (the envelope's addressee, else the
+    /// puller's); a readable message's event is for the provider its header names.
+    pub addressee: String,
+    /// The payload exactly as downloaded.
+    pub payload: Vec<u8>,
+    /// What it is.
+    pub content: IncomingContent,
+}
+
+/// The answer to a [`Write::Lease`] or [`Write::ReleaseLease`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseOutcome {
+    /// The asker holds the lease now (or gave it up).
+    Granted,
+    /// Another holder has it until `until_ms`.
+    Held {
+        /// The holder.
+        holder: uuid::Uuid,
+        /// Its expiry, milliseconds since the Unix epoch.
+        until_ms: i64,
+    },
 }
 
 /// The result of a [`Write`], available once it is flushed.
@@ -234,6 +347,20 @@ pub enum Outcome {
     CrossRules(Vec<Violation>),
     /// A received message was stored.
     Received,
+    /// A collected message was stored with the event at `cursor`, correlated with the sent
+    /// message `correlated` (`None`: no sent message found).
+    Incoming {
+        /// Its event.
+        cursor: u64,
+        /// The sent message it answers.
+        correlated: Option<u64>,
+        /// It was stored as quarantined.
+        quarantined: bool,
+    },
+    /// The traceerId was stored before (a redelivery); nothing was written.
+    AlreadyReceived,
+    /// The answer to a lease write.
+    Lease(LeaseOutcome),
     /// The acknowledged cursor after the write.
     Acked(u64),
     /// The message was marked delivered (false: it was not queued; nothing changed).

@@ -16,6 +16,15 @@
 //! | `d/` | AGB `/` DeclaratieNummer | message id |
 //! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON |
 //! | `o/` | message id | [`super::OutboxRecord`] JSON: push identifiers, attempts |
+//! | `t/` | VECOZO traceerId (16 bytes) | [`TraceRecord`] JSON: a collected message is stored |
+//! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
+//! | `l/` | lease name (a puller's certificate label) | [`LeaseRecord`] JSON |
+//!
+//! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
+//! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
+//! `p/`), `e/` (its event) and, when it answers a sent message, that message's `m/` (state
+//! ANSWERED, the event's cursor). The keys that find the sent message
+//! ([`super::received::SentIndex`]) are kept in memory and rebuilt from `x/` and `o/` on open.
 //!
 //! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
 //! on open and kept current by the writer, which also checks every submit against it once
@@ -35,9 +44,11 @@ use ketenpoort_messages::Message;
 use ketenpoort_messages::rules::cross::check_against;
 
 use super::history::{self, Index, StoreHistory};
+use super::received::{self, Correlation, SentIndex};
 use super::{
-    Commit, EventBody, EventRecord, IdempotencyRecord, Melding, MessageMeta, MessageState,
-    OutboxRecord, Outcome, Store, SubmitWrite, Write,
+    Commit, EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite,
+    LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome, Store, SubmitWrite,
+    Write,
 };
 use crate::error::Error;
 
@@ -55,8 +66,41 @@ pub struct ReceivedRecord {
     /// The id of the last message sent before it arrived (0: none), which places it among
     /// the sent messages when the history is rebuilt.
     pub after_id: u64,
-    /// The message's XML.
+    /// The message's XML (empty for a quarantined payload: its bytes are in `p/`).
     pub xml: String,
+    /// VECOZO's traceerId, for a collected message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceer_id: Option<uuid::Uuid>,
+    /// Why the payload was quarantined; such records are not in the history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quarantined: Option<String>,
+    /// The cursor of its event, for a collected message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<u64>,
+}
+
+/// What `t/` holds for a collected traceerId.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct TraceRecord {
+    /// The `r/` sequence it was stored under.
+    pub sequence: u64,
+    /// The cursor of its event.
+    pub cursor: u64,
+}
+
+/// A collection lease (`l/`): who pulls for a certificate, until when.
+///
+/// sled lets one process open a store, so a lease of an earlier session (a gateway that
+/// stopped or crashed) is void; the lease keeps two collectors of one gateway apart. A
+/// gateway on *another* store cannot see it: see [`crate::vecozo::collector`].
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct LeaseRecord {
+    /// The holder.
+    pub holder: uuid::Uuid,
+    /// The store session (one per open) it was taken in.
+    pub session: uuid::Uuid,
+    /// Expiry, milliseconds since the Unix epoch.
+    pub until_ms: i64,
 }
 
 /// The sled-backed [`Store`].
@@ -141,7 +185,13 @@ impl SledStore {
         let next_received = next_after_last(&db, b"r/")?;
         let history = Arc::new(StoreHistory::new());
         let started = std::time::Instant::now();
-        let n = rebuild_history(&db, &mut *history.write()?)?;
+        let mut sent = SentIndex::default();
+        let n = rebuild_history(&db, &mut *history.write()?, &mut sent)?;
+        for kv in db.scan_prefix(b"o/") {
+            let (k, v) = kv?;
+            let record: OutboxRecord = serde_json::from_slice(&v)?;
+            sent.pushed(record.traceer_id, read_u64(&k[2..])?);
+        }
         tracing::info!(
             messages = n,
             ms = started.elapsed().as_millis() as u64,
@@ -159,6 +209,8 @@ impl SledStore {
             next_received,
             events: events_tx,
             queue: queue_tx,
+            sent,
+            session: uuid::Uuid::new_v4(),
         };
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
@@ -357,12 +409,15 @@ impl Store for SledStore {
 /// Records every stored message in `index`, in the order the store took them: sent messages
 /// by id, each received one after the sent message it followed. A message that does not read
 /// back is left out with a warning (its id only), rather than keeping the gateway down.
-fn rebuild_history(db: &sled::Db, index: &mut Index) -> Result<usize, Error> {
+fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Result<usize, Error> {
     let mut n = 0;
-    let mut record = |what: &str, xml: &str| {
+    let mut record = |what: &str, xml: &str, id: Option<u64>| {
         match history::parse(xml) {
             Ok(m) => {
                 index.record(&m);
+                if let Some(id) = id {
+                    sent.sent(id, &m);
+                }
                 n += 1;
             }
             Err(e) => tracing::warn!(
@@ -387,16 +442,20 @@ fn rebuild_history(db: &sled::Db, index: &mut Index) -> Result<usize, Error> {
         let (k, v) = kv?;
         let id = read_u64(&k[2..])?;
         while let Some((seq, r)) = pending.take_if(|(_, r)| r.after_id < id) {
-            record(&format!("received {seq}"), &r.xml);
+            if r.quarantined.is_none() {
+                record(&format!("received {seq}"), &r.xml, None);
+            }
             pending = next_received()?;
         }
         match std::str::from_utf8(&v) {
-            Ok(xml) => record(&format!("message {id}"), xml),
+            Ok(xml) => record(&format!("message {id}"), xml, Some(id)),
             Err(_) => tracing::warn!(message = id, "stored XML is not UTF-8"),
         }
     }
     while let Some((seq, r)) = pending {
-        record(&format!("received {seq}"), &r.xml);
+        if r.quarantined.is_none() {
+            record(&format!("received {seq}"), &r.xml, None);
+        }
         pending = next_received()?;
     }
     Ok(n)
@@ -413,6 +472,10 @@ struct Writer {
     next_received: u64,
     events: watch::Sender<u64>,
     queue: watch::Sender<u64>,
+    /// Keys from sent messages to their ids, for correlating what arrives.
+    sent: SentIndex,
+    /// This open of the store: leases of other sessions are void.
+    session: uuid::Uuid,
 }
 
 impl Writer {
@@ -456,6 +519,14 @@ impl Writer {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
             Write::Received { xml, message } => self.received(xml, message),
+            Write::Incoming(w) => self.incoming(w),
+            Write::Lease {
+                name,
+                holder,
+                now_ms,
+                until_ms,
+            } => self.lease(name, *holder, *now_ms, Some(*until_ms)),
+            Write::ReleaseLease { name, holder } => self.lease(name, *holder, i64::MIN, None),
             Write::Submit(s) => self.submit(s),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());
@@ -491,6 +562,7 @@ impl Writer {
                     },
                 };
                 self.db.insert(ok, serde_json::to_vec(&record)?)?;
+                self.sent.pushed(record.traceer_id, *message_id);
                 Ok(Outcome::Attempt(Some(record)))
             }
             Write::Rejected {
@@ -530,7 +602,10 @@ impl Writer {
                 }
                 let mut meta: MessageMeta = serde_json::from_slice(&v)?;
                 let cursor = self.next_cursor;
-                meta.state = state;
+                // An answer may be stored before the push that it answers is recorded.
+                if meta.state != MessageState::Answered {
+                    meta.state = state;
+                }
                 meta.meldingen = meldingen.to_vec();
                 meta.event_cursors.push(cursor);
                 let event = EventRecord {
@@ -540,6 +615,7 @@ impl Writer {
                     message_id: Some(meta.id),
                     kind: String::new(),
                     raw_xml: None,
+                    traceer_id: None,
                     body: EventBody::Delivery {
                         state,
                         meldingen: meldingen.to_vec(),
@@ -624,8 +700,9 @@ impl Writer {
         batch.insert(ik, serde_json::to_vec(&record)?);
         self.db.apply_batch(batch)?;
         self.next_id += ids.len() as u64;
-        for m in &s.messages {
+        for (m, id) in s.messages.iter().zip(&ids) {
             index.record(&m.message);
+            self.sent.sent(*id, &m.message);
         }
         Ok(Outcome::Stored(ids))
     }
@@ -635,6 +712,9 @@ impl Writer {
         let record = ReceivedRecord {
             after_id: self.next_id - 1,
             xml: xml.to_owned(),
+            traceer_id: None,
+            quarantined: None,
+            cursor: None,
         };
         self.db.insert(
             key(b"r/", &be(self.next_received)),
@@ -643,6 +723,165 @@ impl Writer {
         self.next_received += 1;
         index.record(message);
         Ok(Outcome::Received)
+    }
+    /// Stores a collected message once per traceerId: record, event, correlation, history.
+    fn incoming(&mut self, w: &IncomingWrite) -> Result<Outcome, Error> {
+        let tk = key(b"t/", w.traceer_id.as_bytes());
+        if self.db.contains_key(&tk)? {
+            return Ok(Outcome::AlreadyReceived);
+        }
+        let sequence = self.next_received;
+        let cursor = self.next_cursor;
+        let mut batch = sled::Batch::default();
+        // A readable message whose bytes are not UTF-8 cannot be kept as XML text: it is
+        // quarantined, its bytes kept as they came.
+        let readable = match &w.content {
+            IncomingContent::Message(m) => match std::str::from_utf8(&w.payload) {
+                Ok(xml) => Ok((m.clone(), xml)),
+                Err(_) => Err("the payload is not UTF-8".to_owned()),
+            },
+            IncomingContent::Quarantined { reason } => Err(reason.clone()),
+        };
+        let mut index = self.history.write()?;
+        let mut learnt = None;
+        let (event, correlated, quarantined) = match readable {
+            Ok((message, xml)) => {
+                let meaning = received::meaning(&message, xml);
+                let quarantined = matches!(meaning.body, EventBody::Quarantined { .. });
+                let correlated = if quarantined {
+                    None
+                } else {
+                    self.correlate(&meaning, &message, w.als_antwoord_op)?
+                };
+                if let Some(id) = correlated {
+                    let mk = key(b"m/", &be(id));
+                    if let Some(v) = self.db.get(&mk)? {
+                        let mut meta: MessageMeta = serde_json::from_slice(&v)?;
+                        meta.state = MessageState::Answered;
+                        meta.event_cursors.push(cursor);
+                        batch.insert(mk, serde_json::to_vec(&meta)?);
+                    }
+                }
+                let record = ReceivedRecord {
+                    after_id: self.next_id - 1,
+                    xml: xml.to_owned(),
+                    traceer_id: Some(w.traceer_id),
+                    quarantined: None,
+                    cursor: Some(cursor),
+                };
+                batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
+                let event = EventRecord {
+                    cursor,
+                    agb: meaning.agb,
+                    at_ms: w.at_ms,
+                    message_id: correlated,
+                    kind: meaning.kind,
+                    raw_xml: Some(xml.to_owned()),
+                    traceer_id: Some(w.traceer_id),
+                    body: meaning.body,
+                };
+                if !quarantined {
+                    learnt = Some(message);
+                }
+                (event, correlated, quarantined)
+            }
+            Err(reason) => {
+                let record = ReceivedRecord {
+                    after_id: self.next_id - 1,
+                    xml: String::new(),
+                    traceer_id: Some(w.traceer_id),
+                    quarantined: Some(reason.clone()),
+                    cursor: Some(cursor),
+                };
+                batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
+                batch.insert(key(b"p/", &be(sequence)), w.payload.as_slice());
+                let event = EventRecord {
+                    cursor,
+                    agb: w.addressee.clone(),
+                    at_ms: w.at_ms,
+                    message_id: None,
+                    kind: String::new(),
+                    raw_xml: String::from_utf8(w.payload.clone()).ok(),
+                    traceer_id: Some(w.traceer_id),
+                    body: EventBody::Quarantined { reason },
+                };
+                (event, None, true)
+            }
+        };
+        batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+        let trace = TraceRecord { sequence, cursor };
+        batch.insert(tk, serde_json::to_vec(&trace)?);
+        self.db.apply_batch(batch)?;
+        if let Some(message) = learnt {
+            index.record(&message);
+        }
+        self.next_received += 1;
+        self.next_cursor += 1;
+        Ok(Outcome::Incoming {
+            cursor,
+            correlated,
+            quarantined,
+        })
+    }
+
+    /// The sent message a received one answers: a 325 by DeclaratieNummer (`d/`) first,
+    /// everything else through [`SentIndex`].
+    fn correlate(
+        &self,
+        meaning: &received::Meaning,
+        message: &Message,
+        als_antwoord_op: Option<uuid::Uuid>,
+    ) -> Result<Option<u64>, Error> {
+        if let Correlation::Declaration {
+            number: Some(number),
+            ..
+        } = &meaning.correlation
+            && let Some(v) = self.db.get(decl_key(&meaning.agb, number))?
+        {
+            return Ok(Some(read_u64(&v)?));
+        }
+        let prefix = message.kind().prefix();
+        Ok(self
+            .sent
+            .find(&meaning.correlation, &meaning.agb, &prefix, als_antwoord_op))
+    }
+
+    /// Takes (`until_ms` given) or gives up (`None`) lease `name` for `holder`.
+    fn lease(
+        &mut self,
+        name: &str,
+        holder: uuid::Uuid,
+        now_ms: i64,
+        until_ms: Option<i64>,
+    ) -> Result<Outcome, Error> {
+        let lk = key(b"l/", name.as_bytes());
+        let current: Option<LeaseRecord> = match self.db.get(&lk)? {
+            Some(v) => Some(serde_json::from_slice(&v)?),
+            None => None,
+        };
+        let Some(until_ms) = until_ms else {
+            if current.is_some_and(|c| c.holder == holder) {
+                self.db.remove(&lk)?;
+            }
+            return Ok(Outcome::Lease(LeaseOutcome::Granted));
+        };
+        if let Some(c) = current
+            && c.holder != holder
+            && c.session == self.session
+            && c.until_ms > now_ms
+        {
+            return Ok(Outcome::Lease(LeaseOutcome::Held {
+                holder: c.holder,
+                until_ms: c.until_ms,
+            }));
+        }
+        let record = LeaseRecord {
+            holder,
+            session: self.session,
+            until_ms,
+        };
+        self.db.insert(lk, serde_json::to_vec(&record)?)?;
+        Ok(Outcome::Lease(LeaseOutcome::Granted))
     }
 }
 

@@ -21,6 +21,9 @@
 //!   rejected, retry at, or conflict (BRS114 resolved through the status API).
 //! - [`collect`]: one collection round: list, download, verify, parse (or quarantine), hand
 //!   to the caller's durable store, and only then acknowledge.
+//! - [`collector`]: the collection loop — one task per pulling certificate, a round every
+//!   poll interval, stored through the store's idempotent [`crate::store::Write::Incoming`],
+//!   with a lease so that one collector pulls per certificate.
 //! - [`worker`]: the outbox worker — queued messages, oldest first, pushed with bounded
 //!   concurrency; identifiers persisted before the first push.
 //! - [`error`]: [`Error`], one enum for the module.
@@ -47,6 +50,7 @@
 pub mod client;
 pub mod clients;
 pub mod collect;
+pub mod collector;
 pub mod delivery;
 pub mod envelope;
 pub mod environment;

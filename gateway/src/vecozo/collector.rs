@@ -1,0 +1,220 @@
+//! The collection loop: per pulling certificate ([`Clients::pullers`]) one task that runs a
+//! [`collect_round`] every `poll_interval` (at once again while VECOZO's listing was full),
+//! stores each message through [`Write::Incoming`] — durable before the round confirms it —
+//! and stops when `stopping` turns true.
+//!
+//! ## One puller per AGB code
+//!
+//! VECOZO hands a message to whoever lists it first; two systems pulling for one AGB code
+//! take each other's messages. Inside one gateway there is one task per certificate, and
+//! each task holds a lease in the store (`l/`, renewed every round, given up on stop): a
+//! second collector on the same store is refused with an error naming the holder.
+//!
+//! The limit, honestly: a gateway on *another* store (another machine, another data
+//! directory) cannot see this lease — there is no shared storage to hold it, and VECOZO
+//! offers no lock. Running two gateways with the same certificate is an operator error the
+//! gateway cannot detect; the deployment must make sure only one runs (see
+//! docs/ARCHITECTURE.md). What two such gateways would lose is not the messages (each
+//! stores what it took) but the completeness of each one's event stream.
+//!
+//! A certificate acting for several AGB codes (an indiener with toestemmingsverklaringen)
+//! and an AGB code's own certificate, both configured, pull overlapping messages; inside one
+//! gateway that is harmless, since both store into the same store, idempotent on the
+//! traceerId.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use uuid::Uuid;
+
+use super::client::VecozoClient;
+use super::clients::Clients;
+use super::collect::{Content, Incoming, RoundReport, collect_round};
+use crate::header::Clock;
+use crate::metrics::Metrics;
+use crate::store::{IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write};
+
+/// Messages listed per round: VECOZO's maximum.
+pub const LIST_LIMIT: u16 = 250;
+
+/// What the collection loop needs.
+pub struct Collector {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Timestamps of the events.
+    pub clock: Arc<dyn Clock>,
+    /// Counters for /metrics.
+    pub metrics: Arc<Metrics>,
+    /// One client per certificate: the pullers.
+    pub clients: Arc<Clients>,
+    /// Time between rounds.
+    pub poll_interval: Duration,
+}
+
+impl Collector {
+    /// Collects for every pulling certificate until `stopping` turns true.
+    pub async fn run(self, stopping: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let holder = Uuid::new_v4();
+        let mut tasks = JoinSet::new();
+        let pullers: Vec<(String, VecozoClient)> = this
+            .clients
+            .pullers()
+            .map(|(label, client)| (label.to_owned(), client.clone()))
+            .collect();
+        for (label, client) in pullers {
+            tasks.spawn(this.clone().pull(label, client, holder, stopping.clone()));
+        }
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// The loop of one certificate.
+    async fn pull(
+        self: Arc<Self>,
+        label: String,
+        client: VecozoClient,
+        holder: Uuid,
+        mut stopping: watch::Receiver<bool>,
+    ) {
+        tracing::info!(certificate = %label, "collecting VECOZO messages");
+        loop {
+            if *stopping.borrow() {
+                break;
+            }
+            let more = match self.take_lease(&label, holder).await {
+                true => self.round(&label, &client).await.is_some_and(|r| r.more),
+                false => false,
+            };
+            if more {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll_interval) => {}
+                _ = stopping.wait_for(|s| *s) => break,
+            }
+        }
+        let release = Write::ReleaseLease {
+            name: label.clone(),
+            holder,
+        };
+        if let Err(e) = self.store.commit(release).wait().await {
+            tracing::warn!(certificate = %label, error = %e, "collection lease not given up; it expires");
+        }
+    }
+
+    /// Takes or renews the lease of `label`; false (with an error logged) when another
+    /// collector holds it.
+    async fn take_lease(&self, label: &str, holder: Uuid) -> bool {
+        let now_ms = Utc::now().timestamp_millis();
+        let ttl = self.poll_interval.saturating_mul(3) + Duration::from_secs(30);
+        let write = Write::Lease {
+            name: label.to_owned(),
+            holder,
+            now_ms,
+            until_ms: now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
+        };
+        match self.store.commit(write).wait().await {
+            Ok(Outcome::Lease(LeaseOutcome::Granted)) => true,
+            Ok(Outcome::Lease(LeaseOutcome::Held { holder, until_ms })) => {
+                tracing::error!(
+                    certificate = %label,
+                    %holder,
+                    until_ms,
+                    "refusing to collect: another collector pulls with this certificate \
+                     (only one system may pull per AGB code; two take each other's messages)"
+                );
+                false
+            }
+            Ok(other) => {
+                tracing::error!(certificate = %label, outcome = ?other, "unexpected lease outcome");
+                false
+            }
+            Err(e) => {
+                tracing::error!(certificate = %label, error = %e, "collection lease not taken");
+                false
+            }
+        }
+    }
+
+    /// One round for one certificate; `None` when the listing failed.
+    async fn round(&self, label: &str, client: &VecozoClient) -> Option<RoundReport> {
+        let store = |incoming: Incoming| {
+            let kind = match &incoming.content {
+                Content::Message(m) => Some(m.kind().code()),
+                Content::Quarantined { .. } => None,
+            };
+            let write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
+            async move {
+                match self.store.commit(write).wait().await? {
+                    Outcome::Incoming { quarantined, .. } => {
+                        match (quarantined, kind) {
+                            (false, Some(kind)) => self.metrics.received(&kind),
+                            _ => self.metrics.quarantined(),
+                        }
+                        Ok(())
+                    }
+                    Outcome::AlreadyReceived => {
+                        self.metrics.redelivered();
+                        Ok(())
+                    }
+                    other => Err(crate::error::Error::Internal(format!(
+                        "unexpected store outcome {other:?}"
+                    ))),
+                }
+            }
+        };
+        match collect_round(client, LIST_LIMIT, store).await {
+            Ok(report) => {
+                if report.listed > 0 {
+                    tracing::info!(
+                        certificate = %label,
+                        listed = report.listed,
+                        confirmed = report.acknowledged.len(),
+                        quarantined = report.quarantined.len(),
+                        failed = report.failed.len(),
+                        "VECOZO collection round"
+                    );
+                }
+                for _ in &report.failed {
+                    self.metrics.collect_failure();
+                }
+                Some(report)
+            }
+            Err(e) => {
+                tracing::warn!(certificate = %label, error = %e, "VECOZO listing failed; next round later");
+                self.metrics.collect_failure();
+                None
+            }
+        }
+    }
+}
+
+/// The store write for a collected message, stamped `at_ms`, pulled with certificate
+/// `puller`: a quarantined payload's event goes to the envelope's (first 8-digit) addressee,
+/// else to the puller's label.
+pub fn incoming_write(incoming: Incoming, at_ms: i64, puller: &str) -> Write {
+    let addressee = incoming
+        .metadata
+        .routeringgegevens
+        .geadresseerden
+        .iter()
+        .filter_map(|g| g.code.as_deref())
+        .find(|c| c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or(puller)
+        .to_owned();
+    let content = match incoming.content {
+        Content::Message(m) => IncomingContent::Message(Arc::new(*m)),
+        Content::Quarantined { reason } => IncomingContent::Quarantined { reason },
+    };
+    Write::Incoming(Box::new(IncomingWrite {
+        traceer_id: incoming.metadata.traceer_id(),
+        als_antwoord_op: incoming.metadata.referentiegegevens.als_antwoord_op,
+        at_ms,
+        addressee,
+        payload: incoming.payload,
+        content,
+    }))
+}
