@@ -15,14 +15,18 @@ pub async fn run(client: &Client) -> Result<Submitted, Error> {
         )
         .guardian_known(true)
         .product(
-            proto::RequestedProduct::new("REF-1", proto::Product::new("45", "45A48"), "2025-05-01")
-                .with_end_date("2025-12-31")
-                .with_extent(proto::Extent::new(
-                    4,
-                    codes::unit::HOUR,
-                    codes::frequency::PER_WEEK,
-                ))
-                .with_referrer(proto::Referrer::new(codes::referrer_type::GP, "01234567")),
+            proto::RequestedProduct::new(
+                "RUST-1",
+                proto::Product::new("45", "45A48"),
+                "2025-05-01",
+            )
+            .with_end_date("2025-12-31")
+            .with_extent(proto::Extent::new(
+                4,
+                codes::unit::HOUR,
+                codes::frequency::PER_WEEK,
+            ))
+            .with_referrer(proto::Referrer::new(codes::referrer_type::GP, "01234567")),
         );
     client.submit_request_for_allocation(request).await
 }
