@@ -233,3 +233,127 @@ async fn no_bsn_or_name_in_logs_metrics_or_errors() {
         }
     }
 }
+
+/// The same for what comes back: a 315, its 316 and 301, a claim under that allocation and
+/// its 325, for both laws, through `serve` in mode `simulator` (the in-process simulator and
+/// the real VECOZO client and collection loop) logging at trace level. The 301 carries the
+/// BSN back; neither it nor the name may appear in the logs or /metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_bsn_or_name_in_logs_or_metrics_when_answers_come_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let log = dir.path().join("serve.log");
+    let config = dir.path().join("ketenpoort.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[server]
+grpc_listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+data_dir = '{data}'
+allow_plaintext = true
+
+[vecozo]
+mode = "simulator"
+
+[[tenants]]
+name = "a"
+api_token_sha256 = "{a}"
+agb_codes = ["{AGB_A}"]
+"#,
+            data = data.display(),
+            a = ketenpoort::tenant::token_digest(TOKEN_A),
+        ),
+    )
+    .expect("write the config");
+    let mut server = child::spawn(&config, &[("RUST_LOG", "trace")], &log);
+    let mut c = server.client().await;
+    let mut stream = c
+        .stream_returns(req(
+            TOKEN_A,
+            proto::StreamReturnsRequest { after_cursor: 0 },
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+    // Waits for the next event of `kind`, acknowledging what passes by.
+    async fn until(
+        c: &mut ketenpoort::proto::gateway_client::GatewayClient<tonic::transport::Channel>,
+        stream: &mut tonic::Streaming<proto::ReturnEvent>,
+        kind: &str,
+    ) -> proto::ReturnEvent {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let e = tokio::time::timeout_at(deadline, stream.message())
+                .await
+                .unwrap_or_else(|_| panic!("a {kind} within 60 s"))
+                .expect("stream ok")
+                .expect("stream open");
+            c.ack_returns(req(TOKEN_A, proto::AckReturnsRequest { cursor: e.cursor }))
+                .await
+                .expect("ack");
+            if e.kind == kind {
+                return e;
+            }
+        }
+    }
+
+    for (law, code) in [(Law::Ijw, "JW"), (Law::Iwmo, "WMO")] {
+        let mut r = request_for_allocation(law, AGB_A, &format!("{code}-315"));
+        r.client = Some(person());
+        r.products[0].provider_reference = format!("PRIV-{code}");
+        c.submit_request_for_allocation(req(TOKEN_A, r))
+            .await
+            .expect("the 315 is accepted");
+        let allocation = until(&mut c, &mut stream, &format!("{code}301")).await;
+        let Some(proto::return_event::Event::Allocation(a)) = allocation.event else {
+            panic!("a 301 is an allocation event: {allocation:?}");
+        };
+        assert_eq!(a.bsn, BSN, "the client gets the BSN of its allocation");
+        let number = a.products[0].allocation_number;
+        let claim = proto::SubmitDeclarationRequest {
+            common: Some(common(law, AGB_A, &format!("{code}-323"))),
+            declaration_number: String::new(),
+            month: "2025-06".into(),
+            clients: vec![proto::DeclarationClient {
+                bsn: BSN.into(),
+                lines: vec![proto::DeclarationLine {
+                    reference_number: format!("PRIV-{code}-06"),
+                    period_start: "2025-06-01".into(),
+                    period_end: "2025-06-30".into(),
+                    delivered_volume: 960,
+                    tariff_cents: Some(8724),
+                    amount_cents: Some(139_584),
+                    ..line("unused", number, law)
+                }],
+            }],
+            split_when_too_large: false,
+        };
+        c.submit_declaration(req(TOKEN_A, claim))
+            .await
+            .expect("the claim is accepted");
+        until(&mut c, &mut stream, &format!("{code}325")).await;
+    }
+    drop(stream);
+
+    let metrics = http_get(server.admin, "/metrics").await;
+    assert_eq!(server.terminate(), Some(0));
+    let logs = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        logs.contains("JW301") && logs.contains("WMO325"),
+        "the log covers the answers' handling"
+    );
+    for (what, text) in [
+        ("the log (stderr)", &logs),
+        ("stdout", &server.stdout()),
+        ("/metrics", &metrics),
+    ] {
+        for secret in [BSN, SURNAME, "Zwartjes", "Geheime Voornaam"] {
+            if let Some(at) = text.find(secret) {
+                let from = text[..at].rfind('\n').map_or(0, |i| i + 1);
+                let to = text[at..].find('\n').map_or(text.len(), |i| at + i);
+                panic!("{secret:?} appears in {what}: {}", &text[from..to]);
+            }
+        }
+    }
+}
