@@ -49,7 +49,19 @@ async fn reopen(
         .await
         .expect("the store closes")
         .expect("closed");
-    SledStore::open_with_closed(dir).expect("reopens")
+    // Under load sled's file lock can outlive the writer's close signal by a moment (seen
+    // once with the crash test running beside): wait for the lock, bounded.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match SledStore::open_with_closed(dir) {
+            Ok(opened) => return opened,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the store does not reopen: {e}"),
+        }
+    }
 }
 
 #[tokio::test]
