@@ -99,7 +99,7 @@ fn allocated_product(p: AllocatedProduct) -> proto::AllocatedProduct {
     proto::AllocatedProduct {
         allocation_number: p.allocation_number,
         provider_reference: p.provider_reference,
-        product: (!p.category.is_empty()).then(|| proto::Product {
+        product: (!p.category.is_empty()).then_some(proto::Product {
             category: p.category,
             code: p.code,
         }),

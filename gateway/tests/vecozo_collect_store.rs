@@ -1,0 +1,222 @@
+//! Storing collected messages: exactly once per traceerId across redeliveries and restarts,
+//! quarantined payloads kept with their reason, and one collector per certificate (lease).
+
+mod vecozo_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ketenpoort::store::sled_store::SledStore;
+use ketenpoort::store::{
+    EventBody, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write,
+};
+use ketenpoort::vecozo::collect::collect_round;
+use ketenpoort::vecozo::collector::incoming_write;
+use ketenpoort::vecozo::envelope::References;
+use ketenpoort_sim::Scenario;
+use uuid::Uuid;
+use vecozo_support::*;
+
+async fn fast_sim() -> Sim {
+    let mut scenario =
+        Scenario::from_toml(ketenpoort_sim::scenario::DEFAULT_SCENARIO).expect("scenario");
+    scenario.gemeentebot.retour_werkdagen = 0;
+    scenario.gemeentebot.toewijzing_werkdagen = 0;
+    scenario.simulator.tick_interval_ms = 20;
+    let k = &mut scenario.ketencontrole;
+    k.start_after_seconds = 0;
+    k.duration_seconds = 0;
+    k.offer_after_seconds = 0;
+    k.gemeente_pickup_seconds = 0;
+    start_with(scenario).await
+}
+
+fn all_events(store: &SledStore) -> Vec<ketenpoort::store::EventRecord> {
+    store.events_after(0, 1000, &|_| true).expect("events")
+}
+
+async fn commit(store: &SledStore, write: Write) -> Outcome {
+    store.commit(write).wait().await.expect("stored")
+}
+
+async fn reopen(
+    dir: &std::path::Path,
+    store: Arc<SledStore>,
+    closed: tokio::sync::oneshot::Receiver<()>,
+) -> (Arc<SledStore>, tokio::sync::oneshot::Receiver<()>) {
+    drop(store);
+    tokio::time::timeout(Duration::from_secs(10), closed)
+        .await
+        .expect("the store closes")
+        .expect("closed");
+    // Under load sled's file lock can outlive the writer's close signal by a moment (seen
+    // once with the crash test running beside): wait for the lock, bounded.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match SledStore::open_with_closed(dir) {
+            Ok(opened) => return opened,
+            Err(e) if tokio::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the store does not reopen: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_message_stored_but_not_confirmed_comes_back_and_is_stored_once() {
+    let sim = fast_sim().await;
+    let client = sim.client(PROVIDER);
+    let refs = References::new_conversation();
+    deliver_once(&client, &jw315("KP000001"), refs, 0).await;
+    // The municipality answers with a 316 and a 301; wait until both are listed.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while client.list(250).await.expect("list").len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no 316 and 301 within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+    // Round 1: stored, then "crashed" before the confirmation: nothing is acknowledged.
+    let report = collect_round(&client, 250, |incoming| {
+        let store = store.clone();
+        async move {
+            let outcome = commit(&store, incoming_write(incoming, 1, PROVIDER)).await;
+            assert!(matches!(outcome, Outcome::Incoming { .. }), "{outcome:?}");
+            Err::<(), _>("crash between store and confirm")
+        }
+    })
+    .await
+    .expect("round 1");
+    assert_eq!(report.listed, 2);
+    assert!(report.acknowledged.is_empty());
+    let first = all_events(&store);
+    assert_eq!(first.len(), 2, "{first:?}");
+    let kinds: Vec<&str> = first.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["JW316", "JW301"]);
+
+    // After a restart VECOZO hands the same messages over again: nothing is written twice,
+    // and this time they are confirmed.
+    let (store, closed) = reopen(dir.path(), store, closed).await;
+    let report = collect_round(&client, 250, |incoming| {
+        let store = store.clone();
+        async move {
+            let outcome = commit(&store, incoming_write(incoming, 2, PROVIDER)).await;
+            assert_eq!(outcome, Outcome::AlreadyReceived);
+            Ok::<(), String>(())
+        }
+    })
+    .await
+    .expect("round 2");
+    assert_eq!(report.acknowledged.len(), 2, "{report:?}");
+    assert_eq!(all_events(&store), first, "no second event");
+    assert!(
+        client.list(250).await.expect("list").is_empty(),
+        "confirmed"
+    );
+    drop(closed);
+}
+
+#[tokio::test]
+async fn a_quarantined_payload_is_kept_with_its_reason_as_an_event_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+    let traceer_id = Uuid::new_v4();
+    let write = || {
+        Write::Incoming(Box::new(IncomingWrite {
+            traceer_id,
+            als_antwoord_op: None,
+            at_ms: 1_743_580_800_000,
+            addressee: PROVIDER.into(),
+            payload: vec![0xff, 0xfe, b'<', b'x'],
+            content: IncomingContent::Quarantined {
+                reason: "not a valid iJw/iWmo 3.2 message".into(),
+            },
+        }))
+    };
+    let outcome = commit(&store, write()).await;
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Incoming {
+                quarantined: true,
+                correlated: None,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    let (store, closed) = reopen(dir.path(), store, closed).await;
+    assert_eq!(commit(&store, write()).await, Outcome::AlreadyReceived);
+    let events = all_events(&store);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].agb, PROVIDER);
+    assert_eq!(
+        events[0].body,
+        EventBody::Quarantined {
+            reason: "not a valid iJw/iWmo 3.2 message".into()
+        }
+    );
+    assert_eq!(events[0].traceer_id, Some(traceer_id));
+    drop(closed);
+}
+
+#[tokio::test]
+async fn a_second_collector_on_the_store_is_refused_until_the_first_gives_up() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    let lease = |holder| Write::Lease {
+        name: PROVIDER.into(),
+        holder,
+        now_ms: 1_000,
+        until_ms: 61_000,
+    };
+    assert_eq!(
+        commit(&store, lease(first)).await,
+        Outcome::Lease(LeaseOutcome::Granted)
+    );
+    assert_eq!(
+        commit(&store, lease(second)).await,
+        Outcome::Lease(LeaseOutcome::Held {
+            holder: first,
+            until_ms: 61_000
+        })
+    );
+    // Renewing is fine; after an expiry another may take it.
+    assert_eq!(
+        commit(&store, lease(first)).await,
+        Outcome::Lease(LeaseOutcome::Granted)
+    );
+    let late = Write::Lease {
+        name: PROVIDER.into(),
+        holder: second,
+        now_ms: 61_000,
+        until_ms: 121_000,
+    };
+    assert_eq!(
+        commit(&store, late).await,
+        Outcome::Lease(LeaseOutcome::Granted)
+    );
+    let release = Write::ReleaseLease {
+        name: PROVIDER.into(),
+        holder: second,
+    };
+    commit(&store, release).await;
+    assert_eq!(
+        commit(&store, lease(first)).await,
+        Outcome::Lease(LeaseOutcome::Granted)
+    );
+    // A lease of an earlier open (a gateway that crashed) does not keep a new one out.
+    let (store, closed) = reopen(dir.path(), store, closed).await;
+    assert_eq!(
+        commit(&store, lease(second)).await,
+        Outcome::Lease(LeaseOutcome::Granted)
+    );
+    drop(closed);
+}
