@@ -357,6 +357,21 @@ impl Client {
             .await
     }
 
+    /// Puts a message VECOZO refused (REJECTED_BY_VECOZO) back into the queue, to be pushed
+    /// again under a new traceerId; answers the message as it is now (QUEUED). For refusals
+    /// whose cause lay outside the message (BRS03, BRS04) and was removed. A retry after a
+    /// lost answer gets FAILED_PRECONDITION (the message is queued already).
+    pub async fn resend_message(
+        &self,
+        message_id: impl Into<String>,
+    ) -> Result<proto::MessageRecord, Error> {
+        let r = proto::ResendMessageRequest {
+            message_id: message_id.into(),
+        };
+        self.unary(r, |mut g, r| async move { g.resend_message(r).await })
+            .await
+    }
+
     /// One page of the tenant's messages, newest first (see [`proto::ListMessagesRequest`]
     /// for the filters; `ListMessagesRequest::default()` lists everything).
     pub async fn list_messages(

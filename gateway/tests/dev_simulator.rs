@@ -1,7 +1,8 @@
 //! Dev mode's default `[vecozo] mode = "simulator"`: the gateway starts ketenpoort-sim
 //! in-process with a generated PKI and delivers through the real VECOZO client over mutual
 //! TLS. A provider the simulator knows gets its message delivered; one it does not know is
-//! refused with VECOZO's melding, as VECOZO would refuse it.
+//! refused with VECOZO's melding, as VECOZO would refuse it, and can be sent again
+//! (ResendMessage, `ketenpoort outbox --resend`) under a new traceerId.
 
 mod common;
 
@@ -17,6 +18,8 @@ use tokio::sync::oneshot;
 
 struct Dev {
     addr: std::net::SocketAddr,
+    /// Weak, so that the stopping gateway can close its store.
+    shared: std::sync::Weak<ketenpoort::api::Shared>,
     dir: tempfile::TempDir,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
@@ -28,6 +31,7 @@ async fn start_dev() -> Dev {
     config.server.data_dir = dir.path().to_owned();
     assert_eq!(config.vecozo_mode(), VecozoMode::Simulator);
     let gateway = Gateway::open_with_clock(config, Arc::new(SystemClock)).expect("opens");
+    let shared = Arc::downgrade(&gateway.shared());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -38,6 +42,7 @@ async fn start_dev() -> Dev {
     }));
     Dev {
         addr,
+        shared,
         dir,
         stop,
         task,
@@ -121,6 +126,145 @@ async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
     ] {
         assert!(pki.join(file).is_file(), "{file} in {}", pki.display());
     }
+
+    let _ = dev.stop.send(());
+    tokio::time::timeout(Duration::from_secs(15), dev.task)
+        .await
+        .expect("stops within 15 s")
+        .expect("no panic")
+        .expect("served without error");
+}
+
+async fn message(
+    c: &mut ketenpoort::proto::gateway_client::GatewayClient<tonic::transport::Channel>,
+    id: &str,
+) -> proto::MessageRecord {
+    c.get_message(req(
+        DEV_TOKEN,
+        proto::GetMessageRequest {
+            message_id: id.into(),
+        },
+    ))
+    .await
+    .expect("get")
+    .into_inner()
+}
+
+#[tokio::test]
+async fn a_refused_message_can_be_sent_again_under_a_new_traceer_id() {
+    let dev = start_dev().await;
+    let mut c =
+        ketenpoort::proto::gateway_client::GatewayClient::connect(format!("http://{}", dev.addr))
+            .await
+            .expect("connect");
+    let mut stream = c
+        .stream_returns(req(
+            DEV_TOKEN,
+            proto::StreamReturnsRequest { after_cursor: 0 },
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+    let refused = c
+        .submit_request_for_allocation(req(
+            DEV_TOKEN,
+            request_for_allocation(Law::Ijw, "23456789", "refused"),
+        ))
+        .await
+        .expect("accepted")
+        .into_inner()
+        .message_id;
+    let first = next_delivery_state(&mut stream, &refused).await;
+    assert_eq!(first.state, proto::MessageState::RejectedByVecozo as i32);
+    let traceer_id = |id: &str| {
+        let shared = dev.shared.upgrade().expect("the gateway runs");
+        shared
+            .store
+            .outbox(id.parse().expect("a number"))
+            .expect("store")
+            .map(|o| o.traceer_id)
+    };
+    let first_traceer_id = traceer_id(&refused).expect("pushed once");
+    let delivered = c
+        .submit_request_for_allocation(req(
+            DEV_TOKEN,
+            request_for_allocation(Law::Ijw, "12345678", "delivered"),
+        ))
+        .await
+        .expect("accepted")
+        .into_inner()
+        .message_id;
+    let d = next_delivery_state(&mut stream, &delivered).await;
+    assert_eq!(d.state, proto::MessageState::Delivered as i32);
+
+    // Sent again: QUEUED at once (with an event), the meldingen cleared; the simulator
+    // refuses it again (the vendor still has no permission for 23456789), which proves a
+    // second push happened.
+    let resend = |id: &str| {
+        req(
+            DEV_TOKEN,
+            proto::ResendMessageRequest {
+                message_id: id.into(),
+            },
+        )
+    };
+    let m = c
+        .resend_message(resend(&refused))
+        .await
+        .expect("resent")
+        .into_inner();
+    assert_eq!(m.state, proto::MessageState::Queued as i32);
+    assert!(m.meldingen.is_empty());
+    let queued = next_delivery_state(&mut stream, &refused).await;
+    assert_eq!(queued.state, proto::MessageState::Queued as i32);
+    let again = next_delivery_state(&mut stream, &refused).await;
+    assert_eq!(again.state, proto::MessageState::RejectedByVecozo as i32);
+    assert_eq!(message(&mut c, &refused).await.event_cursors.len(), 3);
+    let second_traceer_id = traceer_id(&refused).expect("pushed again");
+    assert_ne!(first_traceer_id, second_traceer_id, "a new traceerId");
+
+    // Only refused messages; only the tenant's own; ids that exist.
+    let e = c
+        .resend_message(resend(&delivered))
+        .await
+        .expect_err("a delivered message is not sent again");
+    assert_eq!(e.code(), tonic::Code::FailedPrecondition, "{e:?}");
+    assert!(e.message().contains("DELIVERED"), "{}", e.message());
+    let e = c
+        .resend_message(resend("424242"))
+        .await
+        .expect_err("unknown");
+    assert_eq!(e.code(), tonic::Code::NotFound);
+
+    // The command line: one refused message queued again, one refusal.
+    let args = [
+        "outbox".to_owned(),
+        "--gateway".to_owned(),
+        format!("http://{}", dev.addr),
+        "--resend".to_owned(),
+        refused.clone(),
+        delivered.clone(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
+            .args(args)
+            .env_remove("KETENPOORT_TOKEN")
+            .env_remove("KETENPOORT_GATEWAY")
+            .output()
+    })
+    .await
+    .expect("no panic")
+    .expect("run ketenpoort outbox");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("{refused}  JW315")) && stdout.contains("queued again"),
+        "{stdout}"
+    );
+    assert!(stderr.contains(&format!("{delivered}: ")), "{stderr}");
 
     let _ = dev.stop.send(());
     tokio::time::timeout(Duration::from_secs(15), dev.task)

@@ -323,6 +323,15 @@ class Client:
         """One message with its state, XML and event cursors."""
         return self._unary(self._stub.GetMessage, pb.GetMessageRequest(message_id=message_id))
 
+    def resend_message(self, message_id: str) -> pb.MessageRecord:
+        """Puts a message VECOZO refused (REJECTED_BY_VECOZO) back into the queue, to be
+        pushed again under a new traceerId (for refusals whose cause lay outside the
+        message, such as BRS03, and was removed). Raises ``ViolationsError``
+        (FAILED_PRECONDITION) for a message in another state, ``NotFound`` for an unknown
+        one."""
+        return self._unary(self._stub.ResendMessage,
+                           pb.ResendMessageRequest(message_id=message_id))
+
     def list_messages(self, **filters: Any) -> list[pb.MessageRecord]:
         """Every message matching the ``ListMessagesRequest`` filters (agb_code, kind,
         state, accepted_from, accepted_to), newest first, following the page tokens."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -160,6 +161,21 @@ def test_without_retries_the_lost_response_is_unavailable(gateway: Any) -> None:
         assert caught.value.attempts == 1
         assert client.submit_care_start(care_start("mine")).request_id == "mine"
         assert len(client.list_messages()) == 1
+
+
+def test_only_a_message_vecozo_refused_can_be_resent(gateway: Any) -> None:
+    with kp.connect_dev(gateway.target) as client:
+        done = client.submit_care_start(care_start("resend"))
+        deadline = time.monotonic() + 30
+        while client.get_message(done.response.message_id).state != kp.pb.MESSAGE_STATE_DELIVERED:
+            assert time.monotonic() < deadline, "the loopback delivers it within 30 s"
+            time.sleep(0.05)
+        with pytest.raises(kp.ViolationsError) as caught:
+            client.resend_message(done.response.message_id)
+        assert caught.value.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert "DELIVERED" in str(caught.value)
+        with pytest.raises(kp.NotFound):
+            client.resend_message("424242")
 
 
 def test_an_unknown_token_is_unauthenticated(gateway: Any) -> None:

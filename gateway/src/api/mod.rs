@@ -160,6 +160,17 @@ impl proto::gateway_server::Gateway for GatewayService {
             .map_err(Status::from)
     }
 
+    async fn resend_message(
+        &self,
+        request: Request<proto::ResendMessageRequest>,
+    ) -> Result<Response<proto::MessageRecord>, Status> {
+        let tenant = self.shared.tenant(&request)?;
+        query::resend_message(&self.shared, &tenant, &request.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
     async fn list_messages(
         &self,
         request: Request<proto::ListMessagesRequest>,

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use super::Shared;
 use crate::error::{Error, FieldViolation};
 use crate::proto;
-use crate::store::{Melding, MessageMeta, MessageState};
+use crate::store::{Melding, MessageMeta, MessageState, Outcome, Write};
 use crate::tenant::Tenant;
 
 /// Default and largest page size of ListMessages.
@@ -69,6 +69,52 @@ pub fn get_message(
     }
     let xml = shared.store.message_xml(id)?.unwrap_or_default();
     Ok(record(&meta, xml))
+}
+
+/// ResendMessage: a message VECOZO refused goes back into the queue, to be pushed under a new
+/// traceerId (see the proto).
+pub async fn resend_message(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: &proto::ResendMessageRequest,
+) -> Result<proto::MessageRecord, Error> {
+    let not_found = || Error::NotFound(format!("message {:?}", r.message_id));
+    let id: u64 = r.message_id.parse().map_err(|_| not_found())?;
+    let meta = shared.store.message(id)?.ok_or_else(not_found)?;
+    if !tenant.may_act_for(&meta.agb) {
+        return Err(not_found());
+    }
+    let outcome = shared
+        .store
+        .commit(Write::Requeue {
+            message_id: id,
+            at_ms: shared.clock.now().timestamp_millis(),
+        })
+        .wait()
+        .await?;
+    match outcome {
+        Outcome::Requeued(Some(MessageState::RejectedByVecozo)) => {
+            tracing::info!(message = id, tenant = %tenant.name, "refused message queued again");
+            get_message(
+                shared,
+                tenant,
+                &proto::GetMessageRequest {
+                    message_id: r.message_id.clone(),
+                },
+            )
+        }
+        Outcome::Requeued(Some(state)) => Err(Error::FailedPrecondition {
+            message: format!(
+                "message {id} is {}, not REJECTED_BY_VECOZO: only a message VECOZO refused can                  be sent again",
+                state_to_proto(state).as_str_name()
+            ),
+            violations: Vec::new(),
+        }),
+        Outcome::Requeued(None) => Err(not_found()),
+        other => Err(Error::Internal(format!(
+            "unexpected store outcome {other:?}"
+        ))),
+    }
 }
 
 fn date_ms(field: &str, value: &str, end_of_day: bool) -> Result<Option<i64>, Error> {

@@ -3,11 +3,14 @@
 //! letters), or whose expected answer did not come in time (ListMessages with a state
 //! filter, newest first).
 //!
-//! Retrying or resending from here is **not available yet**: the gateway's contract has no
-//! call for it. Sending (and retrying) queued messages is the gateway's own job; a message
-//! VECOZO refused must be corrected and submitted again as a new message.
+//! `--resend ID...` puts messages VECOZO refused back into the queue (ResendMessage), to be
+//! pushed again under a new traceerId: for refusals whose cause lay outside the message (a
+//! missing toestemmingsverklaring, BRS03; an addressee not yet connected, BRS04) and was
+//! removed. A message whose content was refused must be corrected and submitted as a new
+//! one. Retrying queued messages is the gateway's own job (with backoff, until delivered).
 //!
-//! Exit code: 0 listed, 2 connection or credential errors.
+//! Exit code: 0 listed (or every resend done), 1 a resend refused (not a refused message,
+//! or unknown), 2 connection or credential errors.
 
 use std::io::{self, Write};
 
@@ -67,7 +70,13 @@ pub struct OutboxArgs {
     /// One JSON object per message (with `outbox_state`).
     #[arg(long)]
     pub json: bool,
+    /// Put these messages, refused by VECOZO, back into the queue instead of listing.
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    pub resend: Vec<String>,
 }
+
+/// The exit code when a resend was refused.
+pub const EXIT_RESEND_REFUSED: u8 = 1;
 
 /// Runs `outbox`; the result is the exit code.
 pub fn run(args: &OutboxArgs, out: &mut impl Write, err: &mut impl Write) -> io::Result<u8> {
@@ -86,6 +95,9 @@ pub fn run(args: &OutboxArgs, out: &mut impl Write, err: &mut impl Write) -> io:
             Ok(c) => c,
             Err(e) => return connect::fail(err, "outbox", &e),
         };
+        if !args.resend.is_empty() {
+            return resend(&client, &args.resend, out, err).await;
+        }
         for state in states {
             let mut filter = proto::ListMessagesRequest {
                 agb_code: args.agb.clone().unwrap_or_default(),
@@ -146,4 +158,32 @@ pub fn run(args: &OutboxArgs, out: &mut impl Write, err: &mut impl Write) -> io:
         }
         Ok(EXIT_OK)
     })
+}
+
+/// `--resend`: one line per message; refusals (wrong state, unknown) on `err`.
+async fn resend(
+    client: &ketenpoort_client::Client,
+    ids: &[String],
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> io::Result<u8> {
+    let mut code = EXIT_OK;
+    for id in ids {
+        match client.resend_message(id.clone()).await {
+            Ok(m) => writeln!(
+                out,
+                "{}  {}  AGB {} → {}  {}  queued again",
+                m.message_id, m.kind, m.agb_code, m.municipality, m.identificatie
+            )?,
+            Err(
+                ketenpoort_client::Error::Violations { message, .. }
+                | ketenpoort_client::Error::NotFound(message),
+            ) => {
+                writeln!(err, "ketenpoort outbox: {id}: {message}")?;
+                code = EXIT_RESEND_REFUSED;
+            }
+            Err(e) => return connect::fail(err, "outbox", &e.to_string()),
+        }
+    }
+    Ok(code)
 }

@@ -283,6 +283,15 @@ pub enum Write {
         /// Who gives it up.
         holder: uuid::Uuid,
     },
+    /// Puts a message VECOZO refused back into the queue (a resend): state QUEUED, its
+    /// meldingen cleared, its push identifiers dropped so that the worker mints a new
+    /// traceerId, and a [`EventBody::Delivery`] event. Answers [`Outcome::Requeued`].
+    Requeue {
+        /// The message.
+        message_id: u64,
+        /// When, milliseconds since the Unix epoch.
+        at_ms: i64,
+    },
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
@@ -365,6 +374,9 @@ pub enum Outcome {
     Acked(u64),
     /// The message was marked delivered (false: it was not queued; nothing changed).
     Delivered(bool),
+    /// After a [`Write::Requeue`]: `None` when there is no such message, else its state
+    /// before the write (it was queued again only if that is REJECTED_BY_VECOZO).
+    Requeued(Option<MessageState>),
     /// The outbox record after a [`Write::Attempt`] (`None`: the message is not queued).
     Attempt(Option<OutboxRecord>),
     /// A [`Write::Barrier`] passed: everything before it is flushed.

@@ -506,7 +506,13 @@ impl Writer {
                 }
             }
             self.events.send_replace(self.next_cursor - 1);
-            if results.iter().any(|r| matches!(r, Ok(Outcome::Stored(_)))) {
+            if results.iter().any(|r| {
+                matches!(
+                    r,
+                    Ok(Outcome::Stored(_)
+                        | Outcome::Requeued(Some(MessageState::RejectedByVecozo)))
+                )
+            }) {
                 self.queue.send_modify(|g| *g = g.wrapping_add(1));
             }
             for (p, r) in group.into_iter().zip(results) {
@@ -528,6 +534,7 @@ impl Writer {
             } => self.lease(name, *holder, *now_ms, Some(*until_ms)),
             Write::ReleaseLease { name, holder } => self.lease(name, *holder, i64::MIN, None),
             Write::Submit(s) => self.submit(s),
+            Write::Requeue { message_id, at_ms } => self.requeue(*message_id, *at_ms),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());
                 let current = match self.db.get(&k)? {
@@ -630,6 +637,44 @@ impl Writer {
                 Ok(Outcome::Delivered(true))
             }
         }
+    }
+
+    /// Puts a message VECOZO refused back into the queue, with new push identifiers to come.
+    fn requeue(&mut self, message_id: u64, at_ms: i64) -> Result<Outcome, Error> {
+        let mk = key(b"m/", &be(message_id));
+        let Some(v) = self.db.get(&mk)? else {
+            return Ok(Outcome::Requeued(None));
+        };
+        let mut meta: MessageMeta = serde_json::from_slice(&v)?;
+        let before = meta.state;
+        if before != MessageState::RejectedByVecozo {
+            return Ok(Outcome::Requeued(Some(before)));
+        }
+        let cursor = self.next_cursor;
+        meta.state = MessageState::Queued;
+        meta.meldingen.clear();
+        meta.event_cursors.push(cursor);
+        let event = EventRecord {
+            cursor,
+            agb: meta.agb.clone(),
+            at_ms,
+            message_id: Some(message_id),
+            kind: String::new(),
+            raw_xml: None,
+            traceer_id: None,
+            body: EventBody::Delivery {
+                state: MessageState::Queued,
+                meldingen: Vec::new(),
+            },
+        };
+        let mut batch = sled::Batch::default();
+        batch.insert(key(b"q/", &be(message_id)), &[] as &[u8]);
+        batch.remove(key(b"o/", &be(message_id)));
+        batch.insert(mk, serde_json::to_vec(&meta)?);
+        batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+        self.db.apply_batch(batch)?;
+        self.next_cursor += 1;
+        Ok(Outcome::Requeued(Some(before)))
     }
 
     fn submit(&mut self, s: &SubmitWrite) -> Result<Outcome, Error> {
