@@ -102,6 +102,12 @@ impl GatewayRpc for LosesFirstResponse {
     ) -> Result<Response<gw::MessageRecord>, Status> {
         self.inner.get_message(r).await
     }
+    async fn resend_message(
+        &self,
+        r: Request<gw::ResendMessageRequest>,
+    ) -> Result<Response<gw::MessageRecord>, Status> {
+        self.inner.resend_message(r).await
+    }
     async fn list_messages(
         &self,
         r: Request<gw::ListMessagesRequest>,

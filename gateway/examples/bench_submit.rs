@@ -325,6 +325,12 @@ impl GatewayRpc for Raw {
     ) -> Result<Response<proto::MessageRecord>, Status> {
         Err(Status::unimplemented("raw"))
     }
+    async fn resend_message(
+        &self,
+        _: Request<proto::ResendMessageRequest>,
+    ) -> Result<Response<proto::MessageRecord>, Status> {
+        Err(Status::unimplemented("raw"))
+    }
     async fn list_messages(
         &self,
         _: Request<proto::ListMessagesRequest>,
