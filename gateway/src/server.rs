@@ -107,19 +107,35 @@ impl Gateway {
 
         let mut tasks = tokio::task::JoinSet::new();
         if config.vecozo_mode() == VecozoMode::Vecozo {
-            let clients = crate::vecozo::worker::clients_from_config(&config.vecozo)
-                .map_err(Error::Server)?;
+            let (clients, identities) =
+                crate::vecozo::worker::load(&config.vecozo, chrono::Utc::now())
+                    .map_err(Error::Server)?;
+            let clients = Arc::new(clients);
             let worker = crate::vecozo::worker::Worker {
                 store: shared.store.clone(),
                 clock: shared.clock.clone(),
                 metrics: shared.metrics.clone(),
-                clients: Arc::new(clients),
+                clients: clients.clone(),
                 envelope: Arc::new(config.vecozo.envelope.clone()),
                 backoff: config.vecozo.backoff,
                 max_concurrent: config.vecozo.max_concurrent_deliveries,
                 poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
             };
             tasks.spawn(worker.run(shared.stopping.subscribe()));
+            let follower = crate::vecozo::follow::StatusFollower {
+                store: shared.store.clone(),
+                clock: shared.clock.clone(),
+                clients,
+                interval: std::time::Duration::from_millis(config.vecozo.status_poll_interval_ms),
+                per_round: config.vecozo.status_requests_per_round,
+            };
+            tasks.spawn(follower.run(shared.stopping.subscribe()));
+            tasks.spawn(crate::vecozo::certificates::run(
+                identities,
+                shared.metrics.clone(),
+                crate::vecozo::certificates::CHECK_INTERVAL,
+                shared.stopping.subscribe(),
+            ));
         }
         if config.vecozo_mode() == VecozoMode::Loopback {
             tasks.spawn(crate::loopback::run(

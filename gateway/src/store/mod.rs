@@ -125,6 +125,20 @@ pub struct OutboxRecord {
     pub attempts: u32,
 }
 
+/// A delivered message whose final VECOZO status (ketencontrole verdict, delivery to the
+/// addressee) the status follower still waits for. Written together with
+/// [`Write::Delivered`] for a message that was pushed (it has an [`OutboxRecord`]), removed
+/// by [`Write::Rejected`] or [`Write::Settled`]; so a restart continues where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowRecord {
+    /// The traceerId to ask the status API for.
+    pub traceer_id: uuid::Uuid,
+    /// The afzender AGB code: picks the certificate (and so the rate-limit budget).
+    pub agb: String,
+    /// When the push was accepted, milliseconds since the Unix epoch.
+    pub since_ms: i64,
+}
+
 /// What the request_id index holds for an accepted submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -143,6 +157,10 @@ pub enum EventBody {
         state: MessageState,
         /// VECOZO's meldingen, if any.
         meldingen: Vec<Melding>,
+        /// VECOZO's berichtstatus behind the change, when the status API reported it (e.g.
+        /// `Bezorgd`, `AfgekeurdDoorDienst`); `None` for the push's own answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vecozo_status: Option<String>,
     },
 }
 
@@ -178,7 +196,9 @@ pub enum Write {
         /// Every event up to and including this one is acknowledged.
         cursor: u64,
     },
-    /// A queued message was delivered; logs a [`EventBody::Delivery`] event.
+    /// A queued message was delivered; logs a [`EventBody::Delivery`] event. A message that
+    /// was pushed (it has an [`OutboxRecord`]) is also followed: a [`FollowRecord`] is
+    /// written in the same batch, for the status follower.
     Delivered {
         /// The message.
         message_id: u64,
@@ -196,8 +216,10 @@ pub enum Write {
         /// A fresh conversatieId, used only if none is persisted.
         conversatie_id: uuid::Uuid,
     },
-    /// VECOZO refused a queued message for good: state REJECTED_BY_VECOZO with the
-    /// meldingen, and a [`EventBody::Delivery`] event. Answers [`Outcome::Delivered`].
+    /// VECOZO refused a queued message for good (push answered 400/422), or a delivered one
+    /// that is followed (the ketencontrole refused it: AfgekeurdDoorDienst): state
+    /// REJECTED_BY_VECOZO with the meldingen, a [`EventBody::Delivery`] event, and it is no
+    /// longer followed. Answers [`Outcome::Delivered`] (false: neither queued nor followed).
     Rejected {
         /// The message.
         message_id: u64,
@@ -205,6 +227,20 @@ pub enum Write {
         at_ms: i64,
         /// VECOZO's meldingen.
         meldingen: Vec<Melding>,
+        /// The berichtstatus reported by the status API, when the refusal came from there.
+        vecozo_status: Option<String>,
+    },
+    /// The status API reports a followed message final and fine (`Bezorgd`: the addressee
+    /// fetched it): a [`EventBody::Delivery`] event (state unchanged, DELIVERED unless the
+    /// answer came first) with the berichtstatus, and it is no longer followed. Answers
+    /// [`Outcome::Delivered`] (false: not followed, nothing written).
+    Settled {
+        /// The message.
+        message_id: u64,
+        /// When, milliseconds since the Unix epoch.
+        at_ms: i64,
+        /// The berichtstatus, e.g. `Bezorgd`.
+        vecozo_status: String,
     },
     /// A message ketenpoort received (a 301, 319, 325 or a retour): stored, and recorded in
     /// the history ([`history::record_received`] builds it).
@@ -300,6 +336,13 @@ pub trait Store: Send + Sync + 'static {
     fn queued_ids(&self, after: Option<u64>, limit: usize) -> Result<Vec<u64>, Error>;
     /// The outbox record of a message ([`Write::Attempt`]), if it was ever pushed.
     fn outbox(&self, id: u64) -> Result<Option<OutboxRecord>, Error>;
+    /// Up to `limit` followed messages ([`FollowRecord`]) with an id after `after` (from the
+    /// start when `None`), oldest first.
+    fn followed(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, FollowRecord)>, Error>;
     /// Watches a counter that changes whenever messages are queued.
     fn watch_queue(&self) -> watch::Receiver<u64>;
     /// The number of queued messages.
