@@ -184,7 +184,12 @@ async fn against_a_server_of_another_ca_submits_are_accepted_and_queued() {
 
     let mut ids = Vec::new();
     for n in 0..3 {
-        ids.push(submit_315(&mut client, n).await.expect("accepted").message_id);
+        ids.push(
+            submit_315(&mut client, n)
+                .await
+                .expect("accepted")
+                .message_id,
+        );
     }
     // Every message is tried, fails the handshake, and is tried again.
     for id in &ids {
@@ -200,9 +205,18 @@ async fn against_a_server_of_another_ca_submits_are_accepted_and_queued() {
     let depth = |m: String| sample(&m, "ketenpoort_queue_depth").expect("queue depth");
     assert_eq!(depth(gw.metrics().await), 3.0);
     // Still accepting.
-    ids.push(submit_315(&mut client, 3).await.expect("accepted").message_id);
+    ids.push(
+        submit_315(&mut client, 3)
+            .await
+            .expect("accepted")
+            .message_id,
+    );
     assert_eq!(depth(gw.metrics().await), 4.0);
     let counts = sim.counts().await;
-    assert_eq!(counts["perStatus"], serde_json::json!({}), "nothing reached VECOZO");
+    assert_eq!(
+        counts["perStatus"],
+        serde_json::json!({}),
+        "nothing reached VECOZO"
+    );
     gw.stop().await;
 }

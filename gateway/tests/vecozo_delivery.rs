@@ -65,8 +65,11 @@ async fn a_submit_is_pushed_once_delivered_and_followed_to_bezorgd_across_a_rest
     assert_eq!(gw.attempts(&id), 1);
     // The certificate check ran at start-up: the gauge names the configured certificates.
     let m = gw.metrics().await;
-    let days = sample(&m, "ketenpoort_vecozo_certificate_days_left{agb=\"default\"}")
-        .expect("days left of the default certificate");
+    let days = sample(
+        &m,
+        "ketenpoort_vecozo_certificate_days_left{agb=\"default\"}",
+    )
+    .expect("days left of the default certificate");
     assert!(days > 30.0, "{m}");
     assert!(m.contains("ketenpoort_vecozo_certificate_days_left{agb=\"87654321\"}"));
 

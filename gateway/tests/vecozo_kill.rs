@@ -18,8 +18,8 @@ mod vecozo_support;
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::child::{self, ChildServer};
 use delivery_support::*;
@@ -162,7 +162,10 @@ async fn kill_9_while_delivering_loses_nothing_and_pushes_each_message_once() {
         .expect("list");
     let stored: HashSet<String> = all.iter().map(|m| m.id.to_string()).collect();
     for id in &ok {
-        assert!(stored.contains(id), "message {id} was answered OK and is lost");
+        assert!(
+            stored.contains(id),
+            "message {id} was answered OK and is lost"
+        );
     }
     let counts = sim.counts().await;
     let mut traceer_ids = BTreeSet::new();
@@ -177,9 +180,11 @@ async fn kill_9_while_delivering_loses_nothing_and_pushes_each_message_once() {
         let c = &counts["perTraceerId"][t.to_string()];
         assert_eq!(c["geaccepteerd"], 1, "message {}: {c}", m.id);
     }
-    let brs114 = counts["perTraceerId"]
-        .as_object()
-        .map_or(0, |m| m.values().filter(|c| c["geweigerd"] != serde_json::json!([])).count());
+    let brs114 = counts["perTraceerId"].as_object().map_or(0, |m| {
+        m.values()
+            .filter(|c| c["geweigerd"] != serde_json::json!([]))
+            .count()
+    });
     eprintln!(
         "kill: {} answered OK, {} stored, {accepted_at_kill} accepted at the kill, {brs114} \
          pushed again after the restart (BRS114)",

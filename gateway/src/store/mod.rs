@@ -338,11 +338,8 @@ pub trait Store: Send + Sync + 'static {
     fn outbox(&self, id: u64) -> Result<Option<OutboxRecord>, Error>;
     /// Up to `limit` followed messages ([`FollowRecord`]) with an id after `after` (from the
     /// start when `None`), oldest first.
-    fn followed(
-        &self,
-        after: Option<u64>,
-        limit: usize,
-    ) -> Result<Vec<(u64, FollowRecord)>, Error>;
+    fn followed(&self, after: Option<u64>, limit: usize)
+    -> Result<Vec<(u64, FollowRecord)>, Error>;
     /// Watches a counter that changes whenever messages are queued.
     fn watch_queue(&self) -> watch::Receiver<u64>;
     /// The number of queued messages.

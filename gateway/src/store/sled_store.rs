@@ -537,13 +537,7 @@ impl Writer {
                 message_id,
                 at_ms,
                 vecozo_status,
-            } => self.finish(
-                *message_id,
-                *at_ms,
-                None,
-                &[],
-                Some(vecozo_status.clone()),
-            ),
+            } => self.finish(*message_id, *at_ms, None, &[], Some(vecozo_status.clone())),
         }
     }
 

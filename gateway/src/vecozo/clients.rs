@@ -59,7 +59,9 @@ impl Clients {
         if self.per_agb.contains_key(agb) {
             Some(agb)
         } else {
-            self.default.as_ref().map(|_| super::identity::DEFAULT_LABEL)
+            self.default
+                .as_ref()
+                .map(|_| super::identity::DEFAULT_LABEL)
         }
     }
 

@@ -323,7 +323,10 @@ mod tests {
     fn only_the_entry_with_the_traceer_id_counts() {
         let t = Uuid::new_v4();
         let answer = entry(Uuid::new_v4(), Berichtstatus::Bezorgd, &[]);
-        assert_eq!(verdict(t, &[answer.clone()]), Verdict::Pending(None));
+        assert_eq!(
+            verdict(t, std::slice::from_ref(&answer)),
+            Verdict::Pending(None)
+        );
         let ours = entry(t, Berichtstatus::WordtVerwerkt, &[]);
         assert_eq!(
             verdict(t, &[answer, ours]),
@@ -338,7 +341,10 @@ mod tests {
     #[test]
     fn a_refusal_carries_the_meldingen_or_the_status() {
         let t = Uuid::new_v4();
-        match verdict(t, &[entry(t, Berichtstatus::AfgekeurdDoorDienst, &["BRS28"])]) {
+        match verdict(
+            t,
+            &[entry(t, Berichtstatus::AfgekeurdDoorDienst, &["BRS28"])],
+        ) {
             Verdict::Refused { meldingen, .. } => {
                 assert_eq!(meldingen[0].code, "BRS28");
                 assert_eq!(meldingen[0].description, "afgekeurd (CS002)");
@@ -371,7 +377,9 @@ mod tests {
             _ => None,
         };
         let ids = |m: &BTreeMap<String, Vec<&(u64, FollowRecord)>>, l: &str| -> Vec<u64> {
-            m.get(l).map(|v| v.iter().map(|(i, _)| *i).collect()).unwrap_or_default()
+            m.get(l)
+                .map(|v| v.iter().map(|(i, _)| *i).collect())
+                .unwrap_or_default()
         };
         let mut pos = HashMap::new();
         let b = batches(&followed, &pos, 2, &label_of);

@@ -230,11 +230,8 @@ pub async fn submit_315(
     c: &mut GatewayClient<Channel>,
     n: usize,
 ) -> Result<proto::SubmitResponse, tonic::Status> {
-    let mut r = common::request_for_allocation(
-        proto::Law::Ijw,
-        common::AGB_A,
-        &format!("delivery-{n}"),
-    );
+    let mut r =
+        common::request_for_allocation(proto::Law::Ijw, common::AGB_A, &format!("delivery-{n}"));
     r.products[0].provider_reference = format!("R{n}");
     c.submit_request_for_allocation(common::req(common::TOKEN_A, r))
         .await
