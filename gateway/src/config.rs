@@ -180,6 +180,10 @@ pub struct VecozoConfig {
     /// Status API requests per certificate per round (VECOZO rate-limits per certificate);
     /// a larger backlog is covered over several rounds.
     pub status_requests_per_round: usize,
+    /// Hours after the push from which a message whose status VECOZO still does not report
+    /// final is no longer followed (with a warning): VECOZO keeps statuses for a limited time,
+    /// and a message the municipality never fetches would use the status budget for ever.
+    pub status_follow_max_hours: u64,
     /// Envelope values not in the message (rol, berichtstroom overrides).
     pub envelope: crate::vecozo::envelope::EnvelopeSettings,
     /// Backoff between push attempts (`base_ms`, `cap_ms`, `jitter`, `max_retry_after_ms`).
@@ -197,6 +201,7 @@ impl Default for VecozoConfig {
             max_concurrent_deliveries: 4,
             status_poll_interval_ms: 60_000,
             status_requests_per_round: 50,
+            status_follow_max_hours: 14 * 24,
             envelope: Default::default(),
             backoff: Default::default(),
         }
@@ -541,6 +546,12 @@ impl Config {
         if self.vecozo.status_poll_interval_ms == 0 {
             return Err(invalid(
                 "vecozo.status_poll_interval_ms".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.vecozo.status_follow_max_hours == 0 {
+            return Err(invalid(
+                "vecozo.status_follow_max_hours".into(),
                 "must be more than 0",
             ));
         }

@@ -128,6 +128,9 @@ impl Gateway {
                 clients,
                 interval: std::time::Duration::from_millis(config.vecozo.status_poll_interval_ms),
                 per_round: config.vecozo.status_requests_per_round,
+                max_age: std::time::Duration::from_secs(
+                    config.vecozo.status_follow_max_hours.saturating_mul(3600),
+                ),
             };
             tasks.spawn(follower.run(shared.stopping.subscribe()));
             tasks.spawn(crate::vecozo::certificates::run(

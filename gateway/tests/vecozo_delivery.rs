@@ -16,12 +16,20 @@ mod common;
 mod delivery_support;
 mod vecozo_support;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
 use std::sync::Arc;
 
+use chrono::{TimeDelta, TimeZone, Utc};
 use delivery_support::*;
+use ketenpoort::header::FixedClock;
 use ketenpoort::proto::{self, MessageState};
-use ketenpoort::store::{NewMessage, Outcome, SubmitWrite, Write};
+use ketenpoort::store::sled_store::SledStore;
+use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write};
+use ketenpoort::vecozo::client::Timeouts;
+use ketenpoort::vecozo::clients::Clients;
+use ketenpoort::vecozo::follow::StatusFollower;
+use ketenpoort::vecozo::identity::Identities;
 use serde_json::Value;
 use vecozo_support::Sim;
 
@@ -106,40 +114,9 @@ async fn a_message_the_ketencontrole_refuses_after_the_push_becomes_rejected_by_
     let xml = vecozo_support::JW315
         .replace("123456782", "123456789")
         .replace("KP000001", "ZZ000001");
-    let message = ketenpoort_messages::read(
-        xml.as_bytes(),
-        ketenpoort_messages::ReadLimits {
-            max_bytes: usize::MAX,
-        },
-    )
-    .expect("schema-valid");
     let store = gw.shared.upgrade().expect("running").store.clone();
-    let outcome = store
-        .commit(Write::Submit(SubmitWrite {
-            tenant: "a".into(),
-            request_id: "refused-later".into(),
-            content_hash: "0".repeat(64),
-            at_ms: 0,
-            messages: vec![NewMessage {
-                message: Arc::new(message),
-                kind: "JW315".into(),
-                agb: vecozo_support::PROVIDER.into(),
-                municipality: "0268".into(),
-                identificatie: "ZZ000001".into(),
-                declaration_number: None,
-                xml,
-            }],
-            counters: Vec::new(),
-            cross_message_rules: false,
-        }))
-        .wait()
-        .await
-        .expect("stored");
-    let Outcome::Stored(ids) = outcome else {
-        panic!("{outcome:?}")
-    };
+    let id = put_in_outbox(&*store, "ZZ000001", xml).await.to_string();
     drop(store);
-    let id = ids[0].to_string();
     next_delivery(&mut events, &id, |d| {
         d.state == MessageState::Delivered as i32
     })
@@ -165,6 +142,173 @@ async fn a_message_the_ketencontrole_refuses_after_the_push_becomes_rejected_by_
         "AfgekeurdDoorDienst"
     );
     gw.stop().await;
+}
+
+/// Stores `xml` (a JW315 of PROVIDER to 0268 with Header Identificatie `identificatie`) as a submit that passed, without the
+/// gateway's checks; returns its message id.
+async fn put_in_outbox(store: &dyn Store, identificatie: &str, xml: String) -> u64 {
+    let message = ketenpoort_messages::read(
+        xml.as_bytes(),
+        ketenpoort_messages::ReadLimits {
+            max_bytes: usize::MAX,
+        },
+    )
+    .expect("schema-valid");
+    let outcome = store
+        .commit(Write::Submit(SubmitWrite {
+            tenant: "a".into(),
+            request_id: format!("direct-{identificatie}"),
+            content_hash: "0".repeat(64),
+            at_ms: 0,
+            messages: vec![NewMessage {
+                message: Arc::new(message),
+                kind: "JW315".into(),
+                agb: vecozo_support::PROVIDER.into(),
+                municipality: "0268".into(),
+                identificatie: identificatie.into(),
+                declaration_number: None,
+                xml,
+            }],
+            counters: Vec::new(),
+            cross_message_rules: false,
+        }))
+        .wait()
+        .await
+        .expect("stored");
+    let Outcome::Stored(ids) = outcome else {
+        panic!("{outcome:?}")
+    };
+    ids[0]
+}
+
+const PUSHED_AT: (i32, u32, u32) = (2025, 4, 2);
+
+/// A store with `n` delivered, followed messages (pushed at [`PUSHED_AT`] noon) that VECOZO
+/// never saw, and a client for PROVIDER: what the status follower works on.
+async fn followed_store(sim: &Sim, dir: &Path, n: usize) -> (Arc<dyn Store>, Arc<Clients>) {
+    let store: Arc<dyn Store> = SledStore::open(dir).expect("store");
+    for k in 0..n {
+        let identificatie = format!("ZZ1{k:05}");
+        let xml = vecozo_support::jw315_string(&identificatie);
+        let id = put_in_outbox(&*store, &identificatie, xml).await;
+        store
+            .commit(Write::Attempt {
+                message_id: id,
+                traceer_id: uuid::Uuid::new_v4(),
+                conversatie_id: uuid::Uuid::new_v4(),
+            })
+            .wait()
+            .await
+            .expect("attempt");
+        store
+            .commit(Write::Delivered {
+                message_id: id,
+                at_ms: pushed_at().timestamp_millis(),
+            })
+            .wait()
+            .await
+            .expect("delivered");
+    }
+    assert_eq!(store.followed(None, 100).expect("read").len(), n);
+    let cert = sim.certificate(vecozo_support::PROVIDER);
+    let identities = Identities::new(
+        None,
+        [(vecozo_support::PROVIDER.to_owned(), cert)]
+            .into_iter()
+            .collect(),
+        30,
+    );
+    let clients = Clients::new(
+        &sim.environment(),
+        &identities,
+        &sim.roots(),
+        Timeouts::default(),
+    )
+    .expect("clients");
+    (store, Arc::new(clients))
+}
+
+fn pushed_at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(PUSHED_AT.0, PUSHED_AT.1, PUSHED_AT.2, 12, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn follower(
+    store: &Arc<dyn Store>,
+    clients: &Arc<Clients>,
+    now: chrono::DateTime<Utc>,
+    per_round: usize,
+) -> StatusFollower {
+    StatusFollower {
+        store: store.clone(),
+        clock: Arc::new(FixedClock(now)),
+        clients: clients.clone(),
+        interval: std::time::Duration::from_millis(50),
+        per_round,
+        max_age: std::time::Duration::from_secs(14 * 24 * 3600),
+    }
+}
+
+#[tokio::test]
+async fn a_message_without_a_final_status_is_followed_for_at_most_the_configured_time() {
+    let sim = vecozo_support::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, clients) = followed_store(&sim, dir.path(), 1).await;
+    // VECOZO does not know the traceerId (it was never pushed): not final, still followed.
+    let mut positions = HashMap::new();
+    let later = pushed_at() + TimeDelta::days(13);
+    assert_eq!(
+        follower(&store, &clients, later, 10)
+            .round(&mut positions)
+            .await,
+        0
+    );
+    let followed = store.followed(None, 10).expect("read");
+    assert_eq!(followed.len(), 1);
+    let id = followed[0].0;
+    // After the maximum it is dropped, without an event; the message stays DELIVERED.
+    let much_later = pushed_at() + TimeDelta::days(15);
+    assert_eq!(
+        follower(&store, &clients, much_later, 10)
+            .round(&mut positions)
+            .await,
+        0
+    );
+    assert!(store.followed(None, 10).expect("read").is_empty());
+    let meta = store.message(id).expect("read").expect("there");
+    assert_eq!(meta.state, ketenpoort::store::MessageState::Delivered);
+    assert_eq!(meta.event_cursors.len(), 1);
+}
+
+#[tokio::test]
+async fn the_follower_makes_at_most_its_budget_of_status_requests_per_certificate_and_round() {
+    // A fault that does nothing but count the status requests.
+    let sim = vecozo_support::start_with_toml(
+        r#"
+        [[storing]]
+        soort = "traag"
+        api = ["status"]
+        vertraging_ms = 0
+        "#,
+    )
+    .await;
+    let status_requests = || async {
+        sim.counts().await["storingen"][0]["getroffen"]
+            .as_u64()
+            .expect("a count")
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, clients) = followed_store(&sim, dir.path(), 5).await;
+    let f = follower(&store, &clients, pushed_at(), 2);
+    let mut positions = HashMap::new();
+    f.round(&mut positions).await;
+    assert_eq!(status_requests().await, 2);
+    f.round(&mut positions).await;
+    f.round(&mut positions).await;
+    assert_eq!(status_requests().await, 6, "2 per round");
+    // Taking turns: the third round reached the fifth message and went on with the first.
+    assert_eq!(positions.get(vecozo_support::PROVIDER), Some(&1));
 }
 
 /// Submits `n` 315s numbered from `from`, 16 at a time; returns the message ids.

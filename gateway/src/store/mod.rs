@@ -128,7 +128,8 @@ pub struct OutboxRecord {
 /// A delivered message whose final VECOZO status (ketencontrole verdict, delivery to the
 /// addressee) the status follower still waits for. Written together with
 /// [`Write::Delivered`] for a message that was pushed (it has an [`OutboxRecord`]), removed
-/// by [`Write::Rejected`] or [`Write::Settled`]; so a restart continues where it stopped.
+/// by [`Write::Rejected`], [`Write::Settled`] or [`Write::Unfollow`]; so a restart continues
+/// where it stopped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowRecord {
     /// The traceerId to ask the status API for.
@@ -241,6 +242,13 @@ pub enum Write {
         at_ms: i64,
         /// The berichtstatus, e.g. `Bezorgd`.
         vecozo_status: String,
+    },
+    /// Stop following a message without an event: VECOZO reported no final state within
+    /// `vecozo.status_follow_max_hours`. Answers [`Outcome::Delivered`] (false: it was not
+    /// followed).
+    Unfollow {
+        /// The message.
+        message_id: u64,
     },
     /// A message ketenpoort received (a 301, 319, 325 or a retour): stored, and recorded in
     /// the history ([`history::record_received`] builds it).

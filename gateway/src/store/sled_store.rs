@@ -533,6 +533,10 @@ impl Writer {
                 &[],
                 None,
             ),
+            Write::Unfollow { message_id } => {
+                let old = self.db.remove(key(b"f/", &be(*message_id)))?;
+                Ok(Outcome::Delivered(old.is_some()))
+            }
             Write::Settled {
                 message_id,
                 at_ms,

@@ -12,7 +12,8 @@
 //!   DeliveryStatusChanged event;
 //! - `Bezorgd` → [`Write::Settled`]: a DeliveryStatusChanged event (state DELIVERED,
 //!   `vecozo_status = "Bezorgd"`);
-//! - anything else → asked again next round.
+//! - anything else → asked again next round, for at most `status_follow_max_hours` after the
+//!   push; then the message is no longer followed (a warning, no event; it stays DELIVERED).
 //!
 //! **Rate limits.** The status API answers one traceerId per request and VECOZO limits
 //! requests per certificate. So the follower groups the followed messages by the certificate
@@ -147,6 +148,8 @@ pub struct StatusFollower {
     pub interval: Duration,
     /// Status requests per certificate per round (at least 1).
     pub per_round: usize,
+    /// How long after the push a message is followed at most.
+    pub max_age: Duration,
 }
 
 impl StatusFollower {
@@ -183,6 +186,24 @@ impl StatusFollower {
                     tracing::error!(error = %e, "status follower: could not read the store");
                     return 0;
                 }
+            }
+        }
+        let now_ms = self.clock.now().timestamp_millis();
+        let max_ms = i64::try_from(self.max_age.as_millis()).unwrap_or(i64::MAX);
+        let (stale, followed): (Vec<_>, Vec<_>) = followed
+            .into_iter()
+            .partition(|(_, f)| now_ms.saturating_sub(f.since_ms) > max_ms);
+        for (id, f) in stale {
+            tracing::warn!(message_id = id, traceer_id = %f.traceer_id,
+                "VECOZO reported no final status within vecozo.status_follow_max_hours; \
+                 no longer followed");
+            if let Err(e) = self
+                .store
+                .commit(Write::Unfollow { message_id: id })
+                .wait()
+                .await
+            {
+                tracing::error!(message_id = id, error = %e, "status follower: could not record it");
             }
         }
         if followed.is_empty() {
