@@ -9,8 +9,8 @@
 //!   off is pushed again with the same traceerId after the restart, and its BRS114 resolved
 //!   through the status API, never sent under a new traceerId.
 //!
-//! The pushes are slowed down (the simulator's `traag` fault) so that the kill finds
-//! messages queued, pushed but not recorded, and delivered.
+//! The pushes are slowed down (the simulator's `traag` fault, two at a time) so that the kill
+//! finds submits coming in and messages queued, in flight and delivered.
 
 mod common;
 mod delivery_support;
@@ -30,13 +30,15 @@ use serde_json::Value;
 use vecozo_support::{PROVIDER, Sim};
 
 /// Submits in the burst, if the kill does not end it first.
-const BURST: usize = 400;
+const BURST: usize = 1000;
 /// Concurrent clients.
 const CLIENTS: usize = 8;
-/// The kill comes once VECOZO accepted this many pushes.
+/// The kill comes once VECOZO accepted this many pushes and at least as many more submits
+/// were answered OK (so that messages are queued and in flight at the kill).
 const KILL_AFTER_ACCEPTED: u64 = 40;
 
-fn write_config(dir: &Path, data: &Path, sim: &Sim) -> std::path::PathBuf {
+/// Writes the configuration with `concurrency` pushes in flight at once.
+fn write_config(dir: &Path, data: &Path, sim: &Sim, concurrency: usize) -> std::path::PathBuf {
     let text = format!(
         r#"[server]
 grpc_listen = "127.0.0.1:0"
@@ -52,7 +54,7 @@ mode = "vecozo"
 environment = {{ simulator = {{ origin = "https://localhost:{port}" }} }}
 trust_roots = '{ca}'
 poll_interval_secs = 1
-max_concurrent_deliveries = 4
+max_concurrent_deliveries = {concurrency}
 status_poll_interval_ms = 500
 
 [vecozo.backoff]
@@ -90,12 +92,16 @@ fn accepted_total(counts: &Value) -> u64 {
 
 /// The burst: `CLIENTS` clients take request numbers from a shared counter until `BURST` or
 /// their first failed submit (the kill). Returns the message ids answered OK.
-async fn burst(server: &ChildServer) -> tokio::task::JoinSet<Vec<String>> {
+async fn burst(
+    server: &ChildServer,
+    answered: Arc<AtomicUsize>,
+) -> tokio::task::JoinSet<Vec<String>> {
     let next = Arc::new(AtomicUsize::new(0));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..CLIENTS {
         let mut c = server.client().await;
         let next = next.clone();
+        let answered = answered.clone();
         tasks.spawn(async move {
             let mut ok = Vec::new();
             loop {
@@ -104,7 +110,10 @@ async fn burst(server: &ChildServer) -> tokio::task::JoinSet<Vec<String>> {
                     return ok;
                 }
                 match submit_315(&mut c, n).await {
-                    Ok(r) => ok.push(r.message_id),
+                    Ok(r) => {
+                        ok.push(r.message_id);
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
                     Err(_) => return ok,
                 }
             }
@@ -120,20 +129,28 @@ async fn kill_9_while_delivering_loses_nothing_and_pushes_each_message_once() {
         [[storing]]
         soort = "traag"
         api = ["push"]
-        vertraging_ms = 40
+        vertraging_ms = 50
         "#,
     )
     .await;
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
-    let config = write_config(dir.path(), &data, &sim);
+    // Slow delivery at first, so that the kill finds a backlog while submits still come in.
+    let config = write_config(dir.path(), &data, &sim, 2);
     let log = dir.path().join("serve.log");
 
     let mut server = child::spawn(&config, &[], &log);
-    let mut tasks = burst(&server).await;
-    wait_for("VECOZO to accept some pushes", DEADLINE, || async {
-        (accepted_total(&sim.counts().await) >= KILL_AFTER_ACCEPTED).then_some(())
-    })
+    let answered = Arc::new(AtomicUsize::new(0));
+    let mut tasks = burst(&server, answered.clone()).await;
+    wait_for(
+        "VECOZO to accept some pushes, with more queued",
+        DEADLINE,
+        || async {
+            let accepted = accepted_total(&sim.counts().await);
+            let ok = answered.load(Ordering::SeqCst) as u64;
+            (accepted >= KILL_AFTER_ACCEPTED && ok >= accepted + KILL_AFTER_ACCEPTED).then_some(())
+        },
+    )
     .await;
     server.kill9();
     let accepted_at_kill = accepted_total(&sim.counts().await);
@@ -147,6 +164,8 @@ async fn kill_9_while_delivering_loses_nothing_and_pushes_each_message_once() {
         ok.len()
     );
 
+    // The restart delivers the backlog faster.
+    let config = write_config(dir.path(), &data, &sim, 8);
     let mut server = child::spawn(&config, &[], &log);
     wait_for("an empty queue after the restart", DEADLINE, || async {
         let m = metrics(server.admin).await;
