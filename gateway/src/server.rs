@@ -23,7 +23,15 @@ pub struct Gateway {
     config: Config,
     shared: Arc<Shared>,
     closed: tokio::sync::oneshot::Receiver<()>,
+    /// In mode vecozo: the clients and the certificates, loaded and checked by `open`, so
+    /// that an expired certificate stops the gateway before it listens.
+    vecozo: Option<VecozoParts>,
 }
+
+type VecozoParts = (
+    crate::vecozo::clients::Clients,
+    Arc<crate::vecozo::identity::Identities>,
+);
 
 /// How long [`Gateway::serve`] waits, after stopping, for the store to close.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -34,8 +42,18 @@ impl Gateway {
         Gateway::open_with_clock(config, Arc::new(SystemClock))
     }
 
-    /// Opens the store with `clock` as the source of Dagtekening and timestamps.
+    /// Opens the store with `clock` as the source of Dagtekening and timestamps. In mode
+    /// vecozo it first loads and checks the system certificates: an expired or not-yet-valid
+    /// one is an error naming the AGB code, the file and the dates.
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Gateway, Error> {
+        let vecozo = if config.vecozo_mode() == VecozoMode::Vecozo {
+            Some(
+                crate::vecozo::worker::load(&config.vecozo, chrono::Utc::now())
+                    .map_err(Error::Server)?,
+            )
+        } else {
+            None
+        };
         let (store, closed) = SledStore::open_with_closed(&config.server.data_dir)?;
         let shared = Arc::new(Shared::new(
             &config,
@@ -47,6 +65,7 @@ impl Gateway {
             config,
             shared,
             closed,
+            vecozo,
         })
     }
 
@@ -68,6 +87,7 @@ impl Gateway {
             config,
             shared,
             closed,
+            vecozo,
         } = self;
         let config = &config;
         if config.dev {
@@ -106,10 +126,7 @@ impl Gateway {
         }
 
         let mut tasks = tokio::task::JoinSet::new();
-        if config.vecozo_mode() == VecozoMode::Vecozo {
-            let (clients, identities) =
-                crate::vecozo::worker::load(&config.vecozo, chrono::Utc::now())
-                    .map_err(Error::Server)?;
+        if let Some((clients, identities)) = vecozo {
             let clients = Arc::new(clients);
             let worker = crate::vecozo::worker::Worker {
                 store: shared.store.clone(),

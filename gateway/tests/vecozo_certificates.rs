@@ -1,7 +1,7 @@
 //! The VECOZO system certificates at start-up and while running (issue #6, item 1):
 //!
-//! - an expired or not-yet-valid certificate stops `serve` with an error that names the AGB
-//!   code, the file and the dates;
+//! - an expired or not-yet-valid certificate stops `serve` before it listens, with an error
+//!   that names the AGB code, the file and the dates;
 //! - a certificate close to its end starts, and the check warns and sets
 //!   `ketenpoort_vecozo_certificate_days_left{agb="…"}`;
 //! - a VECOZO whose server certificate is not from the trusted CA cannot be pushed to: the
@@ -13,7 +13,6 @@ mod delivery_support;
 mod vecozo_support;
 
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::{Datelike, TimeDelta, Utc};
 use delivery_support::*;
@@ -24,19 +23,13 @@ use ketenpoort::vecozo::identity::{CertificateSource, Identities, IdentityConfig
 use ketenpoort_sim::pki::Validity;
 use vecozo_support::{PROVIDER, write_pem};
 
-/// `serve` with `config`: its error, which must come before it serves anything.
-async fn serve_error(config: ketenpoort::config::Config) -> String {
-    let gateway = Gateway::open(config).expect("the store opens");
-    let grpc = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let r = tokio::time::timeout(
-        Duration::from_secs(20),
-        gateway.serve(grpc, None, std::future::pending()),
-    )
-    .await
-    .expect("serve gives up at once");
-    r.expect_err("serve refuses to start").to_string()
+/// The error of opening a gateway with `config`: the certificates are checked before the
+/// store is opened or anything listens.
+fn open_error(config: ketenpoort::config::Config) -> String {
+    match Gateway::open(config) {
+        Ok(_) => panic!("the gateway opened"),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// A self-signed certificate for CN `agb` valid from `from` to `to` (y, m, d), as PEM files.
@@ -63,7 +56,7 @@ fn ymd(t: chrono::DateTime<Utc>) -> (i32, u8, u8) {
 }
 
 #[tokio::test]
-async fn an_expired_certificate_stops_serve_naming_the_agb_file_and_dates() {
+async fn an_expired_certificate_stops_the_gateway_naming_the_agb_file_and_dates() {
     let sim = vecozo_support::start().await;
     let expired = sim
         .config
@@ -82,7 +75,7 @@ async fn an_expired_certificate_stops_serve_naming_the_agb_file_and_dates() {
         per_agb: [(PROVIDER.to_owned(), source)].into_iter().collect(),
         ..IdentityConfig::default()
     };
-    let e = serve_error(c).await;
+    let e = open_error(c);
     assert!(e.contains("vecozo.identity"), "{e}");
     assert!(e.contains(PROVIDER), "{e}");
     assert!(e.contains(&cert), "names the file: {e}");
@@ -91,7 +84,71 @@ async fn an_expired_certificate_stops_serve_naming_the_agb_file_and_dates() {
 }
 
 #[tokio::test]
-async fn a_not_yet_valid_certificate_stops_serve_too() {
+async fn the_binary_refuses_to_serve_with_an_expired_certificate_and_says_why() {
+    let sim = vecozo_support::start().await;
+    let expired = sim
+        .config
+        .pki
+        .issue_client(PROVIDER, Validity::Expired)
+        .expect("issue");
+    let CertificateSource::Pem { cert, key } = write_pem(sim.dir.path(), "expired", &expired)
+    else {
+        unreachable!()
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("ketenpoort.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[server]
+grpc_listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+data_dir = '{data}'
+allow_plaintext = true
+
+[vecozo]
+mode = "vecozo"
+environment = {{ simulator = {{ origin = "https://localhost:{port}" }} }}
+trust_roots = '{ca}'
+
+[vecozo.identity.default]
+pem = {{ cert = '{cert}', key = '{key}' }}
+
+[[tenants]]
+name = "a"
+api_token_sha256 = "{digest}"
+agb_codes = ["{PROVIDER}"]
+"#,
+            data = dir.path().join("data").display(),
+            port = sim.port,
+            ca = ca_file(&sim).display(),
+            cert = cert.display(),
+            key = key.display(),
+            digest = ketenpoort::tenant::token_digest(common::TOKEN_A),
+        ),
+    )
+    .expect("write the config");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&config)
+            .env_remove("RUST_LOG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run ketenpoort serve")
+    })
+    .await
+    .expect("joined");
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&cert.display().to_string()), "{stderr}");
+    assert!(stderr.contains("expired on 2020-12-31"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening on"));
+}
+
+#[tokio::test]
+async fn a_not_yet_valid_certificate_stops_the_gateway_too() {
     let sim = vecozo_support::start().await;
     let later = Utc::now() + TimeDelta::days(400);
     let source = self_signed(
@@ -107,7 +164,7 @@ async fn a_not_yet_valid_certificate_stops_serve_too() {
         default: Some(source),
         ..IdentityConfig::default()
     };
-    let e = serve_error(c).await;
+    let e = open_error(c);
     assert!(e.contains("default"), "{e}");
     assert!(e.contains("is not valid before"), "{e}");
     assert!(e.contains(&format!("{}", later.year())), "{e}");
