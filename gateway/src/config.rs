@@ -175,6 +175,16 @@ pub struct VecozoConfig {
     pub poll_interval_secs: u64,
     /// Pushes in flight at once.
     pub max_concurrent_deliveries: usize,
+    /// Milliseconds between rounds of the status follower, which asks the status API about
+    /// delivered messages until VECOZO reports them `Bezorgd` or `AfgekeurdDoorDienst`.
+    pub status_poll_interval_ms: u64,
+    /// Status API requests per certificate per round (VECOZO rate-limits per certificate);
+    /// a larger backlog is covered over several rounds.
+    pub status_requests_per_round: usize,
+    /// Hours after the push from which a message whose status VECOZO still does not report
+    /// final is no longer followed (with a warning): VECOZO keeps statuses for a limited time,
+    /// and a message the municipality never fetches would use the status budget for ever.
+    pub status_follow_max_hours: u64,
     /// Envelope values not in the message (rol, berichtstroom overrides).
     pub envelope: crate::vecozo::envelope::EnvelopeSettings,
     /// Backoff between push attempts (`base_ms`, `cap_ms`, `jitter`, `max_retry_after_ms`).
@@ -192,6 +202,9 @@ impl Default for VecozoConfig {
             trust_roots: None,
             poll_interval_secs: 60,
             max_concurrent_deliveries: 4,
+            status_poll_interval_ms: 60_000,
+            status_requests_per_round: 50,
+            status_follow_max_hours: 14 * 24,
             envelope: Default::default(),
             backoff: Default::default(),
             simulator: Default::default(),
@@ -534,6 +547,24 @@ impl Config {
         if self.vecozo.max_concurrent_deliveries == 0 {
             return Err(invalid(
                 "vecozo.max_concurrent_deliveries".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.vecozo.status_poll_interval_ms == 0 {
+            return Err(invalid(
+                "vecozo.status_poll_interval_ms".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.vecozo.status_follow_max_hours == 0 {
+            return Err(invalid(
+                "vecozo.status_follow_max_hours".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.vecozo.status_requests_per_round == 0 {
+            return Err(invalid(
+                "vecozo.status_requests_per_round".into(),
                 "must be more than 0",
             ));
         }

@@ -1,7 +1,8 @@
 //! Counters for the admin `/metrics` endpoint, in the Prometheus text format.
 //!
-//! Labels are message kinds, results and rule ids only: never BSNs, names or AGB codes of
-//! clients (privacy, see ARCHITECTURE.md).
+//! Labels are message kinds, results, rule ids and — on the certificate gauge — the AGB code
+//! a system certificate is configured for (an organisation, not a person): never BSNs, names
+//! or birth dates of clients (privacy, see ARCHITECTURE.md).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -30,6 +31,8 @@ struct Inner {
     redelivered: u64,
     /// Collection failures: listings, and messages left unconfirmed for a later round.
     collect_failures: u64,
+    /// Certificate label (AGB code or `default`) → whole days of validity left.
+    certificate_days_left: BTreeMap<String, i64>,
 }
 
 impl Metrics {
@@ -80,6 +83,14 @@ impl Metrics {
     pub fn collect_failure(&self) {
         if let Ok(mut m) = self.inner.lock() {
             m.collect_failures += 1;
+        }
+    }
+
+    /// Sets the days of validity left of the system certificate configured for `agb` (or
+    /// `default`); negative once it has expired.
+    pub fn certificate_days_left(&self, agb: &str, days: i64) {
+        if let Ok(mut m) = self.inner.lock() {
+            m.certificate_days_left.insert(agb.to_owned(), days);
         }
     }
 
@@ -157,6 +168,20 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {n}");
+        }
+        if !m.certificate_days_left.is_empty() {
+            let _ = writeln!(
+                out,
+                "# HELP ketenpoort_vecozo_certificate_days_left Days until the VECOZO system \
+                 certificate configured for an AGB code (or the default) expires."
+            );
+            let _ = writeln!(out, "# TYPE ketenpoort_vecozo_certificate_days_left gauge");
+            for (agb, days) in &m.certificate_days_left {
+                let _ = writeln!(
+                    out,
+                    "ketenpoort_vecozo_certificate_days_left{{agb=\"{agb}\"}} {days}"
+                );
+            }
         }
         out
     }

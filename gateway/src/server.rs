@@ -23,7 +23,15 @@ pub struct Gateway {
     config: Config,
     shared: Arc<Shared>,
     closed: tokio::sync::oneshot::Receiver<()>,
+    /// In mode vecozo: the clients and the certificates, loaded and checked by `open`, so
+    /// that an expired certificate stops the gateway before it listens.
+    vecozo: Option<VecozoParts>,
 }
+
+type VecozoParts = (
+    crate::vecozo::clients::Clients,
+    Arc<crate::vecozo::identity::Identities>,
+);
 
 /// How long [`Gateway::serve`] waits, after stopping, for the store to close.
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -34,8 +42,18 @@ impl Gateway {
         Gateway::open_with_clock(config, Arc::new(SystemClock))
     }
 
-    /// Opens the store with `clock` as the source of Dagtekening and timestamps.
+    /// Opens the store with `clock` as the source of Dagtekening and timestamps. In mode
+    /// vecozo it first loads and checks the system certificates: an expired or not-yet-valid
+    /// one is an error naming the AGB code, the file and the dates.
     pub fn open_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Gateway, Error> {
+        let vecozo = if config.vecozo_mode() == VecozoMode::Vecozo {
+            Some(
+                crate::vecozo::worker::load(&config.vecozo, chrono::Utc::now())
+                    .map_err(Error::Server)?,
+            )
+        } else {
+            None
+        };
         let (store, closed) = SledStore::open_with_closed(&config.server.data_dir)?;
         let shared = Arc::new(Shared::new(
             &config,
@@ -47,6 +65,7 @@ impl Gateway {
             config,
             shared,
             closed,
+            vecozo,
         })
     }
 
@@ -68,6 +87,7 @@ impl Gateway {
             mut config,
             shared,
             closed,
+            vecozo,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
         if config.vecozo_mode() == VecozoMode::Simulator {
@@ -111,9 +131,16 @@ impl Gateway {
                 .map_err(|e| Error::Server(format!("TLS: {e}")))?;
         }
 
-        if config.vecozo_mode() == VecozoMode::Vecozo {
-            let clients = crate::vecozo::worker::clients_from_config(&config.vecozo)
-                .map_err(Error::Server)?;
+        // Mode simulator: the simulator is running now; its certificates are loaded here.
+        let vecozo = match vecozo {
+            Some(parts) => Some(parts),
+            None if config.vecozo_mode() == VecozoMode::Vecozo => Some(
+                crate::vecozo::worker::load(&config.vecozo, chrono::Utc::now())
+                    .map_err(Error::Server)?,
+            ),
+            None => None,
+        };
+        if let Some((clients, identities)) = vecozo {
             let clients = Arc::new(clients);
             let collector = crate::vecozo::collector::Collector {
                 store: shared.store.clone(),
@@ -127,13 +154,30 @@ impl Gateway {
                 store: shared.store.clone(),
                 clock: shared.clock.clone(),
                 metrics: shared.metrics.clone(),
-                clients,
+                clients: clients.clone(),
                 envelope: Arc::new(config.vecozo.envelope.clone()),
                 backoff: config.vecozo.backoff,
                 max_concurrent: config.vecozo.max_concurrent_deliveries,
                 poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
             };
             tasks.spawn(worker.run(shared.stopping.subscribe()));
+            let follower = crate::vecozo::follow::StatusFollower {
+                store: shared.store.clone(),
+                clock: shared.clock.clone(),
+                clients,
+                interval: std::time::Duration::from_millis(config.vecozo.status_poll_interval_ms),
+                per_round: config.vecozo.status_requests_per_round,
+                max_age: std::time::Duration::from_secs(
+                    config.vecozo.status_follow_max_hours.saturating_mul(3600),
+                ),
+            };
+            tasks.spawn(follower.run(shared.stopping.subscribe()));
+            tasks.spawn(crate::vecozo::certificates::run(
+                identities,
+                shared.metrics.clone(),
+                crate::vecozo::certificates::CHECK_INTERVAL,
+                shared.stopping.subscribe(),
+            ));
         }
         if config.vecozo_mode() == VecozoMode::Loopback {
             tasks.spawn(crate::loopback::run(

@@ -28,9 +28,11 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
         EventBody::Delivery {
             state,
             meldingen: m,
+            vecozo_status,
         } => proto::return_event::Event::Delivery(proto::DeliveryStatusChanged {
             state: state_to_proto(state) as i32,
             meldingen: meldingen(&m),
+            vecozo_status: vecozo_status.unwrap_or_default(),
         }),
         EventBody::Retour { accepted, codes } => {
             proto::return_event::Event::Retour(proto::RetourReceived {

@@ -188,6 +188,9 @@ pub fn event_text(e: &proto::ReturnEvent) -> String {
     let detail = match &e.event {
         Some(Event::Delivery(d)) => {
             let mut t = state_name(d.state);
+            if !d.vecozo_status.is_empty() {
+                t.push_str(&format!(" (VECOZO: {})", d.vecozo_status));
+            }
             for m in &d.meldingen {
                 t.push_str(&format!("; melding {}: {}", m.code, m.description));
             }
@@ -297,12 +300,18 @@ fn extent_json(e: Option<&proto::Extent>) -> serde_json::Value {
 /// fields under that name; `raw_xml` only when `xml`. `bsn` is left out unless `with_bsn`.
 pub fn event_json_with(e: &proto::ReturnEvent, xml: bool, with_bsn: bool) -> serde_json::Value {
     let body = match &e.event {
-        Some(Event::Delivery(d)) => json!({
-            "state": state_name(d.state),
-            "meldingen": d.meldingen.iter()
-                .map(|m| json!({"code": m.code, "description": m.description}))
-                .collect::<Vec<_>>(),
-        }),
+        Some(Event::Delivery(d)) => {
+            let mut body = json!({
+                "state": state_name(d.state),
+                "meldingen": d.meldingen.iter()
+                    .map(|m| json!({"code": m.code, "description": m.description}))
+                    .collect::<Vec<_>>(),
+            });
+            if !d.vecozo_status.is_empty() {
+                body["vecozo_status"] = json!(d.vecozo_status);
+            }
+            body
+        }
         Some(Event::Retour(r)) => json!({
             "accepted": r.accepted,
             "codes": r.codes.iter().map(|c| json!({"path": c.path, "code": c.code}))
@@ -472,6 +481,40 @@ mod tests {
         );
         assert!(v.get("raw_xml").is_none());
         assert_eq!(event_json(&claim_answer(), true)["raw_xml"], "<Bericht/>");
+    }
+
+    #[test]
+    fn a_refusal_after_the_push_names_vecozo_s_status() {
+        let e = proto::ReturnEvent {
+            cursor: 8,
+            message_id: "4".into(),
+            event: Some(Event::Delivery(proto::DeliveryStatusChanged {
+                state: proto::MessageState::RejectedByVecozo as i32,
+                meldingen: vec![proto::Melding {
+                    code: "BRS28".into(),
+                    description: "XSLT".into(),
+                }],
+                vecozo_status: "AfgekeurdDoorDienst".into(),
+            })),
+            ..Default::default()
+        };
+        let text = event_text(&e);
+        assert!(
+            text.contains("(VECOZO: AfgekeurdDoorDienst); melding BRS28: XSLT"),
+            "{text}"
+        );
+        let v = event_json(&e, false);
+        assert_eq!(v["delivery"]["vecozo_status"], "AfgekeurdDoorDienst");
+        // The push's own answer has no VECOZO status.
+        let plain = proto::ReturnEvent {
+            event: Some(Event::Delivery(proto::DeliveryStatusChanged::default())),
+            ..Default::default()
+        };
+        assert!(
+            event_json(&plain, false)["delivery"]
+                .get("vecozo_status")
+                .is_none()
+        );
     }
 
     #[test]

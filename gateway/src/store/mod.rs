@@ -126,6 +126,21 @@ pub struct OutboxRecord {
     pub attempts: u32,
 }
 
+/// A delivered message whose final VECOZO status (ketencontrole verdict, delivery to the
+/// addressee) the status follower still waits for. Written together with
+/// [`Write::Delivered`] for a message that was pushed (it has an [`OutboxRecord`]), removed
+/// by [`Write::Rejected`], [`Write::Settled`] or [`Write::Unfollow`]; so a restart continues
+/// where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowRecord {
+    /// The traceerId to ask the status API for.
+    pub traceer_id: uuid::Uuid,
+    /// The afzender AGB code: picks the certificate (and so the rate-limit budget).
+    pub agb: String,
+    /// When the push was accepted, milliseconds since the Unix epoch.
+    pub since_ms: i64,
+}
+
 /// What the request_id index holds for an accepted submit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -144,6 +159,10 @@ pub enum EventBody {
         state: MessageState,
         /// VECOZO's meldingen, if any.
         meldingen: Vec<Melding>,
+        /// VECOZO's berichtstatus behind the change, when the status API reported it (e.g.
+        /// `Bezorgd`, `AfgekeurdDoorDienst`); `None` for the push's own answer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        vecozo_status: Option<String>,
     },
     /// A retour (302/306/308/316/318/320) arrived.
     Retour {
@@ -223,7 +242,9 @@ pub enum Write {
         /// Every event up to and including this one is acknowledged.
         cursor: u64,
     },
-    /// A queued message was delivered; logs a [`EventBody::Delivery`] event.
+    /// A queued message was delivered; logs a [`EventBody::Delivery`] event. A message that
+    /// was pushed (it has an [`OutboxRecord`]) is also followed: a [`FollowRecord`] is
+    /// written in the same batch, for the status follower.
     Delivered {
         /// The message.
         message_id: u64,
@@ -241,8 +262,10 @@ pub enum Write {
         /// A fresh conversatieId, used only if none is persisted.
         conversatie_id: uuid::Uuid,
     },
-    /// VECOZO refused a queued message for good: state REJECTED_BY_VECOZO with the
-    /// meldingen, and a [`EventBody::Delivery`] event. Answers [`Outcome::Delivered`].
+    /// VECOZO refused a queued message for good (push answered 400/422), or a delivered one
+    /// that is followed (the ketencontrole refused it: AfgekeurdDoorDienst): state
+    /// REJECTED_BY_VECOZO with the meldingen, a [`EventBody::Delivery`] event, and it is no
+    /// longer followed. Answers [`Outcome::Delivered`] (false: neither queued nor followed).
     Rejected {
         /// The message.
         message_id: u64,
@@ -250,6 +273,27 @@ pub enum Write {
         at_ms: i64,
         /// VECOZO's meldingen.
         meldingen: Vec<Melding>,
+        /// The berichtstatus reported by the status API, when the refusal came from there.
+        vecozo_status: Option<String>,
+    },
+    /// The status API reports a followed message final and fine (`Bezorgd`: the addressee
+    /// fetched it): a [`EventBody::Delivery`] event (state unchanged, DELIVERED unless the
+    /// answer came first) with the berichtstatus, and it is no longer followed. Answers
+    /// [`Outcome::Delivered`] (false: not followed, nothing written).
+    Settled {
+        /// The message.
+        message_id: u64,
+        /// When, milliseconds since the Unix epoch.
+        at_ms: i64,
+        /// The berichtstatus, e.g. `Bezorgd`.
+        vecozo_status: String,
+    },
+    /// Stop following a message without an event: VECOZO reported no final state within
+    /// `vecozo.status_follow_max_hours`. Answers [`Outcome::Delivered`] (false: it was not
+    /// followed).
+    Unfollow {
+        /// The message.
+        message_id: u64,
     },
     /// A message received outside the collection loop (seeding, import; a 301, 319, 325 or
     /// a retour): stored and recorded in the history ([`history::record_received`] builds
@@ -439,6 +483,10 @@ pub trait Store: Send + Sync + 'static {
     fn queued_ids(&self, after: Option<u64>, limit: usize) -> Result<Vec<u64>, Error>;
     /// The outbox record of a message ([`Write::Attempt`]), if it was ever pushed.
     fn outbox(&self, id: u64) -> Result<Option<OutboxRecord>, Error>;
+    /// Up to `limit` followed messages ([`FollowRecord`]) with an id after `after` (from the
+    /// start when `None`), oldest first.
+    fn followed(&self, after: Option<u64>, limit: usize)
+    -> Result<Vec<(u64, FollowRecord)>, Error>;
     /// Watches a counter that changes whenever messages are queued.
     fn watch_queue(&self) -> watch::Receiver<u64>;
     /// The number of queued messages.

@@ -19,6 +19,7 @@
 //! | `t/` | VECOZO traceerId (16 bytes) | [`TraceRecord`] JSON: a collected message is stored |
 //! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
 //! | `l/` | lease name (a puller's certificate label) | [`LeaseRecord`] JSON |
+//! | `f/` | message id | [`super::FollowRecord`] JSON: delivered, final VECOZO status awaited |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
@@ -46,9 +47,9 @@ use ketenpoort_messages::rules::cross::check_against;
 use super::history::{self, Index, StoreHistory};
 use super::received::{self, Correlation, SentIndex};
 use super::{
-    Commit, EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite,
-    LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome, Store, SubmitWrite,
-    Write,
+    Commit, EventBody, EventRecord, FollowRecord, IdempotencyRecord, IncomingContent,
+    IncomingWrite, LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome,
+    Store, SubmitWrite, Write,
 };
 use crate::error::Error;
 
@@ -363,6 +364,26 @@ impl Store for SledStore {
         self.get_json(&key(b"o/", &be(id)))
     }
 
+    fn followed(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, FollowRecord)>, Error> {
+        let start = match after {
+            Some(a) => key(b"f/", &be(a.saturating_add(1))),
+            None => b"f/".to_vec(),
+        };
+        let mut out = Vec::new();
+        for kv in self.db.range(start..) {
+            let (k, v) = kv?;
+            if !k.starts_with(b"f/") || out.len() >= limit {
+                break;
+            }
+            out.push((read_u64(&k[2..])?, serde_json::from_slice(&v)?));
+        }
+        Ok(out)
+    }
+
     fn watch_queue(&self) -> watch::Receiver<u64> {
         self.queue.clone()
     }
@@ -576,67 +597,114 @@ impl Writer {
                 message_id,
                 at_ms,
                 meldingen,
+                vecozo_status,
             } => self.finish(
                 *message_id,
                 *at_ms,
-                MessageState::RejectedByVecozo,
+                Some(MessageState::RejectedByVecozo),
                 meldingen,
+                vecozo_status.clone(),
             ),
-            Write::Delivered { message_id, at_ms } => {
-                self.finish(*message_id, *at_ms, MessageState::Delivered, &[])
+            Write::Delivered { message_id, at_ms } => self.finish(
+                *message_id,
+                *at_ms,
+                Some(MessageState::Delivered),
+                &[],
+                None,
+            ),
+            Write::Unfollow { message_id } => {
+                let old = self.db.remove(key(b"f/", &be(*message_id)))?;
+                Ok(Outcome::Delivered(old.is_some()))
             }
+            Write::Settled {
+                message_id,
+                at_ms,
+                vecozo_status,
+            } => self.finish(*message_id, *at_ms, None, &[], Some(vecozo_status.clone())),
         }
     }
 
-    /// Takes a queued message out of the queue in `state`, with an event.
+    /// Moves a message on, with an event:
+    ///
+    /// - `Some(Delivered)`: a queued message leaves the queue; if it was pushed (`o/`) it is
+    ///   followed from now on (`f/`);
+    /// - `Some(RejectedByVecozo)`: a queued message leaves the queue, or a followed one is no
+    ///   longer followed;
+    /// - `None` (settled): a followed message is no longer followed; its state stays.
     fn finish(
         &mut self,
         message_id: u64,
         at_ms: i64,
-        state: MessageState,
+        state: Option<MessageState>,
         meldingen: &[Melding],
+        vecozo_status: Option<String>,
     ) -> Result<Outcome, Error> {
-        {
-            {
-                let (message_id, at_ms) = (&message_id, &at_ms);
-                let qk = key(b"q/", &be(*message_id));
-                let mk = key(b"m/", &be(*message_id));
-                let Some(v) = self.db.get(&mk)? else {
-                    return Ok(Outcome::Delivered(false));
-                };
-                if !self.db.contains_key(&qk)? {
-                    return Ok(Outcome::Delivered(false));
-                }
-                let mut meta: MessageMeta = serde_json::from_slice(&v)?;
-                let cursor = self.next_cursor;
-                // An answer may be stored before the push that it answers is recorded.
-                if meta.state != MessageState::Answered {
-                    meta.state = state;
-                }
-                meta.meldingen = meldingen.to_vec();
-                meta.event_cursors.push(cursor);
-                let event = EventRecord {
-                    cursor,
-                    agb: meta.agb.clone(),
-                    at_ms: *at_ms,
-                    message_id: Some(meta.id),
-                    kind: String::new(),
-                    raw_xml: None,
-                    traceer_id: None,
-                    body: EventBody::Delivery {
-                        state,
-                        meldingen: meldingen.to_vec(),
-                    },
-                };
-                let mut batch = sled::Batch::default();
-                batch.remove(qk);
-                batch.insert(mk, serde_json::to_vec(&meta)?);
-                batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
-                self.db.apply_batch(batch)?;
-                self.next_cursor += 1;
-                Ok(Outcome::Delivered(true))
-            }
+        let qk = key(b"q/", &be(message_id));
+        let mk = key(b"m/", &be(message_id));
+        let fk = key(b"f/", &be(message_id));
+        let Some(v) = self.db.get(&mk)? else {
+            return Ok(Outcome::Delivered(false));
+        };
+        let queued = self.db.contains_key(&qk)?;
+        let followed = self.db.contains_key(&fk)?;
+        let applies = match state {
+            Some(MessageState::Delivered) => queued,
+            Some(_) => queued || followed,
+            None => followed,
+        };
+        if !applies {
+            return Ok(Outcome::Delivered(false));
         }
+        let mut meta: MessageMeta = serde_json::from_slice(&v)?;
+        let cursor = self.next_cursor;
+        let mut batch = sled::Batch::default();
+        match state {
+            // An answer may be stored before the push that it answers is recorded.
+            Some(MessageState::Delivered) if meta.state != MessageState::Answered => {
+                meta.state = MessageState::Delivered;
+            }
+            Some(MessageState::Delivered) => {}
+            // An answer that came before the final status keeps the message ANSWERED.
+            Some(s) if meta.state != MessageState::Answered => {
+                meta.state = s;
+                meta.meldingen = meldingen.to_vec();
+            }
+            _ => {}
+        }
+        if state == Some(MessageState::Delivered) {
+            if let Some(o) = self.db.get(key(b"o/", &be(message_id)))? {
+                let outbox: OutboxRecord = serde_json::from_slice(&o)?;
+                let follow = FollowRecord {
+                    traceer_id: outbox.traceer_id,
+                    agb: meta.agb.clone(),
+                    since_ms: at_ms,
+                };
+                batch.insert(fk, serde_json::to_vec(&follow)?);
+            }
+        } else {
+            batch.remove(fk);
+        }
+        meta.event_cursors.push(cursor);
+        let event = EventRecord {
+            cursor,
+            agb: meta.agb.clone(),
+            at_ms,
+            message_id: Some(meta.id),
+            kind: String::new(),
+            raw_xml: None,
+            traceer_id: None,
+            body: EventBody::Delivery {
+                state: state.unwrap_or(meta.state),
+                meldingen: meldingen.to_vec(),
+                vecozo_status,
+            },
+        };
+        batch.remove(qk);
+        batch.insert(mk, serde_json::to_vec(&meta)?);
+        batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+        self.db.apply_batch(batch)?;
+        self.next_cursor += 1;
+        Ok(Outcome::Delivered(true))
     }
 
     /// Puts a message VECOZO refused back into the queue, with new push identifiers to come.
@@ -665,11 +733,13 @@ impl Writer {
             body: EventBody::Delivery {
                 state: MessageState::Queued,
                 meldingen: Vec::new(),
+                vecozo_status: None,
             },
         };
         let mut batch = sled::Batch::default();
         batch.insert(key(b"q/", &be(message_id)), &[] as &[u8]);
         batch.remove(key(b"o/", &be(message_id)));
+        batch.remove(key(b"f/", &be(message_id)));
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         self.db.apply_batch(batch)?;

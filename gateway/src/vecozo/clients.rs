@@ -53,6 +53,18 @@ impl Clients {
             })
     }
 
+    /// The label of the certificate that pushes for `agb`: the AGB code of its own
+    /// certificate, [`super::identity::DEFAULT_LABEL`] for the default, `None` for neither.
+    pub fn label_for<'a>(&'a self, agb: &'a str) -> Option<&'a str> {
+        if self.per_agb.contains_key(agb) {
+            Some(agb)
+        } else {
+            self.default
+                .as_ref()
+                .map(|_| super::identity::DEFAULT_LABEL)
+        }
+    }
+
     /// One client per certificate, labelled with its AGB code or `default`: the pullers.
     pub fn pullers(&self) -> impl Iterator<Item = (&str, &VecozoClient)> {
         self.default

@@ -77,12 +77,14 @@ pub enum Error {
     },
     /// The certificate's validity ended. VECOZO would refuse every request with it.
     #[error(
-        "the system certificate of {agb} (subject {subject}) expired on {not_after} (valid \
-         from {not_before}); it is now {now}: renew it at VECOZO"
+        "the system certificate of {agb} ({source_name}, subject {subject}) expired on \
+         {not_after} (valid from {not_before}); it is now {now}: renew it at VECOZO"
     )]
     CertificateExpired {
         /// The AGB code the certificate is configured for, or `default`.
         agb: String,
+        /// The file it was loaded from.
+        source_name: String,
         /// Subject of the certificate.
         subject: String,
         /// Start of the validity.
@@ -94,12 +96,15 @@ pub enum Error {
     },
     /// The certificate's validity has not started yet (or the clock is wrong).
     #[error(
-        "the system certificate of {agb} (subject {subject}) is not valid before {not_before} \
-         (valid until {not_after}); it is now {now}: check the certificate and the clock"
+        "the system certificate of {agb} ({source_name}, subject {subject}) is not valid \
+         before {not_before} (valid until {not_after}); it is now {now}: check the certificate \
+         and the clock"
     )]
     CertificateNotYetValid {
         /// The AGB code the certificate is configured for, or `default`.
         agb: String,
+        /// The file it was loaded from.
+        source_name: String,
         /// Subject of the certificate.
         subject: String,
         /// Start of the validity.

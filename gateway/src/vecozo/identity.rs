@@ -76,6 +76,8 @@ pub struct IdentityConfig {
 /// A loaded system certificate: chain, key and validity.
 pub struct SystemCertificate {
     label: String,
+    /// The file it was loaded from (or `memory`), for errors.
+    source_name: String,
     subject: String,
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
@@ -87,6 +89,7 @@ impl fmt::Debug for SystemCertificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SystemCertificate")
             .field("label", &self.label)
+            .field("source_name", &self.source_name)
             .field("subject", &self.subject)
             .field("not_before", &self.not_before)
             .field("not_after", &self.not_after)
@@ -192,6 +195,7 @@ impl SystemCertificate {
         let validity = cert.validity();
         Ok(SystemCertificate {
             label: label.to_owned(),
+            source_name: source_name.to_owned(),
             subject: cert.subject().to_string(),
             not_before: time(&validity.not_before)?,
             not_after: time(&validity.not_after)?,
@@ -259,6 +263,11 @@ impl SystemCertificate {
         self.label == DEFAULT_LABEL
     }
 
+    /// The file it was loaded from (or the name given to [`SystemCertificate::from_pem`]).
+    pub fn source_name(&self) -> &str {
+        &self.source_name
+    }
+
     /// The subject (e.g. `CN=12345678, O=…`).
     pub fn subject(&self) -> &str {
         &self.subject
@@ -275,6 +284,7 @@ impl SystemCertificate {
         if now < self.not_before {
             return Err(Error::CertificateNotYetValid {
                 agb: self.label.clone(),
+                source_name: self.source_name.clone(),
                 subject: self.subject.clone(),
                 not_before: self.not_before,
                 not_after: self.not_after,
@@ -284,6 +294,7 @@ impl SystemCertificate {
         if now > self.not_after {
             return Err(Error::CertificateExpired {
                 agb: self.label.clone(),
+                source_name: self.source_name.clone(),
                 subject: self.subject.clone(),
                 not_before: self.not_before,
                 not_after: self.not_after,
@@ -398,6 +409,11 @@ impl Identities {
             per_agb,
             warning_days,
         }
+    }
+
+    /// Days before expiry from which a check warns.
+    pub fn warning_days(&self) -> i64 {
+        self.warning_days
     }
 
     /// The certificate for `agb`: its own, else the default.

@@ -26,6 +26,11 @@
 //!   with a lease so that one collector pulls per certificate.
 //! - [`worker`]: the outbox worker — queued messages, oldest first, pushed with bounded
 //!   concurrency; identifiers persisted before the first push.
+//! - [`follow`]: the status follower — after an accepted push, the status API is asked
+//!   until VECOZO reports the message delivered (`Bezorgd`) or refused
+//!   (`AfgekeurdDoorDienst`); batched per certificate for VECOZO's rate limits.
+//! - [`certificates`]: the certificate check at start-up and once a day: days-left metric,
+//!   warning before expiry.
 //! - [`error`]: [`Error`], one enum for the module.
 //!
 //! ## Decisions
@@ -47,6 +52,7 @@
 //! - **Privacy.** Payloads, problem bodies and XML are never logged; logs carry traceerIds,
 //!   kinds and codes.
 
+pub mod certificates;
 pub mod client;
 pub mod clients;
 pub mod collect;
@@ -55,6 +61,7 @@ pub mod delivery;
 pub mod envelope;
 pub mod environment;
 pub mod error;
+pub mod follow;
 pub mod identity;
 pub mod retry;
 pub mod wire;

@@ -182,6 +182,7 @@ impl Worker {
                     message_id: id,
                     at_ms,
                     meldingen: convert(meldingen),
+                    vecozo_status: None,
                 }
             }
             Delivery::Conflict { reason, meldingen } => {
@@ -190,6 +191,7 @@ impl Worker {
                     message_id: id,
                     at_ms,
                     meldingen: convert(meldingen),
+                    vecozo_status: None,
                 }
             }
             Delivery::Unsendable(reason) => {
@@ -201,6 +203,7 @@ impl Worker {
                         code: "UNSENDABLE".into(),
                         description: reason,
                     }],
+                    vecozo_status: None,
                 }
             }
             Delivery::RetryAt { at, reason, .. } => {
@@ -240,6 +243,15 @@ fn convert(meldingen: Vec<super::wire::Melding>) -> Vec<Melding> {
 
 /// The VECOZO clients of `config`: certificates loaded and checked, trust roots read.
 pub fn clients_from_config(config: &crate::config::VecozoConfig) -> Result<Clients, String> {
+    load(config, Utc::now()).map(|(clients, _)| clients)
+}
+
+/// The certificates of `config`, checked at `now` (an expired or not-yet-valid one is an
+/// error naming the AGB code, the file and the dates), and a client for each.
+pub fn load(
+    config: &crate::config::VecozoConfig,
+    now: DateTime<Utc>,
+) -> Result<(Clients, Arc<super::identity::Identities>), String> {
     let environment = config
         .environment
         .as_ref()
@@ -250,13 +262,14 @@ pub fn clients_from_config(config: &crate::config::VecozoConfig) -> Result<Clien
         .ok_or("vecozo.trust_roots is not set")?;
     let roots = super::identity::trust_roots_from_file(roots_path)
         .map_err(|e| format!("vecozo.trust_roots: {e}"))?;
-    let identities = super::identity::Identities::load(&config.identity, Utc::now())
+    let identities = super::identity::Identities::load(&config.identity, now)
         .map_err(|e| format!("vecozo.identity: {e}"))?;
-    Clients::new(
+    let clients = Clients::new(
         environment,
         &identities,
         &roots,
         super::client::Timeouts::default(),
     )
-    .map_err(|e| format!("vecozo: {e}"))
+    .map_err(|e| format!("vecozo: {e}"))?;
+    Ok((clients, Arc::new(identities)))
 }

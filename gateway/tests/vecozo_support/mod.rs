@@ -154,6 +154,10 @@ impl Sim {
     }
 }
 
+pub fn jw315_string(identificatie: &str) -> String {
+    JW315.replace("KP000001", identificatie)
+}
+
 pub fn jw315(identificatie: &str) -> Vec<u8> {
     JW315.replace("KP000001", identificatie).into_bytes()
 }
