@@ -6,6 +6,8 @@
 //! #             [--no-cross-rules]
 //! ```
 //!
+//! `--gateway-only` runs step 2 alone.
+//!
 //! In one process, one after the other, each with `--clients` concurrent tonic clients (each
 //! its own HTTP/2 connection) over 127.0.0.1:
 //!
@@ -17,8 +19,14 @@
 //!    `off` (queue only: no loopback deliveries competing for the writer), cross-message rules
 //!    on, with the allocations the claims need recorded (as received 301s) before timing.
 //!
+//! 3. **raw@XML**: the raw service once more, but storing (the request padded) and answering
+//!    as many bytes as the gateway's XML answers had on average in step 2: the raw limit for
+//!    the bytes the gateway has to store and send back, a diagnostic beside the issue's
+//!    raw limit (which stores and answers the request's size).
+//!
 //! Each is run for a JW315 (one product) and a JW323 with 20 prestaties; every request is
 //! rule-valid, also against the history (own client, reference numbers and allocations).
+//! The table gives the mean request size (protobuf) and XML size (the answer's `xml`).
 //! The first 5% of each run warm up and are not counted. Latency is per call, at the client.
 
 use std::net::SocketAddr;
@@ -268,11 +276,17 @@ fn raw_writer(db: sled::Db) -> tokio::sync::mpsc::UnboundedSender<Insert> {
 struct Raw {
     writes: tokio::sync::mpsc::UnboundedSender<Insert>,
     next: AtomicUsize,
+    /// Store and answer this many bytes instead of the request's size (at least the
+    /// request), to stand for the XML the gateway stores and answers with.
+    pad_to: Option<usize>,
 }
 
 impl Raw {
-    async fn store(&self, bytes: Vec<u8>) -> Result<Response<proto::SubmitResponse>, Status> {
+    async fn store(&self, mut bytes: Vec<u8>) -> Result<Response<proto::SubmitResponse>, Status> {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
+        if let Some(n) = self.pad_to {
+            bytes.resize(n.max(bytes.len()), b'x');
+        }
         let size = bytes.len();
         let (tx, rx) = oneshot::channel();
         self.writes
@@ -364,6 +378,20 @@ struct Measured {
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
+    /// Mean size of a request's protobuf encoding.
+    request_bytes: usize,
+    /// Mean size of the `xml` field of the answers.
+    answer_bytes: usize,
+}
+
+impl Measured {
+    const NONE: Measured = Measured {
+        per_second: f64::NAN,
+        p50_ms: f64::NAN,
+        p99_ms: f64::NAN,
+        request_bytes: 0,
+        answer_bytes: 0,
+    };
 }
 
 fn with_token<T>(m: T) -> Request<T> {
@@ -399,27 +427,31 @@ async fn load(
         let (next, run, started) = (next.clone(), run.to_owned(), started.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
+            let (mut request_bytes, mut answer_bytes) = (0, 0);
             loop {
                 let n = next.fetch_add(1, Ordering::SeqCst);
                 if n >= requests {
-                    return latencies;
+                    return (latencies, request_bytes, answer_bytes);
                 }
                 if n == warmup {
                     *started.lock().expect("lock") = Some(Instant::now());
                 }
                 let t = Instant::now();
                 let result = match kind {
-                    Kind::Jw315 => c
-                        .submit_request_for_allocation(with_token(request_315(&run, n)))
-                        .await
-                        .map(drop),
-                    Kind::Jw323 => c
-                        .submit_declaration(with_token(request_323(&run, n)))
-                        .await
-                        .map(drop),
+                    Kind::Jw315 => {
+                        let r = request_315(&run, n);
+                        request_bytes += r.encoded_len();
+                        c.submit_request_for_allocation(with_token(r)).await
+                    }
+                    Kind::Jw323 => {
+                        let r = request_323(&run, n);
+                        request_bytes += r.encoded_len();
+                        c.submit_declaration(with_token(r)).await
+                    }
                 };
-                if let Err(e) = result {
-                    panic!("submit {n} of {run} failed: {e:?}");
+                match result {
+                    Ok(answer) => answer_bytes += answer.get_ref().xml.len(),
+                    Err(e) => panic!("submit {n} of {run} failed: {e:?}"),
                 }
                 if n >= warmup {
                     latencies.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -428,8 +460,12 @@ async fn load(
         }));
     }
     let mut all = Vec::new();
+    let (mut request_bytes, mut answer_bytes) = (0, 0);
     for t in tasks {
-        all.extend(t.await.expect("client task"));
+        let (latencies, req, ans) = t.await.expect("client task");
+        all.extend(latencies);
+        request_bytes += req;
+        answer_bytes += ans;
     }
     let elapsed = started
         .lock()
@@ -442,15 +478,18 @@ async fn load(
         per_second: all.len() as f64 / elapsed.as_secs_f64(),
         p50_ms: at(0.50),
         p99_ms: at(0.99),
+        request_bytes: request_bytes / requests,
+        answer_bytes: answer_bytes / requests,
     }
 }
 
-async fn raw(kind: Kind, clients: usize, requests: usize) -> Measured {
+async fn raw(kind: Kind, clients: usize, requests: usize, pad_to: Option<usize>) -> Measured {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = sled::Config::new().path(dir.path()).open().expect("sled");
     let service = Raw {
         writes: raw_writer(db),
         next: AtomicUsize::new(0),
+        pad_to,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -554,34 +593,50 @@ fn main() {
          {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!(
-        "| message | raw /s | raw p50 ms | raw p99 ms | gateway /s | gateway p50 ms | gateway p99 ms | gateway/raw |"
-    );
-    println!("|---|---|---|---|---|---|---|---|");
+    let gateway_only = args.iter().any(|a| a == "--gateway-only");
+    let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
+    let mut rows = Vec::new();
     for (name, kind, n) in [
         ("JW315", Kind::Jw315, n315),
         ("JW323 × 20", Kind::Jw323, n323),
     ] {
-        let r = if args.iter().any(|a| a == "--gateway-only") {
-            Measured {
-                per_second: f64::NAN,
-                p50_ms: f64::NAN,
-                p99_ms: f64::NAN,
-            }
+        let r = if gateway_only {
+            Measured::NONE
         } else {
-            runtime.block_on(raw(kind, clients, n))
+            runtime.block_on(raw(kind, clients, n, None))
         };
-        let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
         let g = runtime.block_on(gateway(kind, clients, n, cross_rules));
+        // The same raw service once more, storing and answering as many bytes as the
+        // gateway's XML: what the bytes alone cost.
+        let x = if gateway_only {
+            Measured::NONE
+        } else {
+            runtime.block_on(raw(kind, clients, n, Some(g.answer_bytes)))
+        };
+        rows.push((name, r, g, x));
+    }
+    println!(
+        "| message | request B | XML B | raw /s | raw p50 ms | raw p99 ms | gateway /s | \
+         gateway p50 ms | gateway p99 ms | gateway/raw | raw@XML /s | raw@XML p99 ms | \
+         gateway/raw@XML |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, r, g, x) in rows {
         println!(
-            "| {name} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% |",
+            "| {name} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% | \
+             {:.0} | {:.1} | {:.0}% |",
+            g.request_bytes,
+            g.answer_bytes,
             r.per_second,
             r.p50_ms,
             r.p99_ms,
             g.per_second,
             g.p50_ms,
             g.p99_ms,
-            100.0 * g.per_second / r.per_second
+            100.0 * g.per_second / r.per_second,
+            x.per_second,
+            x.p99_ms,
+            100.0 * g.per_second / x.per_second,
         );
     }
 }

@@ -42,16 +42,12 @@ pub async fn request_for_allocation(
     tenant: &Tenant,
     r: proto::SubmitRequestForAllocationRequest,
 ) -> Result<proto::SubmitResponse, Error> {
-    let mut hashed = r.clone();
-    if let Some(c) = hashed.common.as_mut() {
-        c.validate_only = false;
-    }
     submit(
         shared,
         tenant,
         r.common.as_ref(),
         MessageType::M315,
-        hash(&hashed),
+        content_hash(&r),
         false,
         |c, law, header, _| Ok(convert::request_for_allocation(c, law, header, &r)),
     )
@@ -64,16 +60,12 @@ pub async fn care_start(
     tenant: &Tenant,
     r: proto::SubmitCareStartRequest,
 ) -> Result<proto::SubmitResponse, Error> {
-    let mut hashed = r.clone();
-    if let Some(c) = hashed.common.as_mut() {
-        c.validate_only = false;
-    }
     submit(
         shared,
         tenant,
         r.common.as_ref(),
         MessageType::M305,
-        hash(&hashed),
+        content_hash(&r),
         false,
         |c, law, header, _| Ok(convert::care_start(c, law, header, &r)),
     )
@@ -86,16 +78,12 @@ pub async fn care_stop(
     tenant: &Tenant,
     r: proto::SubmitCareStopRequest,
 ) -> Result<proto::SubmitResponse, Error> {
-    let mut hashed = r.clone();
-    if let Some(c) = hashed.common.as_mut() {
-        c.validate_only = false;
-    }
     submit(
         shared,
         tenant,
         r.common.as_ref(),
         MessageType::M307,
-        hash(&hashed),
+        content_hash(&r),
         false,
         |c, law, header, _| Ok(convert::care_stop(c, law, header, &r)),
     )
@@ -108,16 +96,12 @@ pub async fn change_request(
     tenant: &Tenant,
     r: proto::SubmitChangeRequestRequest,
 ) -> Result<proto::SubmitResponse, Error> {
-    let mut hashed = r.clone();
-    if let Some(c) = hashed.common.as_mut() {
-        c.validate_only = false;
-    }
     submit(
         shared,
         tenant,
         r.common.as_ref(),
         MessageType::M317,
-        hash(&hashed),
+        content_hash(&r),
         false,
         |c, law, header, _| Ok(convert::change_request(c, law, header, &r)),
     )
@@ -130,16 +114,12 @@ pub async fn declaration(
     tenant: &Tenant,
     r: proto::SubmitDeclarationRequest,
 ) -> Result<proto::SubmitResponse, Error> {
-    let mut hashed = r.clone();
-    if let Some(c) = hashed.common.as_mut() {
-        c.validate_only = false;
-    }
     submit(
         shared,
         tenant,
         r.common.as_ref(),
         MessageType::M323,
-        hash(&hashed),
+        content_hash(&r),
         r.split_when_too_large,
         |c, law, header, prefix| {
             let number = if r.declaration_number.is_empty() {
@@ -153,9 +133,45 @@ pub async fn declaration(
     .await
 }
 
-/// SHA-256 of a request's protobuf encoding (with validate_only cleared).
-fn hash(request: &impl prost::Message) -> String {
-    crate::tenant::sha256_hex(&request.encode_to_vec())
+/// A submit request: the five share [`proto::SubmitCommon`].
+trait SubmitRequest: prost::Message + Clone {
+    fn common(&self) -> Option<&proto::SubmitCommon>;
+    fn common_mut(&mut self) -> Option<&mut proto::SubmitCommon>;
+}
+
+macro_rules! submit_request {
+    ($($t:ty),*) => {$(
+        impl SubmitRequest for $t {
+            fn common(&self) -> Option<&proto::SubmitCommon> {
+                self.common.as_ref()
+            }
+            fn common_mut(&mut self) -> Option<&mut proto::SubmitCommon> {
+                self.common.as_mut()
+            }
+        }
+    )*};
+}
+
+submit_request!(
+    proto::SubmitRequestForAllocationRequest,
+    proto::SubmitCareStartRequest,
+    proto::SubmitCareStopRequest,
+    proto::SubmitChangeRequestRequest,
+    proto::SubmitDeclarationRequest
+);
+
+/// SHA-256 of a request's protobuf encoding with validate_only cleared (the request is
+/// copied only when it has validate_only set).
+fn content_hash<R: SubmitRequest>(request: &R) -> String {
+    if request.common().is_some_and(|c| c.validate_only) {
+        let mut cleared = request.clone();
+        if let Some(c) = cleared.common_mut() {
+            c.validate_only = false;
+        }
+        crate::tenant::sha256_hex(&cleared.encode_to_vec())
+    } else {
+        crate::tenant::sha256_hex(&request.encode_to_vec())
+    }
 }
 
 fn invalid(field: &str, description: &str) -> Error {
@@ -284,62 +300,55 @@ async fn submit_inner(
         }
     }
 
-    // Size: split a claim, or refuse.
+    // Numbers, then XML, then size: split a claim, or refuse. Identificatie and an assigned
+    // DeclaratieNummer are always 12 characters, as wide as the placeholders the checks above
+    // saw, so the XML with the numbers is as long as one written before numbering: it is
+    // written once and its size checked after. A refused or split message leaves the numbers
+    // reserved for it unused (they need to be unique, not consecutive).
     let limit = shared.max_payload_bytes;
-    let size = xml_size(&message)?;
-    let mut parts = vec![];
-    if size > limit {
+    let reserve = !validate_only;
+    let keep_given = given_number.is_some();
+    let mut counters = Vec::new();
+    let whole = numbered(
+        shared,
+        common,
+        kind,
+        message,
+        keep_given,
+        reserve,
+        &mut counters,
+    )?;
+    let new_messages = if whole.xml.len() <= limit {
+        vec![whole]
+    } else {
+        let size = whole.xml.len();
         if kind.message_type != MessageType::M323 || !split {
             return Err(Error::TooLarge { size, limit });
         }
-        split_claim(&message, size, limit, &mut parts)?;
-    } else {
-        parts.push(message);
-    }
-
-    // Numbers, then XML.
-    let mut counters = Vec::new();
-    let mut new_messages = Vec::with_capacity(parts.len());
-    for (i, mut part) in parts.into_iter().enumerate() {
-        let (identificatie, counter) =
-            shared
-                .headers
-                .identificatie(shared.store.as_ref(), agb, kind, !validate_only)?;
-        counters.push(counter);
-        set_identificatie(&mut part, &identificatie);
-        let mut number = None;
-        if let Content::Declaration(h) = &mut part.content {
-            let keep_given = i == 0 && given_number.is_some();
-            if !keep_given {
-                let (n, counter) = shared.headers.declaration_number(
-                    shared.store.as_ref(),
-                    agb,
-                    !validate_only,
-                )?;
-                counters.push(counter);
-                h.body.declaratie_nummer = DeclaratieNummer(n);
+        let mut parts = vec![];
+        split_claim(&whole.message, size, limit, &mut parts)?;
+        counters.clear();
+        let mut new_messages = Vec::with_capacity(parts.len());
+        for (i, part) in parts.into_iter().enumerate() {
+            let m = numbered(
+                shared,
+                common,
+                kind,
+                part,
+                i == 0 && keep_given,
+                reserve,
+                &mut counters,
+            )?;
+            if m.xml.len() > limit {
+                return Err(Error::TooLarge {
+                    size: m.xml.len(),
+                    limit,
+                });
             }
-            number = Some(h.body.declaratie_nummer.0.clone());
+            new_messages.push(m);
         }
-        let xml = part
-            .to_xml()
-            .map_err(|e| Error::InvalidArgument(from_model(kind, e.violations())))?;
-        if xml.len() > limit {
-            return Err(Error::TooLarge {
-                size: xml.len(),
-                limit,
-            });
-        }
-        new_messages.push(NewMessage {
-            message: Arc::new(part),
-            kind: kind.code(),
-            agb: agb.to_owned(),
-            municipality: common.municipality.clone(),
-            identificatie,
-            declaration_number: number,
-            xml,
-        });
-    }
+        new_messages
+    };
 
     let mut response = proto::SubmitResponse {
         message_id: String::new(),
@@ -389,6 +398,46 @@ async fn submit_inner(
             "unexpected store outcome {other:?}"
         ))),
     }
+}
+
+/// `part` with its Identificatie (and, unless `keep_number`, a DeclaratieNummer) assigned,
+/// reserved in the store when `reserve` (else only peeked), and its XML. The counters to
+/// persist with it are added to `counters`.
+fn numbered(
+    shared: &Shared,
+    common: &proto::SubmitCommon,
+    kind: MessageKind,
+    mut part: Message,
+    keep_number: bool,
+    reserve: bool,
+    counters: &mut Vec<(String, u64)>,
+) -> Result<NewMessage, Error> {
+    let agb = common.agb_code.as_str();
+    let store = shared.store.as_ref();
+    let (identificatie, counter) = shared.headers.identificatie(store, agb, kind, reserve)?;
+    counters.push(counter);
+    set_identificatie(&mut part, &identificatie);
+    let mut number = None;
+    if let Content::Declaration(h) = &mut part.content {
+        if !keep_number {
+            let (n, counter) = shared.headers.declaration_number(store, agb, reserve)?;
+            counters.push(counter);
+            h.body.declaratie_nummer = DeclaratieNummer(n);
+        }
+        number = Some(h.body.declaratie_nummer.0.clone());
+    }
+    let xml = part
+        .to_xml()
+        .map_err(|e| Error::InvalidArgument(from_model(kind, e.violations())))?;
+    Ok(NewMessage {
+        message: Arc::new(part),
+        kind: kind.code(),
+        agb: agb.to_owned(),
+        municipality: common.municipality.clone(),
+        identificatie,
+        declaration_number: number,
+        xml,
+    })
 }
 
 /// FAILED_PRECONDITION for cross-message rules, with the same field violations (proto field

@@ -8,9 +8,10 @@
 //! - on open, the store reads every stored message back, in the order it took them (sent
 //!   ones by message id, each received one after the last message id it followed), and
 //!   records it;
-//! - afterwards the store's single writer records each message in the same step that writes
-//!   it, while holding the history's write lock, so the history never runs ahead of or behind
-//!   the store by more than the write in progress.
+//! - afterwards the store's single writer records each message right after it writes it,
+//!   before it takes the next write, so the history never runs ahead of or behind the store
+//!   by more than the write in progress. The writer is the only one that records: it checks
+//!   under the read lock and takes the write lock only to record.
 //!
 //! A submit is checked twice: once in the request handler ([`StoreHistory::check`], for an
 //! early answer and for `validate_only`), and again by the writer just before it stores the

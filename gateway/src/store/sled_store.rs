@@ -761,16 +761,21 @@ impl Writer {
         }
         // The cross-message rules once more, now that no other write can come between the
         // check and the store. The parts of a split claim are checked each against the
-        // history without the others: they share no numbers by construction.
-        let mut index = self.history.write()?;
-        let violations: Vec<_> = s
-            .messages
-            .iter()
-            .filter(|_| s.cross_message_rules)
-            .flat_map(|m| check_against(&*index, &m.message))
-            .collect();
-        if !violations.is_empty() {
-            return Ok(Outcome::CrossRules(violations));
+        // history without the others: they share no numbers by construction. Only this
+        // thread records in the history, so the check needs no more than a read lock, and
+        // the write lock is taken only to record, after the batch is applied: request
+        // handlers checking meanwhile do not wait for the store's write (they block a
+        // runtime thread while they wait).
+        if s.cross_message_rules {
+            let index = self.history.read()?;
+            let violations: Vec<_> = s
+                .messages
+                .iter()
+                .flat_map(|m| check_against(&*index, &m.message))
+                .collect();
+            if !violations.is_empty() {
+                return Ok(Outcome::CrossRules(violations));
+            }
         }
         let mut batch = sled::Batch::default();
         let mut ids = Vec::with_capacity(s.messages.len());
@@ -815,6 +820,7 @@ impl Writer {
         batch.insert(ik, serde_json::to_vec(&record)?);
         self.db.apply_batch(batch)?;
         self.next_id += ids.len() as u64;
+        let mut index = self.history.write()?;
         for (m, id) in s.messages.iter().zip(&ids) {
             index.record(&m.message);
             self.sent.sent(*id, &m.message);
