@@ -48,8 +48,8 @@ use super::history::{self, Index, StoreHistory};
 use super::received::{self, Correlation, SentIndex};
 use super::{
     Commit, EventBody, EventRecord, FollowRecord, IdempotencyRecord, IncomingContent,
-    IncomingWrite, LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome,
-    Store, SubmitWrite, Write,
+    IncomingWrite, LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome, Store,
+    SubmitWrite, Write,
 };
 use crate::error::Error;
 
