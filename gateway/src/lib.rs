@@ -24,6 +24,7 @@
 //! - [`config`]: the typed configuration (TOML + `KETENPOORT_*` overrides).
 //! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
 //! - [`deadlines`]: the answers a sent message is owed and their due dates.
+//! - [`retour`]: the 302 and 320 the provider owes on a received 301 and 319.
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
 //!   XsdVersie of the messages ketenpoort sends.
 //! - [`dev_simulator`]: mode `simulator` (dev mode's default): ketenpoort-sim in-process.
@@ -53,6 +54,7 @@ pub mod loopback;
 pub mod manual;
 pub mod metrics;
 pub mod proto;
+pub mod retour;
 pub mod server;
 pub mod store;
 pub mod tenant;

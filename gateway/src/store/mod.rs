@@ -124,6 +124,10 @@ pub struct OutboxRecord {
     pub conversatie_id: uuid::Uuid,
     /// Pushes begun (including the one about to be made after [`Write::Attempt`]).
     pub attempts: u32,
+    /// For a retour ketenpoort queued itself (302, 320): the traceerId of the received
+    /// message it answers, sent as alsAntwoordOp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub als_antwoord_op: Option<uuid::Uuid>,
 }
 
 /// What the request_id index holds for an accepted submit.
@@ -317,6 +321,22 @@ pub struct IncomingWrite {
     pub payload: Vec<u8>,
     /// What it is.
     pub content: IncomingContent,
+    /// The retour (302, 320) to queue on it, stored in the same batch (see [`crate::retour`]);
+    /// dropped with the rest when the traceerId is known or the payload is quarantined.
+    pub retour: Option<QueuedRetour>,
+}
+
+/// A retour on a collected message, queued with it ([`IncomingWrite::retour`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedRetour {
+    /// The retour as it is queued (tenant empty: ketenpoort queued it, not a client).
+    pub message: NewMessage,
+    /// The Identificatie counter it uses ([`Store::reserve`]) and its value.
+    pub counter: (String, u64),
+    /// Its own traceerId, minted once.
+    pub traceer_id: uuid::Uuid,
+    /// The conversatieId of the message it answers.
+    pub conversatie_id: uuid::Uuid,
 }
 
 /// The answer to a [`Write::Lease`] or [`Write::ReleaseLease`].
@@ -356,6 +376,8 @@ pub enum Outcome {
         correlated: Option<u64>,
         /// It was stored as quarantined.
         quarantined: bool,
+        /// The id of the retour queued on it ([`IncomingWrite::retour`]).
+        retour: Option<u64>,
     },
     /// The traceerId was stored before (a redelivery); nothing was written.
     AlreadyReceived,

@@ -506,7 +506,16 @@ impl Writer {
                 }
             }
             self.events.send_replace(self.next_cursor - 1);
-            if results.iter().any(|r| matches!(r, Ok(Outcome::Stored(_)))) {
+            if results.iter().any(|r| {
+                matches!(
+                    r,
+                    Ok(Outcome::Stored(_))
+                        | Ok(Outcome::Incoming {
+                            retour: Some(_),
+                            ..
+                        })
+                )
+            }) {
                 self.queue.send_modify(|g| *g = g.wrapping_add(1));
             }
             for (p, r) in group.into_iter().zip(results) {
@@ -559,6 +568,7 @@ impl Writer {
                         traceer_id: *traceer_id,
                         conversatie_id: *conversatie_id,
                         attempts: 1,
+                        als_antwoord_op: None,
                     },
                 };
                 self.db.insert(ok, serde_json::to_vec(&record)?)?;
@@ -811,9 +821,19 @@ impl Writer {
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         let trace = TraceRecord { sequence, cursor };
         batch.insert(tk, serde_json::to_vec(&trace)?);
+        let retour = match (&w.retour, quarantined) {
+            (Some(r), false) => Some(self.queue_retour(&mut batch, r, w)?),
+            _ => None,
+        };
         self.db.apply_batch(batch)?;
         if let Some(message) = learnt {
             index.record(&message);
+        }
+        if let (Some(id), Some(r)) = (retour, &w.retour) {
+            index.record(&r.message.message);
+            self.sent.sent(id, &r.message.message);
+            self.sent.pushed(r.traceer_id, id);
+            self.next_id += 1;
         }
         self.next_received += 1;
         self.next_cursor += 1;
@@ -821,7 +841,55 @@ impl Writer {
             cursor,
             correlated,
             quarantined,
+            retour,
         })
+    }
+
+    /// Adds the retour `r` on the collected message `w` to `batch` as a queued message with
+    /// its outbox record (its traceerId, the conversatieId and alsAntwoordOp of what it
+    /// answers) and its Identificatie counter; returns its id.
+    fn queue_retour(
+        &self,
+        batch: &mut sled::Batch,
+        r: &super::QueuedRetour,
+        w: &IncomingWrite,
+    ) -> Result<u64, Error> {
+        let id = self.next_id;
+        let m = &r.message;
+        let meta = MessageMeta {
+            id,
+            kind: m.kind.clone(),
+            agb: m.agb.clone(),
+            municipality: m.municipality.clone(),
+            identificatie: m.identificatie.clone(),
+            declaration_number: None,
+            tenant: String::new(),
+            request_id: format!("retour/{}", w.traceer_id),
+            accepted_at_ms: w.at_ms,
+            state: MessageState::Queued,
+            meldingen: Vec::new(),
+            event_cursors: Vec::new(),
+        };
+        batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
+        batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+        batch.insert(key(b"q/", &be(id)), &[][..]);
+        let outbox = OutboxRecord {
+            traceer_id: r.traceer_id,
+            conversatie_id: r.conversatie_id,
+            attempts: 0,
+            als_antwoord_op: Some(w.traceer_id),
+        };
+        batch.insert(key(b"o/", &be(id)), serde_json::to_vec(&outbox)?);
+        let (name, value) = &r.counter;
+        let ck = key(b"c/", name.as_bytes());
+        let stored = match self.db.get(&ck)? {
+            Some(v) => read_u64(&v)?,
+            None => 0,
+        };
+        if *value > stored {
+            batch.insert(ck, &be(*value));
+        }
+        Ok(id)
     }
 
     /// The sent message a received one answers: a 325 by DeclaratieNummer (`d/`) first,
