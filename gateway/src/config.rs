@@ -186,6 +186,9 @@ pub struct VecozoConfig {
     /// (see [`crate::retour`]). `false`: the provider's own software sends them; ketenpoort
     /// has no RPC for that yet, so it then has to go to VECOZO another way. Default `true`.
     pub auto_answer: bool,
+    /// Seconds between deadline checks ([`crate::deadline_check`]): expected answers whose
+    /// due date is over are reported once as DeadlineMissed. Default 60.
+    pub deadline_check_interval_secs: u64,
 }
 
 impl Default for VecozoConfig {
@@ -201,6 +204,7 @@ impl Default for VecozoConfig {
             backoff: Default::default(),
             simulator: Default::default(),
             auto_answer: true,
+            deadline_check_interval_secs: 60,
         }
     }
 }

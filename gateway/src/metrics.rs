@@ -30,6 +30,8 @@ struct Inner {
     redelivered: u64,
     /// Collection failures: listings, and messages left unconfirmed for a later round.
     collect_failures: u64,
+    /// expected answer (`316`, `301/319`, …) → deadlines missed.
+    deadlines_missed: BTreeMap<String, u64>,
 }
 
 impl Metrics {
@@ -80,6 +82,13 @@ impl Metrics {
     pub fn collect_failure(&self) {
         if let Ok(mut m) = self.inner.lock() {
             m.collect_failures += 1;
+        }
+    }
+
+    /// Counts a missed deadline of an expected answer named `expected` (e.g. `316`).
+    pub fn deadline_missed(&self, expected: &str) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.deadlines_missed.entry(expected.to_owned()).or_default() += 1;
         }
     }
 
@@ -157,6 +166,17 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_deadlines_missed_total Expected answers that did not arrive by their due date."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_deadlines_missed_total counter");
+        for (expected, n) in &m.deadlines_missed {
+            let _ = writeln!(
+                out,
+                "ketenpoort_deadlines_missed_total{{expected=\"{expected}\"}} {n}"
+            );
         }
         out
     }

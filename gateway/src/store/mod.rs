@@ -9,6 +9,7 @@
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
+pub mod expectations;
 pub mod history;
 pub mod received;
 pub mod sled_store;
@@ -185,6 +186,14 @@ pub enum EventBody {
         /// The lines the municipality lists (rejected or changed), with their codes.
         rejected_lines: Vec<received::LineVerdict>,
     },
+    /// An answer the message was owed did not arrive by its due date
+    /// ([`expectations`]).
+    DeadlineMissed {
+        /// The kinds that would have satisfied it, e.g. `JW301/JW319`.
+        expected_kind: String,
+        /// The last day it was due (YYYY-MM-DD).
+        due_date: String,
+    },
     /// A payload arrived that ketenpoort could not read or place; kept for an operator.
     Quarantined {
         /// Why, without message content.
@@ -286,6 +295,16 @@ pub enum Write {
         name: String,
         /// Who gives it up.
         holder: uuid::Uuid,
+    },
+    /// Reports every open expectation ([`expectations`]) whose due date is before `today`
+    /// as missed: one [`EventBody::DeadlineMissed`] event each, the expectation removed (so
+    /// never reported twice), and the message's state DEADLINE_MISSED unless an answer
+    /// arrived (ANSWERED stays). Answers [`Outcome::DeadlinesMissed`].
+    CheckDeadlines {
+        /// Today (the gateway's clock).
+        today: chrono::NaiveDate,
+        /// Now, milliseconds since the Unix epoch, for the events.
+        at_ms: i64,
     },
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
@@ -389,6 +408,8 @@ pub enum Outcome {
     Delivered(bool),
     /// The outbox record after a [`Write::Attempt`] (`None`: the message is not queued).
     Attempt(Option<OutboxRecord>),
+    /// The expectations a [`Write::CheckDeadlines`] reported missed.
+    DeadlinesMissed(Vec<expectations::Missed>),
     /// A [`Write::Barrier`] passed: everything before it is flushed.
     Flushed,
 }

@@ -41,8 +41,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use ketenpoort_messages::Message;
+use ketenpoort_messages::calendar::WorkingDays;
 use ketenpoort_messages::rules::cross::check_against;
 
+use super::expectations::{self, Expectation, Missed};
 use super::history::{self, Index, StoreHistory};
 use super::received::{self, Correlation, SentIndex};
 use super::{
@@ -211,6 +213,7 @@ impl SledStore {
             queue: queue_tx,
             sent,
             session: uuid::Uuid::new_v4(),
+            calendar: WorkingDays::new(),
         };
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
@@ -476,6 +479,8 @@ struct Writer {
     sent: SentIndex,
     /// This open of the store: leases of other sessions are void.
     session: uuid::Uuid,
+    /// Working days, for the due dates of expectations.
+    calendar: WorkingDays,
 }
 
 impl Writer {
@@ -527,6 +532,7 @@ impl Writer {
     fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
+            Write::CheckDeadlines { today, at_ms } => self.check_deadlines(*today, *at_ms),
             Write::Received { xml, message } => self.received(xml, message),
             Write::Incoming(w) => self.incoming(w),
             Write::Lease {
@@ -632,6 +638,9 @@ impl Writer {
                     },
                 };
                 let mut batch = sled::Batch::default();
+                if state == MessageState::Delivered {
+                    self.expect_answers(&mut batch, &meta, *at_ms)?;
+                }
                 batch.remove(qk);
                 batch.insert(mk, serde_json::to_vec(&meta)?);
                 batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
@@ -764,6 +773,7 @@ impl Writer {
                     self.correlate(&meaning, &message, w.als_antwoord_op)?
                 };
                 if let Some(id) = correlated {
+                    self.satisfy(&mut batch, id, &meaning.kind)?;
                     let mk = key(b"m/", &be(id));
                     if let Some(v) = self.db.get(&mk)? {
                         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
@@ -843,6 +853,108 @@ impl Writer {
             quarantined,
             retour,
         })
+    }
+
+    /// Adds to `batch` the answers `meta` (just delivered at `at_ms`) is owed, except those
+    /// an answer that arrived before the delivery was recorded already satisfies.
+    fn expect_answers(
+        &self,
+        batch: &mut sled::Batch,
+        meta: &MessageMeta,
+        at_ms: i64,
+    ) -> Result<(), Error> {
+        let owed =
+            expectations::on_delivery(meta.id, &meta.kind, &meta.agb, at_ms, &self.calendar);
+        if owed.is_empty() {
+            return Ok(());
+        }
+        let mut arrived = Vec::new();
+        for cursor in &meta.event_cursors {
+            if let Some(v) = self.db.get(key(b"e/", &be(*cursor)))? {
+                let event: EventRecord = serde_json::from_slice(&v)?;
+                arrived.push(event.kind);
+            }
+        }
+        for (i, e) in owed.iter().enumerate() {
+            if !arrived.iter().any(|k| e.satisfied_by(k)) {
+                batch.insert(expectations::key(meta.id, i), serde_json::to_vec(e)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes in `batch` the expectations of message `id` that an answer of `kind` meets.
+    fn satisfy(&self, batch: &mut sled::Batch, id: u64, kind: &str) -> Result<(), Error> {
+        for kv in self.db.scan_prefix(expectations::prefix(id)) {
+            let (k, v) = kv?;
+            let e: Expectation = serde_json::from_slice(&v)?;
+            if e.satisfied_by(kind) {
+                batch.remove(k);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Write::CheckDeadlines`]: one batch with an event per expectation due before
+    /// `today`, the expectations removed and the states of unanswered messages set.
+    fn check_deadlines(&mut self, today: chrono::NaiveDate, at_ms: i64) -> Result<Outcome, Error> {
+        let mut batch = sled::Batch::default();
+        let mut metas: HashMap<u64, MessageMeta> = HashMap::new();
+        let mut missed = Vec::new();
+        let mut cursor = self.next_cursor;
+        for kv in self.db.scan_prefix(expectations::PREFIX) {
+            let (k, v) = kv?;
+            let e: Expectation = serde_json::from_slice(&v)?;
+            if e.due >= today {
+                continue;
+            }
+            batch.remove(k);
+            let meta = match metas.entry(e.message_id) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(o.into_mut()),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    match self.db.get(key(b"m/", &be(e.message_id)))? {
+                        Some(v) => Some(slot.insert(serde_json::from_slice(&v)?)),
+                        None => None,
+                    }
+                }
+            };
+            if let Some(meta) = meta {
+                if meta.state != MessageState::Answered {
+                    meta.state = MessageState::DeadlineMissed;
+                }
+                meta.event_cursors.push(cursor);
+            }
+            let event = EventRecord {
+                cursor,
+                agb: e.agb.clone(),
+                at_ms,
+                message_id: Some(e.message_id),
+                kind: String::new(),
+                raw_xml: None,
+                traceer_id: None,
+                body: EventBody::DeadlineMissed {
+                    expected_kind: e.expected_kind(),
+                    due_date: e.due.to_string(),
+                },
+            };
+            batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+            missed.push(Missed {
+                message_id: e.message_id,
+                name: e.name,
+                due: e.due,
+                cursor,
+            });
+            cursor += 1;
+        }
+        if missed.is_empty() {
+            return Ok(Outcome::DeadlinesMissed(missed));
+        }
+        for (id, meta) in &metas {
+            batch.insert(key(b"m/", &be(*id)), serde_json::to_vec(meta)?);
+        }
+        self.db.apply_batch(batch)?;
+        self.next_cursor = cursor;
+        Ok(Outcome::DeadlinesMissed(missed))
     }
 
     /// Adds the retour `r` on the collected message `w` to `batch` as a queued message with
