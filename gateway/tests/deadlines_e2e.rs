@@ -212,3 +212,67 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
     assert_eq!(missed_in_store(&server), 1);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer() {
+    // The loopback stand-in delivers on 2025-04-02 (the test clock) and nothing answers.
+    let server = common::start().await;
+    let mut client = server.client().await;
+    let request = common::request_for_allocation(proto::Law::Iwmo, AGB_A, "unanswered-315");
+    let id315 = client
+        .submit_request_for_allocation(req(TOKEN_A, request))
+        .await
+        .expect("315 accepted")
+        .into_inner()
+        .message_id;
+    let get = |client: &mut proto::gateway_client::GatewayClient<_>| {
+        let r = req(
+            TOKEN_A,
+            proto::GetMessageRequest {
+                message_id: id315.clone(),
+            },
+        );
+        let mut client = client.clone();
+        async move { client.get_message(r).await.expect("get").into_inner().state }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while get(&mut client).await != proto::MessageState::Delivered as i32 {
+        assert!(tokio::time::Instant::now() < deadline, "not delivered");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let clock = TestClock(Mutex::new(Utc::now()));
+    clock.set(2025, 4, 10);
+    let missed = match check_now(&server, &clock).await {
+        Outcome::DeadlinesMissed(m) => m,
+        other => panic!("{other:?}"),
+    };
+    let names: Vec<&str> = missed.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["316", "301/319"]);
+    assert_eq!(
+        get(&mut client).await,
+        proto::MessageState::DeadlineMissed as i32
+    );
+    let events = {
+        let shared = server.shared.upgrade().expect("running");
+        shared
+            .store
+            .events_after(0, 100, &|e| matches!(e.body, EventBody::DeadlineMissed { .. }))
+            .expect("events")
+    };
+    let bodies: Vec<_> = events.iter().map(|e| e.body.clone()).collect();
+    assert_eq!(
+        bodies,
+        vec![
+            EventBody::DeadlineMissed {
+                expected_kind: "WMO316".into(),
+                due_date: "2025-04-07".into()
+            },
+            EventBody::DeadlineMissed {
+                expected_kind: "WMO301/WMO319".into(),
+                due_date: "2025-04-09".into()
+            },
+        ]
+    );
+    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    server.stop().await;
+}
