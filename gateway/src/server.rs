@@ -121,9 +121,10 @@ impl Gateway {
                 metrics: shared.metrics.clone(),
                 clients: clients.clone(),
                 poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
-                auto_answer: config.vecozo.auto_answer.then(|| {
-                    Arc::new(crate::header::HeaderFactory::new(config.messages.clone()))
-                }),
+                auto_answer: config
+                    .vecozo
+                    .auto_answer
+                    .then(|| Arc::new(crate::header::HeaderFactory::new(config.messages.clone()))),
             };
             tasks.spawn(collector.run(shared.stopping.subscribe()));
             let check = crate::deadline_check::DeadlineCheck {

@@ -146,26 +146,40 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
         .expect("stream")
         .into_inner();
     let mut seen = Vec::new();
-    until(&mut stream, &mut seen, "the 315 delivered and its 316", |s| {
-        let delivered = s.iter().any(|e| {
-            e.message_id == id315
-                && matches!(&e.event, Some(Event::Delivery(d))
+    until(
+        &mut stream,
+        &mut seen,
+        "the 315 delivered and its 316",
+        |s| {
+            let delivered = s.iter().any(|e| {
+                e.message_id == id315
+                    && matches!(&e.event, Some(Event::Delivery(d))
                     if d.state == proto::MessageState::Delivered as i32)
-        });
-        delivered && s.iter().any(|e| e.kind == "JW316" && e.message_id == id315)
-    })
+            });
+            delivered && s.iter().any(|e| e.kind == "JW316" && e.message_id == id315)
+        },
+    )
     .await;
 
     // Past the 316's due date, before the decision's: nothing is missed.
     clock.set(2025, 4, 8);
-    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    assert_eq!(
+        check_now(&server, &clock).await,
+        Outcome::DeadlinesMissed(vec![])
+    );
     // On the due date itself the decision may still come.
     clock.set(2025, 4, 9);
-    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    assert_eq!(
+        check_now(&server, &clock).await,
+        Outcome::DeadlinesMissed(vec![])
+    );
 
     // The day after: the periodic check reports the decision once.
     clock.set(2025, 4, 10);
-    until(&mut stream, &mut seen, "a DeadlineMissed", |s| !missed(s).is_empty()).await;
+    until(&mut stream, &mut seen, "a DeadlineMissed", |s| {
+        !missed(s).is_empty()
+    })
+    .await;
     let reported = missed(&seen);
     assert_eq!(reported.len(), 1, "{seen:?}");
     assert_eq!(reported[0].message_id, id315);
@@ -200,7 +214,10 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
         assert!(tokio::time::Instant::now() < deadline, "no counter: {text}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    assert_eq!(
+        check_now(&server, &clock).await,
+        Outcome::DeadlinesMissed(vec![])
+    );
     assert_eq!(missed_in_store(&server), 1);
     drop(stream);
 
@@ -208,7 +225,10 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
     // check that ran — the periodic one at start, or this one — would have written it.
     let dir = server.stop_keeping_data().await;
     let server = gateway(&sim, dir, clock.clone()).await;
-    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    assert_eq!(
+        check_now(&server, &clock).await,
+        Outcome::DeadlinesMissed(vec![])
+    );
     assert_eq!(missed_in_store(&server), 1);
     server.stop().await;
 }
@@ -256,7 +276,9 @@ async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_ans
         let shared = server.shared.upgrade().expect("running");
         shared
             .store
-            .events_after(0, 100, &|e| matches!(e.body, EventBody::DeadlineMissed { .. }))
+            .events_after(0, 100, &|e| {
+                matches!(e.body, EventBody::DeadlineMissed { .. })
+            })
             .expect("events")
     };
     let bodies: Vec<_> = events.iter().map(|e| e.body.clone()).collect();
@@ -273,6 +295,9 @@ async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_ans
             },
         ]
     );
-    assert_eq!(check_now(&server, &clock).await, Outcome::DeadlinesMissed(vec![]));
+    assert_eq!(
+        check_now(&server, &clock).await,
+        Outcome::DeadlinesMissed(vec![])
+    );
     server.stop().await;
 }

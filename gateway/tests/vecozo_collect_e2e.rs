@@ -287,7 +287,10 @@ async fn until_allocated(
         .expect("315 accepted")
         .into_inner()
         .message_id;
-    until(stream, seen, "the 301", |s| find(s, "JW301", &id315).is_some()).await;
+    until(stream, seen, "the 301", |s| {
+        find(s, "JW301", &id315).is_some()
+    })
+    .await;
     id315
 }
 
@@ -315,7 +318,10 @@ async fn a_collected_301_is_answered_with_one_302_that_carries_als_antwoord_op()
         })
     })
     .await;
-    assert_eq!(state(&mut client, &id315).await, proto::MessageState::Answered);
+    assert_eq!(
+        state(&mut client, &id315).await,
+        proto::MessageState::Answered
+    );
 
     // VECOZO (the simulator) has exactly one 302, answering the 301's traceerId in its
     // conversation; the municipality received it.
@@ -338,9 +344,16 @@ async fn a_collected_301_is_answered_with_one_302_that_carries_als_antwoord_op()
         .iter()
         .partition(|s| s.referentiegegevens.traceer_id == t301);
     assert_eq!(heen.len(), 1, "{statuses:?}");
-    assert_eq!(answers.len(), 1, "one message answers the 301: {statuses:?}");
+    assert_eq!(
+        answers.len(),
+        1,
+        "one message answers the 301: {statuses:?}"
+    );
     let answer = answers[0];
-    assert_eq!(answer.berichtstroom.berichtsubtype.as_deref(), Some("JW302"));
+    assert_eq!(
+        answer.berichtstroom.berichtsubtype.as_deref(),
+        Some("JW302")
+    );
     assert_eq!(answer.referentiegegevens.als_antwoord_op, Some(t301));
     assert_eq!(
         answer.referentiegegevens.conversatie_id,

@@ -277,7 +277,11 @@ async fn the_302_on_a_301_is_queued_with_it_once_across_a_redelivery_and_a_resta
     .expect("round 1");
     assert_eq!(report.listed, 2);
     let queued = store.queued_ids(None, 10).expect("queue");
-    assert_eq!(queued.len(), 1, "one retour: a 302 on the 301, none on the 316");
+    assert_eq!(
+        queued.len(),
+        1,
+        "one retour: a 302 on the 301, none on the 316"
+    );
     let id = queued[0];
     let meta = store.message(id).expect("read").expect("the 302");
     assert_eq!(meta.kind, "JW302");
@@ -319,7 +323,10 @@ async fn the_302_on_a_301_is_queued_with_it_once_across_a_redelivery_and_a_resta
     let next = headers
         .identificatie(&*store, PROVIDER, kind, false)
         .expect("peek");
-    assert_eq!(next.0, "KP0000000002", "the counter is durable with the 302");
+    assert_eq!(
+        next.0, "KP0000000002",
+        "the counter is durable with the 302"
+    );
     let report = collect_round(&client, 250, |incoming| {
         let store = store.clone();
         let write = write_with_retour(&store, &headers, incoming, 2);

@@ -8,9 +8,15 @@ use ketenpoort_messages::{Law, ReadLimits, read};
 use super::*;
 
 fn received(law: Law, t: MessageType, seed: u64) -> Message {
-    let mut m = Message::generate(MessageKind::new(law, t), &mut Gen::new(seed, Shape::Minimal));
+    let mut m = Message::generate(
+        MessageKind::new(law, t),
+        &mut Gen::new(seed, Shape::Minimal),
+    );
     repair(&mut m);
-    assert!(rules::check(&m).is_empty(), "the repaired {t:?} passes the rules");
+    assert!(
+        rules::check(&m).is_empty(),
+        "the repaired {t:?} passes the rules"
+    );
     m
 }
 
@@ -46,7 +52,10 @@ fn a_301_and_a_319_are_owed_a_302_and_a_320_and_nothing_else_is() {
         assert_eq!(owed(t), None);
     }
     let m = received(Law::Ijw, MessageType::M316, 3);
-    assert_eq!(build(&m, "KP0000000001", today(), xsd()).expect("build"), None);
+    assert_eq!(
+        build(&m, "KP0000000001", today(), xsd()).expect("build"),
+        None
+    );
 }
 
 #[test]
@@ -74,10 +83,17 @@ fn a_retour_on_a_valid_message_is_its_header_copied_without_retourcodes_and_read
             Content::AnswerRetour(r) => (&r.header, r.body.is_some()),
             other => panic!("not a 302/320: {:?}", other.message_type()),
         };
-        assert_eq!(&header.heen, heen.content.header(), "IV028: the heen header unchanged");
+        assert_eq!(
+            &header.heen,
+            heen.content.header(),
+            "IV028: the heen header unchanged"
+        );
         assert_eq!(header.identificatie_retour.as_str(), "KP0000000007");
         assert_eq!(header.dagtekening_retour, today());
-        assert!(header.retour_codes.is_empty(), "IV028: no retourcodes when all is well");
+        assert!(
+            header.retour_codes.is_empty(),
+            "IV028: no retourcodes when all is well"
+        );
         assert!(!body, "header only");
         if let Some(schema) = schema(kind) {
             let dir = tempfile::tempdir().expect("dir");
@@ -120,6 +136,9 @@ fn a_301_that_breaks_an_in_message_rule_is_answered_with_0001_in_the_header() {
         panic!("a 302")
     };
     assert_eq!(r.header.retour_codes, vec![RetourCode::R0001]);
-    assert!(r.body.is_none(), "IV028: level 2 answers with the header only");
+    assert!(
+        r.body.is_none(),
+        "IV028: level 2 answers with the header only"
+    );
     read(xml.as_bytes(), ReadLimits::default()).expect("the reader accepts it");
 }

@@ -112,11 +112,17 @@ mod tests {
         let owed = on_delivery(7, "JW315", "12345678", at_ms, &WorkingDays::new());
         assert_eq!(owed.len(), 2);
         assert_eq!(owed[0].name, "316");
-        assert_eq!(owed[0].due, NaiveDate::from_ymd_opt(2025, 4, 7).expect("date"));
+        assert_eq!(
+            owed[0].due,
+            NaiveDate::from_ymd_opt(2025, 4, 7).expect("date")
+        );
         assert!(owed[0].satisfied_by("JW316"));
         assert!(!owed[0].satisfied_by("WMO316"));
         assert_eq!(owed[1].expected_kind(), "JW301/JW319");
-        assert_eq!(owed[1].due, NaiveDate::from_ymd_opt(2025, 4, 9).expect("date"));
+        assert_eq!(
+            owed[1].due,
+            NaiveDate::from_ymd_opt(2025, 4, 9).expect("date")
+        );
         assert!(on_delivery(8, "JW302", "12345678", at_ms, &WorkingDays::new()).is_empty());
         assert!(on_delivery(9, "nonsense", "12345678", at_ms, &WorkingDays::new()).is_empty());
     }

@@ -19,11 +19,15 @@
 //! | `t/` | VECOZO traceerId (16 bytes) | [`TraceRecord`] JSON: a collected message is stored |
 //! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
 //! | `l/` | lease name (a puller's certificate label) | [`LeaseRecord`] JSON |
+//! | `w/` | message id + index (u32 BE) | [`super::expectations::Expectation`] JSON: an answer it is still owed |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
 //! `p/`), `e/` (its event) and, when it answers a sent message, that message's `m/` (state
-//! ANSWERED, the event's cursor). The keys that find the sent message
+//! ANSWERED, the event's cursor, its satisfied `w/` expectations removed) and the retour
+//! queued on it ([`super::QueuedRetour`]: `m/`, `x/`, `q/`, `o/`, `c/`). A delivery
+//! ([`Write::Delivered`]) stores the message's expectations (`w/`) in its batch; a
+//! [`Write::CheckDeadlines`] turns the overdue ones into events. The keys that find the sent message
 //! ([`super::received::SentIndex`]) are kept in memory and rebuilt from `x/` and `o/` on open.
 //!
 //! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
@@ -863,8 +867,7 @@ impl Writer {
         meta: &MessageMeta,
         at_ms: i64,
     ) -> Result<(), Error> {
-        let owed =
-            expectations::on_delivery(meta.id, &meta.kind, &meta.agb, at_ms, &self.calendar);
+        let owed = expectations::on_delivery(meta.id, &meta.kind, &meta.agb, at_ms, &self.calendar);
         if owed.is_empty() {
             return Ok(());
         }
