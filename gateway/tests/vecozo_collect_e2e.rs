@@ -22,8 +22,13 @@ type Client = proto::gateway_client::GatewayClient<Channel>;
 
 /// The simulator answering at once: no working-day delays, no ketencontrole wait.
 async fn fast_sim() -> vecozo_support::Sim {
-    let mut scenario =
-        Scenario::from_toml(ketenpoort_sim::scenario::DEFAULT_SCENARIO).expect("scenario");
+    fast_sim_with("").await
+}
+
+/// [`fast_sim`] with `extra` TOML (faults) appended to the default scenario.
+async fn fast_sim_with(extra: &str) -> vecozo_support::Sim {
+    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
+    let mut scenario = Scenario::from_toml(&text).expect("scenario");
     scenario.gemeentebot.retour_werkdagen = 0;
     scenario.gemeentebot.toewijzing_werkdagen = 0;
     scenario.gemeentebot.declaratie_werkdagen = 0;
@@ -387,5 +392,36 @@ async fn with_auto_answer_off_no_302_is_queued() {
     let listed = messages(&mut client).await;
     let ids: Vec<_> = listed.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!(ids, vec![id315], "only the 315: {listed:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn answers_without_als_antwoord_op_are_correlated_by_their_own_keys() {
+    // A municipality's 301 is a heen message: VECOZO carries no alsAntwoordOp on it, so it
+    // must be found by ReferentieAanbieder; the 316 by the copied header's Identificatie.
+    let sim = fast_sim_with(
+        "[[storing]]\nsoort = \"zonder-als-antwoord-op\"\nberichten = [\"316\", \"301\"]\n",
+    )
+    .await;
+    let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let id315 = until_allocated(&mut client, &mut stream, &mut seen).await;
+    until(&mut stream, &mut seen, "the 316", |s| {
+        find(s, "JW316", &id315).is_some()
+    })
+    .await;
+    let shared = server.shared.upgrade().expect("running");
+    let answers = shared
+        .store
+        .events_after(0, 100, &|e| e.kind == "JW316" || e.kind == "JW301")
+        .expect("events");
+    drop(shared);
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(
+        state(&mut client, &id315).await,
+        proto::MessageState::Answered
+    );
     server.stop().await;
 }

@@ -1023,10 +1023,10 @@ impl Writer {
         {
             return Ok(Some(read_u64(&v)?));
         }
-        let prefix = message.kind().prefix();
+        let prefix = message.kind().law.code_prefix();
         Ok(self
             .sent
-            .find(&meaning.correlation, &meaning.agb, &prefix, als_antwoord_op))
+            .find(&meaning.correlation, &meaning.agb, prefix, als_antwoord_op))
     }
 
     /// Takes (`until_ms` given) or gives up (`None`) lease `name` for `holder`.
