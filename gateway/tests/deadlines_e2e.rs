@@ -301,3 +301,83 @@ async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_ans
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_answer_stored_before_the_delivery_is_recorded_still_counts() {
+    use ketenpoort::store::{IncomingContent, IncomingWrite};
+    use ketenpoort_messages::model::header::RetourHeader;
+    use ketenpoort_messages::{Content, Message, Retour};
+
+    // Mode off: the 315 stays queued until this test records its delivery.
+    let server = common::start_with(|c| c.vecozo.mode = Some(VecozoMode::Off)).await;
+    let mut client = server.client().await;
+    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "early-316");
+    let id: u64 = client
+        .submit_request_for_allocation(req(TOKEN_A, request))
+        .await
+        .expect("315 accepted")
+        .into_inner()
+        .message_id
+        .parse()
+        .expect("a numeric id");
+    let shared = server.shared.upgrade().expect("running");
+    let store = shared.store.clone();
+    let xml = store.message_xml(id).expect("read").expect("the 315");
+    let sent = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("315 reads");
+    let heen = sent.content.header().clone();
+    let retour = Message {
+        law: sent.law,
+        content: Content::RequestForAllocationRetour(Retour {
+            header: RetourHeader {
+                xsd_versie_retour: heen.xsd_versie.clone(),
+                heen,
+                identificatie_retour: "GGK000000001".into(),
+                dagtekening_retour: chrono::NaiveDate::from_ymd_opt(2025, 4, 2).expect("date"),
+                xslt_versie: None,
+                retour_codes: Vec::new(),
+            },
+            body: None,
+        }),
+    };
+    let payload = retour.to_xml().expect("316 writes").into_bytes();
+    let at_ms = Utc
+        .with_ymd_and_hms(2025, 4, 2, 12, 0, 0)
+        .single()
+        .expect("time")
+        .timestamp_millis();
+    let incoming = Write::Incoming(Box::new(IncomingWrite {
+        traceer_id: uuid::Uuid::new_v4(),
+        als_antwoord_op: None,
+        at_ms,
+        addressee: AGB_A.into(),
+        payload,
+        content: IncomingContent::Message(Arc::new(retour)),
+        retour: None,
+    }));
+    match store.commit(incoming).wait().await.expect("stored") {
+        Outcome::Incoming { correlated, .. } => assert_eq!(correlated, Some(id)),
+        other => panic!("{other:?}"),
+    }
+    let delivered = Write::Delivered {
+        message_id: id,
+        at_ms,
+    };
+    assert_eq!(
+        store.commit(delivered).wait().await.expect("delivered"),
+        Outcome::Delivered(true)
+    );
+    drop(shared);
+    let clock = TestClock(Mutex::new(Utc::now()));
+    clock.set(2025, 4, 10);
+    let names: Vec<String> = match check_now(&server, &clock).await {
+        Outcome::DeadlinesMissed(m) => m.into_iter().map(|m| m.name).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        names,
+        ["301/319"],
+        "the 316 came, before the delivery was recorded"
+    );
+    drop(store);
+    server.stop().await;
+}
