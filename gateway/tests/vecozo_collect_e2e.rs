@@ -22,13 +22,15 @@ type Client = proto::gateway_client::GatewayClient<Channel>;
 
 /// The simulator answering at once: no working-day delays, no ketencontrole wait.
 async fn fast_sim() -> vecozo_support::Sim {
-    fast_sim_with("").await
+    fast_sim_with("", |_| {}).await
 }
 
-/// [`fast_sim`] with `extra` TOML (faults) appended to the default scenario.
-async fn fast_sim_with(extra: &str) -> vecozo_support::Sim {
+/// [`fast_sim`] with `extra` TOML (faults) appended to the default scenario, changed by
+/// `tweak`.
+async fn fast_sim_with(extra: &str, tweak: impl FnOnce(&mut Scenario)) -> vecozo_support::Sim {
     let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
     let mut scenario = Scenario::from_toml(&text).expect("scenario");
+    tweak(&mut scenario);
     scenario.gemeentebot.retour_werkdagen = 0;
     scenario.gemeentebot.toewijzing_werkdagen = 0;
     scenario.gemeentebot.declaratie_werkdagen = 0;
@@ -401,6 +403,7 @@ async fn answers_without_als_antwoord_op_are_correlated_by_their_own_keys() {
     // must be found by ReferentieAanbieder; the 316 by the copied header's Identificatie.
     let sim = fast_sim_with(
         "[[storing]]\nsoort = \"zonder-als-antwoord-op\"\nberichten = [\"316\", \"301\"]\n",
+        |_| {},
     )
     .await;
     let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
@@ -423,5 +426,56 @@ async fn answers_without_als_antwoord_op_are_correlated_by_their_own_keys() {
         state(&mut client, &id315).await,
         proto::MessageState::Answered
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_collected_319_is_answered_with_one_320() {
+    // The municipality refuses requests from referrer type 02 (the test request's) with a 319.
+    let sim = fast_sim_with("", |s| {
+        s.gemeentebot.weiger_verwijzertypen = vec!["02".into()];
+    })
+    .await;
+    let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "refused-315");
+    let id315 = client
+        .submit_request_for_allocation(req(TOKEN_A, request))
+        .await
+        .expect("315 accepted")
+        .into_inner()
+        .message_id;
+    until(&mut stream, &mut seen, "the 319", |s| {
+        find(s, "JW319", &id315).is_some()
+    })
+    .await;
+    let listed = messages(&mut client).await;
+    let retours: Vec<_> = listed.iter().filter(|m| m.kind == "JW320").collect();
+    assert_eq!(retours.len(), 1, "{listed:?}");
+    assert!(listed.iter().all(|m| m.kind != "JW302"), "{listed:?}");
+    let id320 = retours[0].message_id.clone();
+    until(&mut stream, &mut seen, "the 320 delivered", |s| {
+        s.iter().any(|e| {
+            e.message_id == id320
+                && matches!(&e.event, Some(Event::Delivery(d))
+                    if d.state == proto::MessageState::Delivered as i32)
+        })
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = sim.counts().await;
+        let received = counts["gemeentebot"]["ontvangen"]["JW320"].as_u64();
+        if received == Some(1) {
+            break;
+        }
+        assert!(
+            received.is_none() && tokio::time::Instant::now() < deadline,
+            "the municipality received {received:?} 320s: {counts}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.stop().await;
 }
