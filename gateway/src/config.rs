@@ -191,6 +191,14 @@ pub struct VecozoConfig {
     pub backoff: crate::vecozo::retry::Backoff,
     /// The built-in simulator of mode `simulator`.
     pub simulator: crate::dev_simulator::SimulatorSettings,
+    /// Queue the 302 on every collected 301 and the 320 on every collected 319 (OP090: the
+    /// provider owes them within 3 working days), in the same store write as the 301/319
+    /// (see [`crate::retour`]). `false`: the provider's own software sends them; ketenpoort
+    /// has no RPC for that yet, so it then has to go to VECOZO another way. Default `true`.
+    pub auto_answer: bool,
+    /// Seconds between deadline checks ([`crate::deadline_check`]): expected answers whose
+    /// due date is over are reported once as DeadlineMissed. Default 60.
+    pub deadline_check_interval_secs: u64,
 }
 
 impl Default for VecozoConfig {
@@ -208,6 +216,8 @@ impl Default for VecozoConfig {
             envelope: Default::default(),
             backoff: Default::default(),
             simulator: Default::default(),
+            auto_answer: true,
+            deadline_check_interval_secs: 60,
         }
     }
 }

@@ -23,7 +23,9 @@
 //!   read (rebuilt from the store on open, kept current by the store's writer).
 //! - [`config`]: the typed configuration (TOML + `KETENPOORT_*` overrides).
 //! - [`tenant`]: who is calling (API token or client certificate) and for which AGB codes.
-//! - [`deadlines`]: the answers a sent message is owed and their due dates.
+//! - [`deadlines`]: the answers a sent message is owed and their due dates;
+//!   [`deadline_check`] reports the ones that did not arrive in time.
+//! - [`retour`]: the 302 and 320 the provider owes on a received 301 and 319.
 //! - [`header`]: Identificatie, Dagtekening (from an injectable [`header::Clock`]) and
 //!   XsdVersie of the messages ketenpoort sends.
 //! - [`dev_simulator`]: mode `simulator` (dev mode's default): ketenpoort-sim in-process.
@@ -45,6 +47,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod deadline_check;
 pub mod deadlines;
 pub mod dev_simulator;
 pub mod error;
@@ -53,6 +56,7 @@ pub mod loopback;
 pub mod manual;
 pub mod metrics;
 pub mod proto;
+pub mod retour;
 pub mod server;
 pub mod store;
 pub mod tenant;

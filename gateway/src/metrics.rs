@@ -33,6 +33,8 @@ struct Inner {
     collect_failures: u64,
     /// Certificate label (AGB code or `default`) → whole days of validity left.
     certificate_days_left: BTreeMap<String, i64>,
+    /// expected answer (`316`, `301/319`, …) → deadlines missed.
+    deadlines_missed: BTreeMap<String, u64>,
 }
 
 impl Metrics {
@@ -91,6 +93,13 @@ impl Metrics {
     pub fn certificate_days_left(&self, agb: &str, days: i64) {
         if let Ok(mut m) = self.inner.lock() {
             m.certificate_days_left.insert(agb.to_owned(), days);
+        }
+    }
+
+    /// Counts a missed deadline of an expected answer named `expected` (e.g. `316`).
+    pub fn deadline_missed(&self, expected: &str) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.deadlines_missed.entry(expected.to_owned()).or_default() += 1;
         }
     }
 
@@ -182,6 +191,17 @@ impl Metrics {
                     "ketenpoort_vecozo_certificate_days_left{{agb=\"{agb}\"}} {days}"
                 );
             }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_deadlines_missed_total Expected answers that did not arrive by their due date."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_deadlines_missed_total counter");
+        for (expected, n) in &m.deadlines_missed {
+            let _ = writeln!(
+                out,
+                "ketenpoort_deadlines_missed_total{{expected=\"{expected}\"}} {n}"
+            );
         }
         out
     }

@@ -148,8 +148,21 @@ impl Gateway {
                 metrics: shared.metrics.clone(),
                 clients: clients.clone(),
                 poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
+                auto_answer: config
+                    .vecozo
+                    .auto_answer
+                    .then(|| Arc::new(crate::header::HeaderFactory::new(config.messages.clone()))),
             };
             tasks.spawn(collector.run(shared.stopping.subscribe()));
+            let check = crate::deadline_check::DeadlineCheck {
+                store: shared.store.clone(),
+                clock: shared.clock.clone(),
+                metrics: shared.metrics.clone(),
+                interval: std::time::Duration::from_secs(
+                    config.vecozo.deadline_check_interval_secs.max(1),
+                ),
+            };
+            tasks.spawn(check.run(shared.stopping.subscribe()));
             let worker = crate::vecozo::worker::Worker {
                 store: shared.store.clone(),
                 clock: shared.clock.clone(),

@@ -13,6 +13,7 @@ use common::{AGB_A, TOKEN_A, req};
 use ketenpoort::config::VecozoMode;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
+use ketenpoort::vecozo::client::StatusQuery;
 use ketenpoort::vecozo::identity::CertificateSource;
 use ketenpoort_sim::Scenario;
 use tonic::transport::Channel;
@@ -21,8 +22,15 @@ type Client = proto::gateway_client::GatewayClient<Channel>;
 
 /// The simulator answering at once: no working-day delays, no ketencontrole wait.
 async fn fast_sim() -> vecozo_support::Sim {
-    let mut scenario =
-        Scenario::from_toml(ketenpoort_sim::scenario::DEFAULT_SCENARIO).expect("scenario");
+    fast_sim_with("", |_| {}).await
+}
+
+/// [`fast_sim`] with `extra` TOML (faults) appended to the default scenario, changed by
+/// `tweak`.
+async fn fast_sim_with(extra: &str, tweak: impl FnOnce(&mut Scenario)) -> vecozo_support::Sim {
+    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
+    let mut scenario = Scenario::from_toml(&text).expect("scenario");
+    tweak(&mut scenario);
     scenario.gemeentebot.retour_werkdagen = 0;
     scenario.gemeentebot.toewijzing_werkdagen = 0;
     scenario.gemeentebot.declaratie_werkdagen = 0;
@@ -38,6 +46,15 @@ async fn fast_sim() -> vecozo_support::Sim {
 /// A gateway in mode `vecozo` against `sim`, with the cross-message rules on, on the store
 /// in `dir`.
 async fn gateway(sim: &vecozo_support::Sim, dir: tempfile::TempDir) -> common::TestServer {
+    gateway_with(sim, dir, true).await
+}
+
+/// [`gateway`] with `[vecozo] auto_answer` as given.
+async fn gateway_with(
+    sim: &vecozo_support::Sim,
+    dir: tempfile::TempDir,
+    auto_answer: bool,
+) -> common::TestServer {
     let roots = sim.dir.path().join("ca.pem");
     std::fs::write(&roots, &sim.config.pki.ca_pem).expect("write CA");
     let (cert, key, _) = sim.config.pki.client_files(AGB_A);
@@ -52,6 +69,7 @@ async fn gateway(sim: &vecozo_support::Sim, dir: tempfile::TempDir) -> common::T
             .per_agb
             .insert(AGB_A.into(), CertificateSource::Pem { cert, key });
         c.vecozo.poll_interval_secs = 1;
+        c.vecozo.auto_answer = auto_answer;
     })
     .await
 }
@@ -250,6 +268,221 @@ async fn received_messages_become_correlated_events_for_both_laws_and_survive_a_
             matches!(&e.event, Some(Event::Delivery(d)) if !d.vecozo_status.is_empty()),
             "no new event after the restart but VECOZO's final status: {e:?}"
         );
+    }
+    server.stop().await;
+}
+
+/// The messages of tenant A, newest first.
+async fn messages(client: &mut Client) -> Vec<proto::MessageRecord> {
+    client
+        .list_messages(req(
+            TOKEN_A,
+            proto::ListMessagesRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner()
+        .messages
+}
+
+/// Submits a JW315 and reads events until its 301 arrived; returns the 315's id.
+async fn until_allocated(
+    client: &mut Client,
+    stream: &mut tonic::Streaming<proto::ReturnEvent>,
+    seen: &mut Vec<proto::ReturnEvent>,
+) -> String {
+    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "auto-315");
+    let id315 = client
+        .submit_request_for_allocation(req(TOKEN_A, request))
+        .await
+        .expect("315 accepted")
+        .into_inner()
+        .message_id;
+    until(stream, seen, "the 301", |s| {
+        find(s, "JW301", &id315).is_some()
+    })
+    .await;
+    id315
+}
+
+#[tokio::test]
+async fn a_collected_301_is_answered_with_one_302_that_carries_als_antwoord_op() {
+    let sim = fast_sim().await;
+    let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let id315 = until_allocated(&mut client, &mut stream, &mut seen).await;
+
+    // The 302 was queued with the 301 (one store write) and is pushed by the outbox worker.
+    let listed = messages(&mut client).await;
+    let retours: Vec<_> = listed.iter().filter(|m| m.kind == "JW302").collect();
+    assert_eq!(retours.len(), 1, "{listed:?}");
+    let id302 = retours[0].message_id.clone();
+    assert_eq!(retours[0].agb_code, AGB_A);
+    assert_eq!(retours[0].municipality, common::MUNICIPALITY);
+    until(&mut stream, &mut seen, "the 302 delivered", |s| {
+        s.iter().any(|e| {
+            e.message_id == id302
+                && matches!(&e.event, Some(Event::Delivery(d))
+                    if d.state == proto::MessageState::Delivered as i32)
+        })
+    })
+    .await;
+    assert_eq!(
+        state(&mut client, &id315).await,
+        proto::MessageState::Answered
+    );
+
+    // VECOZO (the simulator) has exactly one 302, answering the 301's traceerId in its
+    // conversation; the municipality received it.
+    let shared = server.shared.upgrade().expect("running");
+    let allocation = shared
+        .store
+        .events_after(0, 100, &|e| e.kind == "JW301")
+        .expect("events");
+    let t301 = allocation
+        .first()
+        .and_then(|e| e.traceer_id)
+        .expect("the 301's traceerId");
+    drop(shared);
+    let statuses = sim
+        .client(AGB_A)
+        .statuses(StatusQuery::TraceerId(t301))
+        .await
+        .expect("statuses");
+    let (heen, answers): (Vec<_>, Vec<_>) = statuses
+        .iter()
+        .partition(|s| s.referentiegegevens.traceer_id == t301);
+    assert_eq!(heen.len(), 1, "{statuses:?}");
+    assert_eq!(
+        answers.len(),
+        1,
+        "one message answers the 301: {statuses:?}"
+    );
+    let answer = answers[0];
+    assert_eq!(
+        answer.berichtstroom.berichtsubtype.as_deref(),
+        Some("JW302")
+    );
+    assert_eq!(answer.referentiegegevens.als_antwoord_op, Some(t301));
+    assert_eq!(
+        answer.referentiegegevens.conversatie_id,
+        heen[0].referentiegegevens.conversatie_id
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = sim.counts().await;
+        let received = counts["gemeentebot"]["ontvangen"]["JW302"].as_u64();
+        if received == Some(1) {
+            break;
+        }
+        assert!(
+            received.is_none() && tokio::time::Instant::now() < deadline,
+            "the municipality received {received:?} 302s: {counts}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn with_auto_answer_off_no_302_is_queued() {
+    let sim = fast_sim().await;
+    let server = gateway_with(&sim, tempfile::tempdir().expect("dir"), false).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let id315 = until_allocated(&mut client, &mut stream, &mut seen).await;
+    // A 302 would have been stored in the write that stored the 301.
+    let listed = messages(&mut client).await;
+    let ids: Vec<_> = listed.iter().map(|m| m.message_id.clone()).collect();
+    assert_eq!(ids, vec![id315], "only the 315: {listed:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn answers_without_als_antwoord_op_are_correlated_by_their_own_keys() {
+    // A municipality's 301 is a heen message: VECOZO carries no alsAntwoordOp on it, so it
+    // must be found by ReferentieAanbieder; the 316 by the copied header's Identificatie.
+    let sim = fast_sim_with(
+        "[[storing]]\nsoort = \"zonder-als-antwoord-op\"\nberichten = [\"316\", \"301\"]\n",
+        |_| {},
+    )
+    .await;
+    let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let id315 = until_allocated(&mut client, &mut stream, &mut seen).await;
+    until(&mut stream, &mut seen, "the 316", |s| {
+        find(s, "JW316", &id315).is_some()
+    })
+    .await;
+    let shared = server.shared.upgrade().expect("running");
+    let answers = shared
+        .store
+        .events_after(0, 100, &|e| e.kind == "JW316" || e.kind == "JW301")
+        .expect("events");
+    drop(shared);
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert_eq!(
+        state(&mut client, &id315).await,
+        proto::MessageState::Answered
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_collected_319_is_answered_with_one_320() {
+    // The municipality refuses requests from referrer type 02 (the test request's) with a 319.
+    let sim = fast_sim_with("", |s| {
+        s.gemeentebot.weiger_verwijzertypen = vec!["02".into()];
+    })
+    .await;
+    let server = gateway(&sim, tempfile::tempdir().expect("dir")).await;
+    let mut client = server.client().await;
+    let mut stream = open_stream(&mut client, 0).await;
+    let mut seen = Vec::new();
+    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "refused-315");
+    let id315 = client
+        .submit_request_for_allocation(req(TOKEN_A, request))
+        .await
+        .expect("315 accepted")
+        .into_inner()
+        .message_id;
+    until(&mut stream, &mut seen, "the 319", |s| {
+        find(s, "JW319", &id315).is_some()
+    })
+    .await;
+    let listed = messages(&mut client).await;
+    let retours: Vec<_> = listed.iter().filter(|m| m.kind == "JW320").collect();
+    assert_eq!(retours.len(), 1, "{listed:?}");
+    assert!(listed.iter().all(|m| m.kind != "JW302"), "{listed:?}");
+    let id320 = retours[0].message_id.clone();
+    until(&mut stream, &mut seen, "the 320 delivered", |s| {
+        s.iter().any(|e| {
+            e.message_id == id320
+                && matches!(&e.event, Some(Event::Delivery(d))
+                    if d.state == proto::MessageState::Delivered as i32)
+        })
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let counts = sim.counts().await;
+        let received = counts["gemeentebot"]["ontvangen"]["JW320"].as_u64();
+        if received == Some(1) {
+            break;
+        }
+        assert!(
+            received.is_none() && tokio::time::Instant::now() < deadline,
+            "the municipality received {received:?} 320s: {counts}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.stop().await;
 }

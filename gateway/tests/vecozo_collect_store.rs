@@ -6,6 +6,8 @@ mod vecozo_support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ketenpoort::config::MessagesConfig;
+use ketenpoort::header::HeaderFactory;
 use ketenpoort::store::sled_store::SledStore;
 use ketenpoort::store::{
     EventBody, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write,
@@ -137,6 +139,7 @@ async fn a_quarantined_payload_is_kept_with_its_reason_as_an_event_once() {
             content: IncomingContent::Quarantined {
                 reason: "not a valid iJw/iWmo 3.2 message".into(),
             },
+            retour: None,
         }))
     };
     let outcome = commit(&store, write()).await;
@@ -218,5 +221,138 @@ async fn a_second_collector_on_the_store_is_refused_until_the_first_gives_up() {
         commit(&store, lease(second)).await,
         Outcome::Lease(LeaseOutcome::Granted)
     );
+    drop(closed);
+}
+
+/// The collector's write for `incoming`, with the retour it queues on a 301/319
+/// (`[vecozo] auto_answer`, the default).
+fn write_with_retour(
+    store: &SledStore,
+    headers: &HeaderFactory,
+    incoming: ketenpoort::vecozo::collect::Incoming,
+    at_ms: i64,
+) -> Write {
+    let conversatie_id = incoming.metadata.referentiegegevens.conversatie_id;
+    let mut write = incoming_write(incoming, at_ms, PROVIDER);
+    if let Write::Incoming(w) = &mut write
+        && let IncomingContent::Message(m) = &w.content
+    {
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 4, 2).expect("date");
+        w.retour = ketenpoort::retour::queued(store, headers, today, m, conversatie_id)
+            .expect("a retour builds");
+    }
+    write
+}
+
+#[tokio::test]
+async fn the_302_on_a_301_is_queued_with_it_once_across_a_redelivery_and_a_restart() {
+    let sim = fast_sim().await;
+    let client = sim.client(PROVIDER);
+    let refs = References::new_conversation();
+    deliver_once(&client, &jw315("KP000001"), refs, 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while client.list(250).await.expect("list").len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no 316 and 301 within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let headers = HeaderFactory::new(MessagesConfig::default());
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+
+    // Round 1: stored with the 302, then "crashed" before the confirmation.
+    let report = collect_round(&client, 250, |incoming| {
+        let store = store.clone();
+        let write = write_with_retour(&store, &headers, incoming, 1);
+        async move {
+            match commit(&store, write).await {
+                Outcome::Incoming { .. } => Err::<(), _>("crash between store and confirm"),
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("round 1");
+    assert_eq!(report.listed, 2);
+    let queued = store.queued_ids(None, 10).expect("queue");
+    assert_eq!(
+        queued.len(),
+        1,
+        "one retour: a 302 on the 301, none on the 316"
+    );
+    let id = queued[0];
+    let meta = store.message(id).expect("read").expect("the 302");
+    assert_eq!(meta.kind, "JW302");
+    assert_eq!(meta.agb, PROVIDER, "the provider sends it");
+    assert_eq!(meta.municipality, "0268");
+    assert_eq!(meta.identificatie, "KP0000000001");
+    let allocation = all_events(&store)
+        .into_iter()
+        .find(|e| e.kind == "JW301")
+        .expect("the 301's event");
+    let outbox = store.outbox(id).expect("read").expect("its outbox record");
+    assert_eq!(
+        outbox.als_antwoord_op, allocation.traceer_id,
+        "alsAntwoordOp = the 301's traceerId"
+    );
+    assert_eq!(
+        outbox.conversatie_id, refs.conversatie_id,
+        "the conversation of the 301 (the bot answers in the 315's)"
+    );
+    assert_eq!(outbox.attempts, 0);
+    let xml = store.message_xml(id).expect("read").expect("xml");
+    let retour = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
+    let heen = ketenpoort_messages::read(
+        allocation.raw_xml.as_deref().expect("301 xml").as_bytes(),
+        Default::default(),
+    )
+    .expect("301 reads");
+    match &retour.content {
+        ketenpoort_messages::Content::AllocationRetour(r) => {
+            assert_eq!(&r.header.heen, heen.content.header(), "the 301's header");
+            assert!(r.header.retour_codes.is_empty(), "accepted: no retourcodes");
+        }
+        other => panic!("not a 302: {:?}", other.message_type()),
+    }
+
+    // VECOZO hands the 301 over again after a restart: no second 302.
+    let (store, closed) = reopen(dir.path(), store, closed).await;
+    let kind = ketenpoort_messages::MessageKind::parse("JW302").expect("kind");
+    let next = headers
+        .identificatie(&*store, PROVIDER, kind, false)
+        .expect("peek");
+    assert_eq!(
+        next.0, "KP0000000002",
+        "the counter is durable with the 302"
+    );
+    let report = collect_round(&client, 250, |incoming| {
+        let store = store.clone();
+        let write = write_with_retour(&store, &headers, incoming, 2);
+        async move {
+            assert_eq!(commit(&store, write).await, Outcome::AlreadyReceived);
+            Ok::<(), String>(())
+        }
+    })
+    .await
+    .expect("round 2");
+    assert_eq!(report.acknowledged.len(), 2, "{report:?}");
+    assert_eq!(store.queued_ids(None, 10).expect("queue"), vec![id]);
+    // The first push keeps the persisted identifiers.
+    let attempt = Write::Attempt {
+        message_id: id,
+        traceer_id: Uuid::new_v4(),
+        conversatie_id: Uuid::new_v4(),
+    };
+    match commit(&store, attempt).await {
+        Outcome::Attempt(Some(r)) => {
+            assert_eq!(r.traceer_id, outbox.traceer_id);
+            assert_eq!(r.conversatie_id, outbox.conversatie_id);
+            assert_eq!(r.als_antwoord_op, outbox.als_antwoord_op);
+            assert_eq!(r.attempts, 1);
+        }
+        other => panic!("{other:?}"),
+    }
     drop(closed);
 }

@@ -82,6 +82,13 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
                 })
                 .collect(),
         }),
+        EventBody::DeadlineMissed {
+            expected_kind,
+            due_date,
+        } => proto::return_event::Event::DeadlineMissed(proto::DeadlineMissed {
+            expected_kind,
+            due_date,
+        }),
         EventBody::Quarantined { reason } => {
             proto::return_event::Event::Quarantined(proto::Quarantined { reason })
         }

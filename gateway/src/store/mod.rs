@@ -9,6 +9,7 @@
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
+pub mod expectations;
 pub mod history;
 pub mod received;
 pub mod sled_store;
@@ -124,6 +125,10 @@ pub struct OutboxRecord {
     pub conversatie_id: uuid::Uuid,
     /// Pushes begun (including the one about to be made after [`Write::Attempt`]).
     pub attempts: u32,
+    /// For a retour ketenpoort queued itself (302, 320): the traceerId of the received
+    /// message it answers, sent as alsAntwoordOp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub als_antwoord_op: Option<uuid::Uuid>,
 }
 
 /// A delivered message whose final VECOZO status (ketencontrole verdict, delivery to the
@@ -199,6 +204,14 @@ pub enum EventBody {
         codes: Vec<String>,
         /// The lines the municipality lists (rejected or changed), with their codes.
         rejected_lines: Vec<received::LineVerdict>,
+    },
+    /// An answer the message was owed did not arrive by its due date
+    /// ([`expectations`]).
+    DeadlineMissed {
+        /// The kinds that would have satisfied it, e.g. `JW301/JW319`.
+        expected_kind: String,
+        /// The last day it was due (YYYY-MM-DD).
+        due_date: String,
     },
     /// A payload arrived that ketenpoort could not read or place; kept for an operator.
     Quarantined {
@@ -336,6 +349,16 @@ pub enum Write {
         /// When, milliseconds since the Unix epoch.
         at_ms: i64,
     },
+    /// Reports every open expectation ([`expectations`]) whose due date is before `today`
+    /// as missed: one [`EventBody::DeadlineMissed`] event each, the expectation removed (so
+    /// never reported twice), and the message's state DEADLINE_MISSED unless an answer
+    /// arrived (ANSWERED stays). Answers [`Outcome::DeadlinesMissed`].
+    CheckDeadlines {
+        /// Today (the gateway's clock).
+        today: chrono::NaiveDate,
+        /// Now, milliseconds since the Unix epoch, for the events.
+        at_ms: i64,
+    },
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
@@ -370,6 +393,22 @@ pub struct IncomingWrite {
     pub payload: Vec<u8>,
     /// What it is.
     pub content: IncomingContent,
+    /// The retour (302, 320) to queue on it, stored in the same batch (see [`crate::retour`]);
+    /// dropped with the rest when the traceerId is known or the payload is quarantined.
+    pub retour: Option<QueuedRetour>,
+}
+
+/// A retour on a collected message, queued with it ([`IncomingWrite::retour`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedRetour {
+    /// The retour as it is queued (tenant empty: ketenpoort queued it, not a client).
+    pub message: NewMessage,
+    /// The Identificatie counter it uses ([`Store::reserve`]) and its value.
+    pub counter: (String, u64),
+    /// Its own traceerId, minted once.
+    pub traceer_id: uuid::Uuid,
+    /// The conversatieId of the message it answers.
+    pub conversatie_id: uuid::Uuid,
 }
 
 /// The answer to a [`Write::Lease`] or [`Write::ReleaseLease`].
@@ -409,6 +448,8 @@ pub enum Outcome {
         correlated: Option<u64>,
         /// It was stored as quarantined.
         quarantined: bool,
+        /// The id of the retour queued on it ([`IncomingWrite::retour`]).
+        retour: Option<u64>,
     },
     /// The traceerId was stored before (a redelivery); nothing was written.
     AlreadyReceived,
@@ -423,6 +464,8 @@ pub enum Outcome {
     Requeued(Option<MessageState>),
     /// The outbox record after a [`Write::Attempt`] (`None`: the message is not queued).
     Attempt(Option<OutboxRecord>),
+    /// The expectations a [`Write::CheckDeadlines`] reported missed.
+    DeadlinesMissed(Vec<expectations::Missed>),
     /// A [`Write::Barrier`] passed: everything before it is flushed.
     Flushed,
 }

@@ -107,7 +107,7 @@ pub fn meaning(message: &Message, xml: &str) -> Meaning {
     } else {
         header.afzender.clone()
     };
-    let prefix = kind.prefix();
+    let prefix = kind.law.code_prefix();
     let (body, correlation) = match &message.content {
         Content::Allocation(h) => {
             let products: Vec<AllocatedProduct> = h
@@ -394,7 +394,7 @@ impl SentIndex {
         };
         for r in references {
             self.by_reference
-                .insert((kind.prefix(), agb.clone(), r), id);
+                .insert((kind.law.code_prefix().to_owned(), agb.clone(), r), id);
         }
     }
 

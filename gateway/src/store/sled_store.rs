@@ -20,11 +20,15 @@
 //! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
 //! | `l/` | lease name (a puller's certificate label) | [`LeaseRecord`] JSON |
 //! | `f/` | message id | [`super::FollowRecord`] JSON: delivered, final VECOZO status awaited |
+//! | `w/` | message id + index (u32 BE) | [`super::expectations::Expectation`] JSON: an answer it is still owed |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
 //! `p/`), `e/` (its event) and, when it answers a sent message, that message's `m/` (state
-//! ANSWERED, the event's cursor). The keys that find the sent message
+//! ANSWERED, the event's cursor, its satisfied `w/` expectations removed) and the retour
+//! queued on it ([`super::QueuedRetour`]: `m/`, `x/`, `q/`, `o/`, `c/`). A delivery
+//! ([`Write::Delivered`]) stores the message's expectations (`w/`) in its batch; a
+//! [`Write::CheckDeadlines`] turns the overdue ones into events. The keys that find the sent message
 //! ([`super::received::SentIndex`]) are kept in memory and rebuilt from `x/` and `o/` on open.
 //!
 //! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
@@ -42,8 +46,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use ketenpoort_messages::Message;
+use ketenpoort_messages::calendar::WorkingDays;
 use ketenpoort_messages::rules::cross::check_against;
 
+use super::expectations::{self, Expectation, Missed};
 use super::history::{self, Index, StoreHistory};
 use super::received::{self, Correlation, SentIndex};
 use super::{
@@ -212,6 +218,7 @@ impl SledStore {
             queue: queue_tx,
             sent,
             session: uuid::Uuid::new_v4(),
+            calendar: WorkingDays::new(),
         };
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
@@ -497,6 +504,8 @@ struct Writer {
     sent: SentIndex,
     /// This open of the store: leases of other sessions are void.
     session: uuid::Uuid,
+    /// Working days, for the due dates of expectations.
+    calendar: WorkingDays,
 }
 
 impl Writer {
@@ -531,7 +540,11 @@ impl Writer {
                 matches!(
                     r,
                     Ok(Outcome::Stored(_)
-                        | Outcome::Requeued(Some(MessageState::RejectedByVecozo)))
+                        | Outcome::Requeued(Some(MessageState::RejectedByVecozo))
+                        | Outcome::Incoming {
+                            retour: Some(_),
+                            ..
+                        })
                 )
             }) {
                 self.queue.send_modify(|g| *g = g.wrapping_add(1));
@@ -545,6 +558,7 @@ impl Writer {
     fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
+            Write::CheckDeadlines { today, at_ms } => self.check_deadlines(*today, *at_ms),
             Write::Received { xml, message } => self.received(xml, message),
             Write::Incoming(w) => self.incoming(w),
             Write::Lease {
@@ -587,6 +601,7 @@ impl Writer {
                         traceer_id: *traceer_id,
                         conversatie_id: *conversatie_id,
                         attempts: 1,
+                        als_antwoord_op: None,
                     },
                 };
                 self.db.insert(ok, serde_json::to_vec(&record)?)?;
@@ -672,6 +687,7 @@ impl Writer {
             _ => {}
         }
         if state == Some(MessageState::Delivered) {
+            self.expect_answers(&mut batch, &meta, at_ms)?;
             if let Some(o) = self.db.get(key(b"o/", &be(message_id)))? {
                 let outbox: OutboxRecord = serde_json::from_slice(&o)?;
                 let follow = FollowRecord {
@@ -683,6 +699,10 @@ impl Writer {
             }
         } else {
             batch.remove(fk);
+        }
+        if state.is_some_and(|s| s != MessageState::Delivered) {
+            // Refused after all (AfgekeurdDoorDienst): no answer will come.
+            self.forget_expectations(&mut batch, message_id)?;
         }
         meta.event_cursors.push(cursor);
         let event = EventRecord {
@@ -740,6 +760,7 @@ impl Writer {
         batch.insert(key(b"q/", &be(message_id)), &[] as &[u8]);
         batch.remove(key(b"o/", &be(message_id)));
         batch.remove(key(b"f/", &be(message_id)));
+        self.forget_expectations(&mut batch, message_id)?;
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         self.db.apply_batch(batch)?;
@@ -875,6 +896,7 @@ impl Writer {
                     self.correlate(&meaning, &message, w.als_antwoord_op)?
                 };
                 if let Some(id) = correlated {
+                    self.satisfy(&mut batch, id, &meaning.kind)?;
                     let mk = key(b"m/", &be(id));
                     if let Some(v) = self.db.get(&mk)? {
                         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
@@ -932,9 +954,19 @@ impl Writer {
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         let trace = TraceRecord { sequence, cursor };
         batch.insert(tk, serde_json::to_vec(&trace)?);
+        let retour = match (&w.retour, quarantined) {
+            (Some(r), false) => Some(self.queue_retour(&mut batch, r, w)?),
+            _ => None,
+        };
         self.db.apply_batch(batch)?;
         if let Some(message) = learnt {
             index.record(&message);
+        }
+        if let (Some(id), Some(r)) = (retour, &w.retour) {
+            index.record(&r.message.message);
+            self.sent.sent(id, &r.message.message);
+            self.sent.pushed(r.traceer_id, id);
+            self.next_id += 1;
         }
         self.next_received += 1;
         self.next_cursor += 1;
@@ -942,7 +974,165 @@ impl Writer {
             cursor,
             correlated,
             quarantined,
+            retour,
         })
+    }
+
+    /// Adds to `batch` the answers `meta` (just delivered at `at_ms`) is owed, except those
+    /// an answer that arrived before the delivery was recorded already satisfies.
+    fn expect_answers(
+        &self,
+        batch: &mut sled::Batch,
+        meta: &MessageMeta,
+        at_ms: i64,
+    ) -> Result<(), Error> {
+        let owed = expectations::on_delivery(meta.id, &meta.kind, &meta.agb, at_ms, &self.calendar);
+        if owed.is_empty() {
+            return Ok(());
+        }
+        let mut arrived = Vec::new();
+        for cursor in &meta.event_cursors {
+            if let Some(v) = self.db.get(key(b"e/", &be(*cursor)))? {
+                let event: EventRecord = serde_json::from_slice(&v)?;
+                arrived.push(event.kind);
+            }
+        }
+        for (i, e) in owed.iter().enumerate() {
+            if !arrived.iter().any(|k| e.satisfied_by(k)) {
+                batch.insert(expectations::key(meta.id, i), serde_json::to_vec(e)?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes in `batch` every expectation of message `id`.
+    fn forget_expectations(&self, batch: &mut sled::Batch, id: u64) -> Result<(), Error> {
+        for kv in self.db.scan_prefix(expectations::prefix(id)) {
+            let (k, _) = kv?;
+            batch.remove(k);
+        }
+        Ok(())
+    }
+
+    /// Removes in `batch` the expectations of message `id` that an answer of `kind` meets.
+    fn satisfy(&self, batch: &mut sled::Batch, id: u64, kind: &str) -> Result<(), Error> {
+        for kv in self.db.scan_prefix(expectations::prefix(id)) {
+            let (k, v) = kv?;
+            let e: Expectation = serde_json::from_slice(&v)?;
+            if e.satisfied_by(kind) {
+                batch.remove(k);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Write::CheckDeadlines`]: one batch with an event per expectation due before
+    /// `today`, the expectations removed and the states of unanswered messages set.
+    fn check_deadlines(&mut self, today: chrono::NaiveDate, at_ms: i64) -> Result<Outcome, Error> {
+        let mut batch = sled::Batch::default();
+        let mut metas: HashMap<u64, MessageMeta> = HashMap::new();
+        let mut missed = Vec::new();
+        let mut cursor = self.next_cursor;
+        for kv in self.db.scan_prefix(expectations::PREFIX) {
+            let (k, v) = kv?;
+            let e: Expectation = serde_json::from_slice(&v)?;
+            if e.due >= today {
+                continue;
+            }
+            batch.remove(k);
+            let meta = match metas.entry(e.message_id) {
+                std::collections::hash_map::Entry::Occupied(o) => Some(o.into_mut()),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    match self.db.get(key(b"m/", &be(e.message_id)))? {
+                        Some(v) => Some(slot.insert(serde_json::from_slice(&v)?)),
+                        None => None,
+                    }
+                }
+            };
+            if let Some(meta) = meta {
+                if meta.state != MessageState::Answered {
+                    meta.state = MessageState::DeadlineMissed;
+                }
+                meta.event_cursors.push(cursor);
+            }
+            let event = EventRecord {
+                cursor,
+                agb: e.agb.clone(),
+                at_ms,
+                message_id: Some(e.message_id),
+                kind: String::new(),
+                raw_xml: None,
+                traceer_id: None,
+                body: EventBody::DeadlineMissed {
+                    expected_kind: e.expected_kind(),
+                    due_date: e.due.to_string(),
+                },
+            };
+            batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
+            missed.push(Missed {
+                message_id: e.message_id,
+                name: e.name,
+                due: e.due,
+                cursor,
+            });
+            cursor += 1;
+        }
+        if missed.is_empty() {
+            return Ok(Outcome::DeadlinesMissed(missed));
+        }
+        for (id, meta) in &metas {
+            batch.insert(key(b"m/", &be(*id)), serde_json::to_vec(meta)?);
+        }
+        self.db.apply_batch(batch)?;
+        self.next_cursor = cursor;
+        Ok(Outcome::DeadlinesMissed(missed))
+    }
+
+    /// Adds the retour `r` on the collected message `w` to `batch` as a queued message with
+    /// its outbox record (its traceerId, the conversatieId and alsAntwoordOp of what it
+    /// answers) and its Identificatie counter; returns its id.
+    fn queue_retour(
+        &self,
+        batch: &mut sled::Batch,
+        r: &super::QueuedRetour,
+        w: &IncomingWrite,
+    ) -> Result<u64, Error> {
+        let id = self.next_id;
+        let m = &r.message;
+        let meta = MessageMeta {
+            id,
+            kind: m.kind.clone(),
+            agb: m.agb.clone(),
+            municipality: m.municipality.clone(),
+            identificatie: m.identificatie.clone(),
+            declaration_number: None,
+            tenant: String::new(),
+            request_id: format!("retour/{}", w.traceer_id),
+            accepted_at_ms: w.at_ms,
+            state: MessageState::Queued,
+            meldingen: Vec::new(),
+            event_cursors: Vec::new(),
+        };
+        batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
+        batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+        batch.insert(key(b"q/", &be(id)), &[][..]);
+        let outbox = OutboxRecord {
+            traceer_id: r.traceer_id,
+            conversatie_id: r.conversatie_id,
+            attempts: 0,
+            als_antwoord_op: Some(w.traceer_id),
+        };
+        batch.insert(key(b"o/", &be(id)), serde_json::to_vec(&outbox)?);
+        let (name, value) = &r.counter;
+        let ck = key(b"c/", name.as_bytes());
+        let stored = match self.db.get(&ck)? {
+            Some(v) => read_u64(&v)?,
+            None => 0,
+        };
+        if *value > stored {
+            batch.insert(ck, &be(*value));
+        }
+        Ok(id)
     }
 
     /// The sent message a received one answers: a 325 by DeclaratieNummer (`d/`) first,
@@ -961,10 +1151,10 @@ impl Writer {
         {
             return Ok(Some(read_u64(&v)?));
         }
-        let prefix = message.kind().prefix();
+        let prefix = message.kind().law.code_prefix();
         Ok(self
             .sent
-            .find(&meaning.correlation, &meaning.agb, &prefix, als_antwoord_op))
+            .find(&meaning.correlation, &meaning.agb, prefix, als_antwoord_op))
     }
 
     /// Takes (`until_ms` given) or gives up (`None`) lease `name` for `holder`.

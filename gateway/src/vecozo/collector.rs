@@ -33,9 +33,11 @@ use uuid::Uuid;
 use super::client::VecozoClient;
 use super::clients::Clients;
 use super::collect::{Content, Incoming, RoundReport, collect_round};
-use crate::header::Clock;
+use crate::header::{Clock, HeaderFactory};
 use crate::metrics::Metrics;
-use crate::store::{IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write};
+use crate::store::{
+    IncomingContent, IncomingWrite, LeaseOutcome, Outcome, QueuedRetour, Store, Write,
+};
 
 /// Messages listed per round: VECOZO's maximum.
 pub const LIST_LIMIT: u16 = 250;
@@ -52,6 +54,9 @@ pub struct Collector {
     pub clients: Arc<Clients>,
     /// Time between rounds.
     pub poll_interval: Duration,
+    /// `Some`: queue the 302/320 on every collected 301/319 ([`crate::retour`]), with
+    /// headers from this factory (`[vecozo] auto_answer`).
+    pub auto_answer: Option<Arc<HeaderFactory>>,
 }
 
 impl Collector {
@@ -139,6 +144,29 @@ impl Collector {
         }
     }
 
+    /// The retour to queue with `w`, if `auto_answer` is on and it is a 301 or 319. A retour
+    /// that cannot be built (a counter exhausted, a bug) is logged, and the message is stored
+    /// without it: the provider then has to send it.
+    fn retour(&self, w: &IncomingWrite, conversatie_id: Uuid) -> Option<QueuedRetour> {
+        let headers = self.auto_answer.as_ref()?;
+        let IncomingContent::Message(message) = &w.content else {
+            return None;
+        };
+        let today = self.clock.today();
+        match crate::retour::queued(&*self.store, headers, today, message, conversatie_id) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(
+                    traceer_id = %w.traceer_id,
+                    kind = %message.kind(),
+                    error = %e,
+                    "no retour queued on a received message; the provider must send it"
+                );
+                None
+            }
+        }
+    }
+
     /// One round for one certificate; `None` when the listing failed.
     async fn round(&self, label: &str, client: &VecozoClient) -> Option<RoundReport> {
         let store = |incoming: Incoming| {
@@ -146,7 +174,11 @@ impl Collector {
                 Content::Message(m) => Some(m.kind().code()),
                 Content::Quarantined { .. } => None,
             };
-            let write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
+            let conversatie_id = incoming.metadata.referentiegegevens.conversatie_id;
+            let mut write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
+            if let Write::Incoming(w) = &mut write {
+                w.retour = self.retour(w, conversatie_id);
+            }
             async move {
                 match self.store.commit(write).wait().await? {
                     Outcome::Incoming { quarantined, .. } => {
@@ -216,5 +248,6 @@ pub fn incoming_write(incoming: Incoming, at_ms: i64, puller: &str) -> Write {
         addressee,
         payload: incoming.payload,
         content,
+        retour: None,
     }))
 }

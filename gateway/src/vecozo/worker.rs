@@ -155,7 +155,8 @@ impl Worker {
             refs: References {
                 traceer_id: record.traceer_id,
                 conversatie_id: record.conversatie_id,
-                als_antwoord_op: None,
+                // Set for the retours ketenpoort queues on a received 301/319.
+                als_antwoord_op: record.als_antwoord_op,
             },
             attempt: record.attempts.saturating_sub(1),
         };

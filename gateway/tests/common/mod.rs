@@ -112,13 +112,22 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
 
 /// Starts a gateway on the store in `dir` (new or left by an earlier server).
 pub async fn start_in(dir: tempfile::TempDir, tweak: impl FnOnce(&mut Config)) -> TestServer {
-    let mut c = config(dir.path());
-    tweak(&mut c);
     let clock = Arc::new(FixedClock(
         Utc.with_ymd_and_hms(2025, 4, 2, 12, 0, 0)
             .single()
             .expect("a time"),
     ));
+    start_in_with_clock(dir, clock, tweak).await
+}
+
+/// [`start_in`] with the gateway's clock `clock`.
+pub async fn start_in_with_clock(
+    dir: tempfile::TempDir,
+    clock: Arc<dyn ketenpoort::header::Clock>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestServer {
+    let mut c = config(dir.path());
+    tweak(&mut c);
     let gateway = Gateway::open_with_clock(c, clock).expect("gateway opens");
     let shared = Arc::downgrade(&gateway.shared());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -1,0 +1,185 @@
+//! `kill -9` of `ketenpoort serve` in `[vecozo] mode = "vecozo"` while it collects the
+//! municipality's answers: 100 requests (315) are answered with a 316 and a 301 each; the
+//! simulator's pull API is slowed down so that the kill lands while the collection loop is
+//! downloading, storing and confirming; a client streams the events and acknowledges each one
+//! before it reads the next. After a restart on the same data:
+//!
+//! - every answer arrives as exactly one event in the store — none lost (also those stored
+//!   but not yet confirmed at VECOZO when the kill came, which VECOZO hands over again), none
+//!   doubled;
+//! - the acknowledging client gets every answer, and never one it acknowledged before.
+
+mod common;
+mod delivery_support;
+mod vecozo_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::child;
+use delivery_support::*;
+use ketenpoort::proto;
+use ketenpoort::store::sled_store::SledStore;
+use ketenpoort::store::{EventBody, Store};
+use ketenpoort::tenant::token_digest;
+use ketenpoort_sim::Scenario;
+use vecozo_support::{PROVIDER, Sim};
+
+/// Requests; each is answered with a 316 and a 301.
+const REQUESTS: usize = 100;
+/// The kill comes once the client acknowledged this many answers.
+const KILL_AFTER: usize = 70;
+
+/// The simulator answering at once, with every pull request slowed down.
+async fn sim() -> Sim {
+    let text = format!(
+        "{}\n[[storing]]\nsoort = \"traag\"\napi = [\"pull\"]\nvertraging_ms = 40\n",
+        ketenpoort_sim::scenario::DEFAULT_SCENARIO
+    );
+    let mut scenario = Scenario::from_toml(&text).expect("scenario");
+    scenario.gemeentebot.retour_werkdagen = 0;
+    scenario.gemeentebot.toewijzing_werkdagen = 0;
+    scenario.simulator.tick_interval_ms = 20;
+    let k = &mut scenario.ketencontrole;
+    k.start_after_seconds = 0;
+    k.duration_seconds = 0;
+    k.offer_after_seconds = 0;
+    k.gemeente_pickup_seconds = 0;
+    vecozo_support::start_with(scenario).await
+}
+
+fn write_config(dir: &Path, data: &Path, sim: &Sim) -> std::path::PathBuf {
+    let text = format!(
+        r#"[server]
+grpc_listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+data_dir = '{data}'
+allow_plaintext = true
+
+[messages]
+cross_message_rules = false
+
+[vecozo]
+mode = "vecozo"
+environment = {{ simulator = {{ origin = "https://localhost:{port}" }} }}
+trust_roots = '{ca}'
+poll_interval_secs = 1
+
+[vecozo.identity.default]
+pkcs12 = {{ path = '{p12}', password_file = '{pw}' }}
+
+[[tenants]]
+name = "a"
+api_token_sha256 = "{a}"
+agb_codes = ["{agb}"]
+"#,
+        data = data.display(),
+        port = sim.port,
+        ca = ca_file(sim).display(),
+        p12 = sim.config.pki.client_files(PROVIDER).2.display(),
+        pw = password_file(sim).display(),
+        a = token_digest(common::TOKEN_A),
+        agb = common::AGB_A,
+    );
+    let path = dir.join("ketenpoort.toml");
+    std::fs::write(&path, text).expect("write the config");
+    path
+}
+
+/// An answer: the request it answers and its kind.
+type Answer = (String, String);
+
+fn answer(e: &proto::ReturnEvent) -> Option<Answer> {
+    (e.kind == "JW316" || e.kind == "JW301").then(|| (e.message_id.clone(), e.kind.clone()))
+}
+
+/// Reads events, acknowledging each before the next, until `done` says stop; every answer
+/// goes into `seen`, and one that is there already fails the test.
+async fn consume(
+    server: &child::ChildServer,
+    seen: &mut BTreeSet<Answer>,
+    done: impl Fn(&BTreeSet<Answer>) -> bool,
+) {
+    let mut c = server.client().await;
+    let mut events = stream(&mut c).await;
+    let end = tokio::time::Instant::now() + DEADLINE;
+    while !done(seen) {
+        let e = tokio::time::timeout_at(end, events.message())
+            .await
+            .unwrap_or_else(|_| panic!("answers stopped coming: {} of them", seen.len()))
+            .expect("stream ok")
+            .expect("stream open");
+        if let Some(a) = answer(&e) {
+            assert!(
+                seen.insert(a.clone()),
+                "an acknowledged answer came again: {a:?}"
+            );
+        }
+        c.ack_returns(common::req(
+            common::TOKEN_A,
+            proto::AckReturnsRequest { cursor: e.cursor },
+        ))
+        .await
+        .expect("ack");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_while_collecting_loses_and_doubles_no_answer() {
+    let sim = sim().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let config = write_config(dir.path(), &data, &sim);
+    let log = dir.path().join("serve.log");
+
+    let mut server = child::spawn(&config, &[], &log);
+    let mut c = server.client().await;
+    let mut requests = BTreeSet::new();
+    for n in 0..REQUESTS {
+        let r = submit_315(&mut c, n).await.expect("the 315 is accepted");
+        requests.insert(r.message_id);
+    }
+    let mut seen = BTreeSet::new();
+    consume(&server, &mut seen, |s| s.len() >= KILL_AFTER).await;
+    server.kill9();
+    let at_kill = seen.len();
+    assert!(
+        at_kill < 2 * REQUESTS,
+        "the kill came while answers were still being collected"
+    );
+
+    let mut server = child::spawn(&config, &[], &log);
+    consume(&server, &mut seen, |s| s.len() >= 2 * REQUESTS).await;
+    assert_eq!(server.terminate(), Some(0), "a clean stop");
+
+    // Each request got its 316 and its 301, once each, in the client's view ...
+    let expected: BTreeSet<Answer> = requests
+        .iter()
+        .flat_map(|id| [(id.clone(), "JW316".into()), (id.clone(), "JW301".into())])
+        .collect();
+    assert_eq!(seen, expected);
+    // ... and in the store.
+    let store = SledStore::open(&data).expect("the store opens");
+    let events = store
+        .events_after(0, 100 * REQUESTS, &|_| true)
+        .expect("events");
+    let mut stored: BTreeMap<Answer, usize> = BTreeMap::new();
+    for e in &events {
+        if matches!(e.body, EventBody::Delivery { .. }) {
+            continue;
+        }
+        let id = e.message_id.map(|i| i.to_string()).unwrap_or_default();
+        *stored.entry((id, e.kind.clone())).or_default() += 1;
+    }
+    let doubled: Vec<_> = stored.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(doubled.is_empty(), "answers stored twice: {doubled:?}");
+    assert_eq!(
+        stored.keys().cloned().collect::<BTreeSet<_>>(),
+        expected,
+        "exactly the answers, nothing quarantined or unlinked"
+    );
+    eprintln!(
+        "collect kill: {at_kill} of {} answers acknowledged before the kill",
+        2 * REQUESTS
+    );
+}
