@@ -97,6 +97,7 @@ fn answer(e: &proto::ReturnEvent) -> Option<Answer> {
 /// goes into `seen`, and one that is there already fails the test.
 async fn consume(
     server: &child::ChildServer,
+    log: &Path,
     seen: &mut BTreeSet<Answer>,
     done: impl Fn(&BTreeSet<Answer>) -> bool,
 ) {
@@ -104,11 +105,19 @@ async fn consume(
     let mut events = stream(&mut c).await;
     let end = tokio::time::Instant::now() + DEADLINE;
     while !done(seen) {
-        let e = tokio::time::timeout_at(end, events.message())
-            .await
-            .unwrap_or_else(|_| panic!("answers stopped coming: {} of them", seen.len()))
-            .expect("stream ok")
-            .expect("stream open");
+        let Ok(next) = tokio::time::timeout_at(end, events.message()).await else {
+            let log = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            let m = metrics(server.admin).await;
+            let depth = sample(&m, "ketenpoort_queue_depth");
+            panic!(
+                "answers stopped coming: {} of them ({} 316s); queue depth {depth:?}; the log ends:\n{}",
+                seen.len(),
+                seen.iter().filter(|(_, k)| k == "JW316").count(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        };
+        let e = next.expect("stream ok").expect("stream open");
         if let Some(a) = answer(&e) {
             assert!(
                 seen.insert(a.clone()),
@@ -136,11 +145,22 @@ async fn kill_9_while_collecting_loses_and_doubles_no_answer() {
     let mut c = server.client().await;
     let mut requests = BTreeSet::new();
     for n in 0..REQUESTS {
-        let r = submit_315(&mut c, n).await.expect("the 315 is accepted");
+        // One client each: the municipality allocates a product to a client once.
+        let mut r =
+            common::request_for_allocation(proto::Law::Ijw, common::AGB_A, &format!("collect-{n}"));
+        r.products[0].provider_reference = format!("R{n}");
+        if let Some(client) = r.client.as_mut() {
+            client.bsn = common::bsn(n as u64);
+        }
+        let r = c
+            .submit_request_for_allocation(common::req(common::TOKEN_A, r))
+            .await
+            .expect("the 315 is accepted")
+            .into_inner();
         requests.insert(r.message_id);
     }
     let mut seen = BTreeSet::new();
-    consume(&server, &mut seen, |s| s.len() >= KILL_AFTER).await;
+    consume(&server, &log, &mut seen, |s| s.len() >= KILL_AFTER).await;
     server.kill9();
     let at_kill = seen.len();
     assert!(
@@ -149,7 +169,7 @@ async fn kill_9_while_collecting_loses_and_doubles_no_answer() {
     );
 
     let mut server = child::spawn(&config, &[], &log);
-    consume(&server, &mut seen, |s| s.len() >= 2 * REQUESTS).await;
+    consume(&server, &log, &mut seen, |s| s.len() >= 2 * REQUESTS).await;
     assert_eq!(server.terminate(), Some(0), "a clean stop");
 
     // Each request got its 316 and its 301, once each, in the client's view ...
