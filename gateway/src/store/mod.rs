@@ -466,6 +466,9 @@ pub enum Outcome {
     Attempt(Option<OutboxRecord>),
     /// The expectations a [`Write::CheckDeadlines`] reported missed.
     DeadlinesMissed(Vec<expectations::Missed>),
+    /// A collected 325 for a 323 that already has its 325 (sent again under a new traceerId,
+    /// IB019): kept as received, but no event and no history. Carries the 323's id.
+    DuplicateAnswer(u64),
     /// A [`Write::Barrier`] passed: everything before it is flushed.
     Flushed,
 }

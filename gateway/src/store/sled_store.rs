@@ -84,6 +84,9 @@ pub struct ReceivedRecord {
     /// The cursor of its event, for a collected message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<u64>,
+    /// A second 325 for one 323 (IB019): kept, but not in the history and without an event.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
 }
 
 /// What `t/` holds for a collected traceerId.
@@ -91,7 +94,7 @@ pub struct ReceivedRecord {
 pub struct TraceRecord {
     /// The `r/` sequence it was stored under.
     pub sequence: u64,
-    /// The cursor of its event.
+    /// The cursor of its event; 0 when it became none (a second 325 for one 323).
     pub cursor: u64,
 }
 
@@ -470,7 +473,7 @@ fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Re
         let (k, v) = kv?;
         let id = read_u64(&k[2..])?;
         while let Some((seq, r)) = pending.take_if(|(_, r)| r.after_id < id) {
-            if r.quarantined.is_none() {
+            if r.quarantined.is_none() && !r.duplicate {
                 record(&format!("received {seq}"), &r.xml, None);
             }
             pending = next_received()?;
@@ -481,7 +484,7 @@ fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Re
         }
     }
     while let Some((seq, r)) = pending {
-        if r.quarantined.is_none() {
+        if r.quarantined.is_none() && !r.duplicate {
             record(&format!("received {seq}"), &r.xml, None);
         }
         pending = next_received()?;
@@ -857,6 +860,7 @@ impl Writer {
             traceer_id: None,
             quarantined: None,
             cursor: None,
+            duplicate: false,
         };
         self.db.insert(
             key(b"r/", &be(self.next_received)),
@@ -895,6 +899,30 @@ impl Writer {
                 } else {
                     self.correlate(&meaning, &message, w.als_antwoord_op)?
                 };
+                if let Some(id) = correlated
+                    && meaning.kind.ends_with("325")
+                    && self.answered_by(id, &meaning.kind)?
+                {
+                    // A 323 gets one 325 (IB019): a second one, under a new traceerId, is
+                    // kept as received but becomes no event and no history.
+                    let record = ReceivedRecord {
+                        after_id: self.next_id - 1,
+                        xml: xml.to_owned(),
+                        traceer_id: Some(w.traceer_id),
+                        quarantined: None,
+                        cursor: None,
+                        duplicate: true,
+                    };
+                    batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
+                    let trace = TraceRecord {
+                        sequence,
+                        cursor: 0,
+                    };
+                    batch.insert(tk, serde_json::to_vec(&trace)?);
+                    self.db.apply_batch(batch)?;
+                    self.next_received += 1;
+                    return Ok(Outcome::DuplicateAnswer(id));
+                }
                 if let Some(id) = correlated {
                     self.satisfy(&mut batch, id, &meaning.kind)?;
                     let mk = key(b"m/", &be(id));
@@ -911,6 +939,7 @@ impl Writer {
                     traceer_id: Some(w.traceer_id),
                     quarantined: None,
                     cursor: Some(cursor),
+                    duplicate: false,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 let event = EventRecord {
@@ -935,6 +964,7 @@ impl Writer {
                     traceer_id: Some(w.traceer_id),
                     quarantined: Some(reason.clone()),
                     cursor: Some(cursor),
+                    duplicate: false,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 batch.insert(key(b"p/", &be(sequence)), w.payload.as_slice());
@@ -1003,6 +1033,23 @@ impl Writer {
             }
         }
         Ok(())
+    }
+
+    /// Whether sent message `id` already has an event of a received message of `kind`.
+    fn answered_by(&self, id: u64, kind: &str) -> Result<bool, Error> {
+        let Some(v) = self.db.get(key(b"m/", &be(id)))? else {
+            return Ok(false);
+        };
+        let meta: MessageMeta = serde_json::from_slice(&v)?;
+        for cursor in &meta.event_cursors {
+            if let Some(e) = self.db.get(key(b"e/", &be(*cursor)))? {
+                let event: EventRecord = serde_json::from_slice(&e)?;
+                if event.kind == kind {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// Removes in `batch` every expectation of message `id`.

@@ -192,6 +192,14 @@ impl Collector {
                         self.metrics.redelivered();
                         Ok(())
                     }
+                    Outcome::DuplicateAnswer(id) => {
+                        tracing::warn!(
+                            message = id,
+                            "a second 325 for one 323 (IB019): kept, no second event"
+                        );
+                        self.metrics.redelivered();
+                        Ok(())
+                    }
                     other => Err(crate::error::Error::Internal(format!(
                         "unexpected store outcome {other:?}"
                     ))),
