@@ -21,9 +21,8 @@ use delivery_support::*;
 use ketenpoort::proto;
 use ketenpoort::store::sled_store::SledStore;
 use ketenpoort::store::{EventBody, Store};
-use ketenpoort::tenant::token_digest;
 use ketenpoort_sim::Scenario;
-use vecozo_support::{PROVIDER, Sim};
+use vecozo_support::Sim;
 
 /// Requests; each is answered with a 316 and a 301.
 const REQUESTS: usize = 100;
@@ -46,44 +45,6 @@ async fn sim() -> Sim {
     k.offer_after_seconds = 0;
     k.gemeente_pickup_seconds = 0;
     vecozo_support::start_with(scenario).await
-}
-
-fn write_config(dir: &Path, data: &Path, sim: &Sim) -> std::path::PathBuf {
-    let text = format!(
-        r#"[server]
-grpc_listen = "127.0.0.1:0"
-admin_listen = "127.0.0.1:0"
-data_dir = '{data}'
-allow_plaintext = true
-
-[messages]
-cross_message_rules = false
-
-[vecozo]
-mode = "vecozo"
-environment = {{ simulator = {{ origin = "https://localhost:{port}" }} }}
-trust_roots = '{ca}'
-poll_interval_secs = 1
-
-[vecozo.identity.default]
-pkcs12 = {{ path = '{p12}', password_file = '{pw}' }}
-
-[[tenants]]
-name = "a"
-api_token_sha256 = "{a}"
-agb_codes = ["{agb}"]
-"#,
-        data = data.display(),
-        port = sim.port,
-        ca = ca_file(sim).display(),
-        p12 = sim.config.pki.client_files(PROVIDER).2.display(),
-        pw = password_file(sim).display(),
-        a = token_digest(common::TOKEN_A),
-        agb = common::AGB_A,
-    );
-    let path = dir.join("ketenpoort.toml");
-    std::fs::write(&path, text).expect("write the config");
-    path
 }
 
 /// An answer: the request it answers and its kind.
@@ -138,7 +99,7 @@ async fn kill_9_while_collecting_loses_and_doubles_no_answer() {
     let sim = sim().await;
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
-    let config = write_config(dir.path(), &data, &sim);
+    let config = child_config(dir.path(), &data, &sim, false, "");
     let log = dir.path().join("serve.log");
 
     let mut server = child::spawn(&config, &[], &log);

@@ -274,3 +274,54 @@ pub async fn next_delivery(
         }
     }
 }
+
+/// Writes `ketenpoort.toml` into `dir` for `ketenpoort serve` as a child process in mode
+/// vecozo against `sim`: both listeners on 127.0.0.1 port 0, the store in `data`, PROVIDER's
+/// certificate as default, tenant A, the cross-message rules as given, collection rounds
+/// every second; `extra` is appended (more `[vecozo]`-level keys must come before any table,
+/// so it may only hold tables).
+pub fn child_config(
+    dir: &Path,
+    data: &Path,
+    sim: &Sim,
+    cross_message_rules: bool,
+    extra: &str,
+) -> PathBuf {
+    let text = format!(
+        r#"[server]
+grpc_listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+data_dir = '{data}'
+allow_plaintext = true
+
+[messages]
+cross_message_rules = {cross_message_rules}
+
+[vecozo]
+mode = "vecozo"
+environment = {{ simulator = {{ origin = "https://localhost:{port}" }} }}
+trust_roots = '{ca}'
+poll_interval_secs = 1
+status_poll_interval_ms = 200
+
+[vecozo.identity.default]
+pkcs12 = {{ path = '{p12}', password_file = '{pw}' }}
+
+[[tenants]]
+name = "a"
+api_token_sha256 = "{a}"
+agb_codes = ["{agb}"]
+{extra}
+"#,
+        data = data.display(),
+        port = sim.port,
+        ca = ca_file(sim).display(),
+        p12 = sim.config.pki.client_files(PROVIDER).2.display(),
+        pw = password_file(sim).display(),
+        a = ketenpoort::tenant::token_digest(common::TOKEN_A),
+        agb = common::AGB_A,
+    );
+    let path = dir.join("ketenpoort.toml");
+    std::fs::write(&path, text).expect("write the config");
+    path
+}

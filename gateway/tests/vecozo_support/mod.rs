@@ -55,12 +55,17 @@ pub async fn start_with_toml(extra: &str) -> Sim {
 }
 
 pub async fn start_with(scenario: Scenario) -> Sim {
-    let dir = tempfile::tempdir().expect("tempdir");
     let clock = Clock::frozen(
         Utc.with_ymd_and_hms(2025, 4, 2, 8, 0, 0)
             .single()
             .expect("time"),
     );
+    start_with_clock(scenario, clock).await
+}
+
+/// The simulator for `scenario` on `clock`.
+pub async fn start_with_clock(scenario: Scenario, clock: Clock) -> Sim {
+    let dir = tempfile::tempdir().expect("tempdir");
     let config = Config::with_clock(scenario, clock, &dir.path().join("pki"), None)
         .expect("simulator config");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
