@@ -1197,9 +1197,17 @@ const GUIDANCE: Status =
     NotTheProvidersToCheck("guidance on how to work; nothing in a message to reject");
 const GATEWAY: Status = Planned("the gateway's message handling (ketenpoort serve, not built)");
 const DEADLINE: Status = Planned(
-    "deadline arithmetic exists (messages/src/calendar.rs, Deadline); watching it needs the \
-     gateway (not built)",
+    "deadline arithmetic exists (messages/src/calendar.rs, Deadline); the gateway watches the \
+     municipality's answers (gateway/src/deadlines.rs), not yet the provider's own 305/307 term",
 );
+/// Where the gateway watches the answers a municipality owes (OP090, OP090x4, OP274/OP346).
+const WATCHED: &str = "gateway/src/deadlines.rs (terms), gateway/src/deadline_check.rs and \
+                       store::expectations (DeadlineMissed events); the provider's own 302/320 \
+                       are queued with the 301/319 (gateway/src/retour.rs)";
+const WATCHED_TESTS: &[&str] = &[
+    "a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a_restart",
+    "a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer",
+];
 const XSD_STRUCTURE: &str = "messages/src/xml (the schema's cardinalities, every message)";
 
 const BUSINESS: &[RuleEntry] = &[
@@ -1271,9 +1279,9 @@ const BUSINESS: &[RuleEntry] = &[
     e("OP080", Process, GATEWAY, "-", &[]),
     e("OP086", Process, MUNICIPALITY, "-", &[]),
     e("OP087", Process, MUNICIPALITY, "-", &[]),
-    e("OP090", Process, DEADLINE, "-", &[]),
+    e("OP090", Process, Implemented, WATCHED, WATCHED_TESTS),
     e("OP090x2", Process, GATEWAY, "-", &[]),
-    e("OP090x4", Process, DEADLINE, "-", &[]),
+    e("OP090x4", Process, Implemented, WATCHED, WATCHED_TESTS),
     e(
         "OP091",
         InMessage,
@@ -1342,7 +1350,7 @@ const BUSINESS: &[RuleEntry] = &[
     e("OP270", Process, AGREEMENT, "-", &[]),
     e("OP271", Process, DEADLINE, "-", &[]),
     e("OP272", Process, DEADLINE, "-", &[]),
-    e("OP274", Process, DEADLINE, "-", &[]),
+    e("OP274", Process, Implemented, WATCHED, WATCHED_TESTS),
     e(
         "OP280",
         InMessage,
@@ -1400,7 +1408,7 @@ const BUSINESS: &[RuleEntry] = &[
         "TR380: messages/src/rules/allocation_request.rs (317)",
         &["tr352_tr353_tr380_change_request_rules"],
     ),
-    e("OP346", Process, DEADLINE, "-", &[]),
+    e("OP346", Process, Implemented, WATCHED, WATCHED_TESTS),
     e(
         "OP347",
         InMessage,
