@@ -16,7 +16,6 @@ use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
 use ketenpoort::store::{EventBody, Outcome, Write};
 use ketenpoort::vecozo::identity::CertificateSource;
-use ketenpoort_sim::Scenario;
 
 /// A clock the test moves.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -39,20 +38,10 @@ impl Clock for TestClock {
 
 /// The simulator answering at once, but never with a 301.
 async fn sim_without_301() -> vecozo_support::Sim {
-    let text = format!(
-        "{}\n[[storing]]\nsoort = \"geen-antwoord\"\nberichten = [\"301\"]\n",
-        ketenpoort_sim::scenario::DEFAULT_SCENARIO
-    );
-    let mut scenario = Scenario::from_toml(&text).expect("scenario");
-    scenario.gemeentebot.retour_werkdagen = 0;
-    scenario.gemeentebot.toewijzing_werkdagen = 0;
-    scenario.simulator.tick_interval_ms = 20;
-    let k = &mut scenario.ketencontrole;
-    k.start_after_seconds = 0;
-    k.duration_seconds = 0;
-    k.offer_after_seconds = 0;
-    k.gemeente_pickup_seconds = 0;
-    vecozo_support::start_with(scenario).await
+    vecozo_support::start_with(vecozo_support::fast_scenario(
+        "[[storing]]\nsoort = \"geen-antwoord\"\nberichten = [\"301\"]\n",
+    ))
+    .await
 }
 
 async fn gateway(

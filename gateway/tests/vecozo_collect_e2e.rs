@@ -28,18 +28,8 @@ async fn fast_sim() -> vecozo_support::Sim {
 /// [`fast_sim`] with `extra` TOML (faults) appended to the default scenario, changed by
 /// `tweak`.
 async fn fast_sim_with(extra: &str, tweak: impl FnOnce(&mut Scenario)) -> vecozo_support::Sim {
-    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
-    let mut scenario = Scenario::from_toml(&text).expect("scenario");
+    let mut scenario = vecozo_support::fast_scenario(extra);
     tweak(&mut scenario);
-    scenario.gemeentebot.retour_werkdagen = 0;
-    scenario.gemeentebot.toewijzing_werkdagen = 0;
-    scenario.gemeentebot.declaratie_werkdagen = 0;
-    scenario.simulator.tick_interval_ms = 20;
-    let k = &mut scenario.ketencontrole;
-    k.start_after_seconds = 0;
-    k.duration_seconds = 0;
-    k.offer_after_seconds = 0;
-    k.gemeente_pickup_seconds = 0;
     vecozo_support::start_with(scenario).await
 }
 

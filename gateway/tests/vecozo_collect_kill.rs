@@ -21,7 +21,6 @@ use delivery_support::*;
 use ketenpoort::proto;
 use ketenpoort::store::sled_store::SledStore;
 use ketenpoort::store::{EventBody, Store};
-use ketenpoort_sim::Scenario;
 use vecozo_support::Sim;
 
 /// Requests; each is answered with a 316 and a 301.
@@ -31,20 +30,10 @@ const KILL_AFTER: usize = 70;
 
 /// The simulator answering at once, with every pull request slowed down.
 async fn sim() -> Sim {
-    let text = format!(
-        "{}\n[[storing]]\nsoort = \"traag\"\napi = [\"pull\"]\nvertraging_ms = 40\n",
-        ketenpoort_sim::scenario::DEFAULT_SCENARIO
-    );
-    let mut scenario = Scenario::from_toml(&text).expect("scenario");
-    scenario.gemeentebot.retour_werkdagen = 0;
-    scenario.gemeentebot.toewijzing_werkdagen = 0;
-    scenario.simulator.tick_interval_ms = 20;
-    let k = &mut scenario.ketencontrole;
-    k.start_after_seconds = 0;
-    k.duration_seconds = 0;
-    k.offer_after_seconds = 0;
-    k.gemeente_pickup_seconds = 0;
-    vecozo_support::start_with(scenario).await
+    vecozo_support::start_with(vecozo_support::fast_scenario(
+        "[[storing]]\nsoort = \"traag\"\napi = [\"pull\"]\nvertraging_ms = 40\n",
+    ))
+    .await
 }
 
 /// An answer: the request it answers and its kind.

@@ -18,27 +18,13 @@ use common::child;
 use delivery_support::*;
 use ketenpoort::proto::return_event::Event;
 use ketenpoort::proto::{self, Law};
-use ketenpoort_sim::Scenario;
 use vecozo_support::Sim;
 
-/// The simulator answering at once, sending every 325 twice.
+/// The simulator answering at once, sending every 325 twice, on the real time (the gateway
+/// process dates its messages with it).
 async fn sim() -> Sim {
-    let text = format!(
-        "{}\n[[storing]]\nsoort = \"dubbel-325\"\n",
-        ketenpoort_sim::scenario::DEFAULT_SCENARIO
-    );
-    let mut scenario = Scenario::from_toml(&text).expect("scenario");
-    scenario.gemeentebot.retour_werkdagen = 0;
-    scenario.gemeentebot.toewijzing_werkdagen = 0;
-    scenario.gemeentebot.declaratie_werkdagen = 0;
-    scenario.simulator.tick_interval_ms = 20;
-    let k = &mut scenario.ketencontrole;
-    k.start_after_seconds = 0;
-    k.duration_seconds = 0;
-    k.offer_after_seconds = 0;
-    k.gemeente_pickup_seconds = 0;
-    // The real time, as the gateway process uses it for its messages' Dagtekening.
     let clock = ketenpoort_sim::Clock::new(chrono::Utc::now(), 1.0);
+    let scenario = vecozo_support::fast_scenario("[[storing]]\nsoort = \"dubbel-325\"\n");
     vecozo_support::start_with_clock(scenario, clock).await
 }
 

@@ -197,3 +197,20 @@ pub fn write_pem(dir: &Path, name: &str, issued: &Issued) -> CertificateSource {
     std::fs::write(&key, &issued.key_pem).expect("write key");
     CertificateSource::Pem { cert, key }
 }
+
+/// The default scenario with `extra` TOML (faults) appended, answering at once: no
+/// working-day delays, no ketencontrole wait, a tick every 20 ms.
+pub fn fast_scenario(extra: &str) -> Scenario {
+    let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
+    let mut scenario = Scenario::from_toml(&text).expect("scenario");
+    scenario.gemeentebot.retour_werkdagen = 0;
+    scenario.gemeentebot.toewijzing_werkdagen = 0;
+    scenario.gemeentebot.declaratie_werkdagen = 0;
+    scenario.simulator.tick_interval_ms = 20;
+    let k = &mut scenario.ketencontrole;
+    k.start_after_seconds = 0;
+    k.duration_seconds = 0;
+    k.offer_after_seconds = 0;
+    k.gemeente_pickup_seconds = 0;
+    scenario
+}
