@@ -2,11 +2,11 @@
 //!
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_submit
-//! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only]
+//! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only|--raw-only]
 //! #             [--no-cross-rules]
 //! ```
 //!
-//! `--gateway-only` runs step 2 alone.
+//! `--gateway-only` runs step 2 alone, `--raw-only` step 1 alone (for profiling).
 //!
 //! In one process, one after the other, each with `--clients` concurrent tonic clients (each
 //! its own HTTP/2 connection) over 127.0.0.1:
@@ -594,6 +594,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let gateway_only = args.iter().any(|a| a == "--gateway-only");
+    let raw_only = args.iter().any(|a| a == "--raw-only");
     let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
     let mut rows = Vec::new();
     for (name, kind, n) in [
@@ -605,10 +606,14 @@ fn main() {
         } else {
             runtime.block_on(raw(kind, clients, n, None))
         };
-        let g = runtime.block_on(gateway(kind, clients, n, cross_rules));
+        let g = if raw_only {
+            Measured::NONE
+        } else {
+            runtime.block_on(gateway(kind, clients, n, cross_rules))
+        };
         // The same raw service once more, storing and answering as many bytes as the
         // gateway's XML: what the bytes alone cost.
-        let x = if gateway_only {
+        let x = if gateway_only || raw_only {
             Measured::NONE
         } else {
             runtime.block_on(raw(kind, clients, n, Some(g.answer_bytes)))
