@@ -92,6 +92,7 @@ pub fn config(dir: &std::path::Path) -> Config {
             certificate_sha256: None,
             agb_codes: vec![AGB_A.into(), AGB_A2.into()],
             all_agb_codes: false,
+            auto_answer: None,
         },
         TenantConfig {
             name: "b".into(),
@@ -99,6 +100,7 @@ pub fn config(dir: &std::path::Path) -> Config {
             certificate_sha256: None,
             agb_codes: vec![AGB_B.into()],
             all_agb_codes: false,
+            auto_answer: None,
         },
     ];
     c
