@@ -118,7 +118,11 @@ async fn concurrent_calls_and_a_restart_never_make_a_second_302() {
             .expect("an outbox record, persisted with the retour");
         assert_eq!(outbox.als_antwoord_op, Some(traceer));
         assert_eq!(outbox.conversatie_id, conversatie);
-        let xml = shared.store.message_xml(numeric).expect("read").expect("xml");
+        let xml = shared
+            .store
+            .message_xml(numeric)
+            .expect("read")
+            .expect("xml");
         assert!(xml.contains("IdentificatieRetour>"), "{xml}");
         assert!(xml.contains("GGK000000001"), "the 301's header is copied");
     }
@@ -242,7 +246,9 @@ async fn a_301_answered_automatically_is_refused_and_so_is_what_is_no_301() {
     assert_eq!(delivered, ketenpoort::store::Outcome::Delivered(true));
     let status_event = shared
         .store
-        .events_after(0, 100, &|e| e.message_id.map(|i| i.to_string()) == Some(id315.clone()))
+        .events_after(0, 100, &|e| {
+            e.message_id.map(|i| i.to_string()) == Some(id315.clone())
+        })
         .expect("events")
         .last()
         .map(|e| e.cursor)

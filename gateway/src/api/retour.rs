@@ -124,8 +124,8 @@ async fn submit_inner(
         }
     }
     let cursor = r.event_cursor;
-    let event = event(shared, tenant, cursor)?
-        .ok_or_else(|| Error::NotFound(format!("event {cursor}")))?;
+    let event =
+        event(shared, tenant, cursor)?.ok_or_else(|| Error::NotFound(format!("event {cursor}")))?;
     let content_hash = content_hash(r);
     if !r.validate_only
         && let Some(record) = shared.store.idempotency(&tenant.name, request_id)?

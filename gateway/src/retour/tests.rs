@@ -167,8 +167,16 @@ fn a_tenants_setting_overrides_the_default_and_manual_wins_a_disagreement() {
     assert_eq!(modes.for_agb("11111111"), AnswerMode::Manual);
     assert_eq!(modes.for_agb("22222222"), AnswerMode::Manual, "manual wins");
     assert_eq!(modes.for_agb("33333333"), AnswerMode::Automatic);
-    assert_eq!(modes.for_agb("44444444"), AnswerMode::Automatic, "the default");
-    assert_eq!(modes.for_agb("55555555"), AnswerMode::Automatic, "no tenant");
+    assert_eq!(
+        modes.for_agb("44444444"),
+        AnswerMode::Automatic,
+        "the default"
+    );
+    assert_eq!(
+        modes.for_agb("55555555"),
+        AnswerMode::Automatic,
+        "no tenant"
+    );
 
     // With the default manual, a tenant may still ask for automatic answers.
     config.vecozo.auto_answer = false;

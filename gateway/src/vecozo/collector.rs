@@ -37,8 +37,7 @@ use crate::header::{Clock, HeaderFactory};
 use crate::metrics::Metrics;
 use crate::retour::{AnswerMode, AnswerModes};
 use crate::store::{
-    IncomingContent, IncomingWrite, LeaseOutcome, OwedRetour, Outcome, QueuedRetour, Store,
-    Write,
+    IncomingContent, IncomingWrite, LeaseOutcome, Outcome, OwedRetour, QueuedRetour, Store, Write,
 };
 
 /// Messages listed per round: VECOZO's maximum.
@@ -152,7 +151,11 @@ impl Collector {
     /// to queue with it; in manual mode the duty to record. A retour that cannot be built (a
     /// counter exhausted, a bug) is logged and recorded as a duty instead: the provider then
     /// has to send it (`SubmitRetour`).
-    fn answer(&self, w: &IncomingWrite, conversatie_id: Uuid) -> (Option<QueuedRetour>, Option<OwedRetour>) {
+    fn answer(
+        &self,
+        w: &IncomingWrite,
+        conversatie_id: Uuid,
+    ) -> (Option<QueuedRetour>, Option<OwedRetour>) {
         let IncomingContent::Message(message) = &w.content else {
             return (None, None);
         };

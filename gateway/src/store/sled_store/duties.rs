@@ -10,8 +10,8 @@ use ketenpoort_messages::{Content, Message};
 use super::{SledStore, Writer, be, idem_key, key, read_u64};
 use crate::error::Error;
 use crate::store::duties::{
-    self, DutyMissed, LateSubmit, RetourDuty, RetourState, StopWatch, answered_key, day,
-    late_key, receipt_key, retour_key, stop_key,
+    self, DutyMissed, LateSubmit, RetourDuty, RetourState, StopWatch, answered_key, day, late_key,
+    receipt_key, retour_key, stop_key,
 };
 use crate::store::{
     EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite, MessageMeta,
