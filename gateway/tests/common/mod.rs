@@ -528,8 +528,28 @@ pub async fn collect(
     at_ms: i64,
     manual: bool,
 ) -> u64 {
-    use ketenpoort::store::{IncomingContent, IncomingWrite, Outcome, OwedRetour, Write};
     let shared = server.shared.upgrade().expect("the server runs");
+    collect_into(
+        shared.store.as_ref(),
+        xml,
+        traceer_id,
+        conversatie_id,
+        at_ms,
+        manual,
+    )
+    .await
+}
+
+/// [`collect`] into `store`.
+pub async fn collect_into(
+    store: &dyn ketenpoort::store::Store,
+    xml: &str,
+    traceer_id: uuid::Uuid,
+    conversatie_id: uuid::Uuid,
+    at_ms: i64,
+    manual: bool,
+) -> u64 {
+    use ketenpoort::store::{IncomingContent, IncomingWrite, Outcome, OwedRetour, Write};
     let message = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
     let write = Write::Incoming(Box::new(IncomingWrite {
         traceer_id,
@@ -541,7 +561,7 @@ pub async fn collect(
         retour: None,
         owed: manual.then_some(OwedRetour { conversatie_id }),
     }));
-    match shared.store.commit(write).wait().await.expect("stored") {
+    match store.commit(write).wait().await.expect("stored") {
         Outcome::Incoming { cursor, .. } => cursor,
         other => panic!("{other:?}"),
     }
