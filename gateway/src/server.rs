@@ -172,6 +172,7 @@ impl Gateway {
                 max_age: std::time::Duration::from_secs(
                     config.vecozo.status_follow_max_hours.saturating_mul(3600),
                 ),
+                max_retry_after: config.vecozo.backoff.max_retry_after,
             };
             tasks.spawn(follower.run(shared.stopping.subscribe()));
             tasks.spawn(crate::vecozo::certificates::run(
