@@ -345,6 +345,42 @@ impl Client {
         .await
     }
 
+    /// Sends the 302/320 the provider owes on a received 301/319 (for AGB codes whose answers
+    /// are manual): `event_cursor` is the cursor of its [`proto::AllocationReceived`] or
+    /// [`proto::AnswerReceived`] event (a DeadlineMissed for it names it in
+    /// `answers_cursor`). The gateway builds the retour, queues it with alsAntwoordOp and
+    /// answers like a submit. A request_id (UUID v4) is generated and kept across retries, so
+    /// a retry never makes a second retour; a 301/319 answered already (automatically or by
+    /// an earlier call) is refused with [`Error::Violations`] (`cross_message`, FAILED_PRECONDITION,
+    /// no violations).
+    pub async fn submit_retour(&self, event_cursor: u64) -> Result<Submitted, Error> {
+        self.submit_retour_request(proto::SubmitRetourRequest {
+            request_id: String::new(),
+            validate_only: false,
+            event_cursor,
+        })
+        .await
+    }
+
+    /// [`Client::submit_retour`] with the request given whole (a request_id of the caller's,
+    /// or `validate_only` to see the retour without sending it).
+    pub async fn submit_retour_request(
+        &self,
+        mut message: proto::SubmitRetourRequest,
+    ) -> Result<Submitted, Error> {
+        if message.request_id.is_empty() && !message.validate_only {
+            message.request_id = uuid::Uuid::new_v4().to_string();
+        }
+        let request_id = message.request_id.clone();
+        let response = self
+            .unary(message, |mut g, r| async move { g.submit_retour(r).await })
+            .await?;
+        Ok(Submitted {
+            request_id,
+            response,
+        })
+    }
+
     /// One message the tenant sent, with its state, XML and event cursors.
     pub async fn get_message(
         &self,

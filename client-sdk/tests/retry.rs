@@ -96,6 +96,12 @@ impl GatewayRpc for LosesFirstResponse {
     ) -> Result<Response<gw::SubmitResponse>, Status> {
         self.inner.submit_change_request(r).await
     }
+    async fn submit_retour(
+        &self,
+        r: Request<gw::SubmitRetourRequest>,
+    ) -> Result<Response<gw::SubmitResponse>, Status> {
+        self.inner.submit_retour(r).await
+    }
     async fn get_message(
         &self,
         r: Request<gw::GetMessageRequest>,

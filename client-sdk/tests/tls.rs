@@ -84,6 +84,7 @@ async fn start_tls(pki: &Pki, mutual: bool) -> (common::DevGateway, tempfile::Te
         certificate_sha256: mutual.then(|| sha256_hex(&pki.client_der)),
         agb_codes: vec!["12345678".into()],
         all_agb_codes: false,
+        auto_answer: None,
     }];
     let gateway = Gateway::open(config).expect("opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -333,6 +333,12 @@ impl GatewayRpc for Raw {
     ) -> Result<Response<proto::SubmitResponse>, Status> {
         Err(Status::unimplemented("raw"))
     }
+    async fn submit_retour(
+        &self,
+        _: Request<proto::SubmitRetourRequest>,
+    ) -> Result<Response<proto::SubmitResponse>, Status> {
+        Err(Status::unimplemented("raw"))
+    }
     async fn get_message(
         &self,
         _: Request<proto::GetMessageRequest>,
@@ -533,6 +539,7 @@ async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool)
         certificate_sha256: None,
         agb_codes: vec![AGB.into()],
         all_agb_codes: false,
+        auto_answer: None,
     }];
     let gateway = Gateway::open(config).expect("the gateway opens");
     if let Kind::Jw323 = kind {

@@ -193,8 +193,10 @@ pub struct VecozoConfig {
     pub simulator: crate::dev_simulator::SimulatorSettings,
     /// Queue the 302 on every collected 301 and the 320 on every collected 319 (OP090: the
     /// provider owes them within 3 working days), in the same store write as the 301/319
-    /// (see [`crate::retour`]). `false`: the provider's own software sends them; ketenpoort
-    /// has no RPC for that yet, so it then has to go to VECOZO another way. Default `true`.
+    /// (see [`crate::retour`]). `false`: the provider answers them itself through the
+    /// `SubmitRetour` RPC, and ketenpoort watches the term (a DeadlineMissed event when it
+    /// passes). A tenant's own `auto_answer` overrides this for its AGB codes (see
+    /// [`crate::retour::AnswerModes`]). Default `true`.
     pub auto_answer: bool,
     /// Seconds between deadline checks ([`crate::deadline_check`]): expected answers whose
     /// due date is over are reported once as DeadlineMissed. Default 60.
@@ -256,6 +258,12 @@ pub struct TenantConfig {
     /// The tenant may act for every AGB code (the dev tenant; not for production).
     #[serde(default)]
     pub all_agb_codes: bool,
+    /// Who answers the 301s and 319s addressed to the tenant's AGB codes: `true` ketenpoort
+    /// (the 302/320 queued with the 301/319), `false` the tenant (through `SubmitRetour`).
+    /// Unset: `[vecozo] auto_answer`. When tenants that share an AGB code disagree, manual
+    /// wins (see [`crate::retour::AnswerModes`]).
+    #[serde(default)]
+    pub auto_answer: Option<bool>,
 }
 
 /// The `KETENPOORT_*` variables that override file values: (variable, section, key, type).
@@ -435,6 +443,7 @@ impl Config {
                 certificate_sha256: None,
                 agb_codes: Vec::new(),
                 all_agb_codes: true,
+                auto_answer: None,
             });
         }
         tenants

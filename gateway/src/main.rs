@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use ketenpoort::cli::{
-    Cli, Command, outbox, report, returns, serve, status, store, submit, validate,
+    Cli, Command, answer, outbox, report, returns, serve, status, store, submit, validate,
 };
 
 fn main() -> ExitCode {
@@ -40,6 +40,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Status(args) => status::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stdout"),
         Command::Returns(args) => returns::run(&args, &mut io::stdout(), &mut io::stderr())
+            .context("could not write to stdout"),
+        Command::Answer(args) => answer::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stdout"),
         Command::Outbox(args) => outbox::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stdout"),

@@ -33,7 +33,8 @@ struct Inner {
     collect_failures: u64,
     /// Certificate label (AGB code or `default`) → whole days of validity left.
     certificate_days_left: BTreeMap<String, i64>,
-    /// expected answer (`316`, `301/319`, …) → deadlines missed.
+    /// expected message (`316`, `301/319`, …; the provider's `302`, `305`, …) → deadlines
+    /// missed.
     deadlines_missed: BTreeMap<String, u64>,
 }
 
@@ -194,7 +195,7 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP ketenpoort_deadlines_missed_total Expected answers that did not arrive by their due date."
+            "# HELP ketenpoort_deadlines_missed_total Expected messages not sent by their due date: the municipality's answers (316, 301/319, 325, ...) and the provider's own (302, 320, 305, 307)."
         );
         let _ = writeln!(out, "# TYPE ketenpoort_deadlines_missed_total counter");
         for (expected, n) in &m.deadlines_missed {

@@ -1,8 +1,23 @@
 //! The retours the provider owes the municipality: a 302 on every 301 and a 320 on every 319,
-//! within three working days (OP090). With `[vecozo] auto_answer = true` (the default) the
-//! collection loop queues them itself, in the same store write that stores the 301 or 319
-//! ([`crate::store::IncomingWrite::retour`]), so a crash neither loses nor doubles one and a
-//! redelivered 301 (same traceerId) answers nothing twice.
+//! within three working days (OP090).
+//!
+//! ## Who sends them: automatic or manual, per AGB code
+//!
+//! [`AnswerModes`] decides per AGB code the 301/319 is addressed to (its Ontvanger):
+//!
+//! - **automatic** (`[vecozo] auto_answer = true`, the default): the collection loop queues
+//!   the retour itself, in the same store write that stores the 301 or 319
+//!   ([`crate::store::IncomingWrite::retour`]), so a crash neither loses nor doubles one and a
+//!   redelivered 301 (same traceerId) answers nothing twice;
+//! - **manual**: the 301/319 is stored and streamed as always, no retour is queued, and the
+//!   store records the provider's duty to send one within three working days
+//!   ([`crate::store::duties::RetourDuty`], reported as a DeadlineMissed when the term
+//!   passes). The tenant sends it with the `SubmitRetour` RPC ([`crate::api::retour`]), which
+//!   builds it exactly as the automatic one ([`queued`]) and ends the duty in the same write,
+//!   so a 301 is answered once: a second call, concurrent or after a restart, is refused.
+//!
+//! An automatic retour that cannot be built (a counter exhausted, a bug) leaves the duty
+//! recorded instead, so the provider can still send it through `SubmitRetour`.
 //!
 //! How a retour is built (IV028):
 //!
@@ -26,10 +41,12 @@ use ketenpoort_messages::model::basis::XsdVersie;
 use ketenpoort_messages::model::header::RetourHeader;
 use ketenpoort_messages::{Content, Message, MessageKind, MessageType, Retour, rules};
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
+use crate::config::Config;
 use crate::error::Error;
 use crate::header::HeaderFactory;
 use crate::store::{NewMessage, QueuedRetour, Store};
@@ -109,13 +126,26 @@ pub fn queued(
     message: &Message,
     conversatie_id: Uuid,
 ) -> Result<Option<QueuedRetour>, Error> {
+    prepared(store, headers, today, message, conversatie_id, true)
+}
+
+/// [`queued`], with the IdentificatieRetour only peeked, not reserved, when `reserve` is
+/// false (`validate_only`: what would be sent).
+pub fn prepared(
+    store: &dyn Store,
+    headers: &HeaderFactory,
+    today: NaiveDate,
+    message: &Message,
+    conversatie_id: Uuid,
+    reserve: bool,
+) -> Result<Option<QueuedRetour>, Error> {
     let Some(kind) = owed_kind(message) else {
         return Ok(None);
     };
     let heen = message.content.header();
     // The provider sends the retour: the Ontvanger of the municipality's header.
     let agb = heen.ontvanger.clone();
-    let (identificatie, counter) = headers.identificatie(store, &agb, kind, true)?;
+    let (identificatie, counter) = headers.identificatie(store, &agb, kind, reserve)?;
     let xsd = headers.header(&agb, &heen.afzender, today).xsd_versie;
     let Some((retour, xml)) = build(message, &identificatie, today, xsd)? else {
         return Ok(None);
@@ -134,6 +164,89 @@ pub fn queued(
         traceer_id: Uuid::new_v4(),
         conversatie_id,
     }))
+}
+
+/// Who sends the retour on a 301/319.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerMode {
+    /// ketenpoort queues it with the 301/319.
+    Automatic,
+    /// The provider sends it through `SubmitRetour`; ketenpoort watches the term.
+    Manual,
+}
+
+impl AnswerMode {
+    fn of(auto: bool) -> AnswerMode {
+        if auto {
+            AnswerMode::Automatic
+        } else {
+            AnswerMode::Manual
+        }
+    }
+}
+
+/// The [`AnswerMode`] of every AGB code, from the configuration.
+///
+/// A tenant's `auto_answer` applies to every AGB code it may act for (all of them for a tenant
+/// with `all_agb_codes`); an AGB code no tenant sets it for follows `[vecozo] auto_answer`.
+/// When tenants that share an AGB code disagree, **manual wins**: a tenant that said it
+/// answers by hand would otherwise find the 302 it is about to send refused as a second one,
+/// while a tenant that expected automatic answers is only told, by a DeadlineMissed, that one
+/// is still owed (and can send it with `SubmitRetour`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerModes {
+    default: AnswerMode,
+    every_agb: Option<AnswerMode>,
+    per_agb: HashMap<String, AnswerMode>,
+}
+
+impl AnswerModes {
+    /// Every AGB code in `mode`.
+    pub fn uniform(mode: AnswerMode) -> AnswerModes {
+        AnswerModes {
+            default: mode,
+            every_agb: None,
+            per_agb: HashMap::new(),
+        }
+    }
+
+    /// The modes `config` sets (its tenants in force, dev tenant included).
+    pub fn from_config(config: &Config) -> AnswerModes {
+        let mut modes = AnswerModes::uniform(AnswerMode::of(config.vecozo.auto_answer));
+        let merge = |slot: &mut Option<AnswerMode>, mode: AnswerMode| {
+            *slot = Some(match (*slot, mode) {
+                (Some(AnswerMode::Manual), _) | (_, AnswerMode::Manual) => AnswerMode::Manual,
+                _ => AnswerMode::Automatic,
+            });
+        };
+        for t in config.effective_tenants() {
+            let Some(auto) = t.auto_answer else {
+                continue;
+            };
+            let mode = AnswerMode::of(auto);
+            if t.all_agb_codes {
+                merge(&mut modes.every_agb, mode);
+            }
+            for agb in &t.agb_codes {
+                let mut slot = modes.per_agb.get(agb).copied();
+                merge(&mut slot, mode);
+                if let Some(m) = slot {
+                    modes.per_agb.insert(agb.clone(), m);
+                }
+            }
+        }
+        modes
+    }
+
+    /// Who answers the 301s and 319s addressed to `agb`.
+    pub fn for_agb(&self, agb: &str) -> AnswerMode {
+        match (self.per_agb.get(agb), self.every_agb) {
+            (Some(AnswerMode::Manual), _) | (_, Some(AnswerMode::Manual)) => AnswerMode::Manual,
+            (Some(m), _) => *m,
+            (None, Some(m)) => m,
+            (None, None) => self.default,
+        }
+    }
 }
 
 #[cfg(test)]

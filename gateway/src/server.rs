@@ -148,21 +148,10 @@ impl Gateway {
                 metrics: shared.metrics.clone(),
                 clients: clients.clone(),
                 poll_interval: std::time::Duration::from_secs(config.vecozo.poll_interval_secs),
-                auto_answer: config
-                    .vecozo
-                    .auto_answer
-                    .then(|| Arc::new(crate::header::HeaderFactory::new(config.messages.clone()))),
+                headers: Arc::new(crate::header::HeaderFactory::new(config.messages.clone())),
+                answers: Arc::new(crate::retour::AnswerModes::from_config(config)),
             };
             tasks.spawn(collector.run(shared.stopping.subscribe()));
-            let check = crate::deadline_check::DeadlineCheck {
-                store: shared.store.clone(),
-                clock: shared.clock.clone(),
-                metrics: shared.metrics.clone(),
-                interval: std::time::Duration::from_secs(
-                    config.vecozo.deadline_check_interval_secs.max(1),
-                ),
-            };
-            tasks.spawn(check.run(shared.stopping.subscribe()));
             let worker = crate::vecozo::worker::Worker {
                 store: shared.store.clone(),
                 clock: shared.clock.clone(),
@@ -183,6 +172,7 @@ impl Gateway {
                 max_age: std::time::Duration::from_secs(
                     config.vecozo.status_follow_max_hours.saturating_mul(3600),
                 ),
+                max_retry_after: config.vecozo.backoff.max_retry_after,
             };
             tasks.spawn(follower.run(shared.stopping.subscribe()));
             tasks.spawn(crate::vecozo::certificates::run(
@@ -192,6 +182,18 @@ impl Gateway {
                 shared.stopping.subscribe(),
             ));
         }
+        // In every mode: the provider's own duties (a late 305/307) do not depend on where
+        // messages go; the municipality's answers are expected only once messages are
+        // delivered.
+        let check = crate::deadline_check::DeadlineCheck {
+            store: shared.store.clone(),
+            clock: shared.clock.clone(),
+            metrics: shared.metrics.clone(),
+            interval: std::time::Duration::from_secs(
+                config.vecozo.deadline_check_interval_secs.max(1),
+            ),
+        };
+        tasks.spawn(check.run(shared.stopping.subscribe()));
         if config.vecozo_mode() == VecozoMode::Loopback {
             tasks.spawn(crate::loopback::run(
                 shared.store.clone(),

@@ -23,6 +23,8 @@ use tokio::sync::oneshot;
 struct Dev {
     url: String,
     client: Client,
+    /// The gateway's shared state (weak: the store closes when the gateway stops).
+    shared: std::sync::Weak<ketenpoort::api::Shared>,
     _dir: tempfile::TempDir,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
@@ -71,6 +73,7 @@ async fn start_dev() -> Dev {
             .await
             .expect("the 301 is recorded");
     }
+    let shared = Arc::downgrade(&gateway.shared());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -83,6 +86,7 @@ async fn start_dev() -> Dev {
     Dev {
         url,
         client,
+        shared,
         _dir: dir,
         stop,
         task,
@@ -483,6 +487,75 @@ async fn returns_prints_the_delivery_events_and_acknowledges_them() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn answer_sends_the_302_on_a_301_once() {
+    let dev = start_dev().await;
+    let xml = common::allocation_xml(
+        ketenpoort::proto::Law::Ijw,
+        "12345678",
+        "123456782",
+        "TW0002",
+        &[Allocated {
+            nummer: 1003,
+            start: "2025-03-01",
+            end: None,
+        }],
+    );
+    let cursor = {
+        let shared = dev.shared.upgrade().expect("running");
+        common::collect_into(
+            shared.store.as_ref(),
+            &xml,
+            uuid::Uuid::new_v4(),
+            uuid::Uuid::new_v4(),
+            common::noon_ms(2025, 4, 2),
+            true,
+        )
+        .await
+    }
+    .to_string();
+
+    let o = dev.run(&["answer", "--validate-only", &cursor]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(stdout(&o).starts_with("JW302 "), "{}", show(&o));
+    assert!(stdout(&o).contains("(not sent)"), "{}", show(&o));
+    assert!(dev.messages().await.iter().all(|m| m.kind != "JW302"));
+
+    let o = dev
+        .run(&["answer", "--request-id", "cli-302", "--json", &cursor])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("JSON");
+    assert_eq!(v["kind"], "JW302");
+    assert_eq!(v["state"], "QUEUED");
+    assert_eq!(v["request_id"], "cli-302");
+    let id = v["message_id"].as_str().expect("an id").to_owned();
+    // The same request_id again: the same answer.
+    let o = dev
+        .run(&["answer", "--request-id", "cli-302", "--json", &cursor])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(stdout(&o).contains(&id), "{}", show(&o));
+    // A new one: refused, naming the 302.
+    let o = dev.run(&["answer", &cursor]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        stderr(&o).contains(&format!("message {id}")),
+        "{}",
+        show(&o)
+    );
+    let o = dev.run(&["answer", "99999"]).await;
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let retours: Vec<_> = dev
+        .messages()
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "JW302")
+        .collect();
+    assert_eq!(retours.len(), 1);
+    dev.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn outbox_lists_the_queue_and_the_dead_letters() {
     let dev = start_dev().await;
     let o = dev.run_owned(with("submit", &[], &examples())).await;
@@ -679,6 +752,7 @@ impl TlsGateway {
             certificate_sha256: mutual.then(|| sha256_hex(client_der)),
             agb_codes: vec!["12345678".into()],
             all_agb_codes: false,
+            auto_answer: None,
         }];
         let gateway = Gateway::open(config).expect("opens");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

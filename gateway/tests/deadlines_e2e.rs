@@ -342,6 +342,7 @@ async fn an_answer_stored_before_the_delivery_is_recorded_still_counts() {
         payload,
         content: IncomingContent::Message(Arc::new(retour)),
         retour: None,
+        owed: None,
     }));
     match store.commit(incoming).wait().await.expect("stored") {
         Outcome::Incoming { correlated, .. } => assert_eq!(correlated, Some(id)),

@@ -140,6 +140,7 @@ async fn a_quarantined_payload_is_kept_with_its_reason_as_an_event_once() {
                 reason: "not a valid iJw/iWmo 3.2 message".into(),
             },
             retour: None,
+            owed: None,
         }))
     };
     let outcome = commit(&store, write()).await;

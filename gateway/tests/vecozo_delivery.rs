@@ -10,7 +10,9 @@
 //! - a 1,000-message burst during an outage is accepted and queued (the queue-depth metric
 //!   grows), then delivered with each traceerId accepted exactly once;
 //! - a storm of 5xx, dropped connections and slow answers ends in one delivery each;
-//! - a 422 with a BRS code is REJECTED_BY_VECOZO with that melding, never retried.
+//! - a 422 with a BRS code is REJECTED_BY_VECOZO with that melding, never retried;
+//! - a status API that answers 503 with Retry-After is not asked again before then (cut to
+//!   the configured maximum).
 
 mod common;
 mod delivery_support;
@@ -28,7 +30,7 @@ use ketenpoort::store::sled_store::SledStore;
 use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write};
 use ketenpoort::vecozo::client::Timeouts;
 use ketenpoort::vecozo::clients::Clients;
-use ketenpoort::vecozo::follow::StatusFollower;
+use ketenpoort::vecozo::follow::{StatusFollower, Throttle};
 use ketenpoort::vecozo::identity::Identities;
 use serde_json::Value;
 use vecozo_support::Sim;
@@ -247,6 +249,7 @@ fn follower(
         interval: std::time::Duration::from_millis(50),
         per_round,
         max_age: std::time::Duration::from_secs(14 * 24 * 3600),
+        max_retry_after: std::time::Duration::from_secs(3600),
     }
 }
 
@@ -309,6 +312,58 @@ async fn the_follower_makes_at_most_its_budget_of_status_requests_per_certificat
     assert_eq!(status_requests().await, 6, "2 per round");
     // Taking turns: the third round reached the fifth message and went on with the first.
     assert_eq!(positions.get(vecozo_support::PROVIDER), Some(&1));
+}
+
+#[tokio::test]
+async fn the_follower_waits_as_long_as_a_retry_after_asks_cut_to_the_maximum() {
+    let sim = vecozo_support::start_with_toml(
+        r#"
+        [[storing]]
+        soort = "http-fout"
+        api = ["status"]
+        status = 503
+        retry_after_seconden = 3600
+        "#,
+    )
+    .await;
+    let status_requests = || async {
+        sim.counts().await["storingen"][0]["getroffen"]
+            .as_u64()
+            .expect("a count")
+    };
+    // The client reads the hint.
+    let e = sim
+        .client(vecozo_support::PROVIDER)
+        .statuses(ketenpoort::vecozo::client::StatusQuery::TraceerId(
+            uuid::Uuid::new_v4(),
+        ))
+        .await
+        .expect_err("503");
+    assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(3600)));
+    assert!(e.is_transient());
+    assert_eq!(status_requests().await, 1);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, clients) = followed_store(&sim, dir.path(), 3).await;
+    let f = follower(&store, &clients, pushed_at(), 10);
+    let mut positions = HashMap::new();
+    let mut throttle = Throttle::default();
+    // The first request is answered 503 + Retry-After: the round stops there ...
+    assert_eq!(f.round_throttled(&mut positions, &mut throttle).await, 0);
+    assert_eq!(status_requests().await, 2);
+    // ... and the next rounds (an hour has not passed) ask nothing.
+    f.round_throttled(&mut positions, &mut throttle).await;
+    f.round_throttled(&mut positions, &mut throttle).await;
+    assert_eq!(status_requests().await, 2, "held back for the hour");
+    assert_eq!(store.followed(None, 10).expect("read").len(), 3);
+
+    // Cut to the configured maximum: with none allowed, every round asks again.
+    let mut eager = follower(&store, &clients, pushed_at(), 10);
+    eager.max_retry_after = std::time::Duration::ZERO;
+    let mut throttle = Throttle::default();
+    eager.round_throttled(&mut positions, &mut throttle).await;
+    eager.round_throttled(&mut positions, &mut throttle).await;
+    assert_eq!(status_requests().await, 4);
 }
 
 /// Submits `n` 315s numbered from `from`, 16 at a time; returns the message ids.

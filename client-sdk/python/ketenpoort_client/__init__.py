@@ -5,7 +5,8 @@ A small typed wrapper over the code that ``generate.py`` generates from
 
 - :func:`connect_dev` / :func:`connect`: a :class:`Client` with the API token (or a client
   certificate), a deadline on every call and retries of transient failures;
-- ``Client.submit_*``: the five submits (315, 323, 305, 307, 317). A submit without a
+- ``Client.submit_*``: the five submits (315, 323, 305, 307, 317), and ``submit_retour``
+  (the 302/320 on a received 301/319, for manual answering). A submit without a
   ``request_id`` gets a UUID4 one, and every retry carries that same id, so a retry never
   makes a second message;
 - :class:`KetenpoortError` and its subclasses, with the rule violations decoded from the
@@ -318,6 +319,20 @@ class Client:
         """317 Verzoek om wijziging (``SubmitChangeRequestRequest``)."""
         return self._submit(self._stub.SubmitChangeRequest, request,
                             pb.SubmitChangeRequestRequest)
+
+    def submit_retour(self, event_cursor: int, request_id: str = "",
+                      validate_only: bool = False) -> Submitted:
+        """302/320: the retour the provider owes on a received 301/319 (for AGB codes whose
+        answers are manual), named by the cursor of its ``allocation``/``answer`` return event
+        (a missed deadline for it names it in ``answers_cursor``). Without a ``request_id`` a
+        UUID4 one is used, the same on every retry. Raises ``ViolationsError``
+        (FAILED_PRECONDITION) when it was answered already or the event is no 301/319,
+        ``NotFound`` for an unknown or another tenant's event."""
+        if not request_id and not validate_only:
+            request_id = str(uuid.uuid4())
+        request = pb.SubmitRetourRequest(request_id=request_id, validate_only=validate_only,
+                                         event_cursor=event_cursor)
+        return Submitted(request_id, self._unary(self._stub.SubmitRetour, request))
 
     def get_message(self, message_id: str) -> pb.MessageRecord:
         """One message with its state, XML and event cursors."""

@@ -216,3 +216,17 @@ def test_the_return_stream_resumes_after_the_gateway_restarts(gateway: Any) -> N
             resumed = [stream.next(timeout=30) for _ in after]
             assert [e.message_id for e in resumed] == after, "no event twice"
             assert stream.connects >= 2
+
+
+def test_submit_retour_refuses_what_is_no_received_301(gateway: Any) -> None:
+    with kp.connect_dev(gateway.target) as client:
+        client.submit_request_for_allocation(request_for_allocation())
+        with client.returns() as stream:
+            delivery = stream.next(timeout=30)
+        assert delivery.WhichOneof("event") == "delivery"
+        with pytest.raises(kp.ViolationsError) as caught:
+            client.submit_retour(delivery.cursor)
+        assert caught.value.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert "not a received 301 or 319" in str(caught.value)
+        with pytest.raises(kp.NotFound):
+            client.submit_retour(delivery.cursor + 1000, request_id="unknown-event")

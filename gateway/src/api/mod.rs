@@ -5,11 +5,13 @@
 //! - `fields` (private): element paths → proto field paths, per message type.
 //! - [`query`]: GetMessage and ListMessages.
 //! - [`returns`]: StreamReturns and AckReturns.
+//! - [`retour`]: SubmitRetour, the 302/320 a tenant sends on a received 301/319.
 //! - [`status`]: the one mapping from [`crate::Error`] to `tonic::Status`.
 
 pub mod convert;
 mod fields;
 pub mod query;
+pub mod retour;
 pub mod returns;
 pub mod status;
 pub mod submit;
@@ -145,6 +147,18 @@ impl proto::gateway_server::Gateway for GatewayService {
         let tenant = self.shared.tenant(&request)?;
         let r = request.into_inner();
         submit::change_request(&self.shared, &tenant, r)
+            .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn submit_retour(
+        &self,
+        request: Request<proto::SubmitRetourRequest>,
+    ) -> Result<Response<proto::SubmitResponse>, Status> {
+        let tenant = self.shared.tenant(&request)?;
+        let r = request.into_inner();
+        retour::submit_retour(&self.shared, &tenant, r)
             .await
             .map(Response::new)
             .map_err(Status::from)

@@ -86,8 +86,23 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
             expected_kind,
             due_date,
         } => proto::return_event::Event::DeadlineMissed(proto::DeadlineMissed {
+            rule: municipality_rule(&expected_kind).into(),
             expected_kind,
             due_date,
+            provider_duty: false,
+            answers_cursor: 0,
+        }),
+        EventBody::DutyMissed {
+            expected_kind,
+            due_date,
+            rule,
+            answers_cursor,
+        } => proto::return_event::Event::DeadlineMissed(proto::DeadlineMissed {
+            expected_kind,
+            due_date,
+            rule,
+            provider_duty: true,
+            answers_cursor: answers_cursor.unwrap_or_default(),
         }),
         EventBody::Quarantined { reason } => {
             proto::return_event::Event::Quarantined(proto::Quarantined { reason })
@@ -101,6 +116,18 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
         kind: e.kind,
         raw_xml: e.raw_xml.unwrap_or_default(),
         event: Some(event),
+    }
+}
+
+/// The rule of the term of an answer the municipality owes, by what was expected
+/// (`JW316`, `WMO301/WMO319`, `JW325`; see [`crate::deadlines::expected_answers`]).
+fn municipality_rule(expected_kind: &str) -> &'static str {
+    if expected_kind.ends_with("325") {
+        "OP090x4"
+    } else if expected_kind.contains('/') {
+        "OP274/OP346"
+    } else {
+        "OP090"
     }
 }
 

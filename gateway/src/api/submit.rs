@@ -34,7 +34,7 @@ use crate::store::{IdempotencyRecord, NewMessage, Outcome, SubmitWrite, Write};
 use crate::tenant::Tenant;
 
 /// Longest request_id accepted.
-const MAX_REQUEST_ID: usize = 200;
+pub(super) const MAX_REQUEST_ID: usize = 200;
 
 /// 315 Verzoek om toewijzing.
 pub async fn request_for_allocation(
@@ -470,7 +470,7 @@ fn is_placeholder(n: &DeclaratieNummer, prefix: &str) -> bool {
 }
 
 /// The original response of an earlier submit with this request_id, or a conflict.
-fn replay(
+pub(super) fn replay(
     shared: &Shared,
     request_id: &str,
     content_hash: &str,

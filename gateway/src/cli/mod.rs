@@ -5,11 +5,12 @@
 //! `status` found no such message), 2 usage, I/O or connection errors, or a feature that
 //! does not exist yet. clap exits with 2 on bad usage by itself.
 //!
-//! `submit`, `status`, `returns`, `outbox` and `report` are clients of a running gateway
+//! `submit`, `status`, `returns`, `answer`, `outbox` and `report` are clients of a running gateway
 //! (through the Rust SDK); they share the connection flags of [`connect::ConnectArgs`].
 
 use clap::{Parser, Subcommand};
 
+pub mod answer;
 pub mod connect;
 pub mod outbox;
 pub mod report;
@@ -61,6 +62,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Print the return events (answers, status changes) and acknowledge each one.
     Returns(returns::ReturnsArgs),
+    /// Send the 302/320 owed on a received 301/319 (manual answering), by the cursor of its
+    /// event as `returns` printed it.
+    ///
+    /// Exit code 0 when queued, 1 when refused (answered already, not a 301/319, no such
+    /// event), 2 on connection errors.
+    Answer(answer::AnswerArgs),
     /// List queued messages, messages VECOZO refused and missed deadlines.
     Outbox(outbox::OutboxArgs),
     /// Write the messages of a period with their answers (323 lines next to their 325

@@ -265,7 +265,18 @@ pub fn event_text(e: &proto::ReturnEvent) -> String {
             t
         }
         Some(Event::DeadlineMissed(d)) => {
-            format!("expected {} by {}", d.expected_kind, d.due_date)
+            let mut t = format!("expected {} by {}", d.expected_kind, d.due_date);
+            if !d.rule.is_empty() {
+                t.push_str(&format!(" ({}", d.rule));
+                if d.provider_duty {
+                    t.push_str(", the provider's");
+                }
+                if d.answers_cursor != 0 {
+                    t.push_str(&format!(", answer #{}", d.answers_cursor));
+                }
+                t.push(')');
+            }
+            t
         }
         Some(Event::Quarantined(q)) => q.reason.clone(),
         None => String::new(),
@@ -352,6 +363,9 @@ pub fn event_json_with(e: &proto::ReturnEvent, xml: bool, with_bsn: bool) -> ser
         Some(Event::DeadlineMissed(d)) => json!({
             "expected_kind": d.expected_kind,
             "due_date": d.due_date,
+            "rule": d.rule,
+            "provider_duty": d.provider_duty,
+            "answers_cursor": d.answers_cursor,
         }),
         Some(Event::Quarantined(q)) => json!({"reason": q.reason}),
         None => serde_json::Value::Null,

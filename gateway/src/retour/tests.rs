@@ -142,3 +142,61 @@ fn a_301_that_breaks_an_in_message_rule_is_answered_with_0001_in_the_header() {
     );
     read(xml.as_bytes(), ReadLimits::default()).expect("the reader accepts it");
 }
+
+fn tenant(name: &str, agbs: &[&str], auto: Option<bool>) -> crate::config::TenantConfig {
+    crate::config::TenantConfig {
+        name: name.into(),
+        api_token_sha256: Some("0".repeat(64)),
+        certificate_sha256: None,
+        agb_codes: agbs.iter().map(|a| (*a).to_owned()).collect(),
+        all_agb_codes: false,
+        auto_answer: auto,
+    }
+}
+
+#[test]
+fn a_tenants_setting_overrides_the_default_and_manual_wins_a_disagreement() {
+    let mut config = crate::config::Config::default();
+    config.vecozo.auto_answer = true;
+    config.tenants = vec![
+        tenant("manual", &["11111111", "22222222"], Some(false)),
+        tenant("auto", &["22222222", "33333333"], Some(true)),
+        tenant("silent", &["44444444"], None),
+    ];
+    let modes = AnswerModes::from_config(&config);
+    assert_eq!(modes.for_agb("11111111"), AnswerMode::Manual);
+    assert_eq!(modes.for_agb("22222222"), AnswerMode::Manual, "manual wins");
+    assert_eq!(modes.for_agb("33333333"), AnswerMode::Automatic);
+    assert_eq!(
+        modes.for_agb("44444444"),
+        AnswerMode::Automatic,
+        "the default"
+    );
+    assert_eq!(
+        modes.for_agb("55555555"),
+        AnswerMode::Automatic,
+        "no tenant"
+    );
+
+    // With the default manual, a tenant may still ask for automatic answers.
+    config.vecozo.auto_answer = false;
+    let modes = AnswerModes::from_config(&config);
+    assert_eq!(modes.for_agb("33333333"), AnswerMode::Automatic);
+    assert_eq!(modes.for_agb("44444444"), AnswerMode::Manual);
+}
+
+#[test]
+fn a_tenant_for_every_agb_code_sets_every_agb_code() {
+    let mut config = crate::config::Config::dev();
+    config.vecozo.auto_answer = true;
+    config.tenants = vec![tenant("auto", &["33333333"], Some(true))];
+    // The dev tenant (every AGB code) says nothing: the tenant's and the default rule.
+    let modes = AnswerModes::from_config(&config);
+    assert_eq!(modes.for_agb("33333333"), AnswerMode::Automatic);
+    let mut everything = tenant("all", &[], Some(false));
+    everything.all_agb_codes = true;
+    config.tenants.push(everything);
+    let modes = AnswerModes::from_config(&config);
+    assert_eq!(modes.for_agb("33333333"), AnswerMode::Manual);
+    assert_eq!(modes.for_agb("99999999"), AnswerMode::Manual);
+}

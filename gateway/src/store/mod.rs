@@ -9,6 +9,7 @@
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
+pub mod duties;
 pub mod expectations;
 pub mod history;
 pub mod received;
@@ -213,6 +214,21 @@ pub enum EventBody {
         /// The last day it was due (YYYY-MM-DD).
         due_date: String,
     },
+    /// A duty of the provider itself was not met in time ([`duties`]): a 302/320 it answers
+    /// by hand (OP090), a 305/307 submitted after its term (OP271, OP272), or a 307 that did
+    /// not follow the end of an allocation (OP272). Streamed as a DeadlineMissed like the
+    /// municipality's, with the rule.
+    DutyMissed {
+        /// What was owed, e.g. `JW302` or `WMO307`.
+        expected_kind: String,
+        /// The last day it was due (YYYY-MM-DD).
+        due_date: String,
+        /// The rule of the term: `OP090`, `OP271` or `OP272`.
+        rule: String,
+        /// For a retour: the cursor of the event of the 301/319 it answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answers_cursor: Option<u64>,
+    },
     /// A payload arrived that ketenpoort could not read or place; kept for an operator.
     Quarantined {
         /// Why, without message content.
@@ -359,6 +375,23 @@ pub enum Write {
         /// Now, milliseconds since the Unix epoch, for the events.
         at_ms: i64,
     },
+    /// Reports the provider's own duties ([`duties`]) that are overdue: every late 305/307
+    /// ([`duties::LateSubmit`], removed), every open retour duty due before `today` and every
+    /// awaited 307 whose allocation ended more than its term before `today` (both kept,
+    /// marked reported): one [`EventBody::DutyMissed`] event each, once. Answers
+    /// [`Outcome::DutiesMissed`].
+    CheckDuties {
+        /// Today (the gateway's clock).
+        today: chrono::NaiveDate,
+        /// Now, milliseconds since the Unix epoch, for the events.
+        at_ms: i64,
+    },
+    /// Queues the 302/320 a tenant sends on a received 301/319 (`SubmitRetour`), unless its
+    /// request_id is known ([`Outcome::Duplicate`]) or the 301/319 is owed no retour any more
+    /// ([`Outcome::RetourNotOwed`]): the retour, its request_id and the end of the duty are
+    /// one batch, so the 301/319 is answered once, whatever runs concurrently or restarts.
+    /// Answers [`Outcome::Stored`] with the retour's id.
+    Retour(Box<RetourWrite>),
     /// Writes nothing; resolves once every write queued before it is flushed. A reader that
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
@@ -396,6 +429,34 @@ pub struct IncomingWrite {
     /// The retour (302, 320) to queue on it, stored in the same batch (see [`crate::retour`]);
     /// dropped with the rest when the traceerId is known or the payload is quarantined.
     pub retour: Option<QueuedRetour>,
+    /// No retour is queued on it but the provider owes one (manual answering, or an automatic
+    /// retour that could not be built): the duty is recorded with it ([`duties::RetourDuty`]).
+    pub owed: Option<OwedRetour>,
+}
+
+/// The retour a collected 301/319 is owed and the provider sends itself
+/// ([`IncomingWrite::owed`]); the store dates the duty from the collection time (OP090).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwedRetour {
+    /// The conversatieId of the 301/319, which the retour must carry.
+    pub conversatie_id: uuid::Uuid,
+}
+
+/// A retour a tenant sends on a received 301/319, for [`Write::Retour`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetourWrite {
+    /// The tenant.
+    pub tenant: String,
+    /// The client's idempotency key.
+    pub request_id: String,
+    /// SHA-256 of the request's content.
+    pub content_hash: String,
+    /// Acceptance time, milliseconds since the Unix epoch.
+    pub at_ms: i64,
+    /// The traceerId of the 301/319 it answers.
+    pub answers: uuid::Uuid,
+    /// The retour (its traceerId minted once, its conversatieId the 301/319's).
+    pub retour: QueuedRetour,
 }
 
 /// A retour on a collected message, queued with it ([`IncomingWrite::retour`]).
@@ -471,6 +532,13 @@ pub enum Outcome {
     DuplicateAnswer(u64),
     /// A [`Write::Barrier`] passed: everything before it is flushed.
     Flushed,
+    /// The duties a [`Write::CheckDuties`] reported missed.
+    DutiesMissed(Vec<duties::DutyMissed>),
+    /// A [`Write::Retour`] found no retour owed any more; nothing was written.
+    RetourNotOwed {
+        /// The retour already queued on the 301/319, if the store knows it.
+        answered_by: Option<u64>,
+    },
 }
 
 /// A pending [`Write`]: resolves once it is flushed.
@@ -546,4 +614,6 @@ pub trait Store: Send + Sync + 'static {
     fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error>;
     /// The history of the messages sent and received, for the cross-message rules.
     fn history(&self) -> &history::StoreHistory;
+    /// What the store holds about the retour owed on the collected 301/319 `traceer_id`.
+    fn retour_state(&self, traceer_id: uuid::Uuid) -> Result<duties::RetourState, Error>;
 }

@@ -21,6 +21,7 @@
 //! | `l/` | lease name (a puller's certificate label) | [`LeaseRecord`] JSON |
 //! | `f/` | message id | [`super::FollowRecord`] JSON: delivered, final VECOZO status awaited |
 //! | `w/` | message id + index (u32 BE) | [`super::expectations::Expectation`] JSON: an answer it is still owed |
+//! | `v/` | see [`super::duties`] | the provider's own duties (302/320 by hand, 305/307 terms), written by `duties` below |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
@@ -48,6 +49,8 @@
 //! sled refuses the batch, every submit in it gets the error; the in-memory history then
 //! already holds them, which can only make later cross-message checks stricter until a
 //! restart rebuilds it from what was stored.
+
+mod duties;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -472,6 +475,10 @@ impl Store for SledStore {
     fn history(&self) -> &StoreHistory {
         &self.history
     }
+
+    fn retour_state(&self, traceer_id: uuid::Uuid) -> Result<super::duties::RetourState, Error> {
+        self.read_retour_state(traceer_id)
+    }
 }
 
 /// Records every stored message in `index`, in the order the store took them: sent messages
@@ -640,6 +647,8 @@ impl Writer {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
             Write::CheckDeadlines { today, at_ms } => self.check_deadlines(*today, *at_ms),
+            Write::CheckDuties { today, at_ms } => self.check_duties(*today, *at_ms),
+            Write::Retour(r) => self.manual_retour(r),
             Write::Received { xml, message } => self.received(xml, message),
             Write::Incoming(w) => self.incoming(w),
             Write::Lease {
@@ -922,6 +931,7 @@ impl Writer {
                 group.insert(ck, be(*value).to_vec());
             }
         }
+        self.submit_duties(&mut batch, s, &ids)?;
         let record = IdempotencyRecord {
             content_hash: s.content_hash.clone(),
             message_ids: ids.clone(),
@@ -1072,6 +1082,9 @@ impl Writer {
             (Some(r), false) => Some(self.queue_retour(&mut batch, r, w)?),
             _ => None,
         };
+        if !quarantined {
+            self.incoming_duties(&mut batch, w, cursor, retour)?;
+        }
         self.db.apply_batch(batch)?;
         if let Some(message) = learnt {
             index.record(&message);

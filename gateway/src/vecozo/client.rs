@@ -452,6 +452,19 @@ async fn read_json<T: serde::de::DeserializeOwned>(
                 ),
             })
         }
+        s @ (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) => {
+            match retry_after(response.headers()) {
+                Some(retry_after) => Err(Error::RetryAfter {
+                    operation,
+                    status: s.as_u16(),
+                    retry_after,
+                }),
+                None => Err(Error::UnexpectedStatus {
+                    operation,
+                    status: s.as_u16(),
+                }),
+            }
+        }
         s => Err(Error::UnexpectedStatus {
             operation,
             status: s.as_u16(),

@@ -35,8 +35,9 @@ use super::clients::Clients;
 use super::collect::{Content, Incoming, RoundReport, collect_round};
 use crate::header::{Clock, HeaderFactory};
 use crate::metrics::Metrics;
+use crate::retour::{AnswerMode, AnswerModes};
 use crate::store::{
-    IncomingContent, IncomingWrite, LeaseOutcome, Outcome, QueuedRetour, Store, Write,
+    IncomingContent, IncomingWrite, LeaseOutcome, Outcome, OwedRetour, QueuedRetour, Store, Write,
 };
 
 /// Messages listed per round: VECOZO's maximum.
@@ -54,9 +55,11 @@ pub struct Collector {
     pub clients: Arc<Clients>,
     /// Time between rounds.
     pub poll_interval: Duration,
-    /// `Some`: queue the 302/320 on every collected 301/319 ([`crate::retour`]), with
-    /// headers from this factory (`[vecozo] auto_answer`).
-    pub auto_answer: Option<Arc<HeaderFactory>>,
+    /// The headers of the 302/320 queued automatically.
+    pub headers: Arc<HeaderFactory>,
+    /// Per AGB code: queue the 302/320 on a collected 301/319 ([`crate::retour`]), or record
+    /// the provider's duty to send it (`[vecozo] auto_answer`, `[[tenants]] auto_answer`).
+    pub answers: Arc<AnswerModes>,
 }
 
 impl Collector {
@@ -144,25 +147,39 @@ impl Collector {
         }
     }
 
-    /// The retour to queue with `w`, if `auto_answer` is on and it is a 301 or 319. A retour
-    /// that cannot be built (a counter exhausted, a bug) is logged, and the message is stored
-    /// without it: the provider then has to send it.
-    fn retour(&self, w: &IncomingWrite, conversatie_id: Uuid) -> Option<QueuedRetour> {
-        let headers = self.auto_answer.as_ref()?;
+    /// What `w` is owed: for a 301/319 addressed to an AGB code in automatic mode, the retour
+    /// to queue with it; in manual mode the duty to record. A retour that cannot be built (a
+    /// counter exhausted, a bug) is logged and recorded as a duty instead: the provider then
+    /// has to send it (`SubmitRetour`).
+    fn answer(
+        &self,
+        w: &IncomingWrite,
+        conversatie_id: Uuid,
+    ) -> (Option<QueuedRetour>, Option<OwedRetour>) {
         let IncomingContent::Message(message) = &w.content else {
-            return None;
+            return (None, None);
         };
+        if crate::retour::owed_kind(message).is_none() {
+            return (None, None);
+        }
+        let owed = Some(OwedRetour { conversatie_id });
+        let agb = &message.content.header().ontvanger;
+        if self.answers.for_agb(agb) == AnswerMode::Manual {
+            return (None, owed);
+        }
         let today = self.clock.today();
-        match crate::retour::queued(&*self.store, headers, today, message, conversatie_id) {
-            Ok(r) => r,
+        match crate::retour::queued(&*self.store, &self.headers, today, message, conversatie_id) {
+            Ok(Some(r)) => (Some(r), None),
+            Ok(None) => (None, None),
             Err(e) => {
                 tracing::error!(
                     traceer_id = %w.traceer_id,
                     kind = %message.kind(),
                     error = %e,
-                    "no retour queued on a received message; the provider must send it"
+                    "no retour queued on a received message; the provider must send it \
+                     (SubmitRetour)"
                 );
-                None
+                (None, owed)
             }
         }
     }
@@ -177,7 +194,7 @@ impl Collector {
             let conversatie_id = incoming.metadata.referentiegegevens.conversatie_id;
             let mut write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
             if let Write::Incoming(w) = &mut write {
-                w.retour = self.retour(w, conversatie_id);
+                (w.retour, w.owed) = self.answer(w, conversatie_id);
             }
             async move {
                 match self.store.commit(write).wait().await? {
@@ -257,5 +274,6 @@ pub fn incoming_write(incoming: Incoming, at_ms: i64, puller: &str) -> Write {
         payload: incoming.payload,
         content,
         retour: None,
+        owed: None,
     }))
 }

@@ -151,6 +151,17 @@ pub enum Error {
         /// The HTTP status.
         status: u16,
     },
+    /// VECOZO is busy or limits the rate (429, 503) and said when to come back
+    /// (`Retry-After`, in seconds): asking before then only uses up the certificate's budget.
+    #[error("HTTP {status} from VECOZO for {operation}: retry after {retry_after:?}")]
+    RetryAfter {
+        /// E.g. `status`, `list`.
+        operation: &'static str,
+        /// The HTTP status, 429 or 503.
+        status: u16,
+        /// How long VECOZO asked to wait.
+        retry_after: std::time::Duration,
+    },
     /// The answer could not be decoded as the OpenAPI file describes it.
     #[error("could not decode VECOZO's answer to {operation}: {detail}")]
     Decode {
@@ -212,7 +223,16 @@ impl Error {
                 true
             }
             Error::UnexpectedStatus { status, .. } => *status >= 500 || matches!(status, 408 | 429),
+            Error::RetryAfter { .. } => true,
             _ => false,
+        }
+    }
+
+    /// How long VECOZO asked to wait before the next request ([`Error::RetryAfter`]).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::RetryAfter { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 }

@@ -20,7 +20,10 @@
 //! that pushed them and, per certificate and round, makes at most `status_requests_per_round`
 //! requests, one at a time; a round for one certificate resumes after the last message it
 //! asked about, so a large backlog is covered in turn. A transient failure (429, 5xx, no
-//! answer) ends that certificate's round: the next round tries again.
+//! answer) ends that certificate's round: the next round tries again. When VECOZO answers
+//! 429 or 503 with `Retry-After`, that certificate is not asked again before that time has
+//! passed (cut to `max_retry_after`, `[vecozo.backoff] max_retry_after_ms`): its rounds are
+//! skipped until then ([`Throttle`]), while other certificates go on.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -150,15 +153,37 @@ pub struct StatusFollower {
     pub per_round: usize,
     /// How long after the push a message is followed at most.
     pub max_age: Duration,
+    /// The longest `Retry-After` honoured; longer ones are cut to this.
+    pub max_retry_after: Duration,
+}
+
+/// Per certificate, the moment before which the status API is not asked again (its
+/// `Retry-After`); kept by [`StatusFollower::run`] from round to round.
+#[derive(Debug, Clone, Default)]
+pub struct Throttle {
+    not_before: HashMap<String, tokio::time::Instant>,
+}
+
+impl Throttle {
+    /// Whether certificate `label` may be asked at `now`.
+    pub fn allows(&self, label: &str, now: tokio::time::Instant) -> bool {
+        self.not_before.get(label).is_none_or(|t| *t <= now)
+    }
+
+    /// Holds certificate `label` back for `wait` from `now`.
+    pub fn hold(&mut self, label: &str, now: tokio::time::Instant, wait: Duration) {
+        self.not_before.insert(label.to_owned(), now + wait);
+    }
 }
 
 impl StatusFollower {
     /// Follows until `stopping` turns true: a round, then `interval`, and so on.
     pub async fn run(self, mut stopping: watch::Receiver<bool>) {
         let mut positions: HashMap<String, u64> = HashMap::new();
+        let mut throttle = Throttle::default();
         loop {
             tokio::select! {
-                _ = self.round(&mut positions) => {}
+                _ = self.round_throttled(&mut positions, &mut throttle) => {}
                 _ = stopping.wait_for(|s| *s) => break,
             }
             tokio::select! {
@@ -169,7 +194,19 @@ impl StatusFollower {
     }
 
     /// One round over every certificate; returns how many messages reached a final state.
+    /// A `Retry-After` is honoured within the round only; see [`StatusFollower::round_throttled`].
     pub async fn round(&self, positions: &mut HashMap<String, u64>) -> usize {
+        self.round_throttled(positions, &mut Throttle::default())
+            .await
+    }
+
+    /// [`StatusFollower::round`], skipping the certificates `throttle` holds back and holding
+    /// back those VECOZO answers with `Retry-After`.
+    pub async fn round_throttled(
+        &self,
+        positions: &mut HashMap<String, u64>,
+        throttle: &mut Throttle,
+    ) -> usize {
         let mut followed = Vec::new();
         let mut after = None;
         loop {
@@ -214,7 +251,12 @@ impl StatusFollower {
         // Certificates have their own limits: their rounds run side by side, each one
         // request at a time.
         let mut tasks = tokio::task::JoinSet::new();
+        let started = tokio::time::Instant::now();
         for (label, list) in per {
+            if !throttle.allows(&label, started) {
+                tracing::debug!(certificate = %label, "status follower: VECOZO asked to wait (Retry-After)");
+                continue;
+            }
             let list: Vec<(u64, FollowRecord)> = list.into_iter().cloned().collect();
             let ctx = Ctx {
                 store: self.store.clone(),
@@ -224,22 +266,32 @@ impl StatusFollower {
             tasks.spawn(async move {
                 let mut last = None;
                 let mut settled = 0;
+                let mut wait = None;
                 for (id, f) in &list {
                     match ctx.follow_one(*id, f).await {
                         Ok(done) => {
                             settled += usize::from(done);
                             last = Some(*id);
                         }
-                        Err(()) => break,
+                        Err(retry_after) => {
+                            wait = retry_after;
+                            break;
+                        }
                     }
                 }
-                (label, last, settled)
+                (label, last, settled, wait)
             });
         }
         let mut total = 0;
         while let Some(done) = tasks.join_next().await {
             match done {
-                Ok((label, last, settled)) => {
+                Ok((label, last, settled, wait)) => {
+                    if let Some(wait) = wait {
+                        let wait = wait.min(self.max_retry_after);
+                        tracing::info!(certificate = %label, wait_ms = wait.as_millis() as u64,
+                            "status follower: VECOZO asked to wait (Retry-After); not asked before then");
+                        throttle.hold(&label, tokio::time::Instant::now(), wait);
+                    }
                     if let Some(last) = last {
                         positions.insert(label, last);
                     }
@@ -261,8 +313,9 @@ struct Ctx {
 
 impl Ctx {
     /// Asks about one message and records a final state. `Ok(true)`: final and recorded;
-    /// `Ok(false)`: not final; `Err`: stop this certificate's round.
-    async fn follow_one(&self, id: u64, f: &FollowRecord) -> Result<bool, ()> {
+    /// `Ok(false)`: not final; `Err`: stop this certificate's round, with how long VECOZO
+    /// asked to wait (`Retry-After`), if it did.
+    async fn follow_one(&self, id: u64, f: &FollowRecord) -> Result<bool, Option<Duration>> {
         let Ok(client) = self.clients.for_agb(&f.agb) else {
             return Ok(false);
         };
@@ -271,7 +324,7 @@ impl Ctx {
             Err(e) => {
                 tracing::info!(traceer_id = %f.traceer_id, error = %e,
                     "status follower: the status API did not answer; next round");
-                return Err(());
+                return Err(e.retry_after());
             }
         };
         let at_ms = self.clock.now().timestamp_millis();
@@ -298,7 +351,7 @@ impl Ctx {
             Ok(_) => Ok(true),
             Err(e) => {
                 tracing::error!(message_id = id, error = %e, "status follower: could not record a status");
-                Err(())
+                Err(None)
             }
         }
     }

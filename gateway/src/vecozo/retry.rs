@@ -38,7 +38,8 @@ pub struct Backoff {
     /// The random part.
     #[serde(default = "default_mode")]
     pub jitter: JitterMode,
-    /// The longest `Retry-After` honoured; longer hints are cut to this.
+    /// The longest `Retry-After` honoured, by pushes and by the status follower (which asks a
+    /// certificate nothing more until then); longer hints are cut to this.
     #[serde(
         with = "millis",
         rename = "max_retry_after_ms",

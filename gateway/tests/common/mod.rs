@@ -92,6 +92,7 @@ pub fn config(dir: &std::path::Path) -> Config {
             certificate_sha256: None,
             agb_codes: vec![AGB_A.into(), AGB_A2.into()],
             all_agb_codes: false,
+            auto_answer: None,
         },
         TenantConfig {
             name: "b".into(),
@@ -99,6 +100,7 @@ pub fn config(dir: &std::path::Path) -> Config {
             certificate_sha256: None,
             agb_codes: vec![AGB_B.into()],
             all_agb_codes: false,
+            auto_answer: None,
         },
     ];
     c
@@ -512,4 +514,105 @@ pub async fn seed_allocations(data_dir: &std::path::Path, xmls: &[String]) {
         .await
         .expect("the store closes within 10 s")
         .expect("closed");
+}
+
+/// Stores the 301/319 `xml` in a running server's store as the collection loop does when it
+/// collects it under `traceer_id` at `at_ms`: with the provider's duty to answer it when
+/// `manual` (manual answering), else without (as when the retour was queued or in a store
+/// written before duties were kept). Returns the cursor of its event.
+pub async fn collect(
+    server: &TestServer,
+    xml: &str,
+    traceer_id: uuid::Uuid,
+    conversatie_id: uuid::Uuid,
+    at_ms: i64,
+    manual: bool,
+) -> u64 {
+    let shared = server.shared.upgrade().expect("the server runs");
+    collect_into(
+        shared.store.as_ref(),
+        xml,
+        traceer_id,
+        conversatie_id,
+        at_ms,
+        manual,
+    )
+    .await
+}
+
+/// [`collect`] into `store`.
+pub async fn collect_into(
+    store: &dyn ketenpoort::store::Store,
+    xml: &str,
+    traceer_id: uuid::Uuid,
+    conversatie_id: uuid::Uuid,
+    at_ms: i64,
+    manual: bool,
+) -> u64 {
+    use ketenpoort::store::{IncomingContent, IncomingWrite, Outcome, OwedRetour, Write};
+    let message = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
+    let write = Write::Incoming(Box::new(IncomingWrite {
+        traceer_id,
+        als_antwoord_op: None,
+        at_ms,
+        addressee: message.content.header().ontvanger.clone(),
+        payload: xml.as_bytes().to_vec(),
+        content: IncomingContent::Message(Arc::new(message)),
+        retour: None,
+        owed: manual.then_some(OwedRetour { conversatie_id }),
+    }));
+    match store.commit(write).wait().await.expect("stored") {
+        Outcome::Incoming { cursor, .. } => cursor,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Milliseconds since the epoch of `y-m-d` 12:00 UTC.
+pub fn noon_ms(y: i32, m: u32, d: u32) -> i64 {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+        .single()
+        .expect("a time")
+        .timestamp_millis()
+}
+
+/// A clock the test moves (noon UTC of the day it is set to).
+pub struct TestClock(std::sync::Mutex<chrono::DateTime<Utc>>);
+
+impl TestClock {
+    /// A clock at `y-m-d` 12:00 UTC.
+    pub fn at(y: i32, m: u32, d: u32) -> Arc<TestClock> {
+        let clock = Arc::new(TestClock(std::sync::Mutex::new(Utc::now())));
+        clock.set(y, m, d);
+        clock
+    }
+
+    /// Moves it to `y-m-d` 12:00 UTC.
+    pub fn set(&self, y: i32, m: u32, d: u32) {
+        let t = Utc
+            .with_ymd_and_hms(y, m, d, 12, 0, 0)
+            .single()
+            .expect("a time");
+        *self.0.lock().expect("clock") = t;
+    }
+}
+
+impl ketenpoort::header::Clock for TestClock {
+    fn now(&self) -> chrono::DateTime<Utc> {
+        *self.0.lock().expect("clock")
+    }
+}
+
+/// One check of the provider's duties now, as the periodic check makes it (events, metric).
+pub async fn check_duties(
+    server: &TestServer,
+    clock: Arc<TestClock>,
+) -> Vec<ketenpoort::store::duties::DutyMissed> {
+    let shared = server.shared.upgrade().expect("the server runs");
+    let check = ketenpoort::deadline_check::DeadlineCheck {
+        store: shared.store.clone(),
+        clock,
+        metrics: shared.metrics.clone(),
+        interval: Duration::from_secs(3600),
+    };
+    check.check_duties().await.expect("check")
 }

@@ -1196,17 +1196,25 @@ const CONTRACT: Status = NeedsExternalData("the contract between municipality an
 const GUIDANCE: Status =
     NotTheProvidersToCheck("guidance on how to work; nothing in a message to reject");
 const GATEWAY: Status = Planned("the gateway's message handling (ketenpoort serve, not built)");
-const DEADLINE: Status = Planned(
-    "deadline arithmetic exists (messages/src/calendar.rs, Deadline); the gateway watches the \
-     municipality's answers (gateway/src/deadlines.rs), not yet the provider's own 305/307 term",
-);
 /// Where the gateway watches the answers a municipality owes (OP090, OP090x4, OP274/OP346).
 const WATCHED: &str = "gateway/src/deadlines.rs (terms), gateway/src/deadline_check.rs and \
                        store::expectations (DeadlineMissed events); the provider's own 302/320 \
-                       are queued with the 301/319 (gateway/src/retour.rs)";
+                       are queued with the 301/319 (gateway/src/retour.rs) or, answered by hand \
+                       (SubmitRetour), watched as a duty (gateway/src/store/duties.rs)";
 const WATCHED_TESTS: &[&str] = &[
     "a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a_restart",
     "a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer",
+    "a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_one",
+];
+/// Where the gateway keeps the provider's own 305/307 terms (OP271, OP272).
+const CARE_TERMS: &str = "gateway/src/store/duties.rs (terms, what the gateway cannot know) and \
+                          its writer part in store/sled_store/duties.rs: judged when the \
+                          305/307 is submitted (late: accepted, reported once as DeadlineMissed); \
+                          a 307 awaited after a 305 until its allocation's Einddatum + 5 \
+                          working days";
+const CARE_TERMS_TESTS: &[&str] = &[
+    "a_305_or_307_after_its_term_is_accepted_and_reported_once",
+    "an_ended_allocation_is_owed_a_307_within_five_working_days_reported_once",
 ];
 const XSD_STRUCTURE: &str = "messages/src/xml (the schema's cardinalities, every message)";
 
@@ -1348,8 +1356,8 @@ const BUSINESS: &[RuleEntry] = &[
     e("OP263", ExternalSource, CONTRACT, "-", &[]),
     e("OP264", ExternalSource, CONTRACT, "-", &[]),
     e("OP270", Process, AGREEMENT, "-", &[]),
-    e("OP271", Process, DEADLINE, "-", &[]),
-    e("OP272", Process, DEADLINE, "-", &[]),
+    e("OP271", Process, Implemented, CARE_TERMS, CARE_TERMS_TESTS),
+    e("OP272", Process, Implemented, CARE_TERMS, CARE_TERMS_TESTS),
     e("OP274", Process, Implemented, WATCHED, WATCHED_TESTS),
     e(
         "OP280",
