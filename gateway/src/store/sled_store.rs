@@ -86,7 +86,8 @@ struct Pending {
 #[derive(Default)]
 struct GroupBatch {
     batch: sled::Batch,
-    written: HashMap<Vec<u8>, Vec<u8>>,
+    /// Keys written (`Some`) or removed (`None`) earlier in the group.
+    written: HashMap<Vec<u8>, Option<Vec<u8>>>,
     /// The indexes in the group of the submits in `batch`.
     members: Vec<usize>,
 }
@@ -95,7 +96,7 @@ impl GroupBatch {
     /// `k` as the group sees it: written earlier in the group, else stored.
     fn get(&self, db: &sled::Db, k: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         match self.written.get(k) {
-            Some(v) => Ok(Some(v.clone())),
+            Some(v) => Ok(v.clone()),
             None => Ok(db.get(k)?.map(|v| v.to_vec())),
         }
     }
@@ -103,7 +104,13 @@ impl GroupBatch {
     /// Adds `k` = `v` to the batch, readable by [`GroupBatch::get`].
     fn insert(&mut self, k: Vec<u8>, v: Vec<u8>) {
         self.batch.insert(k.as_slice(), v.as_slice());
-        self.written.insert(k, v);
+        self.written.insert(k, Some(v));
+    }
+
+    /// Adds the removal of `k` to the batch, seen by [`GroupBatch::get`].
+    fn remove(&mut self, k: Vec<u8>) {
+        self.batch.remove(k.as_slice());
+        self.written.insert(k, None);
     }
 }
 
@@ -853,7 +860,25 @@ impl Writer {
         };
         let mut batch = sled::Batch::default();
         batch.insert(key(b"q/", &be(message_id)), &[] as &[u8]);
-        batch.remove(key(b"o/", &be(message_id)));
+        // A new push gets a new traceerId. A retour keeps what it answers (alsAntwoordOp)
+        // and its conversation; other messages mint both anew at the next attempt.
+        let ok = key(b"o/", &be(message_id));
+        let retour = match self.db.get(&ok)? {
+            Some(v) => {
+                let old: OutboxRecord = serde_json::from_slice(&v)?;
+                old.als_antwoord_op.map(|als_antwoord_op| OutboxRecord {
+                    traceer_id: uuid::Uuid::new_v4(),
+                    conversatie_id: old.conversatie_id,
+                    attempts: 0,
+                    als_antwoord_op: Some(als_antwoord_op),
+                })
+            }
+            None => None,
+        };
+        match retour {
+            Some(record) => batch.insert(ok, serde_json::to_vec(&record)?),
+            None => batch.remove(ok),
+        }
         batch.remove(key(b"f/", &be(message_id)));
         self.forget_expectations(&mut batch, message_id)?;
         batch.insert(mk, serde_json::to_vec(&meta)?);
@@ -931,7 +956,7 @@ impl Writer {
                 group.insert(ck, be(*value).to_vec());
             }
         }
-        self.submit_duties(&mut batch, s, &ids)?;
+        self.submit_duties(group, s, &ids)?;
         let record = IdempotencyRecord {
             content_hash: s.content_hash.clone(),
             message_ids: ids.clone(),

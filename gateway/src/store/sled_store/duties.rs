@@ -7,7 +7,7 @@ use ketenpoort_messages::codes::StatusAanlevering;
 use ketenpoort_messages::rules::cross::{History, Scope};
 use ketenpoort_messages::{Content, Message};
 
-use super::{SledStore, Writer, be, idem_key, key, read_u64};
+use super::{GroupBatch, SledStore, Writer, be, idem_key, key, read_u64};
 use crate::error::Error;
 use crate::store::duties::{
     self, DutyMissed, LateSubmit, RetourDuty, RetourState, StopWatch, answered_key, day, late_key,
@@ -41,7 +41,7 @@ impl Writer {
     /// awaited 307 that came.
     pub(super) fn submit_duties(
         &self,
-        batch: &mut sled::Batch,
+        group: &mut GroupBatch,
         s: &SubmitWrite,
         ids: &[u64],
     ) -> Result<(), Error> {
@@ -58,7 +58,7 @@ impl Writer {
                         if let (false, Some(n)) =
                             (not_deleting(p.status_aanlevering), p.toewijzing_nummer)
                         {
-                            batch.remove(stop_key(&scope, n.0));
+                            group.remove(stop_key(&scope, n.0));
                         }
                     }
                     let index = self.history.read()?;
@@ -78,7 +78,7 @@ impl Writer {
                                 start_message: *id,
                                 missed: false,
                             };
-                            batch.insert(stop_key(&scope, n.0), serde_json::to_vec(&watch)?);
+                            group.insert(stop_key(&scope, n.0), serde_json::to_vec(&watch)?);
                         }
                         // Judged only when the day its 301 arrived is known (see the module
                         // docs of store::duties).
@@ -107,10 +107,10 @@ impl Writer {
                         let mut reported = false;
                         if let Some(n) = p.toewijzing_nummer {
                             let sk = stop_key(&scope, n.0);
-                            if let Some(v) = self.db.get(&sk)? {
+                            if let Some(v) = group.get(&self.db, &sk)? {
                                 let watch: StopWatch = serde_json::from_slice(&v)?;
                                 reported = watch.missed;
-                                batch.remove(sk);
+                                group.remove(sk);
                             }
                         }
                         let due = duties::stop_due(&self.calendar, p.einddatum);
@@ -131,7 +131,7 @@ impl Writer {
                     rule: rule.to_owned(),
                     due,
                 };
-                batch.insert(late_key(*id), serde_json::to_vec(&record)?);
+                group.insert(late_key(*id), serde_json::to_vec(&record)?);
             }
         }
         Ok(())
