@@ -267,3 +267,75 @@ async fn a_301_answered_automatically_is_refused_and_so_is_what_is_no_301() {
     assert_eq!(missing.code(), Code::InvalidArgument);
     server.stop().await;
 }
+
+/// A retour VECOZO refused is resent under a new traceerId and still answers its 301: the
+/// resend keeps alsAntwoordOp and the conversatieId, without which it cannot be pushed.
+#[tokio::test]
+async fn a_refused_retour_is_resent_with_what_it_answers() {
+    let server = common::start_with(|c| c.vecozo.mode = Some(VecozoMode::Off)).await;
+    let traceer = uuid::Uuid::new_v4();
+    let conversatie = uuid::Uuid::new_v4();
+    let at = common::noon_ms(2025, 4, 2);
+    let cursor = common::collect(
+        &server,
+        &allocation(AGB_A, "GGK000000003", 5003),
+        traceer,
+        conversatie,
+        at,
+        true,
+    )
+    .await;
+    let mut client = server.client().await;
+    let answer = client
+        .submit_retour(req(TOKEN_A, retour(cursor, "answer")))
+        .await
+        .expect("queued")
+        .into_inner();
+    let id: u64 = answer.message_id.parse().expect("a numeric id");
+    let shared = server.shared.upgrade().expect("running");
+    let first = shared
+        .store
+        .outbox(id)
+        .expect("read")
+        .expect("persisted with the retour");
+    let refused = shared
+        .store
+        .commit(Write::Rejected {
+            message_id: id,
+            at_ms: at,
+            meldingen: vec![],
+            vecozo_status: None,
+        })
+        .wait()
+        .await
+        .expect("refused");
+    assert_eq!(
+        refused,
+        ketenpoort::store::Outcome::Delivered(true),
+        "it was queued"
+    );
+
+    let resent = client
+        .resend_message(req(
+            TOKEN_A,
+            proto::ResendMessageRequest {
+                message_id: answer.message_id.clone(),
+            },
+        ))
+        .await
+        .expect("resent")
+        .into_inner();
+    assert_eq!(resent.state, proto::MessageState::Queued as i32);
+    let again = shared
+        .store
+        .outbox(id)
+        .expect("read")
+        .expect("still an outbox record");
+    assert_eq!(again.als_antwoord_op, Some(traceer));
+    assert_eq!(again.conversatie_id, conversatie);
+    assert_ne!(
+        again.traceer_id, first.traceer_id,
+        "a new push, a new traceerId"
+    );
+    assert_eq!(again.attempts, 0);
+}
