@@ -14,6 +14,7 @@ pub mod expectations;
 pub mod history;
 pub mod received;
 pub mod sled_store;
+pub mod stored_xml;
 
 use std::sync::Arc;
 

@@ -7,7 +7,7 @@
 //! | prefix | key | value |
 //! |---|---|---|
 //! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON |
-//! | `x/` | message id | the XML |
+//! | `x/` | message id | the XML, LZ4-compressed ([`super::stored_xml`]) |
 //! | `i/` | tenant `\0` request_id | [`IdempotencyRecord`] JSON |
 //! | `c/` | counter name | u64 BE |
 //! | `e/` | cursor (u64 BE) | [`EventRecord`] JSON |
@@ -65,6 +65,7 @@ use ketenpoort_messages::rules::cross::check_against;
 use super::expectations::{self, Expectation, Missed};
 use super::history::{self, Index, StoreHistory};
 use super::received::{self, Correlation, SentIndex};
+use super::stored_xml;
 use super::{
     Commit, EventBody, EventRecord, FollowRecord, IdempotencyRecord, IncomingContent,
     IncomingWrite, LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome, Store,
@@ -328,9 +329,7 @@ impl Store for SledStore {
 
     fn message_xml(&self, id: u64) -> Result<Option<String>, Error> {
         match self.db.get(key(b"x/", &be(id)))? {
-            Some(v) => String::from_utf8(v.to_vec())
-                .map(Some)
-                .map_err(|_| Error::Store("stored XML is not UTF-8".into())),
+            Some(v) => stored_xml::decode(&v).map(Some),
             None => Ok(None),
         }
     }
@@ -529,9 +528,9 @@ fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Re
             }
             pending = next_received()?;
         }
-        match std::str::from_utf8(&v) {
-            Ok(xml) => record(&format!("message {id}"), xml, Some(id)),
-            Err(_) => tracing::warn!(message = id, "stored XML is not UTF-8"),
+        match stored_xml::decode(&v) {
+            Ok(xml) => record(&format!("message {id}"), &xml, Some(id)),
+            Err(e) => tracing::warn!(message = id, error = %e, "stored XML not read"),
         }
     }
     while let Some((seq, r)) = pending {
@@ -940,7 +939,9 @@ impl Writer {
             group
                 .batch
                 .insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-            group.batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+            group
+                .batch
+                .insert(key(b"x/", &be(id)), stored_xml::encode(&m.xml));
             group.batch.insert(key(b"q/", &be(id)), &[][..]);
             if let Some(n) = &m.declaration_number {
                 group.insert(decl_key(&m.agb, n), be(id).to_vec());
@@ -1283,7 +1284,7 @@ impl Writer {
             event_cursors: Vec::new(),
         };
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-        batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+        batch.insert(key(b"x/", &be(id)), stored_xml::encode(&m.xml));
         batch.insert(key(b"q/", &be(id)), &[][..]);
         let outbox = OutboxRecord {
             traceer_id: r.traceer_id,
@@ -1438,7 +1439,7 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
         let (k, v) = kv?;
         let meta: MessageMeta = serde_json::from_slice(&v)?;
         let xml = match db.get(key(b"x/", &k[2..]))? {
-            Some(x) => String::from_utf8_lossy(&x).into_owned(),
+            Some(x) => stored_xml::decode(&x)?,
             None => String::new(),
         };
         serde_json::to_writer(&mut *out, &ExportLine::Message { meta, xml })?;

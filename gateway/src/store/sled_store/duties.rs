@@ -214,7 +214,10 @@ impl Writer {
         };
         let mut batch = sled::Batch::default();
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-        batch.insert(key(b"x/", &be(id)), m.xml.as_bytes());
+        batch.insert(
+            key(b"x/", &be(id)),
+            crate::store::stored_xml::encode(&m.xml),
+        );
         batch.insert(key(b"q/", &be(id)), &[][..]);
         let outbox = OutboxRecord {
             traceer_id: r.retour.traceer_id,
