@@ -1268,7 +1268,30 @@ impl Writer {
         w: &IncomingWrite,
     ) -> Result<u64, Error> {
         let id = self.next_id;
-        let m = &r.message;
+        let outbox = OutboxRecord {
+            traceer_id: r.traceer_id,
+            conversatie_id: r.conversatie_id,
+            attempts: 0,
+            als_antwoord_op: Some(w.traceer_id),
+        };
+        let owner = (String::new(), format!("retour/{}", w.traceer_id), w.at_ms);
+        self.put_retour(batch, id, &r.message, owner, &outbox, &r.counter)?;
+        Ok(id)
+    }
+
+    /// Adds a queued retour (302/320) as message `id` to `batch`: its metadata for
+    /// `owner` (tenant, request_id, accepted at), XML, queue entry, outbox record (with
+    /// alsAntwoordOp) and Identificatie `counter`. Automatic and by-hand retours share it.
+    pub(super) fn put_retour(
+        &self,
+        batch: &mut sled::Batch,
+        id: u64,
+        m: &super::NewMessage,
+        owner: (String, String, i64),
+        outbox: &OutboxRecord,
+        counter: &(String, u64),
+    ) -> Result<(), Error> {
+        let (tenant, request_id, accepted_at_ms) = owner;
         let meta = MessageMeta {
             id,
             kind: m.kind.clone(),
@@ -1276,9 +1299,9 @@ impl Writer {
             municipality: m.municipality.clone(),
             identificatie: m.identificatie.clone(),
             declaration_number: None,
-            tenant: String::new(),
-            request_id: format!("retour/{}", w.traceer_id),
-            accepted_at_ms: w.at_ms,
+            tenant,
+            request_id,
+            accepted_at_ms,
             state: MessageState::Queued,
             meldingen: Vec::new(),
             event_cursors: Vec::new(),
@@ -1286,14 +1309,8 @@ impl Writer {
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
         batch.insert(key(b"x/", &be(id)), stored_xml::encode(&m.xml));
         batch.insert(key(b"q/", &be(id)), &[][..]);
-        let outbox = OutboxRecord {
-            traceer_id: r.traceer_id,
-            conversatie_id: r.conversatie_id,
-            attempts: 0,
-            als_antwoord_op: Some(w.traceer_id),
-        };
-        batch.insert(key(b"o/", &be(id)), serde_json::to_vec(&outbox)?);
-        let (name, value) = &r.counter;
+        batch.insert(key(b"o/", &be(id)), serde_json::to_vec(outbox)?);
+        let (name, value) = counter;
         let ck = key(b"c/", name.as_bytes());
         let stored = match self.db.get(&ck)? {
             Some(v) => read_u64(&v)?,
@@ -1302,7 +1319,7 @@ impl Writer {
         if *value > stored {
             batch.insert(ck, &be(*value));
         }
-        Ok(id)
+        Ok(())
     }
 
     /// The sent message a received one answers: a 325 by DeclaratieNummer (`d/`) first,

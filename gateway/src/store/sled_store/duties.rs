@@ -14,8 +14,8 @@ use crate::store::duties::{
     receipt_key, retour_key, stop_key,
 };
 use crate::store::{
-    EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite, MessageMeta,
-    MessageState, OutboxRecord, Outcome, RetourWrite, SubmitWrite,
+    EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite, OutboxRecord,
+    Outcome, RetourWrite, SubmitWrite,
 };
 
 impl SledStore {
@@ -198,43 +198,15 @@ impl Writer {
         let duty: RetourDuty = serde_json::from_slice(&v)?;
         let id = self.next_id;
         let m = &r.retour.message;
-        let meta = MessageMeta {
-            id,
-            kind: m.kind.clone(),
-            agb: m.agb.clone(),
-            municipality: m.municipality.clone(),
-            identificatie: m.identificatie.clone(),
-            declaration_number: None,
-            tenant: r.tenant.clone(),
-            request_id: r.request_id.clone(),
-            accepted_at_ms: r.at_ms,
-            state: MessageState::Queued,
-            meldingen: Vec::new(),
-            event_cursors: Vec::new(),
-        };
         let mut batch = sled::Batch::default();
-        batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-        batch.insert(
-            key(b"x/", &be(id)),
-            crate::store::stored_xml::encode(&m.xml),
-        );
-        batch.insert(key(b"q/", &be(id)), &[][..]);
         let outbox = OutboxRecord {
             traceer_id: r.retour.traceer_id,
             conversatie_id: duty.conversatie_id,
             attempts: 0,
             als_antwoord_op: Some(r.answers),
         };
-        batch.insert(key(b"o/", &be(id)), serde_json::to_vec(&outbox)?);
-        let (name, value) = &r.retour.counter;
-        let ck = key(b"c/", name.as_bytes());
-        let stored = match self.db.get(&ck)? {
-            Some(v) => read_u64(&v)?,
-            None => 0,
-        };
-        if *value > stored {
-            batch.insert(ck, &be(*value));
-        }
+        let owner = (r.tenant.clone(), r.request_id.clone(), r.at_ms);
+        self.put_retour(&mut batch, id, m, owner, &outbox, &r.retour.counter)?;
         let record = IdempotencyRecord {
             content_hash: r.content_hash.clone(),
             message_ids: vec![id],
