@@ -22,7 +22,13 @@ use crate::error::Error;
 /// SHA-256 of `input` as lower-case hex.
 pub fn sha256_hex(input: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, input);
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in digest.as_ref() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    hex
 }
 
 /// The digest of an API token as the configuration holds it (`api_token_sha256`).
@@ -113,5 +119,23 @@ impl Tenants {
         Err(Error::Unauthenticated(
             "no credentials: send `authorization: Bearer <token>` or a client certificate".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_hex_matches_the_fips_180_examples() {
+        // FIPS 180-2, appendix B.1 ("abc") and the digest of the empty message.
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 }
