@@ -1484,3 +1484,50 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
     out.flush().map_err(io)?;
     Ok(n)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GroupBatch;
+
+    #[test]
+    fn a_group_batch_reads_its_own_writes_and_removals_over_the_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        db.insert(b"k/stored", b"old".as_slice()).expect("insert");
+        db.insert(b"k/removed", b"there".as_slice())
+            .expect("insert");
+        let mut group = GroupBatch::default();
+        assert_eq!(
+            group.get(&db, b"k/stored").expect("get"),
+            Some(b"old".to_vec())
+        );
+        group.insert(b"k/stored".to_vec(), b"new".to_vec());
+        group.insert(b"k/added".to_vec(), b"1".to_vec());
+        group.remove(b"k/removed".to_vec());
+        group.insert(b"k/back".to_vec(), b"2".to_vec());
+        group.remove(b"k/back".to_vec());
+        assert_eq!(
+            group.get(&db, b"k/stored").expect("get"),
+            Some(b"new".to_vec())
+        );
+        assert_eq!(
+            group.get(&db, b"k/added").expect("get"),
+            Some(b"1".to_vec())
+        );
+        assert_eq!(group.get(&db, b"k/removed").expect("get"), None);
+        assert_eq!(group.get(&db, b"k/back").expect("get"), None);
+        // Nothing reaches the database before the batch is applied, then all of it does.
+        assert_eq!(
+            db.get(b"k/stored").expect("get").as_deref(),
+            Some(&b"old"[..])
+        );
+        db.apply_batch(group.batch).expect("apply");
+        assert_eq!(
+            db.get(b"k/stored").expect("get").as_deref(),
+            Some(&b"new"[..])
+        );
+        assert_eq!(db.get(b"k/added").expect("get").as_deref(), Some(&b"1"[..]));
+        assert_eq!(db.get(b"k/removed").expect("get"), None);
+        assert_eq!(db.get(b"k/back").expect("get"), None);
+    }
+}
