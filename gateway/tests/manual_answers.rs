@@ -15,7 +15,6 @@ use common::{AGB_A, TOKEN_A, TOKEN_B, TestClock, req};
 use ketenpoort::config::VecozoMode;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
-use ketenpoort::vecozo::client::StatusQuery;
 use ketenpoort::vecozo::identity::CertificateSource;
 use tonic::Code;
 
@@ -237,29 +236,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
         .and_then(|e| e.traceer_id)
         .expect("the 301's traceerId");
     drop(shared);
-    let statuses = sim
-        .client(AGB_A)
-        .statuses(StatusQuery::TraceerId(t301))
-        .await
-        .expect("statuses");
-    let (heen, answers): (Vec<_>, Vec<_>) = statuses
-        .iter()
-        .partition(|s| s.referentiegegevens.traceer_id == t301);
-    assert_eq!(heen.len(), 1, "{statuses:?}");
-    assert_eq!(
-        answers.len(),
-        1,
-        "one message answers the 301: {statuses:?}"
-    );
-    assert_eq!(
-        answers[0].berichtstroom.berichtsubtype.as_deref(),
-        Some("JW302")
-    );
-    assert_eq!(answers[0].referentiegegevens.als_antwoord_op, Some(t301));
-    assert_eq!(
-        answers[0].referentiegegevens.conversatie_id,
-        heen[0].referentiegegevens.conversatie_id
-    );
+    sim.assert_one_302_answers(AGB_A, t301).await;
     let counts = sim.counts().await;
     assert_eq!(
         counts["gemeentebot"]["ontvangen"]["JW302"].as_u64(),

@@ -13,7 +13,6 @@ use common::{AGB_A, TOKEN_A, req};
 use ketenpoort::config::VecozoMode;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
-use ketenpoort::vecozo::client::StatusQuery;
 use ketenpoort::vecozo::identity::CertificateSource;
 use ketenpoort_sim::Scenario;
 use tonic::transport::Channel;
@@ -339,30 +338,7 @@ async fn a_collected_301_is_answered_with_one_302_that_carries_als_antwoord_op()
         .and_then(|e| e.traceer_id)
         .expect("the 301's traceerId");
     drop(shared);
-    let statuses = sim
-        .client(AGB_A)
-        .statuses(StatusQuery::TraceerId(t301))
-        .await
-        .expect("statuses");
-    let (heen, answers): (Vec<_>, Vec<_>) = statuses
-        .iter()
-        .partition(|s| s.referentiegegevens.traceer_id == t301);
-    assert_eq!(heen.len(), 1, "{statuses:?}");
-    assert_eq!(
-        answers.len(),
-        1,
-        "one message answers the 301: {statuses:?}"
-    );
-    let answer = answers[0];
-    assert_eq!(
-        answer.berichtstroom.berichtsubtype.as_deref(),
-        Some("JW302")
-    );
-    assert_eq!(answer.referentiegegevens.als_antwoord_op, Some(t301));
-    assert_eq!(
-        answer.referentiegegevens.conversatie_id,
-        heen[0].referentiegegevens.conversatie_id
-    );
+    sim.assert_one_302_answers(AGB_A, t301).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let counts = sim.counts().await;

@@ -120,6 +120,35 @@ impl Sim {
         self.client_with(&self.certificate(agb))
     }
 
+    /// Asserts, through `agb`'s status API, that exactly one message answers the 301
+    /// `t301`: a JW302 with alsAntwoordOp = `t301`, in the 301's conversation.
+    pub async fn assert_one_302_answers(&self, agb: &str, t301: uuid::Uuid) {
+        let statuses = self
+            .client(agb)
+            .statuses(ketenpoort::vecozo::client::StatusQuery::TraceerId(t301))
+            .await
+            .expect("statuses");
+        let (heen, answers): (Vec<_>, Vec<_>) = statuses
+            .iter()
+            .partition(|s| s.referentiegegevens.traceer_id == t301);
+        assert_eq!(heen.len(), 1, "{statuses:?}");
+        assert_eq!(
+            answers.len(),
+            1,
+            "one message answers the 301: {statuses:?}"
+        );
+        let answer = answers[0];
+        assert_eq!(
+            answer.berichtstroom.berichtsubtype.as_deref(),
+            Some("JW302")
+        );
+        assert_eq!(answer.referentiegegevens.als_antwoord_op, Some(t301));
+        assert_eq!(
+            answer.referentiegegevens.conversatie_id,
+            heen[0].referentiegegevens.conversatie_id
+        );
+    }
+
     /// A plain HTTPS client for the admin API.
     pub fn admin(&self) -> reqwest::Client {
         let tls = self
