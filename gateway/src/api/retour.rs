@@ -17,7 +17,7 @@
 use prost::Message as _;
 
 use super::Shared;
-use super::submit::{MAX_REQUEST_ID, replay};
+use super::submit::{check_request_id, earlier_answer, replay};
 use crate::error::{Error, FieldViolation};
 use crate::proto;
 use crate::store::duties::RetourState;
@@ -108,49 +108,34 @@ async fn submit_inner(
     }
     let request_id = r.request_id.as_str();
     if !r.validate_only {
-        if request_id.is_empty() {
-            return Err(invalid(
-                "request_id",
-                "XSD-required",
-                "is required: a client-chosen idempotency key (e.g. a UUID)",
-            ));
-        }
-        if request_id.len() > MAX_REQUEST_ID {
-            return Err(invalid(
-                "request_id",
-                "KP-request-id",
-                &format!("must be at most {MAX_REQUEST_ID} bytes"),
-            ));
-        }
+        check_request_id("request_id", request_id)?;
     }
     let cursor = r.event_cursor;
     let event =
         event(shared, tenant, cursor)?.ok_or_else(|| Error::NotFound(format!("event {cursor}")))?;
     let content_hash = content_hash(r);
     if !r.validate_only
-        && let Some(record) = shared.store.idempotency(&tenant.name, request_id)?
+        && let Some(earlier) = earlier_answer(shared, tenant, request_id, &content_hash).await?
     {
-        // Durable before answering from it (a retry racing its original).
-        shared.store.commit(Write::Barrier).wait().await?;
-        return replay(shared, request_id, &content_hash, record);
+        return Ok(earlier);
     }
-    let what = if event.kind.is_empty() {
-        "a status event".to_owned()
-    } else {
-        format!("a {}", event.kind)
-    };
-    let (Some(traceer_id), Some(xml)) = (event.traceer_id, event.raw_xml.as_deref()) else {
-        return Err(refused(format!(
+    let not_owed = || {
+        let what = if event.kind.is_empty() {
+            "a status event".to_owned()
+        } else {
+            format!("a {}", event.kind)
+        };
+        refused(format!(
             "event {cursor} is {what}, not a received 301 or 319: only those are answered \
              with a retour"
-        )));
+        ))
+    };
+    let (Some(traceer_id), Some(xml)) = (event.traceer_id, event.raw_xml.as_deref()) else {
+        return Err(not_owed());
     };
     let message = crate::store::history::parse(xml)?;
     let Some(owed) = crate::retour::owed_kind(&message) else {
-        return Err(refused(format!(
-            "event {cursor} is {what}, not a received 301 or 319: only those are answered \
-             with a retour"
-        )));
+        return Err(not_owed());
     };
     let duty = match shared.store.retour_state(traceer_id)? {
         RetourState::Open(duty) => duty,

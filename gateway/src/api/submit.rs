@@ -34,7 +34,7 @@ use crate::store::{IdempotencyRecord, NewMessage, Outcome, SubmitWrite, Write};
 use crate::tenant::Tenant;
 
 /// Longest request_id accepted.
-pub(super) const MAX_REQUEST_ID: usize = 200;
+const MAX_REQUEST_ID: usize = 200;
 
 /// 315 Verzoek om toewijzing.
 pub async fn request_for_allocation(
@@ -247,24 +247,9 @@ async fn submit_inner(
     let validate_only = common.validate_only;
     let request_id = common.request_id.as_str();
     if !validate_only {
-        if request_id.is_empty() {
-            return Err(invalid(
-                "common.request_id",
-                "is required: a client-chosen idempotency key (e.g. a UUID)",
-            ));
-        }
-        if request_id.len() > MAX_REQUEST_ID {
-            return Err(Error::InvalidArgument(vec![FieldViolation::request(
-                "common.request_id",
-                "KP-request-id",
-                format!("must be at most {MAX_REQUEST_ID} bytes"),
-            )]));
-        }
-        if let Some(record) = shared.store.idempotency(&tenant.name, request_id)? {
-            // The record may be applied but not yet flushed (the original is still waiting
-            // for its OK): answer only once it is durable.
-            shared.store.commit(Write::Barrier).wait().await?;
-            return replay(shared, request_id, &content_hash, record);
+        check_request_id("common.request_id", request_id)?;
+        if let Some(earlier) = earlier_answer(shared, tenant, request_id, &content_hash).await? {
+            return Ok(earlier);
         }
     }
 
@@ -467,6 +452,44 @@ fn number_used(number: &str) -> Error {
 
 fn is_placeholder(n: &DeclaratieNummer, prefix: &str) -> bool {
     n.0 == format_number(prefix, 0)
+}
+
+/// A request_id for a call that stores something (`field` is its proto path): required, and
+/// at most [`MAX_REQUEST_ID`] bytes.
+pub(super) fn check_request_id(field: &str, request_id: &str) -> Result<(), Error> {
+    if request_id.is_empty() {
+        return Err(invalid(
+            field,
+            "is required: a client-chosen idempotency key (e.g. a UUID)",
+        ));
+    }
+    if request_id.len() > MAX_REQUEST_ID {
+        return Err(Error::InvalidArgument(vec![FieldViolation::request(
+            field,
+            "KP-request-id",
+            format!("must be at most {MAX_REQUEST_ID} bytes"),
+        )]));
+    }
+    Ok(())
+}
+
+/// The answer of the tenant's earlier call with `request_id`, if there was one: its original
+/// response when the content is the same, else the conflict (AIP-155).
+pub(super) async fn earlier_answer(
+    shared: &Shared,
+    tenant: &Tenant,
+    request_id: &str,
+    content_hash: &str,
+) -> Result<Option<proto::SubmitResponse>, Error> {
+    match shared.store.idempotency(&tenant.name, request_id)? {
+        Some(record) => {
+            // The record may be applied but not yet flushed (the original is still waiting
+            // for its OK): answer only once it is durable.
+            shared.store.commit(Write::Barrier).wait().await?;
+            replay(shared, request_id, content_hash, record).map(Some)
+        }
+        None => Ok(None),
+    }
 }
 
 /// The original response of an earlier submit with this request_id, or a conflict.
