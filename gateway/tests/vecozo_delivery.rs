@@ -296,11 +296,7 @@ async fn the_follower_makes_at_most_its_budget_of_status_requests_per_certificat
         "#,
     )
     .await;
-    let status_requests = || async {
-        sim.counts().await["storingen"][0]["getroffen"]
-            .as_u64()
-            .expect("a count")
-    };
+    let status_requests = || status_requests_hit(&sim);
     let dir = tempfile::tempdir().expect("dir");
     let (store, clients) = followed_store(&sim, dir.path(), 5).await;
     let f = follower(&store, &clients, pushed_at(), 2);
@@ -326,11 +322,7 @@ async fn the_follower_waits_as_long_as_a_retry_after_asks_cut_to_the_maximum() {
         "#,
     )
     .await;
-    let status_requests = || async {
-        sim.counts().await["storingen"][0]["getroffen"]
-            .as_u64()
-            .expect("a count")
-    };
+    let status_requests = || status_requests_hit(&sim);
     // The client reads the hint.
     let e = sim
         .client(vecozo_support::PROVIDER)
@@ -555,4 +547,12 @@ async fn a_422_with_a_brs_code_is_rejected_by_vecozo_with_that_melding_and_not_r
     }
     assert_eq!(queue_depth(&gw).await, 0.0);
     gw.stop().await;
+}
+
+/// How many requests the first fault of `sim`'s scenario (on the status API in these tests)
+/// has met.
+async fn status_requests_hit(sim: &Sim) -> u64 {
+    sim.counts().await["storingen"][0]["getroffen"]
+        .as_u64()
+        .expect("a count")
 }
