@@ -15,7 +15,6 @@ use ketenpoort::header::Clock;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
 use ketenpoort::store::{EventBody, Outcome, Write};
-use ketenpoort::vecozo::identity::CertificateSource;
 
 /// A clock the test moves.
 struct TestClock(Mutex<DateTime<Utc>>);
@@ -49,39 +48,11 @@ async fn gateway(
     dir: tempfile::TempDir,
     clock: Arc<TestClock>,
 ) -> common::TestServer {
-    let roots = sim.dir.path().join("ca.pem");
-    std::fs::write(&roots, &sim.config.pki.ca_pem).expect("write CA");
-    let (cert, key, _) = sim.config.pki.client_files(AGB_A);
-    let environment = sim.environment();
-    common::start_in_with_clock(dir, clock, move |c| {
-        c.vecozo.mode = Some(VecozoMode::Vecozo);
-        c.vecozo.environment = Some(environment);
-        c.vecozo.trust_roots = Some(roots);
-        c.vecozo
-            .identity
-            .per_agb
-            .insert(AGB_A.into(), CertificateSource::Pem { cert, key });
-        c.vecozo.poll_interval_secs = 1;
+    common::start_in_with_clock(dir, clock, |c| {
+        sim.connect_gateway(c, AGB_A);
         c.vecozo.deadline_check_interval_secs = 1;
     })
     .await
-}
-
-/// Reads events until `done(seen)` holds; fails after 30 s.
-async fn until(
-    stream: &mut tonic::Streaming<proto::ReturnEvent>,
-    seen: &mut Vec<proto::ReturnEvent>,
-    what: &str,
-    done: impl Fn(&[proto::ReturnEvent]) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(seen) {
-        match tokio::time::timeout_at(deadline, stream.message()).await {
-            Ok(Ok(Some(e))) => seen.push(e),
-            Ok(other) => panic!("stream ended while waiting for {what}: {other:?}"),
-            Err(_) => panic!("no {what} within 30 s; events: {seen:?}"),
-        }
-    }
 }
 
 fn missed(seen: &[proto::ReturnEvent]) -> Vec<&proto::ReturnEvent> {
@@ -135,7 +106,7 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
         .expect("stream")
         .into_inner();
     let mut seen = Vec::new();
-    until(
+    common::until(
         &mut stream,
         &mut seen,
         "the 315 delivered and its 316",
@@ -165,7 +136,7 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
 
     // The day after: the periodic check reports the decision once.
     clock.set(2025, 4, 10);
-    until(&mut stream, &mut seen, "a DeadlineMissed", |s| {
+    common::until(&mut stream, &mut seen, "a DeadlineMissed", |s| {
         !missed(s).is_empty()
     })
     .await;

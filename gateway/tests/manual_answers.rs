@@ -9,29 +9,15 @@ mod common;
 mod vecozo_support;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use common::{AGB_A, TOKEN_A, TOKEN_B, TestClock, req};
-use ketenpoort::config::VecozoMode;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
-use ketenpoort::vecozo::identity::CertificateSource;
 use tonic::Code;
 
 async fn gateway(sim: &vecozo_support::Sim, clock: Arc<TestClock>) -> common::TestServer {
-    let roots = sim.dir.path().join("ca.pem");
-    std::fs::write(&roots, &sim.config.pki.ca_pem).expect("write CA");
-    let (cert, key, _) = sim.config.pki.client_files(AGB_A);
-    let environment = sim.environment();
-    common::start_in_with_clock(tempfile::tempdir().expect("dir"), clock, move |c| {
-        c.vecozo.mode = Some(VecozoMode::Vecozo);
-        c.vecozo.environment = Some(environment);
-        c.vecozo.trust_roots = Some(roots);
-        c.vecozo
-            .identity
-            .per_agb
-            .insert(AGB_A.into(), CertificateSource::Pem { cert, key });
-        c.vecozo.poll_interval_secs = 1;
+    common::start_in_with_clock(tempfile::tempdir().expect("dir"), clock, |c| {
+        sim.connect_gateway(c, AGB_A);
         c.vecozo.status_poll_interval_ms = 100;
         // The test checks the deadlines itself (common::check_duties).
         c.vecozo.deadline_check_interval_secs = 3600;
@@ -39,23 +25,6 @@ async fn gateway(sim: &vecozo_support::Sim, clock: Arc<TestClock>) -> common::Te
         c.tenants[0].auto_answer = Some(false);
     })
     .await
-}
-
-/// Reads events until `done(seen)` holds; fails after 30 s.
-async fn until(
-    stream: &mut tonic::Streaming<proto::ReturnEvent>,
-    seen: &mut Vec<proto::ReturnEvent>,
-    what: &str,
-    done: impl Fn(&[proto::ReturnEvent]) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(seen) {
-        match tokio::time::timeout_at(deadline, stream.message()).await {
-            Ok(Ok(Some(e))) => seen.push(e),
-            Ok(other) => panic!("stream ended while waiting for {what}: {other:?}"),
-            Err(_) => panic!("no {what} within 30 s; events: {seen:?}"),
-        }
-    }
 }
 
 fn retour(cursor: u64, request_id: &str, validate_only: bool) -> proto::SubmitRetourRequest {
@@ -103,7 +72,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
         .expect("stream")
         .into_inner();
     let mut seen = Vec::new();
-    until(&mut stream, &mut seen, "the 316 and the 301", |s| {
+    common::until(&mut stream, &mut seen, "the 316 and the 301", |s| {
         ["JW316", "JW301"]
             .iter()
             .all(|k| s.iter().any(|e| e.kind == *k && e.message_id == id315))
@@ -128,7 +97,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
         (missed[0].name.as_str(), missed[0].rule.as_str()),
         ("302", "OP090")
     );
-    until(&mut stream, &mut seen, "a DeadlineMissed", |s| {
+    common::until(&mut stream, &mut seen, "a DeadlineMissed", |s| {
         s.iter()
             .any(|e| matches!(e.event, Some(Event::DeadlineMissed(_))))
     })
@@ -215,7 +184,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
         "{second:?}"
     );
 
-    until(
+    common::until(
         &mut stream,
         &mut seen,
         "the 302 fetched by the municipality",

@@ -10,10 +10,8 @@ mod vecozo_support;
 use std::time::Duration;
 
 use common::{AGB_A, TOKEN_A, req};
-use ketenpoort::config::VecozoMode;
 use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
-use ketenpoort::vecozo::identity::CertificateSource;
 use ketenpoort_sim::Scenario;
 use tonic::transport::Channel;
 
@@ -44,45 +42,12 @@ async fn gateway_with(
     dir: tempfile::TempDir,
     auto_answer: bool,
 ) -> common::TestServer {
-    let roots = sim.dir.path().join("ca.pem");
-    std::fs::write(&roots, &sim.config.pki.ca_pem).expect("write CA");
-    let (cert, key, _) = sim.config.pki.client_files(AGB_A);
-    let environment = sim.environment();
-    common::start_in(dir, move |c| {
+    common::start_in(dir, |c| {
+        sim.connect_gateway(c, AGB_A);
         c.messages.cross_message_rules = true;
-        c.vecozo.mode = Some(VecozoMode::Vecozo);
-        c.vecozo.environment = Some(environment);
-        c.vecozo.trust_roots = Some(roots);
-        c.vecozo
-            .identity
-            .per_agb
-            .insert(AGB_A.into(), CertificateSource::Pem { cert, key });
-        c.vecozo.poll_interval_secs = 1;
         c.vecozo.auto_answer = auto_answer;
     })
     .await
-}
-
-/// Reads events from `stream` into `seen` until `done(seen)` holds; fails after 30 s.
-async fn until(
-    stream: &mut tonic::Streaming<proto::ReturnEvent>,
-    seen: &mut Vec<proto::ReturnEvent>,
-    what: &str,
-    done: impl Fn(&[proto::ReturnEvent]) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done(seen) {
-        match tokio::time::timeout_at(deadline, stream.message()).await {
-            Ok(Ok(Some(e))) => seen.push(e),
-            Ok(other) => panic!("stream ended while waiting for {what}: {other:?}"),
-            Err(_) => panic!(
-                "no {what} within 30 s; events: {:?}",
-                seen.iter()
-                    .map(|e| (e.cursor, e.kind.clone(), e.message_id.clone()))
-                    .collect::<Vec<_>>()
-            ),
-        }
-    }
 }
 
 fn find<'a>(
@@ -126,7 +91,7 @@ async fn conversation(
     let id315 = sent.message_id.clone();
 
     let (k316, k301) = (format!("{prefix}316"), format!("{prefix}301"));
-    until(stream, seen, "the 316 and the 301", |s| {
+    common::until(stream, seen, "the 316 and the 301", |s| {
         find(s, &k316, &id315).is_some() && find(s, &k301, &id315).is_some()
     })
     .await;
@@ -178,7 +143,7 @@ async fn conversation(
     let number = sent.declaration_numbers.first().cloned().expect("a number");
 
     let k325 = format!("{prefix}325");
-    until(stream, seen, "the 325", |s| {
+    common::until(stream, seen, "the 325", |s| {
         find(s, &k325, &id323).is_some()
     })
     .await;
@@ -239,7 +204,7 @@ async fn received_messages_become_correlated_events_for_both_laws_and_survive_a_
     let mut client = server.client().await;
     let mut stream = open_stream(&mut client, 0).await;
     let mut again = Vec::new();
-    until(
+    common::until(
         &mut stream,
         &mut again,
         "the same events after the restart",
@@ -290,7 +255,7 @@ async fn until_allocated(
         .expect("315 accepted")
         .into_inner()
         .message_id;
-    until(stream, seen, "the 301", |s| {
+    common::until(stream, seen, "the 301", |s| {
         find(s, "JW301", &id315).is_some()
     })
     .await;
@@ -313,7 +278,7 @@ async fn a_collected_301_is_answered_with_one_302_that_carries_als_antwoord_op()
     let id302 = retours[0].message_id.clone();
     assert_eq!(retours[0].agb_code, AGB_A);
     assert_eq!(retours[0].municipality, common::MUNICIPALITY);
-    until(&mut stream, &mut seen, "the 302 delivered", |s| {
+    common::until(&mut stream, &mut seen, "the 302 delivered", |s| {
         s.iter().any(|e| {
             e.message_id == id302
                 && matches!(&e.event, Some(Event::Delivery(d))
@@ -384,7 +349,7 @@ async fn answers_without_als_antwoord_op_are_correlated_by_their_own_keys() {
     let mut stream = open_stream(&mut client, 0).await;
     let mut seen = Vec::new();
     let id315 = until_allocated(&mut client, &mut stream, &mut seen).await;
-    until(&mut stream, &mut seen, "the 316", |s| {
+    common::until(&mut stream, &mut seen, "the 316", |s| {
         find(s, "JW316", &id315).is_some()
     })
     .await;
@@ -420,7 +385,7 @@ async fn a_collected_319_is_answered_with_one_320() {
         .expect("315 accepted")
         .into_inner()
         .message_id;
-    until(&mut stream, &mut seen, "the 319", |s| {
+    common::until(&mut stream, &mut seen, "the 319", |s| {
         find(s, "JW319", &id315).is_some()
     })
     .await;
@@ -429,7 +394,7 @@ async fn a_collected_319_is_answered_with_one_320() {
     assert_eq!(retours.len(), 1, "{listed:?}");
     assert!(listed.iter().all(|m| m.kind != "JW302"), "{listed:?}");
     let id320 = retours[0].message_id.clone();
-    until(&mut stream, &mut seen, "the 320 delivered", |s| {
+    common::until(&mut stream, &mut seen, "the 320 delivered", |s| {
         s.iter().any(|e| {
             e.message_id == id320
                 && matches!(&e.event, Some(Event::Delivery(d))

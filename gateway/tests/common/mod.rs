@@ -616,3 +616,25 @@ pub async fn check_duties(
     };
     check.check_duties().await.expect("check")
 }
+
+/// Reads events from `stream` into `seen` until `done(seen)` holds; fails after 30 s.
+pub async fn until(
+    stream: &mut tonic::Streaming<proto::ReturnEvent>,
+    seen: &mut Vec<proto::ReturnEvent>,
+    what: &str,
+    done: impl Fn(&[proto::ReturnEvent]) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !done(seen) {
+        match tokio::time::timeout_at(deadline, stream.message()).await {
+            Ok(Ok(Some(e))) => seen.push(e),
+            Ok(other) => panic!("stream ended while waiting for {what}: {other:?}"),
+            Err(_) => panic!(
+                "no {what} within 30 s; events: {:?}",
+                seen.iter()
+                    .map(|e| (e.cursor, e.kind.clone(), e.message_id.clone()))
+                    .collect::<Vec<_>>()
+            ),
+        }
+    }
+}

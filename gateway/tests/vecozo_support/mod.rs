@@ -120,6 +120,22 @@ impl Sim {
         self.client_with(&self.certificate(agb))
     }
 
+    /// Points a gateway's configuration at this simulator (mode `vecozo`, its CA, `agb`'s
+    /// system certificate as PEM, polling every second).
+    pub fn connect_gateway(&self, c: &mut ketenpoort::config::Config, agb: &str) {
+        let roots = self.dir.path().join("ca.pem");
+        std::fs::write(&roots, &self.config.pki.ca_pem).expect("write CA");
+        let (cert, key, _) = self.config.pki.client_files(agb);
+        c.vecozo.mode = Some(ketenpoort::config::VecozoMode::Vecozo);
+        c.vecozo.environment = Some(self.environment());
+        c.vecozo.trust_roots = Some(roots);
+        c.vecozo.identity.per_agb.insert(
+            agb.into(),
+            ketenpoort::vecozo::identity::CertificateSource::Pem { cert, key },
+        );
+        c.vecozo.poll_interval_secs = 1;
+    }
+
     /// Asserts, through `agb`'s status API, that exactly one message answers the 301
     /// `t301`: a JW302 with alsAntwoordOp = `t301`, in the 301's conversation.
     pub async fn assert_one_302_answers(&self, agb: &str, t301: uuid::Uuid) {
