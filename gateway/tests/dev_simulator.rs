@@ -64,14 +64,17 @@ async fn next_delivery_state(
     }
 }
 
-#[tokio::test]
-async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
-    let dev = start_dev().await;
-    let mut c =
-        ketenpoort::proto::gateway_client::GatewayClient::connect(format!("http://{}", dev.addr))
-            .await
-            .expect("connect");
-    let mut stream = c
+/// A client of the dev gateway and its return stream from the start.
+async fn connect(
+    dev: &Dev,
+) -> (
+    proto::gateway_client::GatewayClient<tonic::transport::Channel>,
+    tonic::Streaming<proto::ReturnEvent>,
+) {
+    let mut c = proto::gateway_client::GatewayClient::connect(format!("http://{}", dev.addr))
+        .await
+        .expect("connect");
+    let stream = c
         .stream_returns(req(
             DEV_TOKEN,
             proto::StreamReturnsRequest { after_cursor: 0 },
@@ -79,31 +82,45 @@ async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
         .await
         .expect("stream")
         .into_inner();
+    (c, stream)
+}
+
+/// Submits a 315 for `agb` with request_id `id`; the new message's id (`expect` says why it
+/// must be accepted).
+async fn submit_315(
+    c: &mut proto::gateway_client::GatewayClient<tonic::transport::Channel>,
+    law: Law,
+    agb: &str,
+    id: &str,
+    expect: &str,
+) -> String {
+    c.submit_request_for_allocation(req(DEV_TOKEN, request_for_allocation(law, agb, id)))
+        .await
+        .expect(expect)
+        .into_inner()
+        .message_id
+}
+
+#[tokio::test]
+async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
+    let dev = start_dev().await;
+    let (mut c, mut stream) = connect(&dev).await;
 
     // 12345678 has its own system certificate in the dev scenario.
-    let known = c
-        .submit_request_for_allocation(req(
-            DEV_TOKEN,
-            request_for_allocation(Law::Ijw, "12345678", "known"),
-        ))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .message_id;
+    let known = submit_315(&mut c, Law::Ijw, "12345678", "known", "accepted").await;
     let d = next_delivery_state(&mut stream, &known).await;
     assert_eq!(d.state, proto::MessageState::Delivered as i32, "{d:?}");
 
     // 23456789 is no provider of the scenario: the vendor certificate has no permission
     // (toestemmingsverklaring) for it, and the simulator refuses the push as VECOZO would.
-    let unknown = c
-        .submit_request_for_allocation(req(
-            DEV_TOKEN,
-            request_for_allocation(Law::Iwmo, "23456789", "unknown"),
-        ))
-        .await
-        .expect("accepted: the gateway cannot know VECOZO's permissions")
-        .into_inner()
-        .message_id;
+    let unknown = submit_315(
+        &mut c,
+        Law::Iwmo,
+        "23456789",
+        "unknown",
+        "accepted: the gateway cannot know VECOZO's permissions",
+    )
+    .await;
     let d = next_delivery_state(&mut stream, &unknown).await;
     assert_eq!(
         d.state,
@@ -153,27 +170,8 @@ async fn message(
 #[tokio::test]
 async fn a_refused_message_can_be_sent_again_under_a_new_traceer_id() {
     let dev = start_dev().await;
-    let mut c =
-        ketenpoort::proto::gateway_client::GatewayClient::connect(format!("http://{}", dev.addr))
-            .await
-            .expect("connect");
-    let mut stream = c
-        .stream_returns(req(
-            DEV_TOKEN,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
-    let refused = c
-        .submit_request_for_allocation(req(
-            DEV_TOKEN,
-            request_for_allocation(Law::Ijw, "23456789", "refused"),
-        ))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .message_id;
+    let (mut c, mut stream) = connect(&dev).await;
+    let refused = submit_315(&mut c, Law::Ijw, "23456789", "refused", "accepted").await;
     let first = next_delivery_state(&mut stream, &refused).await;
     assert_eq!(first.state, proto::MessageState::RejectedByVecozo as i32);
     let traceer_id = |id: &str| {
@@ -185,15 +183,7 @@ async fn a_refused_message_can_be_sent_again_under_a_new_traceer_id() {
             .map(|o| o.traceer_id)
     };
     let first_traceer_id = traceer_id(&refused).expect("pushed once");
-    let delivered = c
-        .submit_request_for_allocation(req(
-            DEV_TOKEN,
-            request_for_allocation(Law::Ijw, "12345678", "delivered"),
-        ))
-        .await
-        .expect("accepted")
-        .into_inner()
-        .message_id;
+    let delivered = submit_315(&mut c, Law::Ijw, "12345678", "delivered", "accepted").await;
     let d = next_delivery_state(&mut stream, &delivered).await;
     assert_eq!(d.state, proto::MessageState::Delivered as i32);
 
