@@ -586,19 +586,14 @@ impl Writer {
             // applied before any other write, and at the end of the group.
             let mut batch = GroupBatch::default();
             for p in &group {
-                let result = match &p.write {
-                    Write::Submit(s) => {
-                        let r = self.submit(s, &mut batch);
-                        if matches!(r, Ok(Outcome::Stored(_))) {
-                            batch.members.push(results.len());
-                        }
-                        r
-                    }
-                    other => {
-                        self.apply_group_batch(&mut batch, &mut results);
-                        self.apply(other)
-                    }
-                };
+                let submit = matches!(p.write, Write::Submit(_));
+                if !submit {
+                    self.apply_group_batch(&mut batch, &mut results);
+                }
+                let result = self.apply(&p.write, &mut batch);
+                if submit && matches!(result, Ok(Outcome::Stored(_))) {
+                    batch.members.push(results.len());
+                }
                 results.push(result);
             }
             self.apply_group_batch(&mut batch, &mut results);
@@ -649,7 +644,8 @@ impl Writer {
         }
     }
 
-    fn apply(&mut self, write: &Write) -> Result<Outcome, Error> {
+    /// Applies one write; a submit only adds its keys to `group` (see [`Writer::serve`]).
+    fn apply(&mut self, write: &Write, group: &mut GroupBatch) -> Result<Outcome, Error> {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
             Write::CheckDeadlines { today, at_ms } => self.check_deadlines(*today, *at_ms),
@@ -664,12 +660,7 @@ impl Writer {
                 until_ms,
             } => self.lease(name, *holder, *now_ms, Some(*until_ms)),
             Write::ReleaseLease { name, holder } => self.lease(name, *holder, i64::MIN, None),
-            Write::Submit(s) => {
-                let mut batch = GroupBatch::default();
-                let outcome = self.submit(s, &mut batch)?;
-                self.db.apply_batch(batch.batch)?;
-                Ok(outcome)
-            }
+            Write::Submit(s) => self.submit(s, group),
             Write::Requeue { message_id, at_ms } => self.requeue(*message_id, *at_ms),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());
