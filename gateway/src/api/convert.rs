@@ -6,6 +6,8 @@
 //! Everything else (lengths, patterns, the law's codelists, in-message rules) is checked on
 //! the model afterwards, so each rule is stated once, in the messages crate.
 
+use std::fmt::{self, Display};
+
 use chrono::NaiveDate;
 use ketenpoort_messages::codes::*;
 use ketenpoort_messages::model::basis::*;
@@ -35,30 +37,91 @@ pub(crate) struct Conv {
 /// A stand-in date used where a date could not be read; the request is refused anyway.
 const NO_DATE: NaiveDate = NaiveDate::MIN;
 
-impl Conv {
-    fn bad(&mut self, field: impl Into<String>, rule: &str, description: impl Into<String>) {
-        self.violations
-            .push(FieldViolation::request(field, rule, description));
+/// An element of a repeated proto field, `list[index]`, below `parent` when there is one
+/// (`clients[0].lines[3]`). Written out only when a violation names it: a valid request
+/// builds no path strings.
+#[derive(Clone, Copy)]
+struct Item<'a> {
+    parent: Option<&'a Item<'a>>,
+    list: &'static str,
+    index: usize,
+}
+
+impl<'a> Item<'a> {
+    fn new(list: &'static str, index: usize) -> Self {
+        Item {
+            parent: None,
+            list,
+            index,
+        }
     }
 
-    fn required(&mut self, field: &str, value: &str) -> String {
+    fn under(self, parent: &'a Item<'a>) -> Self {
+        Item {
+            parent: Some(parent),
+            ..self
+        }
+    }
+}
+
+impl Display for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        write!(f, "{}[{}]", self.list, self.index)
+    }
+}
+
+/// The field `leaf` of a message field, `parent.leaf`, written out only when needed.
+#[derive(Clone, Copy)]
+struct Leaf<'a>(&'a dyn Display, &'static str);
+
+impl Display for Leaf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// `YYYY-MM-DD` (exactly: four, two and two ASCII digits) as a real calendar date.
+fn parse_iso_date(value: &str) -> Option<NaiveDate> {
+    let b = value.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if !shaped {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| {
+        b[range]
+            .iter()
+            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+    };
+    let year = i32::try_from(number(0..4)).ok()?;
+    NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))
+}
+
+impl Conv {
+    fn bad(&mut self, field: impl Display, rule: &str, description: impl Into<String>) {
+        self.violations.push(FieldViolation::request(
+            field.to_string(),
+            rule,
+            description,
+        ));
+    }
+
+    fn required(&mut self, field: impl Display, value: &str) -> String {
         if value.is_empty() {
             self.bad(field, "XSD-required", "is required");
         }
         value.to_owned()
     }
 
-    fn parse_date(&mut self, field: &str, value: &str) -> Option<NaiveDate> {
-        let b = value.as_bytes();
-        let shaped = b.len() == 10
-            && b[4] == b'-'
-            && b[7] == b'-'
-            && b.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        let parsed = shaped
-            .then(|| NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
-            .flatten();
+    fn parse_date(&mut self, field: impl Display, value: &str) -> Option<NaiveDate> {
+        let parsed = parse_iso_date(value);
         if parsed.is_none() {
             self.bad(
                 field,
@@ -70,7 +133,7 @@ impl Conv {
     }
 
     /// A required date.
-    fn date(&mut self, field: &str, value: &str) -> NaiveDate {
+    fn date(&mut self, field: impl Display, value: &str) -> NaiveDate {
         if value.is_empty() {
             self.bad(field, "XSD-required", "is required (a date YYYY-MM-DD)");
             return NO_DATE;
@@ -79,7 +142,7 @@ impl Conv {
     }
 
     /// An optional date: empty is absent.
-    fn opt_date(&mut self, field: &str, value: &str) -> Option<NaiveDate> {
+    fn opt_date(&mut self, field: impl Display, value: &str) -> Option<NaiveDate> {
         if value.is_empty() {
             None
         } else {
@@ -88,7 +151,7 @@ impl Conv {
     }
 
     /// An optional code: empty is absent.
-    fn opt_code<T>(&mut self, field: &str, value: &str, list: &str) -> Option<T>
+    fn opt_code<T>(&mut self, field: impl Display, value: &str, list: &str) -> Option<T>
     where
         T: CodeList,
     {
@@ -112,7 +175,7 @@ impl Conv {
     }
 
     /// A required code.
-    fn code<T: CodeList>(&mut self, field: &str, value: &str, list: &str) -> T {
+    fn code<T: CodeList>(&mut self, field: impl Display, value: &str, list: &str) -> T {
         if value.is_empty() {
             self.bad(
                 field,
@@ -207,27 +270,23 @@ fn identity(
     (bsn, geboortedatum, geslacht, naam)
 }
 
-fn product(c: &mut Conv, field: &str, p: Option<&proto::Product>) -> Option<Product> {
+fn product(c: &mut Conv, field: impl Display, p: Option<&proto::Product>) -> Option<Product> {
     let p = p?;
     if p.category.is_empty() && p.code.is_empty() {
         return None;
     }
     Some(Product {
-        categorie: c.code(
-            &format!("{field}.category"),
-            &p.category,
-            "ProductCategorie",
-        ),
+        categorie: c.code(Leaf(&field, "category"), &p.category, "ProductCategorie"),
         code: opt(&p.code),
     })
 }
 
-fn extent(c: &mut Conv, field: &str, e: Option<&proto::Extent>) -> Option<Omvang> {
+fn extent(c: &mut Conv, field: impl Display, e: Option<&proto::Extent>) -> Option<Omvang> {
     let e = e?;
     Some(Omvang {
         volume: Volume(e.volume),
-        eenheid: c.code(&format!("{field}.unit"), &e.unit, "Eenheid"),
-        frequentie: c.code(&format!("{field}.frequency"), &e.frequency, "Frequentie"),
+        eenheid: c.code(Leaf(&field, "unit"), &e.unit, "Eenheid"),
+        frequentie: c.code(Leaf(&field, "frequency"), &e.frequency, "Frequentie"),
     })
 }
 
@@ -243,29 +302,26 @@ pub(crate) fn request_for_allocation(
     let (bsn, geboortedatum, geslacht, naam) = identity(c, r.client.as_ref());
     let mut producten = Vec::with_capacity(r.products.len());
     for (i, p) in r.products.iter().enumerate() {
-        let field = format!("products[{i}]");
+        let field = Item::new("products", i);
         let referrer = p.referrer.clone().unwrap_or_default();
         if p.referrer.is_none() {
-            c.bad(format!("{field}.referrer"), "XSD-required", "is required");
+            c.bad(Leaf(&field, "referrer"), "XSD-required", "is required");
         }
         producten.push(AangevraagdProduct {
-            referentie_aanbieder: Referentie(c.required(
-                &format!("{field}.provider_reference"),
-                &p.provider_reference,
-            )),
-            beschikking_nummer: nummer(p.decision_number),
-            product: product(c, &format!("{field}.product"), p.product.as_ref()),
-            beschikking_ingangsdatum: c.opt_date(
-                &format!("{field}.decision_start_date"),
-                &p.decision_start_date,
+            referentie_aanbieder: Referentie(
+                c.required(Leaf(&field, "provider_reference"), &p.provider_reference),
             ),
-            toewijzing_ingangsdatum: c.date(&format!("{field}.start_date"), &p.start_date),
-            toewijzing_einddatum: c.opt_date(&format!("{field}.end_date"), &p.end_date),
-            omvang: extent(c, &format!("{field}.extent"), p.extent.as_ref()),
+            beschikking_nummer: nummer(p.decision_number),
+            product: product(c, Leaf(&field, "product"), p.product.as_ref()),
+            beschikking_ingangsdatum: c
+                .opt_date(Leaf(&field, "decision_start_date"), &p.decision_start_date),
+            toewijzing_ingangsdatum: c.date(Leaf(&field, "start_date"), &p.start_date),
+            toewijzing_einddatum: c.opt_date(Leaf(&field, "end_date"), &p.end_date),
+            omvang: extent(c, Leaf(&field, "extent"), p.extent.as_ref()),
             budget: p.budget_cents.map(Budget),
             verwijzer: Verwijzer {
                 type_: c.code(
-                    &format!("{field}.referrer.type"),
+                    Leaf(&field, "referrer.type"),
                     &referrer.r#type,
                     "TypeVerwijzer",
                 ),
@@ -273,7 +329,7 @@ pub(crate) fn request_for_allocation(
                 zorgverlener_code: opt(&referrer.agb_code),
             },
             raamcontract: c.opt_code(
-                &format!("{field}.framework_contract"),
+                Leaf(&field, "framework_contract"),
                 &p.framework_contract,
                 "JaNee",
             ),
@@ -311,17 +367,17 @@ pub(crate) fn care_start(
     let (bsn, geboortedatum, geslacht, naam) = identity(c, r.client.as_ref());
     let mut producten = Vec::with_capacity(r.products.len());
     for (i, p) in r.products.iter().enumerate() {
-        let field = format!("products[{i}]");
+        let field = Item::new("products", i);
         producten.push(StartProduct {
             toewijzing_nummer: nummer(p.allocation_number),
-            product: product(c, &format!("{field}.product"), p.product.as_ref()),
+            product: product(c, Leaf(&field, "product"), p.product.as_ref()),
             toewijzing_ingangsdatum: c.opt_date(
-                &format!("{field}.allocation_start_date"),
+                Leaf(&field, "allocation_start_date"),
                 &p.allocation_start_date,
             ),
-            begindatum: c.date(&format!("{field}.start_date"), &p.start_date),
+            begindatum: c.date(Leaf(&field, "start_date"), &p.start_date),
             status_aanlevering: c.code(
-                &format!("{field}.delivery_status"),
+                Leaf(&field, "delivery_status"),
                 &p.delivery_status,
                 "StatusAanlevering",
             ),
@@ -354,23 +410,23 @@ pub(crate) fn care_stop(
     let (bsn, geboortedatum, geslacht, naam) = identity(c, r.client.as_ref());
     let mut producten = Vec::with_capacity(r.products.len());
     for (i, p) in r.products.iter().enumerate() {
-        let field = format!("products[{i}]");
+        let field = Item::new("products", i);
         producten.push(StopProduct {
             toewijzing_nummer: nummer(p.allocation_number),
-            product: product(c, &format!("{field}.product"), p.product.as_ref()),
+            product: product(c, Leaf(&field, "product"), p.product.as_ref()),
             toewijzing_ingangsdatum: c.opt_date(
-                &format!("{field}.allocation_start_date"),
+                Leaf(&field, "allocation_start_date"),
                 &p.allocation_start_date,
             ),
-            begindatum: c.date(&format!("{field}.start_date"), &p.start_date),
+            begindatum: c.date(Leaf(&field, "start_date"), &p.start_date),
             reden_beeindiging: c.code(
-                &format!("{field}.end_reason"),
+                Leaf(&field, "end_reason"),
                 &p.end_reason,
                 "RedenBeeindiging",
             ),
-            einddatum: c.date(&format!("{field}.end_date"), &p.end_date),
+            einddatum: c.date(Leaf(&field, "end_date"), &p.end_date),
             status_aanlevering: c.code(
-                &format!("{field}.delivery_status"),
+                Leaf(&field, "delivery_status"),
                 &p.delivery_status,
                 "StatusAanlevering",
             ),
@@ -407,15 +463,13 @@ pub(crate) fn change_request(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let field = format!("changed[{i}]");
+            let field = Item::new("changed", i);
             TeWijzigenProduct {
                 toewijzing_nummer: Nummer(p.allocation_number),
-                gewenste_ingangsdatum: c.date(
-                    &format!("{field}.desired_start_date"),
-                    &p.desired_start_date,
-                ),
-                einddatum: c.opt_date(&format!("{field}.end_date"), &p.end_date),
-                omvang: extent(c, &format!("{field}.extent"), p.extent.as_ref()),
+                gewenste_ingangsdatum: c
+                    .date(Leaf(&field, "desired_start_date"), &p.desired_start_date),
+                einddatum: c.opt_date(Leaf(&field, "end_date"), &p.end_date),
+                omvang: extent(c, Leaf(&field, "extent"), p.extent.as_ref()),
                 budget: p.budget_cents.map(Budget),
                 retour_codes: vec![],
             }
@@ -426,15 +480,13 @@ pub(crate) fn change_request(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let field = format!("new_products[{i}]");
+            let field = Item::new("new_products", i);
             NieuwProduct {
-                product: product(c, &format!("{field}.product"), p.product.as_ref()),
-                gewenste_ingangsdatum: c.date(
-                    &format!("{field}.desired_start_date"),
-                    &p.desired_start_date,
-                ),
-                einddatum: c.opt_date(&format!("{field}.end_date"), &p.end_date),
-                omvang: extent(c, &format!("{field}.extent"), p.extent.as_ref()),
+                product: product(c, Leaf(&field, "product"), p.product.as_ref()),
+                gewenste_ingangsdatum: c
+                    .date(Leaf(&field, "desired_start_date"), &p.desired_start_date),
+                einddatum: c.opt_date(Leaf(&field, "end_date"), &p.end_date),
+                omvang: extent(c, Leaf(&field, "extent"), p.extent.as_ref()),
                 budget: p.budget_cents.map(Budget),
                 retour_codes: vec![],
             }
@@ -484,7 +536,7 @@ fn month(c: &mut Conv, value: &str) -> (NaiveDate, NaiveDate) {
                 .enumerate()
                 .all(|(i, ch)| i == 4 || ch.is_ascii_digit());
         let d = shaped
-            .then(|| NaiveDate::parse_from_str(&format!("{value}-01"), "%Y-%m-%d").ok())
+            .then(|| parse_iso_date(&format!("{value}-01")))
             .flatten();
         if d.is_none() {
             c.bad("month", "XSD-date", "must be a month written as YYYY-MM");
@@ -508,17 +560,18 @@ pub(crate) fn declaration(
     let dagtekening = header.bericht_identificatie.dagtekening;
     let mut clienten = Vec::with_capacity(r.clients.len());
     for (ci, client) in r.clients.iter().enumerate() {
+        let client_field = Item::new("clients", ci);
         let mut prestaties = Vec::with_capacity(client.lines.len());
         for (li, l) in client.lines.iter().enumerate() {
-            let field = format!("clients[{ci}].lines[{li}]");
-            let unit: Eenheid = c.code(&format!("{field}.unit"), &l.unit, "Eenheid");
+            let field = Item::new("lines", li).under(&client_field);
+            let unit: Eenheid = c.code(Leaf(&field, "unit"), &l.unit, "Eenheid");
             let amount = match (l.amount_cents, l.tariff_cents) {
                 (Some(a), _) => a,
                 (None, Some(t)) => match money::amount(l.delivered_volume, t) {
                     Some(a) => a,
                     None => {
                         c.bad(
-                            format!("{field}.amount_cents"),
+                            Leaf(&field, "amount_cents"),
                             "XSD-maxInclusive",
                             "delivered_volume × tariff_cents exceeds the largest amount \
                              (99 999 999 cents)",
@@ -528,7 +581,7 @@ pub(crate) fn declaration(
                 },
                 (None, None) => {
                     c.bad(
-                        format!("{field}.amount_cents"),
+                        Leaf(&field, "amount_cents"),
                         "XSD-required",
                         "is required when tariff_cents is absent",
                     );
@@ -538,22 +591,22 @@ pub(crate) fn declaration(
             prestaties.push(Prestatie {
                 product_referentie: ProductReferentie {
                     referentie_nummer: ReferentieNummer(
-                        c.required(&format!("{field}.reference_number"), &l.reference_number),
+                        c.required(Leaf(&field, "reference_number"), &l.reference_number),
                     ),
                     vorig_referentie_nummer: opt(&l.previous_reference_number),
                 },
                 toewijzing_nummer: Nummer(l.allocation_number),
                 product_categorie: c.code(
-                    &format!("{field}.product_category"),
+                    Leaf(&field, "product_category"),
                     &l.product_category,
                     "ProductCategorie",
                 ),
                 product_code: ProductCode(
-                    c.required(&format!("{field}.product_code"), &l.product_code),
+                    c.required(Leaf(&field, "product_code"), &l.product_code),
                 ),
                 product_periode: GeslotenPeriode {
-                    begindatum: c.date(&format!("{field}.period_start"), &l.period_start),
-                    einddatum: c.date(&format!("{field}.period_end"), &l.period_end),
+                    begindatum: c.date(Leaf(&field, "period_start"), &l.period_start),
+                    einddatum: c.date(Leaf(&field, "period_end"), &l.period_end),
                 },
                 geleverd_volume: Volume(l.delivered_volume),
                 eenheid: unit,
@@ -570,7 +623,7 @@ pub(crate) fn declaration(
             });
         }
         clienten.push(DeclaratieClient {
-            bsn: Bsn(c.required(&format!("clients[{ci}].bsn"), &client.bsn)),
+            bsn: Bsn(c.required(Leaf(&client_field, "bsn"), &client.bsn)),
             prestaties,
             retour_codes: vec![],
         });
@@ -601,5 +654,49 @@ pub(crate) fn total(clienten: &[DeclaratieClient]) -> TotaalBedragMetDc {
     TotaalBedragMetDc {
         totaal_bedrag: TotaalBedrag(amount),
         debet_credit: sign,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_reads_the_iso_form() {
+        for year in [0, 1, 1900, 2000, 2024, 2025, 9999] {
+            for month in 0..=13 {
+                for day in 0..=32 {
+                    let text = format!("{year:04}-{month:02}-{day:02}");
+                    let chrono = NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok();
+                    assert_eq!(parse_iso_date(&text), chrono, "{text}");
+                }
+            }
+        }
+        for text in [
+            "",
+            "2025-1-01",
+            "2025-01-1",
+            "25-01-01",
+            "2025/01/01",
+            " 2025-01-01",
+            "2025-01-01 ",
+            "+2025-01-01",
+            "2025-0a-01",
+            "２０２５-01-01",
+            "2025-01-01T00",
+        ] {
+            assert_eq!(parse_iso_date(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn paths_name_the_proto_fields() {
+        let client = Item::new("clients", 1);
+        let line = Item::new("lines", 2).under(&client);
+        assert_eq!(Leaf(&line, "unit").to_string(), "clients[1].lines[2].unit");
+        assert_eq!(Leaf(&client, "bsn").to_string(), "clients[1].bsn");
+        let product = Item::new("products", 0);
+        let nested = Leaf(&product, "extent");
+        assert_eq!(Leaf(&nested, "unit").to_string(), "products[0].extent.unit");
     }
 }
