@@ -68,9 +68,9 @@
 //! a different code, so a client can tell "this message is wrong" (INVALID_ARGUMENT) from
 //! "this message does not fit what was sent before".
 //!
-//! The handler checks first (also for `validate_only`); the store's writer checks again just
-//! before storing, so of two concurrent submits that conflict (one ReferentieNummer twice),
-//! only the first is stored. The history knows only what went through this gateway:
+//! The store's writer checks just before storing (the handler, for `validate_only`), so of
+//! two concurrent submits that conflict (one ReferentieNummer twice), only the first is
+//! stored. The history knows only what went through this gateway:
 //! allocations received elsewhere make claims fail TR338. Until the returns processing
 //! records incoming 301s, or for a provider moving to ketenpoort, `messages.cross_message_rules
 //! = false` turns the check off; the municipality checks the same rules in any case.

@@ -1,7 +1,7 @@
 //! Cross-message rules at submit: a submit is checked against the messages sent and received
 //! before (the store's history) and refused with FAILED_PRECONDITION and BadRequest field
 //! violations (proto field, rule id, retourcode) — the same mapping as the in-message rules.
-//! The writer checks again, so of concurrent conflicting submits only one is stored; the
+//! The store's writer checks, so of concurrent conflicting submits only one is stored; the
 //! history survives a restart; `validate_only` is checked too; the check can be turned off.
 
 mod common;

@@ -6,16 +6,18 @@
 //! 3. the request is converted to the model with a header ketenpoort fills in, then checked
 //!    against the schema ([`Message::validate`]) and the in-message rules
 //!    ([`rules::check`]): INVALID_ARGUMENT with every violation;
-//! 4. the cross-message rules against the messages sent and received before
-//!    ([`rules::cross::check_against`] over the store's history; a given DeclaratieNummer
-//!    unique per AGB code, TR333): FAILED_PRECONDITION with the same field violations;
+//! 4. a given DeclaratieNummer must be new for the AGB code (TR333): FAILED_PRECONDITION;
 //! 5. Identificatie (and DeclaratieNummer when empty) are assigned, the XML is written and
 //!    its size checked against VECOZO's limit (BRS06): RESOURCE_EXHAUSTED, or a claim is
 //!    split when the request asks for it;
-//! 6. `validate_only` stops here and stores nothing; otherwise the messages are committed
-//!    and the answer is sent only after the store has flushed them. The store's writer checks
-//!    the cross-message rules once more just before storing, so that of two concurrent
-//!    submits that conflict (one ReferentieNummer twice) only the first is stored.
+//! 6. the cross-message rules against the messages sent and received before
+//!    ([`rules::cross::check_against`] over the store's history): FAILED_PRECONDITION with
+//!    the same field violations. They are judged where the answer is decided: by the
+//!    store's writer just before it stores the message, so that of two concurrent submits
+//!    that conflict (one ReferentieNummer twice) only the first is stored; here for a
+//!    `validate_only` call;
+//! 7. `validate_only` stops here and stores nothing; otherwise the messages are committed
+//!    and the answer is sent only after the store has flushed them.
 
 use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieClient, Prestatie};
 use ketenpoort_messages::model::header::Header;
@@ -278,12 +280,6 @@ async fn submit_inner(
     {
         return Err(number_used(n));
     }
-    if shared.cross_message_rules {
-        let cross = shared.store.history().check(&message)?;
-        if !cross.is_empty() {
-            return Err(cross_rules(kind, &cross));
-        }
-    }
 
     // Numbers, then XML, then size: split a claim, or refuse. Identificatie and an assigned
     // DeclaratieNummer are always 12 characters, as wide as the placeholders the checks above
@@ -303,6 +299,7 @@ async fn submit_inner(
         reserve,
         &mut counters,
     )?;
+    let whole_message = Arc::clone(&whole.message);
     let new_messages = if whole.xml.len() <= limit {
         vec![whole]
     } else {
@@ -334,6 +331,17 @@ async fn submit_inner(
         }
         new_messages
     };
+
+    // The cross-message rules. The store's writer judges every message it stores, just
+    // before storing it (two concurrent submits may conflict), so a message to be stored is
+    // not judged here as well: that would do the same work twice. A validate_only call is
+    // judged here, as one message even when it would be split.
+    if shared.cross_message_rules && validate_only {
+        let cross = shared.store.history().check(&whole_message)?;
+        if !cross.is_empty() {
+            return Err(cross_rules(kind, &cross));
+        }
+    }
 
     let mut response = proto::SubmitResponse {
         message_id: String::new(),

@@ -13,10 +13,10 @@
 //!   by more than the write in progress. The writer is the only one that records: it checks
 //!   under the read lock and takes the write lock only to record.
 //!
-//! A submit is checked twice: once in the request handler ([`StoreHistory::check`], for an
-//! early answer and for `validate_only`), and again by the writer just before it stores the
-//! messages, so that two concurrent submits cannot both pass (two claims with one
-//! ReferentieNummer, TR314).
+//! A submit is checked by the writer just before it stores the messages, so that two
+//! concurrent submits cannot both pass (two claims with one ReferentieNummer, TR314); a
+//! `validate_only` call, which stores nothing, is checked in the request handler
+//! ([`StoreHistory::check`]).
 //!
 //! Why in memory rather than a look-up per question in sled: the history's records are the
 //! messages crate's types, which have no serialised form, and every look-up in sled would

@@ -113,7 +113,7 @@ pub struct SubmitWrite {
     /// Counters reserved for these messages ([`Store::reserve`]) and their values, so that
     /// they are durable together with the messages that use them.
     pub counters: Vec<(String, u64)>,
-    /// Check the messages against the history once more before storing them.
+    /// Check the messages against the history (cross-message rules) before storing them.
     pub cross_message_rules: bool,
 }
 

@@ -891,13 +891,12 @@ impl Writer {
                 return Ok(Outcome::DeclarationNumberUsed(n.clone()));
             }
         }
-        // The cross-message rules once more, now that no other write can come between the
-        // check and the store. The parts of a split claim are checked each against the
-        // history without the others: they share no numbers by construction. Only this
-        // thread records in the history, so the check needs no more than a read lock, and
-        // the write lock is taken only to record, after the batch is applied: request
-        // handlers checking meanwhile do not wait for the store's write (they block a
-        // runtime thread while they wait).
+        // The cross-message rules, here where no other write can come between the check
+        // and the store (the handler checks only validate_only calls). The parts of a split
+        // claim are checked each against the history without the others: they share no
+        // numbers by construction. Only this thread records in the history, so the check
+        // needs no more than a read lock, and the write lock is taken only to record:
+        // validate_only handlers checking meanwhile do not wait for the store's write.
         if s.cross_message_rules {
             let index = self.history.read()?;
             let violations: Vec<_> = s
