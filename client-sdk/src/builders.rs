@@ -331,6 +331,7 @@ fn common(law: Law, agb_code: String, municipality: String) -> Option<proto::Sub
     Some(proto::SubmitCommon {
         request_id: String::new(),
         validate_only: false,
+        include_xml: false,
         law: law as i32,
         agb_code,
         municipality,
@@ -355,6 +356,16 @@ macro_rules! submit_builder {
             pub fn validate_only(mut self, validate_only: bool) -> Self {
                 if let Some(c) = self.message.common.as_mut() {
                     c.validate_only = validate_only;
+                }
+                self
+            }
+
+            /// Return the XML in the response also when the message is stored (a
+            /// validate_only call always returns it). Off by default: a claim's XML can be
+            /// 25 MB; `get_message` returns it when wanted.
+            pub fn include_xml(mut self, include_xml: bool) -> Self {
+                if let Some(c) = self.message.common.as_mut() {
+                    c.include_xml = include_xml;
                 }
                 self
             }

@@ -3,10 +3,12 @@
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_submit
 //! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only|--raw-only]
-//! #             [--no-cross-rules]
+//! #             [--no-cross-rules] [--include-xml]
 //! ```
 //!
 //! `--gateway-only` runs step 2 alone, `--raw-only` step 1 alone (for profiling).
+//! `--include-xml` has the submits ask for the XML in the answer (`include_xml`), which the
+//! gateway otherwise leaves out.
 //!
 //! In one process, one after the other, each with `--clients` concurrent tonic clients (each
 //! its own HTTP/2 connection) over 127.0.0.1:
@@ -19,14 +21,15 @@
 //!    `off` (queue only: no loopback deliveries competing for the writer), cross-message rules
 //!    on, with the allocations the claims need recorded (as received 301s) before timing.
 //!
-//! 3. **raw@XML**: the raw service once more, but storing (the request padded) and answering
-//!    as many bytes as the gateway's XML answers had on average in step 2: the raw limit for
-//!    the bytes the gateway has to store and send back, a diagnostic beside the issue's
-//!    raw limit (which stores and answers the request's size).
+//! 3. **raw@XML**: the raw service once more, but storing as many bytes as the gateway's XML
+//!    (the request padded) and answering as many as the gateway's answers had, on average in
+//!    step 2: the raw limit for the bytes the gateway has to store and send back, a
+//!    diagnostic beside the issue's raw limit (which stores and answers the request's size).
 //!
 //! Each is run for a JW315 (one product) and a JW323 with 20 prestaties; every request is
 //! rule-valid, also against the history (own client, reference numbers and allocations).
-//! The table gives the mean request size (protobuf) and XML size (the answer's `xml`).
+//! The table gives the mean request and answer sizes (protobuf) and the XML size (read back
+//! from the gateway's store).
 //! The first 5% of each run warm up and are not counted. Latency is per call, at the client.
 
 use std::net::SocketAddr;
@@ -72,10 +75,14 @@ fn bsn(n: u64) -> String {
     format!("{prefix:08}{last}")
 }
 
+/// Whether the submits ask for the XML in the answer (`--include-xml`).
+static INCLUDE_XML: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn common(request_id: String) -> proto::SubmitCommon {
     proto::SubmitCommon {
         request_id,
         validate_only: false,
+        include_xml: INCLUDE_XML.load(Ordering::Relaxed),
         law: Law::Ijw as i32,
         agb_code: AGB.into(),
         municipality: MUNICIPALITY.into(),
@@ -276,9 +283,12 @@ fn raw_writer(db: sled::Db) -> tokio::sync::mpsc::UnboundedSender<Insert> {
 struct Raw {
     writes: tokio::sync::mpsc::UnboundedSender<Insert>,
     next: AtomicUsize,
-    /// Store and answer this many bytes instead of the request's size (at least the
-    /// request), to stand for the XML the gateway stores and answers with.
+    /// Store this many bytes instead of the request (at least the request), to stand for
+    /// the XML the gateway stores.
     pad_to: Option<usize>,
+    /// Answer with a payload of this many bytes instead of the request's size, to stand for
+    /// the gateway's answer.
+    answer_bytes: Option<usize>,
 }
 
 impl Raw {
@@ -287,7 +297,7 @@ impl Raw {
         if let Some(n) = self.pad_to {
             bytes.resize(n.max(bytes.len()), b'x');
         }
-        let size = bytes.len();
+        let size = self.answer_bytes.unwrap_or(bytes.len());
         let (tx, rx) = oneshot::channel();
         self.writes
             .send((id.to_be_bytes().to_vec(), bytes, tx))
@@ -386,8 +396,10 @@ struct Measured {
     p99_ms: f64,
     /// Mean size of a request's protobuf encoding.
     request_bytes: usize,
-    /// Mean size of the `xml` field of the answers.
+    /// Mean size of an answer's protobuf encoding.
     answer_bytes: usize,
+    /// Mean size of the XML the gateway stored (0 for the raw service).
+    xml_bytes: usize,
 }
 
 impl Measured {
@@ -397,6 +409,7 @@ impl Measured {
         p99_ms: f64::NAN,
         request_bytes: 0,
         answer_bytes: 0,
+        xml_bytes: 0,
     };
 }
 
@@ -456,7 +469,7 @@ async fn load(
                     }
                 };
                 match result {
-                    Ok(answer) => answer_bytes += answer.get_ref().xml.len(),
+                    Ok(answer) => answer_bytes += answer.get_ref().encoded_len(),
                     Err(e) => panic!("submit {n} of {run} failed: {e:?}"),
                 }
                 if n >= warmup {
@@ -486,16 +499,20 @@ async fn load(
         p99_ms: at(0.99),
         request_bytes: request_bytes / requests,
         answer_bytes: answer_bytes / requests,
+        xml_bytes: 0,
     }
 }
 
-async fn raw(kind: Kind, clients: usize, requests: usize, pad_to: Option<usize>) -> Measured {
+/// The raw service; `like` is the gateway's measurement whose XML and answer sizes it
+/// stores and answers (raw@XML), `None` for the issue's raw limit.
+async fn raw(kind: Kind, clients: usize, requests: usize, like: Option<&Measured>) -> Measured {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = sled::Config::new().path(dir.path()).open().expect("sled");
     let service = Raw {
         writes: raw_writer(db),
         next: AtomicUsize::new(0),
-        pad_to,
+        pad_to: like.map(|g| g.xml_bytes),
+        answer_bytes: like.map(|g| g.answer_bytes),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -569,10 +586,17 @@ async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool)
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
+    let store = gateway.shared().store.clone();
     let server = tokio::spawn(gateway.serve(listener, None, async {
         let _ = stopped.await;
     }));
-    let r = load(addr, "gw", kind, clients, requests).await;
+    let mut r = load(addr, "gw", kind, clients, requests).await;
+    // The mean XML size of the first (up to) 100 messages stored.
+    let sizes: Vec<usize> = (1..=100u64)
+        .filter_map(|id| store.message_xml(id).ok().flatten())
+        .map(|xml| xml.len())
+        .collect();
+    r.xml_bytes = sizes.iter().sum::<usize>() / sizes.len().max(1);
     let _ = stop.send(());
     let _ = server.await;
     r
@@ -603,11 +627,15 @@ fn main() {
     let gateway_only = args.iter().any(|a| a == "--gateway-only");
     let raw_only = args.iter().any(|a| a == "--raw-only");
     let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
+    INCLUDE_XML.store(args.iter().any(|a| a == "--include-xml"), Ordering::Relaxed);
     let mut rows = Vec::new();
     for (name, kind, n) in [
         ("JW315", Kind::Jw315, n315),
         ("JW323 × 20", Kind::Jw323, n323),
     ] {
+        if n == 0 {
+            continue;
+        }
         let r = if gateway_only {
             Measured::NONE
         } else {
@@ -618,27 +646,28 @@ fn main() {
         } else {
             runtime.block_on(gateway(kind, clients, n, cross_rules))
         };
-        // The same raw service once more, storing and answering as many bytes as the
-        // gateway's XML: what the bytes alone cost.
+        // The same raw service once more, storing as many bytes as the gateway's XML and
+        // answering as many as the gateway did: what the bytes alone cost.
         let x = if gateway_only || raw_only {
             Measured::NONE
         } else {
-            runtime.block_on(raw(kind, clients, n, Some(g.answer_bytes)))
+            runtime.block_on(raw(kind, clients, n, Some(&g)))
         };
         rows.push((name, r, g, x));
     }
     println!(
-        "| message | request B | XML B | raw /s | raw p50 ms | raw p99 ms | gateway /s | \
+        "| message | request B | answer B | XML B | raw /s | raw p50 ms | raw p99 ms | gateway /s | \
          gateway p50 ms | gateway p99 ms | gateway/raw | raw@XML /s | raw@XML p99 ms | \
          gateway/raw@XML |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, r, g, x) in rows {
         println!(
-            "| {name} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% | \
+            "| {name} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% | \
              {:.0} | {:.1} | {:.0}% |",
             g.request_bytes,
             g.answer_bytes,
+            g.xml_bytes,
             r.per_second,
             r.p50_ms,
             r.p99_ms,

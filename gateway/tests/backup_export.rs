@@ -21,7 +21,10 @@ async fn backup_and_export_a_store() {
         .expect("stream")
         .into_inner();
     let sent = c
-        .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "kept")))
+        .submit_declaration(req(
+            TOKEN_A,
+            declaration(Law::Ijw, AGB_A, "kept").with_xml(),
+        ))
         .await
         .expect("accepted")
         .into_inner();

@@ -1,5 +1,5 @@
 //! AIP-155 request_ids: a retry with the same content gets the original response and queues
-//! nothing new; the same id with other content is ALREADY_EXISTS; ids are per tenant;
+//! nothing new (with or without the XML, as the retry asks); the same id with other content is ALREADY_EXISTS; ids are per tenant;
 //! concurrent duplicates store one message.
 
 mod common;
@@ -35,6 +35,48 @@ async fn a_retry_returns_the_original_response() {
         .expect("the retry succeeds")
         .into_inner();
     assert_eq!(first, again, "same response");
+    assert_eq!(count(&mut c, TOKEN_A).await, 1, "nothing new stored");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_retry_may_ask_for_the_xml_the_first_call_left_out() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let first = c
+        .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "xml-later")))
+        .await
+        .expect("accepted")
+        .into_inner();
+    assert!(first.xml.is_empty(), "no XML unless asked");
+    let again = c
+        .submit_declaration(req(
+            TOKEN_A,
+            declaration(Law::Ijw, AGB_A, "xml-later").with_xml(),
+        ))
+        .await
+        .expect("include_xml is not content: no conflict")
+        .into_inner();
+    let stored = c
+        .get_message(req(
+            TOKEN_A,
+            proto::GetMessageRequest {
+                message_id: first.message_id.clone(),
+            },
+        ))
+        .await
+        .expect("stored")
+        .into_inner();
+    assert!(stored.xml.contains("DeclaratieNummer"), "{}", stored.xml);
+    assert_eq!(again.xml, stored.xml, "the retry gets the stored XML");
+    assert_eq!(
+        proto::SubmitResponse {
+            xml: String::new(),
+            ..again
+        },
+        first,
+        "otherwise the original response"
+    );
     assert_eq!(count(&mut c, TOKEN_A).await, 1, "nothing new stored");
     server.stop().await;
 }

@@ -108,7 +108,10 @@ async fn messages_counters_and_acks_survive_a_restart() {
         .expect("stream")
         .into_inner();
     let first = c
-        .submit_care_stop(req(TOKEN_A, care_stop(Law::Ijw, AGB_A, "before")))
+        .submit_care_stop(req(
+            TOKEN_A,
+            care_stop(Law::Ijw, AGB_A, "before").with_xml(),
+        ))
         .await
         .expect("accepted")
         .into_inner();

@@ -230,15 +230,18 @@ class Submitted:
 
 
 def common(law: int, agb_code: str, municipality: str, request_id: str = "",
-           validate_only: bool = False) -> dict[str, Any]:
+           validate_only: bool = False, include_xml: bool = False) -> dict[str, Any]:
     """The ``common`` part of a submit: law, the provider's AGB code (Afzender), the
-    municipality's CBS code (Ontvanger), and optionally the request_id."""
+    municipality's CBS code (Ontvanger), and optionally the request_id. ``include_xml``
+    asks for the XML in the response also when the message is stored (validate_only
+    always returns it; ``get_message`` returns it any time)."""
     return {
         "law": pb.Law.Name(law),
         "agb_code": agb_code,
         "municipality": municipality,
         "request_id": request_id,
         "validate_only": validate_only,
+        "include_xml": include_xml,
     }
 
 

@@ -115,7 +115,8 @@ async fn submit_inner(
         event(shared, tenant, cursor)?.ok_or_else(|| Error::NotFound(format!("event {cursor}")))?;
     let content_hash = content_hash(r);
     if !r.validate_only
-        && let Some(earlier) = earlier_answer(shared, tenant, request_id, &content_hash).await?
+        && let Some(earlier) =
+            earlier_answer(shared, tenant, request_id, &content_hash, true).await?
     {
         return Ok(earlier);
     }
@@ -179,7 +180,7 @@ async fn submit_inner(
             response.state = proto::MessageState::Queued as i32;
             Ok(response)
         }
-        Outcome::Duplicate(record) => replay(shared, request_id, &content_hash, record),
+        Outcome::Duplicate(record) => replay(shared, request_id, &content_hash, record, true),
         Outcome::RetourNotOwed { answered_by } => {
             Err(already(cursor, &event.kind, owed, answered_by))
         }

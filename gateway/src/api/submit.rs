@@ -162,13 +162,18 @@ submit_request!(
     proto::SubmitDeclarationRequest
 );
 
-/// SHA-256 of a request's protobuf encoding with validate_only cleared (the request is
-/// copied only when it has validate_only set).
+/// SHA-256 of a request's protobuf encoding with validate_only and include_xml cleared:
+/// they say what to do with the content, they are not part of it (the request is copied
+/// only when one of them is set).
 fn content_hash<R: SubmitRequest>(request: &R) -> String {
-    if request.common().is_some_and(|c| c.validate_only) {
+    if request
+        .common()
+        .is_some_and(|c| c.validate_only || c.include_xml)
+    {
         let mut cleared = request.clone();
         if let Some(c) = cleared.common_mut() {
             c.validate_only = false;
+            c.include_xml = false;
         }
         crate::tenant::sha256_hex(&cleared.encode_to_vec())
     } else {
@@ -250,7 +255,10 @@ async fn submit_inner(
     let request_id = common.request_id.as_str();
     if !validate_only {
         check_request_id("common.request_id", request_id)?;
-        if let Some(earlier) = earlier_answer(shared, tenant, request_id, &content_hash).await? {
+        let include_xml = common.include_xml;
+        if let Some(earlier) =
+            earlier_answer(shared, tenant, request_id, &content_hash, include_xml).await?
+        {
             return Ok(earlier);
         }
     }
@@ -353,7 +361,7 @@ async fn submit_inner(
             .iter()
             .filter_map(|m| m.declaration_number.clone())
             .collect(),
-        xml: if new_messages.len() == 1 {
+        xml: if new_messages.len() == 1 && (validate_only || common.include_xml) {
             new_messages[0].xml.clone()
         } else {
             String::new()
@@ -384,7 +392,13 @@ async fn submit_inner(
             Ok(response)
         }
         // A concurrent submit with the same request_id won the race.
-        Outcome::Duplicate(record) => replay(shared, request_id, &content_hash, record),
+        Outcome::Duplicate(record) => replay(
+            shared,
+            request_id,
+            &content_hash,
+            record,
+            common.include_xml,
+        ),
         Outcome::DeclarationNumberUsed(n) => Err(number_used(&n)),
         Outcome::CrossRules(v) => Err(cross_rules(kind, &v)),
         other => Err(Error::Internal(format!(
@@ -482,30 +496,34 @@ pub(super) fn check_request_id(field: &str, request_id: &str) -> Result<(), Erro
 }
 
 /// The answer of the tenant's earlier call with `request_id`, if there was one: its original
-/// response when the content is the same, else the conflict (AIP-155).
+/// response (with the XML when `include_xml`) when the content is the same, else the
+/// conflict (AIP-155).
 pub(super) async fn earlier_answer(
     shared: &Shared,
     tenant: &Tenant,
     request_id: &str,
     content_hash: &str,
+    include_xml: bool,
 ) -> Result<Option<proto::SubmitResponse>, Error> {
     match shared.store.idempotency(&tenant.name, request_id)? {
         Some(record) => {
             // The record may be applied but not yet flushed (the original is still waiting
             // for its OK): answer only once it is durable.
             shared.store.commit(Write::Barrier).wait().await?;
-            replay(shared, request_id, content_hash, record).map(Some)
+            replay(shared, request_id, content_hash, record, include_xml).map(Some)
         }
         None => Ok(None),
     }
 }
 
-/// The original response of an earlier submit with this request_id, or a conflict.
+/// The original response of an earlier submit with this request_id (with the XML when
+/// `include_xml`), or a conflict.
 pub(super) fn replay(
     shared: &Shared,
     request_id: &str,
     content_hash: &str,
     record: IdempotencyRecord,
+    include_xml: bool,
 ) -> Result<proto::SubmitResponse, Error> {
     if record.content_hash != content_hash {
         return Err(Error::IdempotencyConflict {
@@ -524,7 +542,7 @@ pub(super) fn replay(
     let Some(first) = metas.first() else {
         return Err(Error::Internal("request_id without messages".into()));
     };
-    let xml = if metas.len() == 1 {
+    let xml = if metas.len() == 1 && include_xml {
         shared.store.message_xml(first.id)?.unwrap_or_default()
     } else {
         String::new()

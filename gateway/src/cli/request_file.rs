@@ -504,6 +504,7 @@ macro_rules! dto {
 dto!(CommonDto => SubmitCommon {
     request_id: String,
     validate_only: bool,
+    include_xml: bool,
     law: LawDto,
     agb_code: String,
     municipality: String,

@@ -169,11 +169,41 @@ pub fn common(law: proto::Law, agb: &str, request_id: &str) -> proto::SubmitComm
     proto::SubmitCommon {
         request_id: request_id.into(),
         validate_only: false,
+        include_xml: false,
         law: law as i32,
         agb_code: agb.into(),
         municipality: MUNICIPALITY.into(),
     }
 }
+
+/// A submit request that can ask for the XML in its answer (`common.include_xml`).
+pub trait WithXml: Sized {
+    fn common_mut(&mut self) -> &mut proto::SubmitCommon;
+
+    /// The request with `include_xml` set.
+    fn with_xml(mut self) -> Self {
+        self.common_mut().include_xml = true;
+        self
+    }
+}
+
+macro_rules! with_xml {
+    ($($t:ty),*) => {$(
+        impl WithXml for $t {
+            fn common_mut(&mut self) -> &mut proto::SubmitCommon {
+                self.common.get_or_insert_with(Default::default)
+            }
+        }
+    )*};
+}
+
+with_xml!(
+    proto::SubmitRequestForAllocationRequest,
+    proto::SubmitCareStartRequest,
+    proto::SubmitCareStopRequest,
+    proto::SubmitChangeRequestRequest,
+    proto::SubmitDeclarationRequest
+);
 
 /// A product category valid for the law.
 pub fn category(law: proto::Law) -> &'static str {
