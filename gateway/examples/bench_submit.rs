@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_submit
 //! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only|--raw-only]
-//! #             [--no-cross-rules] [--include-xml]
+//! #             [--no-cross-rules] [--include-xml] [--rounds 3]
 //! ```
 //!
 //! `--gateway-only` runs step 2 alone, `--raw-only` step 1 alone (for profiling).
@@ -31,6 +31,8 @@
 //! The table gives the mean request and answer sizes (protobuf) and the XML size (read back
 //! from the gateway's store).
 //! The first 5% of each run warm up and are not counted. Latency is per call, at the client.
+//! The three steps are repeated `--rounds` times (default 3), alternating, so that load from
+//! elsewhere on a shared machine falls on all of them; a row per round, then the medians.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -628,7 +630,9 @@ fn main() {
     let raw_only = args.iter().any(|a| a == "--raw-only");
     let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
     INCLUDE_XML.store(args.iter().any(|a| a == "--include-xml"), Ordering::Relaxed);
-    let mut rows = Vec::new();
+    let rounds = arg(&args, "--rounds", 3).max(1);
+    let mut rows: Vec<(String, Measured, Measured, Measured)> = Vec::new();
+    let mut summary = Vec::new();
     for (name, kind, n) in [
         ("JW315", Kind::Jw315, n315),
         ("JW323 × 20", Kind::Jw323, n323),
@@ -636,24 +640,37 @@ fn main() {
         if n == 0 {
             continue;
         }
-        let r = if gateway_only {
-            Measured::NONE
-        } else {
-            runtime.block_on(raw(kind, clients, n, None))
-        };
-        let g = if raw_only {
-            Measured::NONE
-        } else {
-            runtime.block_on(gateway(kind, clients, n, cross_rules))
-        };
-        // The same raw service once more, storing as many bytes as the gateway's XML and
-        // answering as many as the gateway did: what the bytes alone cost.
-        let x = if gateway_only || raw_only {
-            Measured::NONE
-        } else {
-            runtime.block_on(raw(kind, clients, n, Some(&g)))
-        };
-        rows.push((name, r, g, x));
+        let (mut ratios, mut rates, mut p99s) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 1..=rounds {
+            let r = if gateway_only {
+                Measured::NONE
+            } else {
+                runtime.block_on(raw(kind, clients, n, None))
+            };
+            let g = if raw_only {
+                Measured::NONE
+            } else {
+                runtime.block_on(gateway(kind, clients, n, cross_rules))
+            };
+            // The same raw service once more, storing as many bytes as the gateway's XML
+            // and answering as many as the gateway did: what the bytes alone cost.
+            let x = if gateway_only || raw_only {
+                Measured::NONE
+            } else {
+                runtime.block_on(raw(kind, clients, n, Some(&g)))
+            };
+            ratios.push(g.per_second / r.per_second);
+            rates.push(g.per_second);
+            p99s.push(g.p99_ms);
+            rows.push((format!("{name} (round {round})"), r, g, x));
+        }
+        summary.push((
+            name,
+            median(&mut rates),
+            median(&mut ratios),
+            median(&mut p99s),
+            p99s,
+        ));
     }
     println!(
         "| message | request B | answer B | XML B | raw /s | raw p50 ms | raw p99 ms | gateway /s | \
@@ -679,5 +696,27 @@ fn main() {
             x.p99_ms,
             100.0 * g.per_second / x.per_second,
         );
+    }
+    println!();
+    println!(
+        "| message | rounds | gateway /s (median) | gateway/raw (median of the rounds' ratios) | gateway p99 ms (median, max) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    for (name, rate, ratio, p99, all) in summary {
+        let max = all.iter().copied().fold(f64::NAN, f64::max);
+        println!(
+            "| {name} | {rounds} | {rate:.0} | {:.0}% | {p99:.1}, {max:.1} |",
+            100.0 * ratio
+        );
+    }
+}
+
+/// The median of `values` (sorted in place; NaN last).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
     }
 }
