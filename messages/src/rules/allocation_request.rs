@@ -1,6 +1,6 @@
 //! In-message rules of 315 Verzoek om toewijzing, 317 Verzoek om wijziging and 319 Antwoord.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use chrono::NaiveDate;
 

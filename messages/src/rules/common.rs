@@ -2,7 +2,7 @@
 //! product lines with a volume or a budget (CS003, CD041, CD075–CD080, CD095, CD096, CS338,
 //! CS343), products that may not overlap (TR302, TR386, TR410) and duplicate lines (TR101).
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::hash::Hash;
 
 use chrono::{Datelike, NaiveDate};

@@ -1,6 +1,6 @@
 //! In-message rules of the 323 Declaratie (claim).
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use chrono::{Datelike, NaiveDate};
 

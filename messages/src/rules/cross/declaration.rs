@@ -3,8 +3,8 @@
 //! (TR314, TR333, TR318, TR319, TR323, TR389, TR390) — and of the 325 Declaratie-antwoord
 //! against its 323 (TR376, TR337, TR371, TR366, TR367, TR304).
 
+use foldhash::{HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 

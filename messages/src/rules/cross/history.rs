@@ -14,9 +14,12 @@
 //! itself in the history (TR056, TR314, TR333 would fire on it).
 
 use std::borrow::Cow;
-use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 
 use chrono::{NaiveDate, NaiveTime};
+// foldhash rather than SipHash: the maps hold up to millions of short keys (ReferentieNummers,
+// BSNs) that every claim line looks up and adds to. Seeded per process like SipHash; the keys
+// come from authenticated tenants.
+use foldhash::{HashMap, HashSet};
 
 use crate::codes::{
     DebetCredit, RedenBeeindiging, RedenWijziging, RetourCode, StatusAanlevering, VerzoekAntwoord,
@@ -412,12 +415,6 @@ enum Sent {
 
 /// Identity of a heen message: law, type, Afzender, Identificatie (TR056).
 type MessageId = (Law, MessageType, String, String);
-
-/// The history's hash maps: foldhash instead of SipHash, for maps of up to millions of
-/// short keys (ReferentieNummers, BSNs) that every claim line looks up and adds to. Seeded
-/// per process like SipHash; the keys come from authenticated tenants.
-type HashMap<K, V> = StdHashMap<K, V, foldhash::fast::RandomState>;
-type HashSet<K> = StdHashSet<K, foldhash::fast::RandomState>;
 
 /// An in-memory [`History`] in hash maps, fed with [`MemoryHistory::record`]: for tests, the
 /// simulator and benchmarks.

@@ -3,7 +3,7 @@
 //! allocations (TR349, TR350, TR351, TR304, TR357, TR373, TR375, TR411, TR412, TR361), and the
 //! answer against the request it answers (TR355, TR359, TR360, TR365).
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use chrono::NaiveDate;
 
