@@ -90,7 +90,7 @@ macro_rules! int_type {
 
         impl Node for $name {
             fn write(&self, w: &mut Writer, ns: Ns, name: &'static str) {
-                w.leaf(ns, name, &self.0.to_string());
+                w.leaf_u64(ns, name, self.0);
             }
             fn read(r: &mut Reader<'_>, empty: bool) -> Result<Option<Self>, Error> {
                 let Some(text) = r.read_text(empty)? else { return Ok(None) };
@@ -308,9 +308,32 @@ pub(crate) fn format_date(d: NaiveDate) -> String {
     }
 }
 
+/// `YYYY-MM-DD` for a year 0 – 9999, written without formatting machinery.
+fn date_digits(d: NaiveDate) -> Option<[u8; 10]> {
+    let y = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
+    let (m, day) = (d.month(), d.day());
+    let digit = |n: u32| b'0' + (n % 10) as u8;
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ])
+}
+
 impl Node for NaiveDate {
     fn write(&self, w: &mut Writer, ns: Ns, name: &'static str) {
-        w.leaf(ns, name, &format_date(*self));
+        match date_digits(*self) {
+            // ASCII digits and dashes only.
+            Some(b) => w.leaf(ns, name, std::str::from_utf8(&b).unwrap_or_default()),
+            None => w.leaf(ns, name, &format_date(*self)),
+        }
     }
     fn read(r: &mut Reader<'_>, empty: bool) -> Result<Option<Self>, Error> {
         let Some(text) = r.read_text(empty)? else {
@@ -449,6 +472,25 @@ mod tests {
             .ok_or("x")
             .unwrap_or_default();
         assert_eq!(parse_date(&format_date(d)), Ok(d));
+    }
+
+    #[test]
+    fn dates_are_written_as_format_writes_them() {
+        for (y, m, d) in [
+            (0, 1, 1),
+            (1, 2, 3),
+            (999, 12, 31),
+            (2025, 3, 4),
+            (9999, 12, 31),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+            let digits = date_digits(date).expect("a year of four digits");
+            assert_eq!(std::str::from_utf8(&digits), Ok(format_date(date).as_str()));
+        }
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 1).expect("a date");
+        assert_eq!(date_digits(far), None);
+        let before = NaiveDate::from_ymd_opt(-1, 1, 1).expect("a date");
+        assert_eq!(date_digits(before), None);
     }
 
     #[test]

@@ -81,23 +81,49 @@ impl Writer {
         self.out.push_str(">\r\n");
     }
 
+    /// Writes a simple element whose text is the decimal `value`, without a string per
+    /// number.
+    pub fn leaf_u64(&mut self, ns: Ns, name: &str, value: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = value;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        // ASCII digits only.
+        let text = std::str::from_utf8(&digits[at..]).unwrap_or_default();
+        self.leaf(ns, name, text);
+    }
+
     pub fn finish(self) -> String {
         self.out
     }
 }
 
-/// Escapes text content: markup characters, and line ends in the OP192 form.
+/// Escapes text content: markup characters, and line ends in the OP192 form. Runs of other
+/// characters are copied whole.
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' => out.push_str("\r\n"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let replacement = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'\n' => "\r\n",
+            b'\r' => "&#13;",
+            _ => continue,
+        };
+        // The bytes matched are ASCII, so `i` is a character boundary.
+        out.push_str(&text[start..i]);
+        out.push_str(replacement);
+        start = i + 1;
     }
+    out.push_str(&text[start..]);
 }
 
 #[cfg(test)]
@@ -109,5 +135,33 @@ mod tests {
         let mut s = String::new();
         escape_into(&mut s, "a<b>&c\nd\re");
         assert_eq!(s, "a&lt;b&gt;&amp;c\r\nd&#13;e");
+        let mut s = String::new();
+        escape_into(&mut s, "&é<ü\n€>");
+        assert_eq!(s, "&amp;é&lt;ü\r\n€&gt;");
+        let mut s = String::new();
+        escape_into(&mut s, "plain text, één");
+        assert_eq!(s, "plain text, één");
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        use super::{Ctx, Ns, Writer};
+        use crate::law::{Law, MessageKind, MessageType};
+        for value in [0, 7, 10, 99_999_999, u64::MAX] {
+            let kind = MessageKind::new(Law::Ijw, MessageType::M323);
+            let mut w = Writer::new(
+                Ctx {
+                    kind,
+                    retour: false,
+                },
+                0,
+            );
+            w.leaf_u64(Ns::Message, "N", value);
+            let out = w.finish();
+            assert!(
+                out.ends_with(&format!("<jw323:N>{value}</jw323:N>\r\n")),
+                "{out}"
+            );
+        }
     }
 }
