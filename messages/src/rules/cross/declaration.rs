@@ -312,10 +312,10 @@ fn credit_line(
                     .into_iter()
                     .map(|(_, name)| name)
                     .collect();
-                if debit.bsn != bsn {
+                if *debit.bsn != *bsn {
                     fields.insert(0, "Bsn");
                 }
-                if debit.gemeente != scope.gemeente {
+                if *debit.gemeente != *scope.gemeente {
                     fields.insert(0, "municipality");
                 }
                 (!fields.is_empty()).then(|| {
@@ -698,7 +698,7 @@ pub(super) fn answer(
                 let reference = line.product_referentie.referentie_nummer.as_str();
                 let sent: Option<Cow<'_, ClaimedLine>> = h
                     .line(scope, reference)
-                    .filter(|l| l.declaratie_nummer == nummer);
+                    .filter(|l| *l.declaratie_nummer == *nummer);
                 let Some(sent) = sent else {
                     violation(
                         rep,
@@ -708,7 +708,7 @@ pub(super) fn answer(
                     );
                     return;
                 };
-                if sent.bsn != client.bsn.0 {
+                if *sent.bsn != *client.bsn.0 {
                     violation(
                         rep,
                         &REFERENTIE,

@@ -14,6 +14,7 @@
 //! itself in the history (TR056, TR314, TR333 would fire on it).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveTime};
 // foldhash rather than SipHash: the maps hold up to millions of short keys (ReferentieNummers,
@@ -154,12 +155,12 @@ impl LineStatus {
 /// A claimed line (prestatie) sent in a 323, with its client and its fate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClaimedLine {
-    /// The municipality the claim went to.
-    pub gemeente: String,
-    /// DeclaratieNummer of the claim.
-    pub declaratie_nummer: String,
-    /// Bsn of the client.
-    pub bsn: String,
+    /// The municipality the claim went to (shared by the claim's lines).
+    pub gemeente: Arc<str>,
+    /// DeclaratieNummer of the claim (shared by the claim's lines).
+    pub declaratie_nummer: Arc<str>,
+    /// Bsn of the client (shared by the client's lines).
+    pub bsn: Arc<str>,
     /// The line as sent.
     pub prestatie: Prestatie,
     /// What the municipality made of it.
@@ -803,16 +804,21 @@ impl MemoryHistory {
         d: &crate::model::declaration::Declaratie,
     ) {
         let nummer = d.declaratie_nummer.0.clone();
+        let (shared_gemeente, shared_nummer): (Arc<str>, Arc<str>) = (
+            Arc::from(scope.gemeente.as_str()),
+            Arc::from(nummer.as_str()),
+        );
         let provider = self.provider_mut(scope);
         let mut indices = Vec::new();
         let mut per_allocation: Vec<(u64, usize)> = Vec::new();
         for client in &d.clienten {
+            let bsn: Arc<str> = Arc::from(client.bsn.0.as_str());
             for p in &client.prestaties {
                 let index = provider.lines.len();
                 provider.lines.push(ClaimedLine {
-                    gemeente: scope.gemeente.clone(),
-                    declaratie_nummer: nummer.clone(),
-                    bsn: client.bsn.0.clone(),
+                    gemeente: Arc::clone(&shared_gemeente),
+                    declaratie_nummer: Arc::clone(&shared_nummer),
+                    bsn: Arc::clone(&bsn),
                     prestatie: p.clone(),
                     status: LineStatus::Pending,
                 });
