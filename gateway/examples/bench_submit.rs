@@ -599,6 +599,8 @@ async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool)
         .map(|xml| xml.len())
         .collect();
     r.xml_bytes = sizes.iter().sum::<usize>() / sizes.len().max(1);
+    // The gateway closes its store when it stops, once no handle is left.
+    drop(store);
     let _ = stop.send(());
     let _ = server.await;
     r
