@@ -36,6 +36,7 @@ fn submit(request_id: &str, identificatie: &str, number: Option<&str>, counter: 
             municipality: "0268".into(),
             identificatie: identificatie.into(),
             declaration_number: number.map(str::to_owned),
+            stored_xml: ketenpoort::store::stored_xml::encode(&xml),
             xml,
         }],
         counters: vec![("ident/test".into(), counter)],

@@ -443,6 +443,7 @@ fn numbered(
         municipality: common.municipality.clone(),
         identificatie,
         declaration_number: number,
+        stored_xml: crate::store::stored_xml::encode(&xml),
         xml,
     })
 }

@@ -27,7 +27,6 @@
 //! matters; the [`History`] trait does not change.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ketenpoort_messages::message::ReadLimits;
@@ -121,7 +120,7 @@ pub async fn record_received(store: &dyn super::Store, xml: &str) -> Result<(), 
 #[derive(Debug, Default)]
 pub struct Index {
     history: MemoryHistory,
-    last_period: HashMap<Scope, Option<GeslotenPeriode>>,
+    last_period: foldhash::HashMap<Scope, Option<GeslotenPeriode>>,
 }
 
 impl Index {

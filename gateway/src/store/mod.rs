@@ -94,6 +94,9 @@ pub struct NewMessage {
     pub declaration_number: Option<String>,
     /// The XML to send.
     pub xml: String,
+    /// `xml` as the store keeps it ([`stored_xml::encode`]): compressed by the caller, on a
+    /// request thread, rather than by the store's single writer thread.
+    pub stored_xml: Vec<u8>,
 }
 
 /// One accepted submit: all its messages (several for a split claim), stored atomically

@@ -357,9 +357,9 @@ fn key_of(path: &[(String, usize)]) -> String {
 /// `x/` and `o/`, kept current by the store's writer.
 #[derive(Debug, Default)]
 pub struct SentIndex {
-    by_identificatie: HashMap<(String, String, String), u64>,
-    by_reference: HashMap<(String, String, String), u64>,
-    by_traceer: HashMap<Uuid, u64>,
+    by_identificatie: foldhash::HashMap<(String, String, String), u64>,
+    by_reference: foldhash::HashMap<(String, String, String), u64>,
+    by_traceer: foldhash::HashMap<Uuid, u64>,
 }
 
 impl SentIndex {

@@ -931,7 +931,7 @@ impl Writer {
                 .insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
             group
                 .batch
-                .insert(key(b"x/", &be(id)), stored_xml::encode(&m.xml));
+                .insert(key(b"x/", &be(id)), m.stored_xml.as_slice());
             group.batch.insert(key(b"q/", &be(id)), &[][..]);
             if let Some(n) = &m.declaration_number {
                 group.insert(decl_key(&m.agb, n), be(id).to_vec());
@@ -1297,7 +1297,7 @@ impl Writer {
             event_cursors: Vec::new(),
         };
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-        batch.insert(key(b"x/", &be(id)), stored_xml::encode(&m.xml));
+        batch.insert(key(b"x/", &be(id)), m.stored_xml.as_slice());
         batch.insert(key(b"q/", &be(id)), &[][..]);
         batch.insert(key(b"o/", &be(id)), serde_json::to_vec(outbox)?);
         let (name, value) = counter;
