@@ -373,7 +373,7 @@ pub trait History {
 /// Data per provider (law + AGB code).
 #[derive(Debug, Default, Clone)]
 struct ProviderData {
-    lines: Vec<ClaimedLine>,
+    lines: Lines,
     line_by_ref: HashMap<String, usize>,
     credit_by_vorig: HashMap<String, Vec<usize>>,
     declarations: HashMap<String, StoredDeclaration>,
@@ -386,6 +386,47 @@ struct ProviderData {
 struct StoredDeclaration {
     record: DeclarationRecord,
     lines: Vec<usize>,
+}
+
+/// The claimed lines of a provider, in order, in chunks of [`Lines::CHUNK`]: a history of
+/// hundreds of thousands of lines grows without copying all of them into a buffer twice as
+/// large (and faulting in its pages) each time it fills.
+#[derive(Debug, Default, Clone)]
+struct Lines {
+    chunks: Vec<Vec<ClaimedLine>>,
+    len: usize,
+}
+
+impl Lines {
+    const CHUNK: usize = 4096;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, line: ClaimedLine) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(line),
+            _ => {
+                let mut chunk = Vec::with_capacity(Self::CHUNK);
+                chunk.push(line);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn get(&self, index: usize) -> Option<&ClaimedLine> {
+        self.chunks
+            .get(index / Self::CHUNK)?
+            .get(index % Self::CHUNK)
+    }
+
+    fn get_mut(&mut self, index: usize) -> Option<&mut ClaimedLine> {
+        self.chunks
+            .get_mut(index / Self::CHUNK)?
+            .get_mut(index % Self::CHUNK)
+    }
 }
 
 /// Data per provider and municipality.
@@ -1076,5 +1117,78 @@ impl History for MemoryHistory {
             afzender.to_owned(),
             identificatie.to_owned(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{Eenheid, ProductCategorie};
+    use crate::model::basis::{BedragMetDc, ProductReferentie};
+    use crate::types::{Bedrag, Nummer, ProductCode, ReferentieNummer, Volume};
+
+    fn line(n: usize) -> ClaimedLine {
+        let day = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap_or_default();
+        ClaimedLine {
+            gemeente: Arc::from("0268"),
+            declaratie_nummer: Arc::from("D1"),
+            bsn: Arc::from("111222333"),
+            prestatie: Prestatie {
+                product_referentie: ProductReferentie {
+                    referentie_nummer: ReferentieNummer(format!("R{n}")),
+                    vorig_referentie_nummer: None,
+                },
+                toewijzing_nummer: Nummer(n as u64),
+                product_categorie: ProductCategorie::C45,
+                product_code: ProductCode("45A48".into()),
+                product_periode: GeslotenPeriode {
+                    begindatum: day,
+                    einddatum: day,
+                },
+                geleverd_volume: Volume(1),
+                eenheid: Eenheid::Uur,
+                product_tarief: None,
+                ingediend_bedrag: BedragMetDc {
+                    bedrag: Bedrag(1),
+                    debet_credit: DebetCredit::Debet,
+                },
+                retour_codes: Vec::new(),
+            },
+            status: LineStatus::Pending,
+        }
+    }
+
+    #[test]
+    fn lines_are_found_by_index_across_chunks() {
+        let mut lines = Lines::default();
+        let n = 2 * Lines::CHUNK + 3;
+        for i in 0..n {
+            assert_eq!(lines.len(), i);
+            lines.push(line(i));
+        }
+        assert_eq!(lines.len(), n);
+        for i in [
+            0,
+            1,
+            Lines::CHUNK - 1,
+            Lines::CHUNK,
+            Lines::CHUNK + 1,
+            n - 1,
+        ] {
+            let found = lines.get(i).map(|l| l.prestatie.toewijzing_nummer.0);
+            assert_eq!(found, Some(i as u64), "line {i}");
+        }
+        assert!(lines.get(n).is_none());
+        if let Some(l) = lines.get_mut(Lines::CHUNK) {
+            l.status = LineStatus::Approved;
+        }
+        assert_eq!(
+            lines.get(Lines::CHUNK).map(|l| l.status),
+            Some(LineStatus::Approved)
+        );
+        assert_eq!(
+            lines.get(Lines::CHUNK - 1).map(|l| l.status),
+            Some(LineStatus::Pending)
+        );
     }
 }
