@@ -102,10 +102,22 @@ async fn submits_waiting_together_see_each_others_keys() {
             );
             stored.extend(ids);
         }
-        // Stored and readable before the store closes.
+        // Stored and readable before the store closes, request_ids included.
         for id in &stored {
             assert!(store.message(*id).expect("read").is_some(), "message {id}");
         }
+        for round in 0..ROUNDS {
+            for request_id in [format!("same-{round}"), format!("c-{round}")] {
+                let found = store.idempotency("t", &request_id).expect("read");
+                assert!(found.is_some(), "{request_id} known before a restart");
+            }
+        }
+        assert!(
+            store
+                .idempotency("t", "never-sent")
+                .expect("read")
+                .is_none()
+        );
     }
     // Durable: after reopening, every stored message, its queue entry, its request_id and
     // the highest counter value are there.

@@ -53,8 +53,9 @@
 mod duties;
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -165,6 +166,7 @@ pub struct LeaseRecord {
 pub struct SledStore {
     db: sled::Db,
     history: Arc<StoreHistory>,
+    known: Arc<KnownKeys>,
     writes: mpsc::UnboundedSender<Pending>,
     counters: Mutex<HashMap<String, u64>>,
     events: watch::Receiver<u64>,
@@ -193,6 +195,34 @@ fn read_u64(v: &[u8]) -> Result<u64, Error> {
         .try_into()
         .map_err(|_| Error::Store("a counter is not 8 bytes".into()))?;
     Ok(u64::from_be_bytes(bytes))
+}
+
+/// Which request_ids the store holds, as hashes of their `i/` keys, so that a submit with a
+/// new request_id (nearly every submit) learns that without reading sled: once sled has
+/// applied a batch, every read waits while the writer applies the next one, and a request
+/// thread waiting there is one of the runtime's few. Only an optimisation: a hash present
+/// may be a collision (sled is asked then), and a key missing here is still found by the
+/// writer, which answers the retry with the original. Rebuilt on open from the `i/` keys;
+/// the writer adds every key it writes.
+#[derive(Default)]
+struct KnownKeys {
+    state: foldhash::fast::RandomState,
+    hashes: RwLock<foldhash::HashSet<u64>>,
+}
+
+impl KnownKeys {
+    fn insert(&self, key: &[u8]) {
+        let hash = self.state.hash_one(key);
+        if let Ok(mut hashes) = self.hashes.write() {
+            hashes.insert(hash);
+        }
+    }
+
+    /// False only when `key` is certainly not stored.
+    fn may_hold(&self, key: &[u8]) -> bool {
+        let hash = self.state.hash_one(key);
+        self.hashes.read().map_or(true, |h| h.contains(&hash))
+    }
 }
 
 fn idem_key(tenant: &str, request_id: &str) -> Vec<u8> {
@@ -245,6 +275,10 @@ impl SledStore {
         let started = std::time::Instant::now();
         let mut sent = SentIndex::default();
         let n = rebuild_history(&db, &mut *history.write()?, &mut sent)?;
+        let known = Arc::new(KnownKeys::default());
+        for k in db.scan_prefix(b"i/").keys() {
+            known.insert(&k?);
+        }
         for kv in db.scan_prefix(b"o/") {
             let (k, v) = kv?;
             let record: OutboxRecord = serde_json::from_slice(&v)?;
@@ -262,6 +296,7 @@ impl SledStore {
         let writer = Writer {
             db: db.clone(),
             history: history.clone(),
+            known: known.clone(),
             next_id,
             next_cursor,
             next_received,
@@ -281,6 +316,7 @@ impl SledStore {
         let store = Arc::new(SledStore {
             db,
             history,
+            known,
             writes,
             counters: Mutex::new(HashMap::new()),
             events,
@@ -320,7 +356,11 @@ impl Store for SledStore {
         tenant: &str,
         request_id: &str,
     ) -> Result<Option<IdempotencyRecord>, Error> {
-        self.get_json(&idem_key(tenant, request_id))
+        let k = idem_key(tenant, request_id);
+        if !self.known.may_hold(&k) {
+            return Ok(None);
+        }
+        self.get_json(&k)
     }
 
     fn message(&self, id: u64) -> Result<Option<MessageMeta>, Error> {
@@ -548,6 +588,8 @@ fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Re
 struct Writer {
     db: sled::Db,
     history: Arc<StoreHistory>,
+    /// The request_ids stored, for [`SledStore::idempotency`].
+    known: Arc<KnownKeys>,
     next_id: u64,
     next_cursor: u64,
     next_received: u64,
@@ -952,6 +994,7 @@ impl Writer {
             content_hash: s.content_hash.clone(),
             message_ids: ids.clone(),
         };
+        self.known.insert(&ik);
         group.insert(ik, serde_json::to_vec(&record)?);
         self.next_id += ids.len() as u64;
         let mut index = self.history.write()?;

@@ -211,6 +211,7 @@ impl Writer {
             content_hash: r.content_hash.clone(),
             message_ids: vec![id],
         };
+        self.known.insert(&ik);
         batch.insert(ik, serde_json::to_vec(&record)?);
         batch.remove(rk);
         batch.insert(dk, &be(id)[..]);
