@@ -158,7 +158,7 @@ pub fn prepared(
             municipality: heen.afzender.clone(),
             identificatie,
             declaration_number: None,
-            stored_xml: crate::store::stored_xml::encode(&xml),
+            compressed_xml: crate::store::stored_xml::encode(&xml),
             xml,
         },
         counter,

@@ -169,7 +169,7 @@ async fn put_in_outbox(store: &dyn Store, identificatie: &str, xml: String) -> u
                 municipality: "0268".into(),
                 identificatie: identificatie.into(),
                 declaration_number: None,
-                stored_xml: ketenpoort::store::stored_xml::encode(&xml),
+                compressed_xml: Vec::new(),
                 xml,
             }],
             counters: Vec::new(),

@@ -308,7 +308,7 @@ async fn submit_inner(
         &mut counters,
     )?;
     let whole_message = Arc::clone(&whole.message);
-    let new_messages = if whole.xml.len() <= limit {
+    let mut new_messages = if whole.xml.len() <= limit {
         vec![whole]
     } else {
         let size = whole.xml.len();
@@ -369,6 +369,10 @@ async fn submit_inner(
     };
     if validate_only {
         return Ok(response);
+    }
+    // The stored form, made here on a request thread rather than by the store's writer.
+    for m in &mut new_messages {
+        m.compressed_xml = crate::store::stored_xml::encode(&m.xml);
     }
 
     let outcome = shared
@@ -443,7 +447,8 @@ fn numbered(
         municipality: common.municipality.clone(),
         identificatie,
         declaration_number: number,
-        stored_xml: crate::store::stored_xml::encode(&xml),
+        // Compressed once the message is certain to be stored (see submit_inner).
+        compressed_xml: Vec::new(),
         xml,
     })
 }

@@ -94,9 +94,21 @@ pub struct NewMessage {
     pub declaration_number: Option<String>,
     /// The XML to send.
     pub xml: String,
-    /// `xml` as the store keeps it ([`stored_xml::encode`]): compressed by the caller, on a
-    /// request thread, rather than by the store's single writer thread.
-    pub stored_xml: Vec<u8>,
+    /// `xml` as the store keeps it ([`stored_xml::encode`]), made by the caller on a request
+    /// thread, so that the store's single writer thread need not; empty: the writer makes it
+    /// (see [`NewMessage::stored_xml`]).
+    pub compressed_xml: Vec<u8>,
+}
+
+impl NewMessage {
+    /// The XML as the store keeps it: `compressed_xml`, or made now when that is empty.
+    pub fn stored_xml(&self) -> std::borrow::Cow<'_, [u8]> {
+        if self.compressed_xml.is_empty() {
+            std::borrow::Cow::Owned(stored_xml::encode(&self.xml))
+        } else {
+            std::borrow::Cow::Borrowed(&self.compressed_xml)
+        }
+    }
 }
 
 /// One accepted submit: all its messages (several for a split claim), stored atomically

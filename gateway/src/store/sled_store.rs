@@ -973,7 +973,7 @@ impl Writer {
                 .insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
             group
                 .batch
-                .insert(key(b"x/", &be(id)), m.stored_xml.as_slice());
+                .insert(key(b"x/", &be(id)), m.stored_xml().as_ref());
             group.batch.insert(key(b"q/", &be(id)), &[][..]);
             if let Some(n) = &m.declaration_number {
                 group.insert(decl_key(&m.agb, n), be(id).to_vec());
@@ -1340,7 +1340,7 @@ impl Writer {
             event_cursors: Vec::new(),
         };
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
-        batch.insert(key(b"x/", &be(id)), m.stored_xml.as_slice());
+        batch.insert(key(b"x/", &be(id)), m.stored_xml().as_ref());
         batch.insert(key(b"q/", &be(id)), &[][..]);
         batch.insert(key(b"o/", &be(id)), serde_json::to_vec(outbox)?);
         let (name, value) = counter;
