@@ -595,6 +595,13 @@ const SPLIT_MARGIN: usize = 64;
 /// Splits a claim whose XML is `size` bytes into parts under `limit`: first into evenly
 /// sized parts by line count, then halving any part that is still too large. Each part keeps
 /// the header and the claim's period; its total is recomputed (TR358).
+///
+/// The lines of one allocation stay in one part. The store's writer judges each part
+/// against the history on its own, and a credit line and the line that claims the same
+/// allocation again (IV086), or the lines a sum over an allocation adds up (TR322, TR369),
+/// are judged right only together. So the lines are grouped by ToewijzingNummer, each group
+/// where its first line stood, and cut only between groups; only a group too large for a
+/// part on its own is cut.
 fn split_claim(
     message: &Message,
     size: usize,
@@ -604,19 +611,40 @@ fn split_claim(
     let Content::Declaration(heen) = &message.content else {
         return Err(Error::Internal("only a 323 can be split".into()));
     };
-    let lines: Vec<(&str, &Prestatie)> = heen
+    let mut lines: Vec<(&str, &Prestatie)> = heen
         .body
         .clienten
         .iter()
         .flat_map(|c| c.prestaties.iter().map(move |p| (c.bsn.as_str(), p)))
         .collect();
+    let mut first_seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for (i, (_, p)) in lines.iter().enumerate() {
+        first_seen.entry(p.toewijzing_nummer.0).or_insert(i);
+    }
+    lines.sort_by_key(|(_, p)| first_seen.get(&p.toewijzing_nummer.0).copied());
     let budget = limit.saturating_sub(SPLIT_MARGIN).max(1);
     let count = size.div_ceil(budget).max(2);
     let per_part = lines.len().div_ceil(count).max(1);
-    for chunk in lines.chunks(per_part) {
-        split_part(message, chunk, budget, parts)?;
+    let mut start = 0;
+    let mut end = 0;
+    for group in allocation_groups(&lines) {
+        if end > start && end - start + group.len() > per_part {
+            split_part(message, &lines[start..end], budget, parts)?;
+            start = end;
+        }
+        end += group.len();
+    }
+    if end > start {
+        split_part(message, &lines[start..end], budget, parts)?;
     }
     Ok(())
+}
+
+/// `lines` in runs of one ToewijzingNummer.
+fn allocation_groups<'a, 'b>(
+    lines: &'b [(&'a str, &'a Prestatie)],
+) -> impl Iterator<Item = &'b [(&'a str, &'a Prestatie)]> {
+    lines.chunk_by(|(_, a), (_, b)| a.toewijzing_nummer == b.toewijzing_nummer)
 }
 
 fn split_part(
@@ -637,7 +665,21 @@ fn split_part(
             limit: budget,
         });
     }
-    let (a, b) = lines.split_at(lines.len() / 2);
+    // Cut between two allocations, as near the middle as there is such a place; within
+    // one allocation only when it is all there is.
+    let middle = lines.len() / 2;
+    let mut cut: usize = 0;
+    let mut at: usize = 0;
+    for group in allocation_groups(lines) {
+        if at > 0 && at.abs_diff(middle) < cut.abs_diff(middle) {
+            cut = at;
+        }
+        at += group.len();
+    }
+    if cut == 0 {
+        cut = middle;
+    }
+    let (a, b) = lines.split_at(cut);
     split_part(template, a, budget, parts)?;
     split_part(template, b, budget, parts)
 }
@@ -671,5 +713,67 @@ fn claim_part(template: &Message, lines: &[(&str, &Prestatie)]) -> Message {
     Message {
         law: template.law,
         content,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ketenpoort_messages::generate::{Gen, Shape};
+    use ketenpoort_messages::types::{Nummer, ReferentieNummer};
+
+    /// A claim of one client with `n` lines on allocations 1000 + i, except the last line,
+    /// which is on the first line's allocation (as a re-claim after a credit would be).
+    fn claim(n: usize) -> Message {
+        let kind = MessageKind::new(Law::Ijw, MessageType::M323);
+        let mut message = Message::generate(kind, &mut Gen::new(3, Shape::Minimal));
+        let Content::Declaration(heen) = &mut message.content else {
+            panic!("not a 323");
+        };
+        let client = &mut heen.body.clienten[0];
+        let template = client.prestaties[0].clone();
+        client.prestaties = (0..n)
+            .map(|i| {
+                let mut p = template.clone();
+                p.product_referentie.referentie_nummer = ReferentieNummer(format!("R{i}"));
+                let allocation = if i == n - 1 { 1000 } else { 1000 + i as u64 };
+                p.toewijzing_nummer = Nummer(allocation);
+                p
+            })
+            .collect();
+        heen.body.clienten.truncate(1);
+        heen.body.totaal_ingediend_bedrag = convert::total(&heen.body.clienten);
+        message
+    }
+
+    #[test]
+    fn a_split_keeps_the_lines_of_an_allocation_in_one_part() {
+        let whole = claim(40);
+        let size = whole.to_xml().expect("valid").len();
+        let mut parts = Vec::new();
+        split_claim(&whole, size, size / 3, &mut parts).expect("split");
+        assert!(parts.len() >= 3, "{} parts", parts.len());
+        let mut references = Vec::new();
+        let mut part_of_allocation: std::collections::HashMap<u64, usize> =
+            std::collections::HashMap::new();
+        for (i, part) in parts.iter().enumerate() {
+            assert!(part.to_xml().expect("valid").len() <= size / 3);
+            let Content::Declaration(heen) = &part.content else {
+                panic!("not a 323");
+            };
+            for p in heen.body.clienten.iter().flat_map(|c| &c.prestaties) {
+                references.push(p.product_referentie.referentie_nummer.0.clone());
+                let first = *part_of_allocation.entry(p.toewijzing_nummer.0).or_insert(i);
+                assert_eq!(
+                    first, i,
+                    "allocation {} in two parts",
+                    p.toewijzing_nummer.0
+                );
+            }
+        }
+        references.sort();
+        let mut expected: Vec<String> = (0..40).map(|i| format!("R{i}")).collect();
+        expected.sort();
+        assert_eq!(references, expected, "every line in exactly one part");
     }
 }

@@ -936,7 +936,8 @@ impl Writer {
         // The cross-message rules, here where no other write can come between the check
         // and the store (the handler checks only validate_only calls). The parts of a split
         // claim are checked each against the history without the others: they share no
-        // numbers by construction. Only this thread records in the history, so the check
+        // numbers by construction, and the lines of an allocation are in one part
+        // (`api::submit::split_claim`). Only this thread records in the history, so the check
         // needs no more than a read lock, and the write lock is taken only to record:
         // validate_only handlers checking meanwhile do not wait for the store's write.
         if s.cross_message_rules {
