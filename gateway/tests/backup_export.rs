@@ -6,20 +6,13 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use ketenpoort::proto::{self, Law};
+use ketenpoort::proto::Law;
 
 #[tokio::test]
 async fn backup_and_export_a_store() {
     let server = start().await;
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let sent = c
         .submit_declaration(req(
             TOKEN_A,

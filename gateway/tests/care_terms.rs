@@ -103,14 +103,7 @@ async fn missed_events(
         .store
         .watch_events()
         .borrow();
-    let mut stream = client
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = common::events_from_start(client, TOKEN_A).await;
     let mut out = Vec::new();
     let mut cursor = 0;
     while cursor < last {

@@ -387,14 +387,7 @@ async fn verify(server: &ChildServer, round: usize, known: &mut HashMap<usize, K
     }
     let n = all.len() as u64;
     assert_eq!(cursors, (1..=n).collect(), "round {round}: cursors 1..={n}");
-    let mut s = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut s = events_from_start(&mut c, TOKEN_A).await;
     let mut last = now_acked;
     for _ in now_acked..n {
         let e = next_event(&mut s).await;

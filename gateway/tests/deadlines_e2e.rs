@@ -97,14 +97,7 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
         .expect("315 accepted")
         .into_inner()
         .message_id;
-    let mut stream = client
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = common::events_from_start(&mut client, TOKEN_A).await;
     let mut seen = Vec::new();
     common::until(
         &mut stream,

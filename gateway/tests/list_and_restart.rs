@@ -99,14 +99,7 @@ async fn list_filters_and_pages() {
 async fn messages_counters_and_acks_survive_a_restart() {
     let server = start().await;
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let first = c
         .submit_care_stop(req(
             TOKEN_A,
@@ -160,14 +153,7 @@ async fn messages_counters_and_acks_survive_a_restart() {
         .into_inner();
     assert_eq!(retry.message_id, first.message_id);
     // The ack survived: the default position starts after it.
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let next = next_event(&mut stream).await;
     assert!(next.cursor > event.cursor);
     assert_eq!(next.message_id, second.message_id);

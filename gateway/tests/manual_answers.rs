@@ -63,14 +63,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
         .expect("315 accepted")
         .into_inner()
         .message_id;
-    let mut stream = client
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = common::events_from_start(&mut client, TOKEN_A).await;
     let mut seen = Vec::new();
     common::until(&mut stream, &mut seen, "the 316 and the 301", |s| {
         ["JW316", "JW301"]

@@ -188,14 +188,7 @@ async fn no_bsn_or_name_in_logs_metrics_or_errors() {
         .expect("get")
         .into_inner();
     assert!(m.xml.contains(BSN), "the client gets its own XML back");
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let event = next_event(&mut stream).await;
     c.ack_returns(req(
         TOKEN_A,
@@ -268,14 +261,7 @@ agb_codes = ["{AGB_A}"]
     .expect("write the config");
     let mut server = child::spawn(&config, &[("RUST_LOG", "trace")], &log);
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     // Waits for the next event of `kind`, acknowledging what passes by.
     async fn until(
         c: &mut ketenpoort::proto::gateway_client::GatewayClient<tonic::transport::Channel>,

@@ -20,14 +20,7 @@ fn delivered(e: &proto::ReturnEvent) -> bool {
 async fn delivery_events_arrive_with_increasing_cursors() {
     let server = start().await;
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let mut ids = Vec::new();
     for (i, law) in [Law::Ijw, Law::Iwmo, Law::Ijw].into_iter().enumerate() {
         let r = c
@@ -66,14 +59,7 @@ async fn delivery_events_arrive_with_increasing_cursors() {
 async fn a_stream_resumes_after_a_cursor() {
     let server = start().await;
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     for i in 0..4 {
         c.submit_care_stop(req(TOKEN_A, care_stop(Law::Ijw, AGB_A, &format!("r{i}"))))
             .await
@@ -103,14 +89,7 @@ async fn a_stream_resumes_after_a_cursor() {
 async fn acknowledged_events_are_not_streamed_again() {
     let server = start().await;
     let mut c = server.client().await;
-    let mut stream = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
     for i in 0..3 {
         c.submit_care_start(req(TOKEN_A, care_start(Law::Iwmo, AGB_A, &format!("k{i}"))))
             .await
@@ -145,14 +124,7 @@ async fn acknowledged_events_are_not_streamed_again() {
         .into_inner();
     assert_eq!(acked.acked_cursor, second.cursor);
 
-    let mut again = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut again = events_from_start(&mut c, TOKEN_A).await;
     assert_eq!(
         next_event(&mut again).await.cursor,
         third.cursor,

@@ -7,41 +7,23 @@
 
 mod vecozo_support;
 
+use ketenpoort::store::sled_store::SledStore;
 use std::sync::Arc;
 
-use ketenpoort::store::sled_store::SledStore;
-use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write};
+use ketenpoort::store::{Outcome, Store, Write};
 
 const ROUNDS: usize = 40;
 
 /// A JW315 submit that carries counter `ident/test` = `counter`.
 fn submit(request_id: &str, identificatie: &str, number: Option<&str>, counter: u64) -> Write {
-    let xml = vecozo_support::jw315_string(identificatie);
-    let message = ketenpoort_messages::read(
-        xml.as_bytes(),
-        ketenpoort_messages::ReadLimits {
-            max_bytes: usize::MAX,
-        },
+    vecozo_support::jw315_submit(
+        "t",
+        request_id,
+        identificatie,
+        vecozo_support::jw315_string(identificatie),
+        number,
+        vec![("ident/test".into(), counter)],
     )
-    .expect("schema-valid");
-    Write::Submit(SubmitWrite {
-        tenant: "t".into(),
-        request_id: request_id.into(),
-        content_hash: "0".repeat(64),
-        at_ms: 0,
-        messages: vec![NewMessage {
-            message: Arc::new(message),
-            kind: "JW315".into(),
-            agb: vecozo_support::PROVIDER.into(),
-            municipality: "0268".into(),
-            identificatie: identificatie.into(),
-            declaration_number: number.map(str::to_owned),
-            compressed_xml: Vec::new(),
-            xml,
-        }],
-        counters: vec![("ident/test".into(), counter)],
-        cross_message_rules: false,
-    })
 }
 
 #[tokio::test]

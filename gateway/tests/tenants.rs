@@ -135,28 +135,14 @@ async fn a_tenant_streams_only_its_own_events() {
         .await
         .expect("accepted")
         .into_inner();
-    let mut stream_a = c
-        .stream_returns(req(
-            TOKEN_A,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream_a = events_from_start(&mut c, TOKEN_A).await;
     let e = next_event(&mut stream_a).await;
     assert_eq!(
         e.message_id, a.message_id,
         "A's first event is about A's message"
     );
     assert_eq!(e.agb_code, AGB_A);
-    let mut stream_b = c
-        .stream_returns(req(
-            TOKEN_B,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
-        .await
-        .expect("stream")
-        .into_inner();
+    let mut stream_b = events_from_start(&mut c, TOKEN_B).await;
     let e = next_event(&mut stream_b).await;
     assert_eq!(e.message_id, b.message_id);
     // Nothing else arrives for A: B's event is not in A's stream.

@@ -27,7 +27,7 @@ use delivery_support::*;
 use ketenpoort::header::FixedClock;
 use ketenpoort::proto::{self, MessageState};
 use ketenpoort::store::sled_store::SledStore;
-use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write};
+use ketenpoort::store::{Outcome, Store, Write};
 use ketenpoort::vecozo::client::Timeouts;
 use ketenpoort::vecozo::clients::Clients;
 use ketenpoort::vecozo::follow::{StatusFollower, Throttle};
@@ -146,38 +146,13 @@ async fn a_message_the_ketencontrole_refuses_after_the_push_becomes_rejected_by_
     gw.stop().await;
 }
 
-/// Stores `xml` (a JW315 of PROVIDER to 0268 with Header Identificatie `identificatie`) as a submit that passed, without the
-/// gateway's checks; returns its message id.
+/// Stores `xml` (a JW315 of PROVIDER to 0268 with Header Identificatie `identificatie`) as
+/// a submit that passed, without the gateway's checks; returns its message id.
 async fn put_in_outbox(store: &dyn Store, identificatie: &str, xml: String) -> u64 {
-    let message = ketenpoort_messages::read(
-        xml.as_bytes(),
-        ketenpoort_messages::ReadLimits {
-            max_bytes: usize::MAX,
-        },
-    )
-    .expect("schema-valid");
-    let outcome = store
-        .commit(Write::Submit(SubmitWrite {
-            tenant: "a".into(),
-            request_id: format!("direct-{identificatie}"),
-            content_hash: "0".repeat(64),
-            at_ms: 0,
-            messages: vec![NewMessage {
-                message: Arc::new(message),
-                kind: "JW315".into(),
-                agb: vecozo_support::PROVIDER.into(),
-                municipality: "0268".into(),
-                identificatie: identificatie.into(),
-                declaration_number: None,
-                compressed_xml: Vec::new(),
-                xml,
-            }],
-            counters: Vec::new(),
-            cross_message_rules: false,
-        }))
-        .wait()
-        .await
-        .expect("stored");
+    let request_id = format!("direct-{identificatie}");
+    let write =
+        vecozo_support::jw315_submit("a", &request_id, identificatie, xml, None, Vec::new());
+    let outcome = store.commit(write).wait().await.expect("stored");
     let Outcome::Stored(ids) = outcome else {
         panic!("{outcome:?}")
     };

@@ -381,6 +381,18 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String, String)>
 }
 
 /// Waits for the next stream item, failing after 10 s.
+/// The event stream of the tenant with `token`, from its first event on.
+pub async fn events_from_start(
+    client: &mut GatewayClient<Channel>,
+    token: &str,
+) -> tonic::Streaming<proto::ReturnEvent> {
+    client
+        .stream_returns(req(token, proto::StreamReturnsRequest { after_cursor: 0 }))
+        .await
+        .expect("stream")
+        .into_inner()
+}
+
 pub async fn next_event(stream: &mut tonic::Streaming<proto::ReturnEvent>) -> proto::ReturnEvent {
     tokio::time::timeout(Duration::from_secs(10), stream.message())
         .await

@@ -208,6 +208,44 @@ pub fn jw315_string(identificatie: &str) -> String {
     JW315.replace("KP000001", identificatie)
 }
 
+/// A submit of `xml` (a JW315 of [`PROVIDER`] to 0268 with Header Identificatie
+/// `identificatie`) as the handlers would commit it after their checks.
+pub fn jw315_submit(
+    tenant: &str,
+    request_id: &str,
+    identificatie: &str,
+    xml: String,
+    declaration_number: Option<&str>,
+    counters: Vec<(String, u64)>,
+) -> ketenpoort::store::Write {
+    use ketenpoort::store::{NewMessage, SubmitWrite, Write};
+    let message = ketenpoort_messages::read(
+        xml.as_bytes(),
+        ketenpoort_messages::ReadLimits {
+            max_bytes: usize::MAX,
+        },
+    )
+    .expect("schema-valid");
+    Write::Submit(SubmitWrite {
+        tenant: tenant.into(),
+        request_id: request_id.into(),
+        content_hash: "0".repeat(64),
+        at_ms: 0,
+        messages: vec![NewMessage {
+            message: std::sync::Arc::new(message),
+            kind: "JW315".into(),
+            agb: PROVIDER.into(),
+            municipality: "0268".into(),
+            identificatie: identificatie.into(),
+            declaration_number: declaration_number.map(str::to_owned),
+            compressed_xml: Vec::new(),
+            xml,
+        }],
+        counters,
+        cross_message_rules: false,
+    })
+}
+
 pub fn jw315(identificatie: &str) -> Vec<u8> {
     JW315.replace("KP000001", identificatie).into_bytes()
 }
