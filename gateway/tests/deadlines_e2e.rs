@@ -90,13 +90,9 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
     clock.set(2025, 4, 2);
     let server = gateway(&sim, tempfile::tempdir().expect("dir"), clock.clone()).await;
     let mut client = server.client().await;
-    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "deadline-315");
-    let id315 = client
-        .submit_request_for_allocation(req(TOKEN_A, request))
+    let id315 = common::submit_315(&mut client, TOKEN_A, proto::Law::Ijw, AGB_A, "deadline-315")
         .await
-        .expect("315 accepted")
-        .into_inner()
-        .message_id;
+        .expect("315 accepted");
     let mut stream = common::events_from_start(&mut client, TOKEN_A).await;
     let mut seen = Vec::new();
     common::until(
@@ -191,13 +187,15 @@ async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_ans
     // The loopback stand-in delivers on 2025-04-02 (the test clock) and nothing answers.
     let server = common::start().await;
     let mut client = server.client().await;
-    let request = common::request_for_allocation(proto::Law::Iwmo, AGB_A, "unanswered-315");
-    let id315 = client
-        .submit_request_for_allocation(req(TOKEN_A, request))
-        .await
-        .expect("315 accepted")
-        .into_inner()
-        .message_id;
+    let id315 = common::submit_315(
+        &mut client,
+        TOKEN_A,
+        proto::Law::Iwmo,
+        AGB_A,
+        "unanswered-315",
+    )
+    .await
+    .expect("315 accepted");
     let get = |client: &mut proto::gateway_client::GatewayClient<_>| {
         let r = req(
             TOKEN_A,

@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{next_event, req, request_for_allocation};
+use common::{next_event, req};
 use ketenpoort::config::{Config, DEV_TOKEN, VecozoMode};
 use ketenpoort::header::SystemClock;
 use ketenpoort::proto::{self, Law};
@@ -85,42 +85,23 @@ async fn connect(
     (c, stream)
 }
 
-/// Submits a 315 for `agb` with request_id `id`; the new message's id (`expect` says why it
-/// must be accepted).
-async fn submit_315(
-    c: &mut proto::gateway_client::GatewayClient<tonic::transport::Channel>,
-    law: Law,
-    agb: &str,
-    id: &str,
-    expect: &str,
-) -> String {
-    c.submit_request_for_allocation(req(DEV_TOKEN, request_for_allocation(law, agb, id)))
-        .await
-        .expect(expect)
-        .into_inner()
-        .message_id
-}
-
 #[tokio::test]
 async fn dev_mode_delivers_to_the_built_in_simulator_over_mutual_tls() {
     let dev = start_dev().await;
     let (mut c, mut stream) = connect(&dev).await;
 
     // 12345678 has its own system certificate in the dev scenario.
-    let known = submit_315(&mut c, Law::Ijw, "12345678", "known", "accepted").await;
+    let known = common::submit_315(&mut c, DEV_TOKEN, Law::Ijw, "12345678", "known")
+        .await
+        .expect("accepted");
     let d = next_delivery_state(&mut stream, &known).await;
     assert_eq!(d.state, proto::MessageState::Delivered as i32, "{d:?}");
 
     // 23456789 is no provider of the scenario: the vendor certificate has no permission
     // (toestemmingsverklaring) for it, and the simulator refuses the push as VECOZO would.
-    let unknown = submit_315(
-        &mut c,
-        Law::Iwmo,
-        "23456789",
-        "unknown",
-        "accepted: the gateway cannot know VECOZO's permissions",
-    )
-    .await;
+    let unknown = common::submit_315(&mut c, DEV_TOKEN, Law::Iwmo, "23456789", "unknown")
+        .await
+        .expect("accepted: the gateway cannot know VECOZO's permissions");
     let d = next_delivery_state(&mut stream, &unknown).await;
     assert_eq!(
         d.state,
@@ -171,7 +152,9 @@ async fn message(
 async fn a_refused_message_can_be_sent_again_under_a_new_traceer_id() {
     let dev = start_dev().await;
     let (mut c, mut stream) = connect(&dev).await;
-    let refused = submit_315(&mut c, Law::Ijw, "23456789", "refused", "accepted").await;
+    let refused = common::submit_315(&mut c, DEV_TOKEN, Law::Ijw, "23456789", "refused")
+        .await
+        .expect("accepted");
     let first = next_delivery_state(&mut stream, &refused).await;
     assert_eq!(first.state, proto::MessageState::RejectedByVecozo as i32);
     let traceer_id = |id: &str| {
@@ -183,7 +166,9 @@ async fn a_refused_message_can_be_sent_again_under_a_new_traceer_id() {
             .map(|o| o.traceer_id)
     };
     let first_traceer_id = traceer_id(&refused).expect("pushed once");
-    let delivered = submit_315(&mut c, Law::Ijw, "12345678", "delivered", "accepted").await;
+    let delivered = common::submit_315(&mut c, DEV_TOKEN, Law::Ijw, "12345678", "delivered")
+        .await
+        .expect("accepted");
     let d = next_delivery_state(&mut stream, &delivered).await;
     assert_eq!(d.state, proto::MessageState::Delivered as i32);
 

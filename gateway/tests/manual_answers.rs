@@ -56,13 +56,9 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
     let clock = TestClock::at(2025, 4, 2);
     let server = gateway(&sim, clock.clone()).await;
     let mut client = server.client().await;
-    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "manual-315");
-    let id315 = client
-        .submit_request_for_allocation(req(TOKEN_A, request))
+    let id315 = common::submit_315(&mut client, TOKEN_A, proto::Law::Ijw, AGB_A, "manual-315")
         .await
-        .expect("315 accepted")
-        .into_inner()
-        .message_id;
+        .expect("315 accepted");
     let mut stream = common::events_from_start(&mut client, TOKEN_A).await;
     let mut seen = Vec::new();
     common::until(&mut stream, &mut seen, "the 316 and the 301", |s| {

@@ -248,13 +248,9 @@ async fn until_allocated(
     stream: &mut tonic::Streaming<proto::ReturnEvent>,
     seen: &mut Vec<proto::ReturnEvent>,
 ) -> String {
-    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "auto-315");
-    let id315 = client
-        .submit_request_for_allocation(req(TOKEN_A, request))
+    let id315 = common::submit_315(client, TOKEN_A, proto::Law::Ijw, AGB_A, "auto-315")
         .await
-        .expect("315 accepted")
-        .into_inner()
-        .message_id;
+        .expect("315 accepted");
     common::until(stream, seen, "the 301", |s| {
         find(s, "JW301", &id315).is_some()
     })
@@ -378,13 +374,9 @@ async fn a_collected_319_is_answered_with_one_320() {
     let mut client = server.client().await;
     let mut stream = open_stream(&mut client, 0).await;
     let mut seen = Vec::new();
-    let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "refused-315");
-    let id315 = client
-        .submit_request_for_allocation(req(TOKEN_A, request))
+    let id315 = common::submit_315(&mut client, TOKEN_A, proto::Law::Ijw, AGB_A, "refused-315")
         .await
-        .expect("315 accepted")
-        .into_inner()
-        .message_id;
+        .expect("315 accepted");
     common::until(&mut stream, &mut seen, "the 319", |s| {
         find(s, "JW319", &id315).is_some()
     })

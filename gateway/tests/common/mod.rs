@@ -381,6 +381,22 @@ pub fn field_violations(status: &tonic::Status) -> Vec<(String, String, String)>
 }
 
 /// Waits for the next stream item, failing after 10 s.
+/// Submits the JW315 of [`request_for_allocation`] as the tenant with `token`; the message
+/// id it was stored under.
+pub async fn submit_315(
+    client: &mut GatewayClient<Channel>,
+    token: &str,
+    law: proto::Law,
+    agb: &str,
+    request_id: &str,
+) -> Result<String, tonic::Status> {
+    let request = request_for_allocation(law, agb, request_id);
+    let response = client
+        .submit_request_for_allocation(req(token, request))
+        .await?;
+    Ok(response.into_inner().message_id)
+}
+
 /// The event stream of the tenant with `token`, from its first event on.
 pub async fn events_from_start(
     client: &mut GatewayClient<Channel>,
