@@ -390,7 +390,8 @@ struct StoredDeclaration {
 
 /// The claimed lines of a provider, in order, in chunks of [`Lines::CHUNK`]: a history of
 /// hundreds of thousands of lines grows without copying all of them into a buffer twice as
-/// large (and faulting in its pages) each time it fills.
+/// large (and faulting in its pages) each time it fills. A chunk grows as a `Vec` does, so a
+/// provider with a few lines holds no more than those.
 #[derive(Debug, Default, Clone)]
 struct Lines {
     chunks: Vec<Vec<ClaimedLine>>,
@@ -407,11 +408,7 @@ impl Lines {
     fn push(&mut self, line: ClaimedLine) {
         match self.chunks.last_mut() {
             Some(chunk) if chunk.len() < Self::CHUNK => chunk.push(line),
-            _ => {
-                let mut chunk = Vec::with_capacity(Self::CHUNK);
-                chunk.push(line);
-                self.chunks.push(chunk);
-            }
+            _ => self.chunks.push(vec![line]),
         }
         self.len += 1;
     }
