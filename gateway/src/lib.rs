@@ -34,6 +34,7 @@
 //!   the XML header, push/pull/status over mTLS, backoff, the delivery step and the
 //!   collection round (not yet wired into the server).
 //! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`console`]: the operator console (web pages per tenant on `[console] listen`).
 //! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
 //! - [`proto`]: the generated contract.
 //! - [`cli`]: the command line (`validate`, `serve`, `hash-token`, `backup`, `export`, and
@@ -47,6 +48,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod deadline_check;
 pub mod deadlines;
 pub mod dev_simulator;

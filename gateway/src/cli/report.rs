@@ -472,8 +472,9 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
     v
 }
 
-/// A CSV row: fields quoted when they hold the delimiter, a quote or a line break.
-fn csv_row(w: &mut impl Write, fields: &[String], delimiter: char) -> io::Result<()> {
+/// A CSV row: fields quoted when they hold the delimiter, a quote or a line break (the
+/// console's access-log export writes its rows with it too).
+pub(crate) fn csv_row(w: &mut impl Write, fields: &[String], delimiter: char) -> io::Result<()> {
     let mut line = String::new();
     for (i, f) in fields.iter().enumerate() {
         if i > 0 {
