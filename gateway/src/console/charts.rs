@@ -27,7 +27,13 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A round upper bound for the axis: 1, 2 or 5 times a power of ten, at least `max`.
+/// The axis' upper end: four equal steps of 1, 2 or 5 times a power of ten, so that every
+/// tick is a round number; at least `max`.
+fn axis_max(max: u64) -> u64 {
+    nice_max(max.div_ceil(4)).saturating_mul(4)
+}
+
+/// A round number: 1, 2 or 5 times a power of ten, at least `max` (and at least 1).
 fn nice_max(max: u64) -> u64 {
     let mut step = 1u64;
     loop {
@@ -104,7 +110,7 @@ pub fn stacked_bars(
                 .sum()
         })
         .collect();
-    let max = nice_max(totals.iter().copied().max().unwrap_or(0));
+    let max = axis_max(totals.iter().copied().max().unwrap_or(0));
     axis(&mut out, max, &|v| v.to_string());
     let plot_h = u64::from(H - TOP - BOTTOM);
     let slot = (W - LEFT) / labels.len().max(1) as u32;
@@ -153,7 +159,7 @@ pub fn grouped_bars(
     let mut out = String::new();
     let height = H + 20;
     open(&mut out, id, title, height);
-    let max = nice_max(
+    let max = axis_max(
         series
             .iter()
             .flat_map(|(_, v)| v.iter().copied())
@@ -240,6 +246,11 @@ mod tests {
         assert_eq!(nice_max(12), 20);
         assert_eq!(nice_max(480), 500);
         assert_eq!(nice_max(500), 500);
+        // Four steps of a round number: 0, 2, 4, 6, 8 for a largest value of 5.
+        assert_eq!(axis_max(5), 8);
+        assert_eq!(axis_max(4), 4);
+        assert_eq!(axis_max(0), 4);
+        assert_eq!(axis_max(139_584), 200_000);
     }
 
     #[test]

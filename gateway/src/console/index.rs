@@ -98,6 +98,8 @@ pub struct Refusal {
     pub source: Arc<str>,
     /// Whether it is an iJw message (for the retourcode's text).
     pub ijw: bool,
+    /// VECOZO's description of its own code (a retourcode's text comes from the codelist).
+    pub text: Option<Box<str>>,
 }
 
 /// A missed deadline (a DeadlineMissed event).
@@ -145,8 +147,9 @@ pub struct Figures {
     pub per_week: Vec<((i32, u32), BTreeMap<String, u64>)>,
     /// Per month (year, month) of the last 12: claimed and granted, eurocent.
     pub claimed_granted: Vec<((i32, u32), i64, i64)>,
-    /// Refusals of the last 30 days: (code, source, iJw, count), most frequent first.
-    pub refusals: Vec<(String, String, bool, u64)>,
+    /// Refusals of the last 30 days: (code, source, iJw, VECOZO's text, count), most
+    /// frequent first.
+    pub refusals: Vec<(String, String, bool, String, u64)>,
 }
 
 /// The states in the order the Overzicht counts them.
@@ -273,7 +276,15 @@ impl Inner {
         self.last_id = self.last_id.max(meta.id);
     }
 
-    fn refusal(&mut self, at_ms: i64, agb: &Arc<str>, code: &str, source: &str, ijw: bool) {
+    fn refusal(
+        &mut self,
+        at_ms: i64,
+        agb: &Arc<str>,
+        code: &str,
+        source: &str,
+        ijw: bool,
+        text: Option<&str>,
+    ) {
         let source = self.intern(source);
         self.refusals.push(Refusal {
             at_ms,
@@ -281,6 +292,7 @@ impl Inner {
             code: code.into(),
             source,
             ijw,
+            text: text.map(Into::into),
         });
     }
 
@@ -313,13 +325,13 @@ impl Inner {
                 ..
             } => {
                 for m in meldingen {
-                    self.refusal(e.at_ms, &agb, &m.code, "VECOZO", ijw);
+                    self.refusal(e.at_ms, &agb, &m.code, "VECOZO", ijw, Some(&m.description));
                 }
             }
             EventBody::Delivery { .. } => {}
             EventBody::Retour { codes, .. } => {
                 for c in codes.iter().filter(|c| c.code != "0200") {
-                    self.refusal(e.at_ms, &agb, &c.code, &e.kind, ijw);
+                    self.refusal(e.at_ms, &agb, &c.code, &e.kind, ijw, None);
                 }
             }
             EventBody::Allocation { bsn, products } => {
@@ -340,7 +352,11 @@ impl Inner {
                         law,
                         number: p.allocation_number,
                         bsn: bsn.as_str().into(),
-                        product: format!("{}{}", p.category, p.code),
+                        product: if p.code.is_empty() {
+                            p.category.clone()
+                        } else {
+                            format!("{} ({})", p.code, p.category)
+                        },
                         start: p.start_date.clone(),
                         end: p.end_date.clone(),
                         extent: p.extent.clone(),
@@ -375,11 +391,11 @@ impl Inner {
                     .iter()
                     .filter(|c| !matches!(c.as_str(), "0200" | "8001"))
                 {
-                    self.refusal(e.at_ms, &agb, c, &e.kind, ijw);
+                    self.refusal(e.at_ms, &agb, c, &e.kind, ijw, None);
                 }
                 for l in rejected_lines {
                     for c in &l.codes {
-                        self.refusal(e.at_ms, &agb, c, &e.kind, ijw);
+                        self.refusal(e.at_ms, &agb, c, &e.kind, ijw, None);
                     }
                 }
             }
@@ -642,8 +658,15 @@ impl Index {
             .map(|i| week_of(today - chrono::Duration::weeks(i)))
             .collect();
         let month_of = |d: NaiveDate| (d.year(), d.month());
+        // The twelve months up to the latest month claimed (this month when none is).
+        let latest_claim = inner
+            .rows
+            .iter()
+            .filter(|r| tenant.may_act_for(&r.agb))
+            .filter_map(|r| r.claim.map(|(m, _)| m))
+            .max();
         let mut months: Vec<(i32, u32)> = Vec::new();
-        let (mut y, mut m) = month_of(today);
+        let (mut y, mut m) = latest_claim.unwrap_or_else(|| month_of(today));
         for _ in 0..12 {
             months.push((y, m));
             (y, m) = if m == 1 { (y - 1, 12) } else { (y, m - 1) };
@@ -689,7 +712,7 @@ impl Index {
             })
             .collect();
         let since = today - chrono::Duration::days(30);
-        let mut refusals: HashMap<(String, String), (bool, u64)> = HashMap::new();
+        let mut refusals: HashMap<(String, String), (bool, String, u64)> = HashMap::new();
         for r in inner.refusals.iter().rev() {
             if day_of(r.at_ms) < since {
                 break;
@@ -697,15 +720,15 @@ impl Index {
             if tenant.may_act_for(&r.agb) {
                 let e = refusals
                     .entry((r.code.to_string(), r.source.to_string()))
-                    .or_insert((r.ijw, 0));
-                e.1 += 1;
+                    .or_insert((r.ijw, r.text.as_deref().unwrap_or("").to_owned(), 0));
+                e.2 += 1;
             }
         }
-        let mut refusals: Vec<(String, String, bool, u64)> = refusals
+        let mut refusals: Vec<(String, String, bool, String, u64)> = refusals
             .into_iter()
-            .map(|((code, source), (ijw, n))| (code, source, ijw, n))
+            .map(|((code, source), (ijw, text, n))| (code, source, ijw, text, n))
             .collect();
-        refusals.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+        refusals.sort_by(|a, b| b.4.cmp(&a.4).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
         f.refusals = refusals;
         Ok(f)
     }

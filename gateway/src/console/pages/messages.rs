@@ -574,11 +574,11 @@ fn message_steps(
                         .map(|(v, u, f)| format!(", {v} ({u}/{f})"))
                         .unwrap_or_default();
                     step.details.push(format!(
-                        "{} {}: {}{} {}–{}{}",
+                        "{} {}: {} ({}) {}–{}{}",
                         t.allocation_number,
                         p.allocation_number,
-                        p.category,
                         p.code,
+                        p.category,
                         p.start_date,
                         p.end_date,
                         extent
@@ -680,7 +680,7 @@ fn claim_lines(
                 n: i + 1,
                 reference: l.reference_number.clone(),
                 allocation: l.allocation_number,
-                product: format!("{}{}", l.product_category, l.product_code),
+                product: format!("{} ({})", l.product_code, l.product_category),
                 period: format!("{} – {}", l.period_start, l.period_end),
                 volume: format!("{} ({})", l.delivered_volume, l.unit),
                 amount: euros(t, sign * i64::try_from(l.amount_cents).unwrap_or(i64::MAX)),

@@ -222,10 +222,10 @@ pub fn failure(frame: Frame, e: Error) -> Response {
     }
 }
 
-/// A time (ms since the Unix epoch) as `2025-06-02 14:03` (UTC).
+/// A time (ms since the Unix epoch) as `2025-06-02 14:03:27` (UTC).
 pub fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
 }
 

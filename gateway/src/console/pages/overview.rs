@@ -146,9 +146,11 @@ pub async fn page(State(console): State<Arc<Console>>, signed: Signed) -> Respon
     let refusals: Vec<RefusalRow> = figures
         .refusals
         .iter()
-        .map(|(code, source, ijw, count)| RefusalRow {
+        .map(|(code, source, ijw, vecozo_text, count)| RefusalRow {
             code: code.clone(),
-            text: retourcodes::text(code, *ijw).unwrap_or_default().to_owned(),
+            text: retourcodes::text(code, *ijw)
+                .map(str::to_owned)
+                .unwrap_or_else(|| vecozo_text.clone()),
             source: source.clone(),
             count: *count,
         })
