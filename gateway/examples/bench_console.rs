@@ -224,6 +224,9 @@ fn allocation_xml(n: usize) -> String {
     message.to_xml().unwrap_or_default()
 }
 
+/// The fields of a page fetched with a POST.
+type Form = Vec<(&'static str, String)>;
+
 fn arg(args: &[String], name: &str, default: usize) -> usize {
     args.iter()
         .position(|a| a == name)
@@ -498,34 +501,51 @@ async fn main() {
     let client = bsn((claims / 2) as u64);
     let number = allocation_number(claims / 3, 1).to_string();
     let today = chrono::Utc::now().date_naive().to_string();
-    let pages: Vec<(String, Option<Vec<(&str, String)>>)> = vec![
-        ("/overzicht".into(), None),
-        ("/berichten".into(), None),
-        ("/berichten?status=REJECTED_BY_VECOZO".into(), None),
+    // Each page with what it must show, so that a fast page is not a fast error or an
+    // empty one.
+    let pages: Vec<(String, Option<Form>, &str)> = vec![
+        ("/overzicht".into(), None, "<svg"),
+        ("/berichten".into(), None, "<td>JW323</td>"),
+        (
+            "/berichten?status=REJECTED_BY_VECOZO".into(),
+            None,
+            "afgekeurd door VECOZO</td>",
+        ),
         (
             format!("/berichten?soort=JW323&van={today}&tot={today}"),
             None,
+            "<td>JW323</td>",
         ),
-        (format!("/berichten?toewijzing={number}"), None),
-        ("/berichten?gemeente=9999".into(), None),
+        (
+            format!("/berichten?toewijzing={number}"),
+            None,
+            "<td>JW323</td>",
+        ),
+        (
+            "/berichten?gemeente=9999".into(),
+            None,
+            "Geen berichten gevonden",
+        ),
         (
             "/berichten/zoeken".into(),
             Some(vec![("csrf", csrf.clone()), ("bsn", client)]),
+            "<td>JW323</td>",
         ),
-        (format!("/berichten/{claim_id}"), None),
+        (format!("/berichten/{claim_id}"), None, "JW301 · Toewijzing"),
         (
             format!("/berichten/{claim_id}/inzien"),
             Some(vec![("csrf", csrf.clone())]),
+            "vastgelegd in het inzagelog",
         ),
-        ("/uitval".into(), None),
-        ("/termijnen".into(), None),
-        ("/toewijzingen".into(), None),
-        ("/downloads".into(), None),
-        ("/inzagelog".into(), None),
+        ("/uitval".into(), None, "BRS03"),
+        ("/termijnen".into(), None, "OP090x4"),
+        ("/toewijzingen".into(), None, "45A48"),
+        ("/downloads".into(), None, "declaration-lines.csv"),
+        ("/inzagelog".into(), None, "Bench"),
     ];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); pages.len()];
     for _ in 0..rounds {
-        for (i, (path, form)) in pages.iter().enumerate() {
+        for (i, (path, form, needle)) in pages.iter().enumerate() {
             let url = format!("{base}{path}");
             let t = Instant::now();
             let request = match form {
@@ -541,6 +561,10 @@ async fn main() {
             let body = response.bytes().await.expect("the body");
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+            assert!(
+                String::from_utf8_lossy(&body).contains(needle),
+                "{path} does not show {needle:?}"
+            );
             times[i].push(ms);
         }
     }
@@ -550,7 +574,7 @@ async fn main() {
         "page", "median ms", "p95 ms", "max ms"
     );
     let mut over = 0;
-    for ((path, form), t) in pages.iter().zip(&mut times) {
+    for ((path, form, _), t) in pages.iter().zip(&mut times) {
         t.sort_by(f64::total_cmp);
         let name = if form.is_some() {
             format!("POST {path}")

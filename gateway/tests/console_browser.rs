@@ -397,7 +397,11 @@ async fn the_console_in_a_real_browser() {
     let b = browser(&driver, &chromium, &work.path().join("profile")).await;
     let base = dev.console.clone();
 
-    // Sign in.
+    // The accessibility check finds what it should; then the sign-in page.
+    b.goto(&format!("{base}/aanmelden"))
+        .await
+        .expect("navigates");
+    audit.self_test(&b).await;
     b.goto(&format!("{base}/aanmelden"))
         .await
         .expect("navigates");

@@ -125,11 +125,11 @@ pub fn scan(xml: &str) -> Scan {
                             out.allocation_numbers.push(n);
                         }
                     }
-                    "ReferentieAanbieder" => {
-                        if !value.is_empty() && !out.provider_references.iter().any(|r| r == value)
-                        {
-                            out.provider_references.push(value.to_owned());
-                        }
+                    "ReferentieAanbieder"
+                        if !value.is_empty()
+                            && !out.provider_references.iter().any(|r| r == value) =>
+                    {
+                        out.provider_references.push(value.to_owned());
                     }
                     "Afzender" if parent == "Header" => out.sender = value.to_owned(),
                     "Ontvanger" if parent == "Header" => out.receiver = value.to_owned(),

@@ -281,7 +281,7 @@ pub async fn search_bsn(
     signed: Signed,
     Form(form): Form<BsnForm>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(&console, &form.csrf) {
+    if let Some(r) = signed.csrf_refusal(&console, &form.csrf) {
         return r;
     }
     let t = signed.t();
@@ -723,7 +723,7 @@ pub async fn reveal(
     Path(id): Path<String>,
     Form(form): Form<RevealForm>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(&console, &form.csrf) {
+    if let Some(r) = signed.csrf_refusal(&console, &form.csrf) {
         return r;
     }
     let t = signed.t();

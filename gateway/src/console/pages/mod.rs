@@ -159,13 +159,13 @@ impl Signed {
         }
     }
 
-    /// Refuses a form whose CSRF token is not this session's.
-    pub fn check_csrf(&self, console: &Console, token: &str) -> Result<(), Response> {
+    /// The refusal of a form whose CSRF token is not this session's; `None` when it is.
+    pub fn csrf_refusal(&self, console: &Console, token: &str) -> Option<Response> {
         if session::same_token(token, &self.session.csrf) {
-            return Ok(());
+            return None;
         }
         tracing::info!(tenant = %self.session.tenant.name, "console: form without a valid CSRF token refused");
-        Err(page_error(
+        Some(page_error(
             self.frame(console, "", self.t().error),
             StatusCode::FORBIDDEN,
             self.t().form_expired,
@@ -269,11 +269,14 @@ pub async fn not_found(State(console): State<Arc<Console>>, headers: HeaderMap) 
     let session =
         session::cookie(&cookies, COOKIE).and_then(|id| Some((id, console.sessions.get(id)?)));
     let frame = match session {
-        Some((id, session)) => Signed {
-            id: id.to_owned(),
-            session,
+        Some((id, session)) => {
+            let title = session.lang.texts().not_found;
+            Signed {
+                id: id.to_owned(),
+                session,
+            }
+            .frame(&console, "", title)
         }
-        .frame(&console, "", Lang::Nl.texts().not_found),
         None => Frame {
             t: Lang::Nl.texts(),
             title: Lang::Nl.texts().not_found.into(),
@@ -464,7 +467,7 @@ pub async fn sign_out(
     signed: Signed,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(&console, &form.csrf) {
+    if let Some(r) = signed.csrf_refusal(&console, &form.csrf) {
         return r;
     }
     console.sessions.close(&signed.id);
@@ -514,7 +517,7 @@ pub async fn language(
     signed: Signed,
     Form(form): Form<LanguageForm>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(&console, &form.csrf) {
+    if let Some(r) = signed.csrf_refusal(&console, &form.csrf) {
         return r;
     }
     let lang = Lang::parse(&form.lang);

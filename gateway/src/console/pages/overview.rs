@@ -167,7 +167,7 @@ pub async fn page(State(console): State<Arc<Console>>, signed: Signed) -> Respon
             None => by_code.push((label, r.count)),
         }
     }
-    by_code.sort_by(|a, b| b.1.cmp(&a.1));
+    by_code.sort_by_key(|r| std::cmp::Reverse(r.1));
     by_code.truncate(15);
     let refusal_chart = charts::horizontal_bars("afkeuringen", t.chart_refusals, &by_code);
     render(

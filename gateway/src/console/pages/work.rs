@@ -58,26 +58,29 @@ pub fn working_days_left(calendar: &WorkingDays, today: NaiveDate, due: NaiveDat
     }
 }
 
-fn term_row(
-    t: &Texts,
-    calendar: &WorkingDays,
-    today: NaiveDate,
+/// A deadline before it is laid out: what, about which message, owed by whom, under which
+/// rule, due when.
+struct Term {
     what: String,
     message_id: Option<u64>,
     about: String,
     owed_by: &'static str,
     rule: String,
     due: Option<NaiveDate>,
-) -> TermRow {
-    let left = due.map(|d| working_days_left(calendar, today, d));
+}
+
+fn term_row(t: &Texts, calendar: &WorkingDays, today: NaiveDate, term: Term) -> TermRow {
+    let left = term.due.map(|d| working_days_left(calendar, today, d));
     let overdue = left.is_some_and(|l| l < 0);
     TermRow {
-        what,
-        message_id,
-        about,
-        owed_by,
-        rule,
-        due: due.map_or_else(|| t.no_due_yet.to_owned(), |d| d.to_string()),
+        what: term.what,
+        message_id: term.message_id,
+        about: term.about,
+        owed_by: term.owed_by,
+        rule: term.rule,
+        due: term
+            .due
+            .map_or_else(|| t.no_due_yet.to_owned(), |d| d.to_string()),
         left_text: match left {
             Some(l) if l < 0 => format!("{l} ({})", t.overdue),
             Some(l) => l.to_string(),
@@ -109,12 +112,14 @@ pub fn open_terms(
             t,
             &calendar,
             today,
-            kind.clone(),
-            Some(e.message_id),
-            String::new(),
-            t.by_municipality,
-            crate::api::returns::municipality_rule(&kind).to_owned(),
-            Some(e.due),
+            Term {
+                rule: crate::api::returns::municipality_rule(&kind).to_owned(),
+                what: kind,
+                message_id: Some(e.message_id),
+                about: String::new(),
+                owed_by: t.by_municipality,
+                due: Some(e.due),
+            },
         ));
     }
     for d in terms.retours.iter().filter(|d| tenant.may_act_for(&d.agb)) {
@@ -122,12 +127,14 @@ pub fn open_terms(
             t,
             &calendar,
             today,
-            d.kind.clone(),
-            None,
-            format!("#{}", d.cursor),
-            t.by_provider,
-            "OP090".into(),
-            Some(d.due),
+            Term {
+                what: d.kind.clone(),
+                message_id: None,
+                about: format!("#{}", d.cursor),
+                owed_by: t.by_provider,
+                rule: "OP090".into(),
+                due: Some(d.due),
+            },
         ));
     }
     for (w, due) in terms
@@ -139,12 +146,14 @@ pub fn open_terms(
             t,
             &calendar,
             today,
-            w.kind(),
-            Some(w.start_message),
-            String::new(),
-            t.by_provider,
-            "OP272".into(),
-            *due,
+            Term {
+                what: w.kind(),
+                message_id: Some(w.start_message),
+                about: String::new(),
+                owed_by: t.by_provider,
+                rule: "OP272".into(),
+                due: *due,
+            },
         ));
     }
     rows.sort_by_key(|r| (r.left.is_none(), r.left));
@@ -327,7 +336,7 @@ pub async fn resend(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(r) = signed.check_csrf(&console, &form.csrf) {
+    if let Some(r) = signed.csrf_refusal(&console, &form.csrf) {
         return r;
     }
     let t = signed.t();
@@ -425,9 +434,8 @@ pub async fn allocations(
                 })
                 .sum();
             let allocated = match &a.extent {
-                Some((volume, unit, frequency)) => {
-                    format!("{volume} (eenheid {unit}, frequentie {frequency})")
-                }
+                // Volume (Eenheid/Frequentie codes), as the timeline shows it.
+                Some((volume, unit, frequency)) => format!("{volume} ({unit}/{frequency})"),
                 None => "—".into(),
             };
             AllocationRow {
