@@ -12,8 +12,8 @@
 //! Built once at start (in the background: pages say so until it is complete) from every
 //! message and event in the store; the XML of each sent message is read once for its BSN
 //! and numbers. Cost, measured by `bench_console` (docs/PERFORMANCE.md): for 100,000
-//! messages with 160,000 allocations and 118,000 missed deadlines, about 15 s on a busy
-//! 2-core machine and under 200 MiB.
+//! messages with 160,000 allocations and 118,000 missed deadlines, 4–15 s on a busy 2-core
+//! machine and under 200 MiB.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
