@@ -47,6 +47,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod csv;
 pub mod deadline_check;
 pub mod deadlines;
 pub mod dev_simulator;
