@@ -62,5 +62,6 @@ pub mod server;
 pub mod store;
 pub mod tenant;
 pub mod vecozo;
+pub mod verantwoording;
 
 pub use error::{Error, FieldViolation};
