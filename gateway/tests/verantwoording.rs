@@ -304,7 +304,7 @@ async fn a_year_of_claims_makes_a_workbook_whose_totals_are_the_325s() {
     let mut seen = Vec::new();
 
     // Allocations for 2024: hours per month in 0268, days (etmaal) in 1945, euros in 0344.
-    let products: [(&str, &str, &str, (u64, &str, &str)); 3] = [
+    let products = [
         ("0268", "45", "45A48", (20, "04", "4")),
         ("1945", "43", "43A03", (31, "14", "4")),
         // 6000.00 euro over the year (unit 83 counts in eurocent, as claims do, CS339).
