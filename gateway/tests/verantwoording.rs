@@ -815,3 +815,30 @@ async fn a_year_of_claims_makes_a_workbook_whose_totals_are_the_325s() {
     );
     server.stop().await;
 }
+
+#[test]
+fn bad_arguments_are_named_with_exit_code_2() {
+    for (args, expect) in [
+        (
+            vec!["--year", "2024", "--agb", "1234"],
+            "--agb \"1234\" is not an AGB code",
+        ),
+        (
+            vec!["--year", "2024", "--as-of", "31-12-2024"],
+            "--as-of must be YYYY-MM-DD",
+        ),
+        (vec!["--year", "24"], "--year must be a year"),
+    ] {
+        let mut all = vec!["verantwoording", "--law", "ijw", "--out", "x.xlsx"];
+        all.extend(args);
+        // Refused before the gateway is reached.
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
+            .args(&all)
+            .args(["--gateway", "http://127.0.0.1:9"])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{all:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expect), "{all:?}: {stderr}");
+    }
+}
