@@ -434,6 +434,44 @@ impl Client {
         }
     }
 
+    /// One page of the tenant's events after `request.after_cursor`, in cursor order,
+    /// without acknowledging them (see [`proto::ListEventsRequest`] for the filters).
+    pub async fn list_events(
+        &self,
+        request: proto::ListEventsRequest,
+    ) -> Result<proto::ListEventsResponse, Error> {
+        self.unary(request, |mut g, r| async move { g.list_events(r).await })
+            .await
+    }
+
+    /// Every event matching `filter` after its `after_cursor`, following the pages.
+    pub async fn list_all_events(
+        &self,
+        mut filter: proto::ListEventsRequest,
+    ) -> Result<Vec<proto::ReturnEvent>, Error> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.list_events(filter.clone()).await?;
+            all.extend(page.events);
+            if page.next_cursor == 0 {
+                return Ok(all);
+            }
+            filter.after_cursor = page.next_cursor;
+        }
+    }
+
+    /// The organisation details configured for `agb_code` (empty: the tenant's own).
+    pub async fn get_organisation(
+        &self,
+        agb_code: impl Into<String>,
+    ) -> Result<proto::Organisation, Error> {
+        let r = proto::GetOrganisationRequest {
+            agb_code: agb_code.into(),
+        };
+        self.unary(r, |mut g, r| async move { g.get_organisation(r).await })
+            .await
+    }
+
     /// Acknowledges every return event up to and including `cursor`; returns the tenant's
     /// acknowledged cursor afterwards (it never moves back).
     pub async fn ack_returns(&self, cursor: u64) -> Result<u64, Error> {

@@ -74,6 +74,36 @@ pub struct Config {
     /// Who may call the gateway, and for which AGB codes.
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// The organisation details on the productieverantwoording (`ketenpoort
+    /// verantwoording`, the GetOrganisation RPC).
+    #[serde(default)]
+    pub organisations: OrganisationsConfig,
+}
+
+/// `[organisations]`: who accounts for the care, for the *Totaalblad* of the
+/// productieverantwoording. The details of an AGB code are `per_agb."<AGB>"`, else the
+/// calling tenant's `per_tenant."<name>"`, else `default`, else empty.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganisationsConfig {
+    /// For every AGB code without its own.
+    pub default: Option<crate::verantwoording::Organisation>,
+    /// Per tenant name.
+    pub per_tenant: std::collections::BTreeMap<String, crate::verantwoording::Organisation>,
+    /// Per AGB code (8 digits).
+    pub per_agb: std::collections::BTreeMap<String, crate::verantwoording::Organisation>,
+}
+
+impl OrganisationsConfig {
+    /// The details for `agb` (empty: none in particular) when `tenant` asks.
+    pub fn lookup(&self, tenant: &str, agb: &str) -> crate::verantwoording::Organisation {
+        self.per_agb
+            .get(agb)
+            .or_else(|| self.per_tenant.get(tenant))
+            .or(self.default.as_ref())
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 /// Listeners and storage.
@@ -454,6 +484,22 @@ impl Config {
             key,
             message: message.to_owned(),
         };
+        for agb in self.organisations.per_agb.keys() {
+            if agb.len() != 8 || !agb.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    format!("organisations.per_agb.{agb:?}"),
+                    "is not an AGB code (8 digits)",
+                ));
+            }
+        }
+        for name in self.organisations.per_tenant.keys() {
+            if !self.tenants.iter().any(|t| &t.name == name) {
+                return Err(invalid(
+                    format!("organisations.per_tenant.{name:?}"),
+                    "names no tenant of [[tenants]]",
+                ));
+            }
+        }
         for (key, v) in [
             (
                 "messages.basisschema_xsd_versie",

@@ -192,3 +192,25 @@ pub fn list_messages(
         next_page_token,
     })
 }
+
+/// GetOrganisation: the configured organisation details for one of the tenant's AGB codes,
+/// or the tenant's own (see [`crate::config::OrganisationsConfig::lookup`]).
+pub fn get_organisation(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: &proto::GetOrganisationRequest,
+) -> Result<proto::Organisation, Error> {
+    if !r.agb_code.is_empty() {
+        tenant.check_agb(&r.agb_code)?;
+    }
+    let o = shared.organisations.lookup(&tenant.name, &r.agb_code);
+    Ok(proto::Organisation {
+        name: o.name,
+        place: o.place,
+        kvk_number: o.kvk_number,
+        contact_person: o.contact_person,
+        telephone: o.telephone,
+        email: o.email,
+        signatory: o.signatory,
+    })
+}

@@ -49,6 +49,7 @@ use super::connect::{self, ConnectArgs, EXIT_OK, state_name, time};
 use super::retourcodes;
 use super::returns::{euros, event_json_with, event_type, fetch_events};
 use super::status::record_json;
+use crate::csv::row as csv_row;
 
 /// Output formats of `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -268,16 +269,13 @@ pub fn run(args: &ReportArgs, err: &mut impl Write) -> io::Result<u8> {
     Ok(EXIT_OK)
 }
 
-async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
-    let client = args.connect.connect().await?;
-    let filter = proto::ListMessagesRequest {
-        agb_code: args.agb.clone().unwrap_or_default(),
-        kind: args.kind.clone().unwrap_or_default(),
-        accepted_from: args.from.clone().unwrap_or_default(),
-        accepted_to: args.to.clone().unwrap_or_default(),
-        page_size: 500,
-        ..Default::default()
-    };
+/// The tenant's messages that pass `filter`, oldest first; each 323 (and every message when
+/// `with_xml`) read again through GetMessage to have its XML. Shared with `verantwoording`.
+pub async fn messages_with_claims(
+    client: &Client,
+    filter: proto::ListMessagesRequest,
+    with_xml: bool,
+) -> Result<Vec<proto::MessageRecord>, String> {
     let mut records = client
         .list_all_messages(filter)
         .await
@@ -289,15 +287,29 @@ async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
             r.message_id.clone(),
         )
     });
-    let want_xml = args.format.contains(&Format::Xml);
     for r in &mut records {
-        if want_xml || r.kind.ends_with("323") {
+        if with_xml || r.kind.ends_with("323") {
             *r = client
                 .get_message(r.message_id.clone())
                 .await
                 .map_err(|e| format!("message {}: {e}", r.message_id))?;
         }
     }
+    Ok(records)
+}
+
+async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
+    let client = args.connect.connect().await?;
+    let filter = proto::ListMessagesRequest {
+        agb_code: args.agb.clone().unwrap_or_default(),
+        kind: args.kind.clone().unwrap_or_default(),
+        accepted_from: args.from.clone().unwrap_or_default(),
+        accepted_to: args.to.clone().unwrap_or_default(),
+        page_size: 500,
+        ..Default::default()
+    };
+    let want_xml = args.format.contains(&Format::Xml);
+    let records = messages_with_claims(&client, filter, want_xml).await?;
     let cursors: BTreeSet<u64> = records
         .iter()
         .flat_map(|r| r.event_cursors.iter().copied())
@@ -470,25 +482,6 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
         None => {}
     }
     v
-}
-
-/// A CSV row: fields quoted when they hold the delimiter, a quote or a line break.
-fn csv_row(w: &mut impl Write, fields: &[String], delimiter: char) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            line.push(delimiter);
-        }
-        if f.contains([delimiter, '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&f.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(f);
-        }
-    }
-    line.push_str("\r\n");
-    w.write_all(line.as_bytes())
 }
 
 /// A short summary of an answer for the `answers` column: `DELIVERED`, `JW316 accepted`,
