@@ -31,6 +31,11 @@ import sys
 import tempfile
 import time
 import uuid
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11: schemathesis depends on tomli there
+    import tomli as tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -249,6 +254,10 @@ def main() -> int:
             "--max-examples",
             str(options.examples),
             "--continue-on-failure",
+            # A connection the loaded CI machine drops is retried; a request that breaks the
+            # simulator still fails after the retries.
+            "--request-retries",
+            "2",
             "--tls-verify",
             str(pki / "ca.pem"),
             "--request-cert",
@@ -312,6 +321,14 @@ def main() -> int:
             f"{unexpected} unexpected failures or errors; "
             f"expected.toml entries matched: {expected or 'none'}"
         )
+    matching = [
+        (entry["id"], entry["match"]["runs"])
+        for entry in tomllib.loads((HERE / "expected.toml").read_text(encoding="utf-8"))["deliberate"]
+        if "match" in entry
+    ]
+    unseen = [entry for entry, runs in matching if not any((run, entry) in dropped for run in runs)]
+    if unseen:
+        print(f"  expected.toml entries this run did not provoke: {', '.join(unseen)}")
     print("\n==> requests of the keten run (stateful: push -> status -> pull -> payload -> DELETE)")
     made = requests_made(work / "keten.har")
     for (method, path, status), n in sorted(made.items()):
@@ -320,6 +337,12 @@ def main() -> int:
     for method, path, status in missing:
         print(f"  the chain never reached {method} {path} -> {status}", file=sys.stderr)
     unexpected_total += len(missing)
+    if unexpected_total:
+        log = (work / "sim.log").read_text(encoding="utf-8", errors="replace").splitlines()
+        notable = [line for line in log if re.search(r"WARN|ERROR|handshake|connection|panicked", line)]
+        if notable:
+            print("\n==> what the simulator logged about connections and errors")
+            print("\n".join(notable[-40:]))
     if options.keep:
         print(f"work directory kept: {work}")
     else:

@@ -28,11 +28,15 @@ import json
 import os
 import re
 import threading
-import tomllib
 import uuid
 from pathlib import Path
 
 import schemathesis
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11: schemathesis depends on tomli there
+    import tomli as tomllib
 
 RUN = os.environ.get("KETENPOORT_CONFORMANCE_RUN", "")
 SCHEMA_REF = "#/components/schemas/"
