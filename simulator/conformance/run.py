@@ -268,6 +268,8 @@ def main() -> int:
         base_env = {
             **os.environ,
             "NO_COLOR": "1",
+            # No __pycache__ beside the hooks in the repository.
+            "PYTHONDONTWRITEBYTECODE": "1",
             "SCHEMATHESIS_HOOKS": str(HERE / "schemathesis_hooks.py"),
             "KETENPOORT_CONFORMANCE_EXPECTED": str(HERE / "expected.toml"),
             "KETENPOORT_CONFORMANCE_TALLY": str(tally),
