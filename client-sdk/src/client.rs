@@ -447,11 +447,18 @@ impl Client {
     /// The return events of the tenant's AGB codes, from the tenant's last acknowledged
     /// cursor on, resuming by itself after a disconnect; see [`ReturnStream`].
     pub fn returns(&self) -> ReturnStream {
-        ReturnStream::new(self.clone(), 0)
+        ReturnStream::new(self.clone(), None)
     }
 
-    /// Like [`Client::returns`], but starting after `cursor`.
+    /// Like [`Client::returns`], but starting after `cursor` (exclusive), acknowledged or
+    /// not: `returns_after(0)` starts at the first event the gateway logged.
     pub fn returns_after(&self, cursor: u64) -> ReturnStream {
-        ReturnStream::new(self.clone(), cursor)
+        ReturnStream::new(self.clone(), Some(cursor))
+    }
+
+    /// Like [`Client::returns`], but starting at `cursor` (inclusive), acknowledged or not:
+    /// `returns_from(1)` re-reads every event from the first on.
+    pub fn returns_from(&self, cursor: u64) -> ReturnStream {
+        ReturnStream::new(self.clone(), Some(cursor.saturating_sub(1)))
     }
 }

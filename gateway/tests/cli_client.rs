@@ -469,6 +469,32 @@ async fn returns_prints_the_delivery_events_and_acknowledges_them() {
     assert_eq!(events[0]["cursor"], first);
     assert_eq!(events[0]["type"], "delivery");
 
+    // Cursor 1, acknowledged like the rest, is as readable as any other: --from 1 starts
+    // there, and `status` of its message lists it.
+    let o = dev
+        .run(&[
+            "returns",
+            "--from",
+            "1",
+            "--no-ack",
+            "--idle",
+            "0.5",
+            "--max-events",
+            "3",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let text = stdout(&o);
+    let cursors: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(cursors, ["#1", "#2", "#3"], "{}", show(&o));
+    let o = dev.run(&["status", &ids[0], "--events"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(stdout(&o).contains("#1 "), "{}", show(&o));
+    assert!(!stdout(&o).contains("not available"), "{}", show(&o));
+
     // --until a kind that never comes: the events are printed, and the exit code says the
     // wait was in vain. (The tutorial test waits for a JW301 that does come.)
     let o = dev
