@@ -107,11 +107,19 @@ impl Gateway {
         health_reporter
             .set_serving::<GatewayServer<GatewayService>>()
             .await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Server reflection in both versions: grpc.reflection.v1 and v1alpha, which many
+        // clients still speak only (Python's grpcio-reflection, older grpcurl and Postman).
+        let reflection_builder = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection = reflection_builder()
             .build_v1()
             .map_err(|e| Error::Server(format!("reflection: {e}")))?;
+        let reflection_v1alpha = reflection_builder()
+            .build_v1alpha()
+            .map_err(|e| Error::Server(format!("reflection (v1alpha): {e}")))?;
         let gateway = GatewayServer::new(GatewayService::new(shared.clone()))
             .max_decoding_message_size(config.server.max_request_bytes)
             .max_encoding_message_size(config.server.max_request_bytes.max(64 * 1024 * 1024));
@@ -222,6 +230,7 @@ impl Gateway {
         let result = builder
             .add_service(health)
             .add_service(reflection)
+            .add_service(reflection_v1alpha)
             .add_service(gateway)
             .serve_with_incoming_shutdown(incoming(grpc), async move {
                 shutdown.await;

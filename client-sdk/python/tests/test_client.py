@@ -199,6 +199,27 @@ def test_the_return_stream_yields_events_and_a_new_one_starts_after_the_ack(
             assert again.next(timeout=20).cursor == events[2].cursor
 
 
+def test_every_event_from_cursor_1_can_be_read_again_after_its_ack(gateway: Any) -> None:
+    with kp.connect_dev(gateway.target) as client:
+        ids = [client.submit_care_start(care_start(day=d)).response.message_id
+               for d in (4, 5, 6)]
+        with client.returns() as stream:
+            events = [stream.next(timeout=20) for _ in ids]
+            stream.ack(events[-1].cursor)
+        cursors = [e.cursor for e in events]
+        assert cursors[0] == 1, "a fresh store's first event"
+        for i, c in enumerate(cursors):
+            with client.returns(from_cursor=c) as again:
+                assert [again.next(timeout=20).cursor for _ in cursors[i:]] == cursors[i:]
+        with client.returns(after_cursor=cursors[0]) as after:
+            assert after.next(timeout=20).cursor == cursors[1]
+    gateway.stop()
+    gateway.start()
+    with kp.connect_dev(gateway.target) as client:
+        with client.returns(from_cursor=1) as again:
+            assert [again.next(timeout=20).cursor for _ in cursors] == cursors
+
+
 def test_the_return_stream_resumes_after_the_gateway_restarts(gateway: Any) -> None:
     quick = kp.RetryPolicy(attempts=400, initial_backoff=0.05, max_backoff=0.25)
     with kp.connect_dev(gateway.target) as client:
@@ -230,3 +251,18 @@ def test_submit_retour_refuses_what_is_no_received_301(gateway: Any) -> None:
         assert "not a received 301 or 319" in str(caught.value)
         with pytest.raises(kp.NotFound):
             client.submit_retour(delivery.cursor + 1000, request_id="unknown-event")
+
+
+def test_server_reflection_v1alpha_lists_and_describes_the_gateway(gateway: Any) -> None:
+    """grpcio-reflection's client speaks only grpc.reflection.v1alpha."""
+    reflection = pytest.importorskip(
+        "grpc_reflection.v1alpha.proto_reflection_descriptor_database")
+    with grpc.insecure_channel(gateway.target) as channel:
+        database = reflection.ProtoReflectionDescriptorDatabase(channel)
+        services = database.get_services()
+        assert "ketenpoort.v1.Gateway" in services
+        assert "grpc.health.v1.Health" in services
+        from google.protobuf.descriptor_pool import DescriptorPool
+        pool = DescriptorPool(database)
+        service = pool.FindServiceByName("ketenpoort.v1.Gateway")
+        assert "StreamReturns" in [m.name for m in service.methods]
