@@ -85,7 +85,8 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
     }
 }
 
-/// Logs to stderr; the level comes from `RUST_LOG` as `target=level` pairs (default info).
+/// Logs to stderr, in colour only on a terminal without `NO_COLOR` ([`colour`]); the level
+/// comes from `RUST_LOG` as `target=level` pairs (default info).
 fn init_logging() {
     let filter = std::env::var("RUST_LOG")
         .ok()
@@ -101,10 +102,19 @@ fn init_logging() {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(io::stderr)
-                .with_ansi(io::IsTerminal::is_terminal(&io::stderr())),
+                .with_ansi(colour(
+                    io::IsTerminal::is_terminal(&io::stderr()),
+                    std::env::var_os("NO_COLOR"),
+                )),
         )
         .with(filter)
         .try_init();
+}
+
+/// Whether log lines get ANSI colours: only on a terminal, and not when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -128,4 +138,21 @@ async fn stop_signal() {
         _ = term => {},
     }
     tracing::info!("stop signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(
+            colour(true, Some("".into())),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some("1".into())));
+    }
 }
