@@ -13,12 +13,20 @@
 //! The default scenario is the simulator's example (providers 12345678 and 87654321, vendor
 //! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with fast
 //! timings: the ketencontrole takes about three seconds and the municipality bot answers at
-//! once, so a 316 and a 301 arrive seconds after a 315. The simulator keeps nothing across
-//! restarts, so that allocation numbers (ToewijzingNummer) stay unique in the gateway's
-//! store, each start takes the next block of a million: the first 301 of a fresh data
-//! directory allocates 100000001, the first after one restart 101000001. Other AGB codes and municipality codes
-//! are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
+//! once, so a 316 and a 301 arrive seconds after a 315. Other AGB codes and municipality
+//! codes are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
 //! (`[vecozo.simulator] scenario`) to add them.
+//!
+//! Allocation numbers (ToewijzingNummer) are predictable per data directory: the first 301
+//! a data directory ever gets allocates 100000001, the next 100000002, and so on across
+//! restarts. The simulator itself keeps nothing across restarts, so the numbering lives in
+//! `<simulator dir>/next-allocation` ([`first_allocation_number`]): a clean stop writes the
+//! number the bot would hand out next, and a start continues there. A start first writes a
+//! reservation a million numbers further, so that after a crash (no clean stop) the next
+//! start skips every number the crashed one may have handed out, and numbers stay unique
+//! in the gateway's store.
+//!
+//! `[server] dev_clock_offset_days` moves the simulator's clock ahead with the gateway's.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -98,9 +106,15 @@ pub async fn start(
     let password = scenario.simulator.pkcs12_password.clone();
     let mut scenario = scenario;
     scenario.gemeentebot.eerste_toewijzingnummer =
-        allocation_block(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
+        first_allocation_number(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
+    let offset = config.server.dev_clock_offset_days;
+    if offset > 0 && scenario.simulator.start.is_none() {
+        scenario.simulator.start =
+            Some(chrono::Utc::now() + chrono::TimeDelta::days(i64::from(offset)));
+    }
     let sim_config = ketenpoort_sim::server::Config::new(scenario, &dir, settings.dump_dir.clone())
         .map_err(|e| server_error("PKI", e))?;
+    let simulator = sim_config.simulator.clone();
     let password_file = dir.join(PASSWORD_FILE);
     write_private(&password_file, password.as_bytes())?;
 
@@ -120,6 +134,11 @@ pub async fn start(
         };
         if let Err(e) = ketenpoort_sim::server::run(listener, sim_config, stop).await {
             tracing::error!(error = %e, "built-in simulator stopped");
+        }
+        // A clean stop: the next start continues the numbering here.
+        let next = simulator.next_allocation_number();
+        if let Err(e) = write_private(&dir.join(NEXT_FILE), format!("{next}\n").as_bytes()) {
+            tracing::warn!(error = %e, "the next allocation number was not kept; the next start skips ahead");
         }
     });
     Ok(vecozo)
@@ -156,26 +175,42 @@ fn vecozo_settings(
     vecozo
 }
 
-/// Numbers per start in [`allocation_block`].
+/// Numbers a start reserves against a crash (see [`first_allocation_number`]).
 const BLOCK: u64 = 1_000_000;
 
-/// The first allocation number of this start: `first` plus a block per earlier start,
-/// counted in `<dir>/starts` (back to `first` when the numbers would run out).
-fn allocation_block(dir: &Path, first: u64) -> Result<u64, Error> {
+/// The file in the simulator directory with the next allocation number.
+const NEXT_FILE: &str = "next-allocation";
+
+/// The first allocation number of this start: the number in `<dir>/next-allocation` (what
+/// the last clean stop would have handed out next), or `first` in a new directory. Before
+/// returning it, the file is set to that number plus [`BLOCK`]: if this start ends without a
+/// clean stop, which rewrites the file, the next start begins past every number this one
+/// can have handed out. A directory from before this file has `starts` (one block of
+/// [`BLOCK`] per start) and continues after its last block. Back to `first` when the
+/// numbers would run out.
+fn first_allocation_number(dir: &Path, first: u64) -> Result<u64, Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| server_error(&format!("creating {}", dir.display()), e))?;
-    let path = dir.join("starts");
-    let starts: u64 = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
-    write_private(&path, format!("{}\n", starts + 1).as_bytes())?;
-    let candidate = first.saturating_add(starts.saturating_mul(BLOCK));
-    Ok(if candidate.saturating_add(BLOCK) > 999_999_999 {
+    let read = |name: &str| -> Option<u64> {
+        std::fs::read_to_string(dir.join(name))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    };
+    let candidate = match (read(NEXT_FILE), read("starts")) {
+        (Some(next), _) => next,
+        (None, Some(starts)) => first.saturating_add(starts.saturating_mul(BLOCK)),
+        (None, None) => first,
+    };
+    let start = if candidate < first || candidate.saturating_add(BLOCK) > 999_999_999 {
         first
     } else {
         candidate
-    })
+    };
+    write_private(
+        &dir.join(NEXT_FILE),
+        format!("{}\n", start + BLOCK).as_bytes(),
+    )?;
+    Ok(start)
 }
 
 /// Writes `bytes` to `path`, readable by the owner only where the platform supports it.
@@ -200,20 +235,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_start_takes_the_next_block_of_allocation_numbers() {
+    fn a_clean_stop_continues_the_numbering_and_a_crash_skips_a_block() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let got: Vec<u64> = (0..3)
-            .map(|_| allocation_block(dir.path(), 100_000_001).expect("block"))
-            .collect();
-        assert_eq!(got, [100_000_001, 101_000_001, 102_000_001]);
+        let first = |d: &Path| first_allocation_number(d, 100_000_001).expect("number");
+        assert_eq!(first(dir.path()), 100_000_001, "a new directory");
+        // A clean stop after three allocations writes the next number.
+        write_private(&dir.path().join(NEXT_FILE), b"100000004\n").expect("write");
+        assert_eq!(
+            first(dir.path()),
+            100_000_004,
+            "continues after a clean stop"
+        );
+        // No clean stop: the reservation holds.
+        assert_eq!(first(dir.path()), 101_000_004, "skips past a crashed start");
     }
 
     #[test]
-    fn the_blocks_start_over_before_the_numbers_run_out() {
+    fn an_older_directory_continues_after_its_last_block() {
         let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("starts"), "899\n").expect("write");
+        std::fs::write(dir.path().join("starts"), "2\n").expect("write");
         assert_eq!(
-            allocation_block(dir.path(), 100_000_001).expect("block"),
+            first_allocation_number(dir.path(), 100_000_001).expect("number"),
+            102_000_001
+        );
+    }
+
+    #[test]
+    fn the_numbers_start_over_before_they_run_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(NEXT_FILE), "999000000\n").expect("write");
+        assert_eq!(
+            first_allocation_number(dir.path(), 100_000_001).expect("number"),
             100_000_001
         );
     }

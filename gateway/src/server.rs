@@ -13,7 +13,7 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use crate::api::{GatewayService, Shared};
 use crate::config::{Config, VecozoMode};
 use crate::error::Error;
-use crate::header::{Clock, SystemClock};
+use crate::header::{Clock, OffsetClock, SystemClock};
 use crate::metrics::Metrics;
 use crate::proto::gateway_server::GatewayServer;
 use crate::store::sled_store::SledStore;
@@ -37,9 +37,20 @@ type VecozoParts = (
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Gateway {
-    /// Opens the store in `config.server.data_dir` with the system clock.
+    /// Opens the store in `config.server.data_dir` with the system clock (in dev mode moved
+    /// ahead by `[server] dev_clock_offset_days`).
     pub fn open(config: Config) -> Result<Gateway, Error> {
-        Gateway::open_with_clock(config, Arc::new(SystemClock))
+        let clock: Arc<dyn Clock> = match config.server.dev_clock_offset_days {
+            0 => Arc::new(SystemClock),
+            days => {
+                tracing::info!(
+                    days,
+                    "DEV MODE: the gateway's clock runs {days} days ahead of the system clock"
+                );
+                Arc::new(OffsetClock { days })
+            }
+        };
+        Gateway::open_with_clock(config, clock)
     }
 
     /// Opens the store with `clock` as the source of Dagtekening and timestamps. In mode

@@ -210,6 +210,11 @@ impl Bot {
         bot
     }
 
+    /// The ToewijzingNummer the next allocation gets.
+    pub fn next_allocation_number(&self) -> u64 {
+        self.next_toewijzing
+    }
+
     /// What the bot did so far.
     pub fn counts(&self) -> BotCounts {
         let mut c = self.counts.clone();

@@ -106,6 +106,11 @@ impl Simulator {
         &self.inner.faults
     }
 
+    /// The ToewijzingNummer the municipality bot hands out next.
+    pub fn next_allocation_number(&self) -> u64 {
+        self.lock_bot().next_allocation_number()
+    }
+
     fn lock_bot(&self) -> MutexGuard<'_, Bot> {
         self.inner
             .bot
