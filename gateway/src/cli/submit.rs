@@ -7,12 +7,19 @@
 //!   the same batch again stores nothing new: the gateway answers each file with the
 //!   message it stored the first time.
 //! - `--dry-run` sets `validate_only`: every check runs, nothing is stored or sent.
+//! - `--wait-for KIND` (e.g. `JW301`, `JW325`; several separated by commas) waits after each
+//!   accepted file, at most `--wait SECONDS` (default 120), until an event of that kind
+//!   about its message has arrived, and prints the message's events up to it (as `returns`
+//!   prints them, without acknowledging anything; with `--json` as the file's `answers`).
+//!   The events are read from the message's first cursor on, so a file that was accepted
+//!   before (the same content: the original message) shows the answers it already has at
+//!   once. Exit code 1 when one did not come in time.
 //! - A file that cannot be read or parsed is reported and the others are still sent. When
 //!   the gateway cannot be reached (or does not accept the credentials) the remaining files
 //!   are not sent.
 //!
-//! Exit code: 0 every file accepted (valid with `--dry-run`), 1 at least one rejected and
-//! none unreadable or unsent, 2 a file could not be read or parsed, a file was not sent
+//! Exit code: 0 every file accepted (valid with `--dry-run`), 1 at least one rejected (or,
+//! with `--wait-for`, not answered in time) and none unreadable or unsent, 2 a file could not be read or parsed, a file was not sent
 //! (connection or credential error), or the command line is wrong.
 //!
 //! The report names files, kinds, message ids, rule ids, proto field paths, retourcodes and
@@ -21,11 +28,14 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use ketenpoort_client::{Client, Error, Submitted, Violation};
+use std::time::Duration;
+
+use ketenpoort_client::{Client, Error, RetryPolicy, Submitted, Violation, proto};
 use serde_json::json;
 
 use super::connect::{self, ConnectArgs, EXIT_ERROR, EXIT_OK, EXIT_REFUSED};
 use super::request_file::{self, Request};
+use super::returns::{event_json_with, event_text};
 
 /// Arguments of `ketenpoort submit`.
 #[derive(Debug, Clone, clap::Args)]
@@ -39,6 +49,19 @@ pub struct SubmitArgs {
     /// One JSON object per file on stdout instead of text; the summary goes to stderr.
     #[arg(long)]
     pub json: bool,
+    /// After each accepted file, wait until an event of this kind (e.g. `JW301`, `JW325`;
+    /// several separated by commas) about its message has arrived, and print the message's
+    /// events up to it. Nothing is acknowledged.
+    #[arg(long, value_name = "KIND", conflicts_with = "dry_run")]
+    pub wait_for: Option<String>,
+    /// How long `--wait-for` waits per file, in seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120.0,
+        requires = "wait_for"
+    )]
+    pub wait: f64,
     /// Request files: JSON (proto3 JSON mapping) or `.toml`, one request each, with a
     /// top-level `kind` (RequestForAllocation, Declaration, CareStart, CareStop,
     /// ChangeRequest).
@@ -73,6 +96,19 @@ struct FileResult {
     /// The message code (`JW315`) when the file parsed.
     code: Option<String>,
     outcome: Outcome,
+    /// With `--wait-for`: the events about the accepted message(s), and whether the awaited
+    /// kind came.
+    answers: Option<Answers>,
+}
+
+/// What `--wait-for` saw for one file.
+#[derive(Debug, Default)]
+struct Answers {
+    events: Vec<proto::ReturnEvent>,
+    /// The awaited kind came for every message of the file.
+    complete: bool,
+    /// Why the wait ended early (a connection error), if it did.
+    error: Option<String>,
 }
 
 /// Runs `submit`; the result is the exit code.
@@ -95,6 +131,20 @@ pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io:
             (f.clone(), parsed)
         })
         .collect();
+    let wait = match (&args.wait_for, args.wait) {
+        (Some(_), w) if !(w.is_finite() && w > 0.0) => {
+            return connect::fail(err, "submit", "--wait must be a positive number");
+        }
+        (Some(kinds), w) => Some((
+            kinds
+                .split(',')
+                .map(|k| k.trim().to_owned())
+                .filter(|k| !k.is_empty())
+                .collect::<Vec<_>>(),
+            Duration::from_secs_f64(w),
+        )),
+        (None, _) => None,
+    };
     let rt = connect::runtime()?;
     let any_parsed = requests.iter().any(|(_, r)| r.is_ok());
     let client = if any_parsed {
@@ -119,26 +169,36 @@ pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io:
                 file,
                 code: None,
                 outcome: Outcome::Unreadable(e),
+                answers: None,
             },
             (Ok(request), _) if stop => FileResult {
                 file,
                 code: Some(request.message_code()),
                 outcome: Outcome::NotSent,
+                answers: None,
             },
             (Ok(request), Some(client)) => {
                 let code = Some(request.message_code());
                 let outcome = rt.block_on(send(client, request, args.dry_run));
                 stop = matches!(outcome, Outcome::Failed(_));
+                let answers = match (&outcome, &wait) {
+                    (Outcome::Accepted(s), Some((kinds, wait))) => {
+                        Some(rt.block_on(await_answers(client, s, kinds, *wait)))
+                    }
+                    _ => None,
+                };
                 FileResult {
                     file,
                     code,
                     outcome,
+                    answers,
                 }
             }
             (Ok(_), None) => FileResult {
                 file,
                 code: None,
                 outcome: Outcome::NotSent,
+                answers: None,
             },
         };
         if args.json {
@@ -167,12 +227,88 @@ pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io:
         }) > 0
         {
             EXIT_ERROR
-        } else if count(|o| matches!(o, Outcome::Rejected { .. })) > 0 {
+        } else if count(|o| matches!(o, Outcome::Rejected { .. })) > 0
+            || results
+                .iter()
+                .any(|r| r.answers.as_ref().is_some_and(|a| !a.complete))
+        {
             EXIT_REFUSED
         } else {
             EXIT_OK
         },
     )
+}
+
+/// Waits (at most `wait` in all) until an event of one of `kinds` about each message of
+/// `submitted` has arrived, collecting the messages' events up to it; nothing is
+/// acknowledged. The events are read from each message's first event cursor on (as soon as
+/// it has one), so answers that came before, to a message accepted earlier, count too.
+async fn await_answers(
+    client: &Client,
+    submitted: &Submitted,
+    kinds: &[String],
+    wait: Duration,
+) -> Answers {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut ids = submitted.response.message_ids.clone();
+    if ids.is_empty() {
+        ids.push(submitted.response.message_id.clone());
+    }
+    let mut answers = Answers {
+        complete: true,
+        ..Answers::default()
+    };
+    for id in ids {
+        match await_answer(client, &id, kinds, deadline, &mut answers.events).await {
+            Ok(true) => {}
+            Ok(false) => answers.complete = false,
+            Err(e) => {
+                answers.complete = false;
+                answers.error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    answers
+}
+
+/// [`await_answers`] for one message: true when the awaited kind came before `deadline`.
+async fn await_answer(
+    client: &Client,
+    message_id: &str,
+    kinds: &[String],
+    deadline: tokio::time::Instant,
+    events: &mut Vec<proto::ReturnEvent>,
+) -> Result<bool, Error> {
+    // The first event (the delivery) comes within seconds of the submit; until then there is
+    // no cursor to start at.
+    let first = loop {
+        let record = client.get_message(message_id.to_owned()).await?;
+        if let Some(&first) = record.event_cursors.iter().min() {
+            break first;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let mut stream = client
+        .returns_from(first)
+        .with_reconnect(RetryPolicy::default());
+    loop {
+        let event = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(event) => event?,
+            Err(_) => return Ok(false),
+        };
+        if event.message_id != message_id {
+            continue;
+        }
+        let reached = kinds.iter().any(|k| k.eq_ignore_ascii_case(&event.kind));
+        events.push(event);
+        if reached {
+            return Ok(true);
+        }
+    }
 }
 
 /// Sends one request: with a derived request_id when it has none, or as validate_only.
@@ -246,7 +382,18 @@ fn write_text(out: &mut impl Write, r: &FileResult, dry_run: bool) -> io::Result
             if resp.message_ids.len() > 1 {
                 write!(out, ", split into messages {}", resp.message_ids.join(", "))?;
             }
-            writeln!(out, ", request_id {})", s.request_id)
+            writeln!(out, ", request_id {})", s.request_id)?;
+            if let Some(a) = &r.answers {
+                for e in &a.events {
+                    writeln!(out, "  {}", event_text(e))?;
+                }
+                if let Some(e) = &a.error {
+                    writeln!(out, "  stopped waiting: {e}")?;
+                } else if !a.complete {
+                    writeln!(out, "  the awaited answer did not come in time")?;
+                }
+            }
+            Ok(())
         }
         Outcome::Rejected {
             code: status,
@@ -296,6 +443,12 @@ fn result_json(r: &FileResult, dry_run: bool) -> serde_json::Value {
                 "identificatie": resp.identificatie,
                 "declaration_numbers": resp.declaration_numbers,
                 "request_id": s.request_id,
+                "answers": r.answers.as_ref().map(|a| a
+                    .events
+                    .iter()
+                    .map(|e| event_json_with(e, false, false))
+                    .collect::<Vec<_>>()),
+                "answered": r.answers.as_ref().map(|a| a.complete),
             })
         }
         Outcome::Rejected {
