@@ -101,9 +101,13 @@ impl Gateway {
             vecozo,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
+        // The built-in simulator stops last, after the tasks that talk to it: a collection
+        // round in flight while it went away would fail (and warn) for nothing.
+        let (simulator_stop, simulator_stopping) = tokio::sync::watch::channel(false);
+        let mut simulator_tasks = tokio::task::JoinSet::new();
         if config.vecozo_mode() == VecozoMode::Simulator {
             config.vecozo =
-                crate::dev_simulator::start(&config, shared.stopping.subscribe(), &mut tasks)
+                crate::dev_simulator::start(&config, simulator_stopping, &mut simulator_tasks)
                     .await?;
         }
         let config = &config;
@@ -251,6 +255,8 @@ impl Gateway {
             .map_err(|e| Error::Server(format!("gRPC: {e}")));
         shared.stopping.send_replace(true);
         while tasks.join_next().await.is_some() {}
+        simulator_stop.send_replace(true);
+        while simulator_tasks.join_next().await.is_some() {}
         drop(shared);
         if tokio::time::timeout(CLOSE_TIMEOUT, closed).await.is_err() {
             tracing::warn!("the store did not close in time; it is still in use");

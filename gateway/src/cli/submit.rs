@@ -6,7 +6,11 @@
 //! - A request without `common.request_id` gets one derived from its content, so running
 //!   the same batch again stores nothing new: the gateway answers each file with the
 //!   message it stored the first time.
-//! - `--dry-run` sets `validate_only`: every check runs, nothing is stored or sent.
+//! - `--dry-run` sets `validate_only`: every check runs, nothing is stored or sent. A file
+//!   the gateway accepted before (its request_id, given or derived, names a stored message:
+//!   `ListMessages` by request_id) is reported valid with that message, not checked again:
+//!   checked again, it would break the rules against itself (a ReferentieNummer used
+//!   before), though submitting it is an idempotent retry.
 //! - `--wait-for KIND` (e.g. `JW301`, `JW325`; several separated by commas) waits after each
 //!   accepted file, at most `--wait SECONDS` (default 120), until an event of that kind
 //!   about its message has arrived, and prints the message's events up to it (as `returns`
@@ -74,6 +78,9 @@ pub struct SubmitArgs {
 enum Outcome {
     /// Stored and queued (or, with `--dry-run`, valid).
     Accepted(Submitted),
+    /// With `--dry-run`: accepted before under the same request_id (the stored message in
+    /// the response); not checked again.
+    AcceptedBefore(Submitted),
     /// Refused by the gateway for what it is.
     Rejected {
         /// The gRPC code, e.g. `INVALID_ARGUMENT`.
@@ -313,11 +320,25 @@ async fn await_answer(
 
 /// Sends one request: with a derived request_id when it has none, or as validate_only.
 async fn send(client: &Client, mut request: Request, dry_run: bool) -> Outcome {
-    if dry_run {
-        request.common_mut().validate_only = true;
-    } else if request.common_mut().request_id.is_empty() {
+    if request.common_mut().request_id.is_empty() {
         let id = request_file::derived_request_id(&request);
         request.common_mut().request_id = id;
+    }
+    if dry_run {
+        let request_id = request.common_mut().request_id.clone();
+        match accepted_before(client, &request_id).await {
+            Ok(Some(response)) => {
+                return Outcome::AcceptedBefore(Submitted {
+                    request_id,
+                    response,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => return Outcome::Failed(e.to_string()),
+        }
+        let common = request.common_mut();
+        common.validate_only = true;
+        common.request_id.clear();
     }
     let result = match request {
         Request::RequestForAllocation(m) => client.submit_request_for_allocation(m).await,
@@ -348,6 +369,38 @@ async fn send(client: &Client, mut request: Request, dry_run: bool) -> Outcome {
     }
 }
 
+/// The message(s) stored under `request_id`, as the submit answered them; `None` when there
+/// are none.
+async fn accepted_before(
+    client: &Client,
+    request_id: &str,
+) -> Result<Option<proto::SubmitResponse>, Error> {
+    let mut found = client
+        .list_all_messages(proto::ListMessagesRequest {
+            request_id: request_id.to_owned(),
+            ..Default::default()
+        })
+        .await?;
+    // A gateway without the request_id filter lists everything: keep only the matches.
+    found.retain(|m| m.request_id == request_id);
+    found.sort_by_key(|m| m.message_id.parse::<u64>().unwrap_or(u64::MAX));
+    let Some(first) = found.first() else {
+        return Ok(None);
+    };
+    Ok(Some(proto::SubmitResponse {
+        message_id: first.message_id.clone(),
+        kind: first.kind.clone(),
+        identificatie: first.identificatie.clone(),
+        state: first.state,
+        message_ids: if found.len() > 1 {
+            found.iter().map(|m| m.message_id.clone()).collect()
+        } else {
+            Vec::new()
+        },
+        ..Default::default()
+    }))
+}
+
 fn rejected(code: &'static str, e: &Error) -> Outcome {
     Outcome::Rejected {
         code,
@@ -363,6 +416,13 @@ fn write_text(out: &mut impl Write, r: &FileResult, dry_run: bool) -> io::Result
         Outcome::Accepted(s) if dry_run => {
             writeln!(out, "{file}: valid {}", or(&s.response.kind, code))
         }
+        Outcome::AcceptedBefore(s) => writeln!(
+            out,
+            "{file}: valid {}: accepted before as message {} (request_id {}), not checked again",
+            or(&s.response.kind, code),
+            s.response.message_id,
+            s.request_id
+        ),
         Outcome::Accepted(s) => {
             let resp = &s.response;
             write!(
@@ -468,6 +528,14 @@ fn result_json(r: &FileResult, dry_run: bool) -> serde_json::Value {
                 "description": v.description,
             })).collect::<Vec<_>>(),
         }),
+        Outcome::AcceptedBefore(s) => json!({
+            "file": file,
+            "outcome": "valid",
+            "accepted_before": true,
+            "kind": or(&s.response.kind, kind.as_deref().unwrap_or_default()),
+            "message_id": s.response.message_id,
+            "request_id": s.request_id,
+        }),
         Outcome::Unreadable(e) => json!({"file": file, "outcome": "unreadable", "error": e}),
         Outcome::Failed(e) => {
             json!({"file": file, "outcome": "failed", "kind": kind, "error": e})
@@ -479,7 +547,7 @@ fn result_json(r: &FileResult, dry_run: bool) -> serde_json::Value {
 /// `summary: 5 accepted, 1 rejected` and one line per rejected file with its rules.
 fn write_summary(w: &mut impl Write, results: &[FileResult], dry_run: bool) -> io::Result<()> {
     let n = |f: fn(&Outcome) -> bool| results.iter().filter(|r| f(&r.outcome)).count();
-    let accepted = n(|o| matches!(o, Outcome::Accepted(_)));
+    let accepted = n(|o| matches!(o, Outcome::Accepted(_) | Outcome::AcceptedBefore(_)));
     let rejected = n(|o| matches!(o, Outcome::Rejected { .. }));
     let (ok_word, bad_word) = if dry_run {
         ("valid", "invalid")
