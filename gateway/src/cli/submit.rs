@@ -34,7 +34,7 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
-use ketenpoort_client::{Client, Error, RetryPolicy, Submitted, Violation, proto};
+use ketenpoort_client::{Client, Error, Submitted, Violation, proto};
 use serde_json::json;
 
 use super::connect::{self, ConnectArgs, EXIT_ERROR, EXIT_OK, EXIT_REFUSED};
@@ -247,9 +247,8 @@ pub fn run(args: &SubmitArgs, out: &mut impl Write, err: &mut impl Write) -> io:
 }
 
 /// Waits (at most `wait` in all) until an event of one of `kinds` about each message of
-/// `submitted` has arrived, collecting the messages' events up to it; nothing is
-/// acknowledged. The events are read from each message's first event cursor on (as soon as
-/// it has one), so answers that came before, to a message accepted earlier, count too.
+/// `submitted` has arrived ([`Client::answers`]), collecting the messages' events up to it;
+/// nothing is acknowledged.
 async fn await_answers(
     client: &Client,
     submitted: &Submitted,
@@ -261,14 +260,18 @@ async fn await_answers(
     if ids.is_empty() {
         ids.push(submitted.response.message_id.clone());
     }
+    let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
     let mut answers = Answers {
         complete: true,
         ..Answers::default()
     };
     for id in ids {
-        match await_answer(client, &id, kinds, deadline, &mut answers.events).await {
-            Ok(true) => {}
-            Ok(false) => answers.complete = false,
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match client.answers(&id, &kinds, left).await {
+            Ok(found) => {
+                answers.complete &= found.answered;
+                answers.events.extend(found.events);
+            }
             Err(e) => {
                 answers.complete = false;
                 answers.error = Some(e.to_string());
@@ -277,45 +280,6 @@ async fn await_answers(
         }
     }
     answers
-}
-
-/// [`await_answers`] for one message: true when the awaited kind came before `deadline`.
-async fn await_answer(
-    client: &Client,
-    message_id: &str,
-    kinds: &[String],
-    deadline: tokio::time::Instant,
-    events: &mut Vec<proto::ReturnEvent>,
-) -> Result<bool, Error> {
-    // The first event (the delivery) comes within seconds of the submit; until then there is
-    // no cursor to start at.
-    let first = loop {
-        let record = client.get_message(message_id.to_owned()).await?;
-        if let Some(&first) = record.event_cursors.iter().min() {
-            break first;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Ok(false);
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let mut stream = client
-        .returns_from(first)
-        .with_reconnect(RetryPolicy::default());
-    loop {
-        let event = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(event) => event?,
-            Err(_) => return Ok(false),
-        };
-        if event.message_id != message_id {
-            continue;
-        }
-        let reached = kinds.iter().any(|k| k.eq_ignore_ascii_case(&event.kind));
-        events.push(event);
-        if reached {
-            return Ok(true);
-        }
-    }
 }
 
 /// Sends one request: with a derived request_id when it has none, or as validate_only.
