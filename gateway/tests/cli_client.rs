@@ -743,6 +743,39 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         "{text}"
     );
 
+    assert!(
+        stderr(&o).contains("messages whose accepted by the gateway lies in"),
+        "the date used is said: {}",
+        show(&o)
+    );
+
+    // By the period of care (last month: the claim, and the 305's care that started in
+    // 2025 and goes on) and by the declaration period (the claim only).
+    let (first, last) = (month_day(1, false), month_day(1, true));
+    for (date, kinds) in [
+        ("care-period", vec!["JW305", "JW323"]),
+        ("declaration-period", vec!["JW323"]),
+    ] {
+        let o = dev
+            .run(&[
+                "report", "--date", date, "--from", &first, "--to", &last, "--out", &out_arg,
+            ])
+            .await;
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        let said = if date == "care-period" {
+            "period of care"
+        } else {
+            "declaration period"
+        };
+        assert!(stderr(&o).contains(said), "{}", show(&o));
+        let found: Vec<String> = read("messages.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+            .filter_map(|v| v["kind"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(found, kinds, "{date}: {}", show(&o));
+    }
+
     // Another period: nothing.
     let o = dev
         .run(&[
