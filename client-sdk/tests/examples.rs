@@ -35,9 +35,8 @@ use ketenpoort::server::Gateway;
 use ketenpoort_client::{Client, Submitted};
 
 /// A gateway as `ketenpoort serve --dev` runs it (simulator, cross-message rules on), on a
-/// free port and a temp data directory.
-async fn start_dev() -> common::DevGateway {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// free port and the data directory `dir`.
+async fn start_dev(dir: tempfile::TempDir) -> common::DevGateway {
     let mut config = Config::dev();
     config.server.data_dir = dir.path().to_owned();
     assert!(config.messages.cross_message_rules);
@@ -62,9 +61,12 @@ async fn assert_queued(client: &Client, s: &Submitted, kind: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_example_succeeds_against_serve_dev_and_again_a_second_time() {
-    let gw = start_dev().await;
-    let client = gw.client().await;
+    let mut dir = tempfile::tempdir().expect("temp dir");
     for run in 1..=2 {
+        // The second run on a restarted gateway with the first one's data, as a reader who
+        // runs the README's block again.
+        let gw = start_dev(dir).await;
+        let client = gw.client().await;
         let s = request_for_allocation::run(&client)
             .await
             .unwrap_or_else(|e| panic!("run {run}: {e}"));
@@ -109,8 +111,8 @@ async fn every_example_succeeds_against_serve_dev_and_again_a_second_time() {
         assert_eq!(bsn.rule, "CS002", "{bsn:?}");
         assert_eq!(bsn.retourcode.as_deref(), Some("0001"));
         assert!(bsn.description.contains("11-proef"), "{bsn:?}");
+        dir = gw.stop_keeping_data().await;
     }
-    gw.stop().await;
 }
 
 #[test]

@@ -24,7 +24,9 @@
 //! number the bot would hand out next, and a start continues there. A start first writes a
 //! reservation a million numbers further, so that after a crash (no clean stop) the next
 //! start skips every number the crashed one may have handed out, and numbers stay unique
-//! in the gateway's store.
+//! in the gateway's store. The Identificatie of the bot's messages continues the same way
+//! (`next-identificatie`): the gateway takes a 301 whose Identificatie it has seen from the
+//! same municipality for a redelivery, and would not learn its allocation.
 //!
 //! `[server] dev_clock_offset_days` moves the simulator's clock ahead with the gateway's.
 
@@ -105,6 +107,8 @@ pub async fn start(
         .unwrap_or_else(|| config.server.data_dir.join("simulator"));
     let password = scenario.simulator.pkcs12_password.clone();
     let mut scenario = scenario;
+    // Before the allocation numbers: whether this directory saw an earlier start.
+    scenario.gemeentebot.eerste_identificatie = first_identificatie(&dir)?;
     scenario.gemeentebot.eerste_toewijzingnummer =
         first_allocation_number(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
     let offset = config.server.dev_clock_offset_days;
@@ -136,9 +140,13 @@ pub async fn start(
             tracing::error!(error = %e, "built-in simulator stopped");
         }
         // A clean stop: the next start continues the numbering here.
-        let next = simulator.next_allocation_number();
-        if let Err(e) = write_private(&dir.join(NEXT_FILE), format!("{next}\n").as_bytes()) {
-            tracing::warn!(error = %e, "the next allocation number was not kept; the next start skips ahead");
+        for (file, next) in [
+            (NEXT_FILE, simulator.next_allocation_number()),
+            (NEXT_IDENTIFICATIE_FILE, simulator.next_identificatie()),
+        ] {
+            if let Err(e) = write_private(&dir.join(file), format!("{next}\n").as_bytes()) {
+                tracing::warn!(error = %e, "the simulator's numbering was not kept; the next start skips ahead");
+            }
         }
     });
     Ok(vecozo)
@@ -181,6 +189,20 @@ const BLOCK: u64 = 1_000_000;
 /// The file in the simulator directory with the next allocation number.
 const NEXT_FILE: &str = "next-allocation";
 
+/// The file in the simulator directory with the number of the next Identificatie.
+const NEXT_IDENTIFICATIE_FILE: &str = "next-identificatie";
+
+/// The number of the first Identificatie of this start: as [`first_allocation_number`],
+/// from `next-identificatie`, beginning at 1 in a new directory. A directory that saw
+/// starts before this file existed (they began at 1 each time) begins past them, at
+/// [`BLOCK`] + 1.
+fn first_identificatie(dir: &Path) -> Result<u64, Error> {
+    let earlier = !dir.join(NEXT_IDENTIFICATIE_FILE).exists()
+        && (dir.join(NEXT_FILE).exists() || dir.join("starts").exists());
+    let first = if earlier { BLOCK + 1 } else { 1 };
+    continue_numbering(dir, NEXT_IDENTIFICATIE_FILE, None, first)
+}
+
 /// The first allocation number of this start: the number in `<dir>/next-allocation` (what
 /// the last clean stop would have handed out next), or `first` in a new directory. Before
 /// returning it, the file is set to that number plus [`BLOCK`]: if this start ends without a
@@ -189,6 +211,17 @@ const NEXT_FILE: &str = "next-allocation";
 /// [`BLOCK`] per start) and continues after its last block. Back to `first` when the
 /// numbers would run out.
 fn first_allocation_number(dir: &Path, first: u64) -> Result<u64, Error> {
+    continue_numbering(dir, NEXT_FILE, Some("starts"), first)
+}
+
+/// The first number of this start from `<dir>/<file>` (see [`first_allocation_number`]),
+/// with the reservation written; `legacy` names the older per-start counter file, if any.
+fn continue_numbering(
+    dir: &Path,
+    file: &str,
+    legacy: Option<&str>,
+    first: u64,
+) -> Result<u64, Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| server_error(&format!("creating {}", dir.display()), e))?;
     let read = |name: &str| -> Option<u64> {
@@ -196,7 +229,7 @@ fn first_allocation_number(dir: &Path, first: u64) -> Result<u64, Error> {
             .ok()
             .and_then(|s| s.trim().parse().ok())
     };
-    let candidate = match (read(NEXT_FILE), read("starts")) {
+    let candidate = match (read(file), legacy.and_then(read)) {
         (Some(next), _) => next,
         (None, Some(starts)) => first.saturating_add(starts.saturating_mul(BLOCK)),
         (None, None) => first,
@@ -206,10 +239,7 @@ fn first_allocation_number(dir: &Path, first: u64) -> Result<u64, Error> {
     } else {
         candidate
     };
-    write_private(
-        &dir.join(NEXT_FILE),
-        format!("{}\n", start + BLOCK).as_bytes(),
-    )?;
+    write_private(&dir.join(file), format!("{}\n", start + BLOCK).as_bytes())?;
     Ok(start)
 }
 
@@ -248,6 +278,27 @@ mod tests {
         );
         // No clean stop: the reservation holds.
         assert_eq!(first(dir.path()), 101_000_004, "skips past a crashed start");
+    }
+
+    #[test]
+    fn identificaties_continue_too_and_an_older_directory_begins_past_its_starts() {
+        let fresh = tempfile::tempdir().expect("temp dir");
+        assert_eq!(first_identificatie(fresh.path()).expect("number"), 1);
+        first_allocation_number(fresh.path(), 100_000_001).expect("number");
+        // A clean stop after 41 messages; the next start continues.
+        write_private(&fresh.path().join(NEXT_IDENTIFICATIE_FILE), b"42\n").expect("write");
+        assert_eq!(first_identificatie(fresh.path()).expect("number"), 42);
+        assert_eq!(
+            first_identificatie(fresh.path()).expect("number"),
+            42 + BLOCK,
+            "after a crash"
+        );
+        let older = tempfile::tempdir().expect("temp dir");
+        std::fs::write(older.path().join("starts"), "3\n").expect("write");
+        assert_eq!(
+            first_identificatie(older.path()).expect("number"),
+            BLOCK + 1
+        );
     }
 
     #[test]

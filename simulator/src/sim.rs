@@ -111,6 +111,11 @@ impl Simulator {
         self.lock_bot().next_allocation_number()
     }
 
+    /// The number of the next Identificatie the municipality bot's messages get.
+    pub fn next_identificatie(&self) -> u64 {
+        self.lock_bot().next_identificatie()
+    }
+
     fn lock_bot(&self) -> MutexGuard<'_, Bot> {
         self.inner
             .bot
