@@ -1,5 +1,6 @@
-//! 307 Stop zorg (care stop): the care of an allocation, started on 6 January 2025, ended on
-//! 31 January 2025 with RedenBeeindiging 02. A 307 ends a care start in force (TR382), so
+//! 307 Stop zorg (care stop): the care of an allocation, started on 6 January 2025, ends
+//! today with RedenBeeindiging 02 (a 307 is due within five working days of the end of
+//! care, OP272: one about an end long past would be reported late). A 307 ends a care start in force (TR382), so
 //! first come the allocation (a 315 for a made-up cliënt and the 301 that answers it, see
 //! `request_for_allocation.rs`) and the 305 on it.
 //!
@@ -36,7 +37,7 @@ pub async fn run(client: &Client) -> Result<Submitted, Error> {
             product,
             &allocated.start_date,
             "2025-01-06",
-            "2025-01-31",
+            &chrono::Utc::now().date_naive().to_string(),
             "02",
         ));
     client.submit_care_stop(stop).await
