@@ -37,7 +37,7 @@ pub async fn run(client: &Client) -> Result<Submitted, Error> {
             product,
             &allocated.start_date,
             "2025-01-06",
-            &chrono::Utc::now().date_naive().to_string(),
+            chrono::Utc::now().date_naive().to_string(),
             "02",
         ));
     client.submit_care_stop(stop).await

@@ -39,8 +39,8 @@ pub async fn run(client: &Client) -> Result<Submitted, Error> {
         &reference,
         allocated.allocation_number,
         allocated.product.unwrap_or_default(),
-        &first.to_string(),
-        &last.to_string(),
+        first.to_string(),
+        last.to_string(),
     )
     .with_volume(960, codes::unit::MINUTE)
     .with_tariff_cents(145)
@@ -49,7 +49,7 @@ pub async fn run(client: &Client) -> Result<Submitted, Error> {
         Law::Ijw,
         "12345678",
         "0268",
-        &first.format("%Y-%m").to_string(),
+        first.format("%Y-%m").to_string(),
     )
     .line(&identity.bsn, line);
     client.submit_declaration(claim).await

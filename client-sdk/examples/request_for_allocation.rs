@@ -16,7 +16,7 @@ use ketenpoort_client::{Client, Error, Law, RequestForAllocation, Submitted, cod
 
 /// A made-up cliënt: a random BSN that passes the 11-proef, born 17 May 2012.
 pub fn made_up_client() -> proto::ClientIdentity {
-    proto::ClientIdentity::new(&random_bsn(), "2012-05-17", codes::sex::FEMALE, "Jansen")
+    proto::ClientIdentity::new(random_bsn(), "2012-05-17", codes::sex::FEMALE, "Jansen")
         .with_initials("A")
 }
 

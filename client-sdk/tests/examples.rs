@@ -4,6 +4,10 @@
 //! on — started in-process on a free port: the examples are the SDK's documentation, and
 //! this keeps them working against what a reader runs, the second time too.
 
+// Every example that needs an allocation includes request_for_allocation.rs by `#[path]`, as
+// it must to compile on its own; here they all meet.
+#![allow(clippy::duplicate_mod)]
+
 mod common;
 
 #[path = "../examples/care_start.rs"]

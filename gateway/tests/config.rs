@@ -68,9 +68,15 @@ fn the_dev_clock_offset_is_for_dev_mode_only() {
     assert_eq!(c.server.dev_clock_offset_days, 730);
     let e = Config::load(Some(&example()), false, offset()).expect_err("not in production");
     assert!(matches!(e, ConfigError::Invalid { .. }), "{e}");
-    assert!(e.to_string().contains("server.dev_clock_offset_days"), "{e}");
+    assert!(
+        e.to_string().contains("server.dev_clock_offset_days"),
+        "{e}"
+    );
     let c = Config::load(None, true, env(&[])).expect("valid");
-    assert_eq!(c.server.dev_clock_offset_days, 0, "the system clock by default");
+    assert_eq!(
+        c.server.dev_clock_offset_days, 0,
+        "the system clock by default"
+    );
 }
 
 #[test]
