@@ -122,6 +122,11 @@ pub struct ServerConfig {
     pub allow_plaintext: bool,
     /// Largest gRPC request accepted, in bytes. A 25 MB claim is a few MB of protobuf.
     pub max_request_bytes: usize,
+    /// Dev mode only: the gateway's clock (Dagtekening, "today" of the rules and deadlines)
+    /// and the built-in simulator's run this many days ahead of the system clock, to see
+    /// what examples and request files do on a later date. 0 (the default): the system
+    /// clock. Refused outside dev mode.
+    pub dev_clock_offset_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -132,6 +137,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./ketenpoort-data"),
             allow_plaintext: false,
             max_request_bytes: 64 * 1024 * 1024,
+            dev_clock_offset_days: 0,
         }
     }
 }
@@ -329,6 +335,12 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         "max_request_bytes",
         EnvKind::Int,
     ),
+    (
+        "KETENPOORT_SERVER_DEV_CLOCK_OFFSET_DAYS",
+        "server",
+        "dev_clock_offset_days",
+        EnvKind::Int,
+    ),
     ("KETENPOORT_TLS_CERT", "tls", "cert", EnvKind::Str),
     ("KETENPOORT_TLS_KEY", "tls", "key", EnvKind::Str),
     ("KETENPOORT_TLS_CLIENT_CA", "tls", "client_ca", EnvKind::Str),
@@ -499,6 +511,12 @@ impl Config {
                     "names no tenant of [[tenants]]",
                 ));
             }
+        }
+        if self.server.dev_clock_offset_days != 0 && !self.dev {
+            return Err(invalid(
+                "server.dev_clock_offset_days".into(),
+                "moves the gateway's clock, which only dev mode allows",
+            ));
         }
         for (key, v) in [
             (

@@ -62,6 +62,24 @@ fn dev_mode_needs_no_file_and_has_a_dev_tenant() {
 }
 
 #[test]
+fn the_dev_clock_offset_is_for_dev_mode_only() {
+    let offset = || env(&[("KETENPOORT_SERVER_DEV_CLOCK_OFFSET_DAYS", "730")]);
+    let c = Config::load(None, true, offset()).expect("valid in dev mode");
+    assert_eq!(c.server.dev_clock_offset_days, 730);
+    let e = Config::load(Some(&example()), false, offset()).expect_err("not in production");
+    assert!(matches!(e, ConfigError::Invalid { .. }), "{e}");
+    assert!(
+        e.to_string().contains("server.dev_clock_offset_days"),
+        "{e}"
+    );
+    let c = Config::load(None, true, env(&[])).expect("valid");
+    assert_eq!(
+        c.server.dev_clock_offset_days, 0,
+        "the system clock by default"
+    );
+}
+
+#[test]
 fn an_unknown_key_is_named() {
     let e = Config::from_toml("[server]\ndata_dri = \"x\"\n").expect_err("unknown key");
     assert!(matches!(e, ConfigError::Parse { .. }));

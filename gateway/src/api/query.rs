@@ -177,6 +177,7 @@ pub fn list_messages(
         tenant.may_act_for(&m.agb)
             && (r.agb_code.is_empty() || m.agb == r.agb_code)
             && (r.kind.is_empty() || m.kind == r.kind)
+            && (r.request_id.is_empty() || m.request_id == r.request_id)
             && state.is_none_or(|s| state_to_proto(m.state) == s)
             && from.is_none_or(|f| m.accepted_at_ms >= f)
             && to.is_none_or(|t| m.accepted_at_ms <= t)

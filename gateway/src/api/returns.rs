@@ -1,10 +1,12 @@
 //! StreamReturns and AckReturns.
 //!
 //! The event log has one cursor sequence for the whole gateway; a tenant's stream skips the
-//! events of other tenants' AGB codes. A stream starts after `after_cursor`, or after the
-//! tenant's acknowledged cursor when it is 0, sends everything stored since, then waits for
-//! new events. Delivery is at-least-once: a client that acknowledges what it has processed
-//! and reconnects with `after_cursor = 0` gets each event once.
+//! events of other tenants' AGB codes. A stream starts at `from_cursor` (inclusive) when it
+//! is set, else after `after_cursor`, or after the tenant's acknowledged cursor when that is
+//! 0; it sends everything stored since, then waits for new events. Acknowledging hides
+//! nothing: every event stays readable from its cursor. Delivery is at-least-once: a client
+//! that acknowledges what it has processed and reconnects with the default position gets
+//! each event once.
 
 use std::sync::Arc;
 
@@ -157,10 +159,10 @@ pub fn stream(
     tenant: Arc<Tenant>,
     r: proto::StreamReturnsRequest,
 ) -> Result<ReturnStream, Error> {
-    let mut cursor = if r.after_cursor == 0 {
-        shared.store.acked(&tenant.name)?
-    } else {
-        r.after_cursor
+    let mut cursor = match r.from_cursor {
+        Some(from) => from.saturating_sub(1),
+        None if r.after_cursor == 0 => shared.store.acked(&tenant.name)?,
+        None => r.after_cursor,
     };
     let (tx, rx) = mpsc::channel::<Result<proto::ReturnEvent, Status>>(64);
     let mut head = shared.store.watch_events();
