@@ -545,15 +545,18 @@ fn prolog(
     // No events for white space between elements; leaf text is sliced from the input.
     xml.config_mut().trim_text_start = true;
     xml.config_mut().check_comments = true;
+    let mut first = true;
     loop {
         let position = xml.buffer_position();
         let event = xml
             .read_event()
             .map_err(|e| not_well_formed(xml.error_position(), wf::problem_of(&e)))?;
+        let at_start = std::mem::replace(&mut first, false);
         match event {
             Event::Decl(decl) => {
-                // Only at the very start: no white space, comment or second declaration before.
-                if position != 0 {
+                // Only at the very start: no white space, comment or second declaration
+                // before (the reader drops leading white space, so look at the input).
+                if !at_start || !text.starts_with("<?xml") {
                     return Err(not_well_formed(position, XmlProblem::MisplacedDeclaration));
                 }
                 let encoding =
@@ -613,10 +616,19 @@ fn read_root_element<'i>(
     empty: bool,
 ) -> Result<Message, Error> {
     let mut ns = Namespaces::default();
+    // The root's attributes are reported once the kind is known; a root with millions of
+    // attributes is cut short at the report's cap.
     let mut attributes: Vec<String> = Vec::new();
-    ns.declare(start, 1, |a| match a {
-        Attribute::XsiType(_) => attributes.push("'xsi:type'".to_owned()),
-        Attribute::Other(key) => attributes.push(shown_name(key)),
+    let mut more = 0usize;
+    ns.declare(start, 1, |a| {
+        if attributes.len() >= crate::error::MAX_VIOLATIONS {
+            more += 1;
+            return;
+        }
+        attributes.push(match a {
+            Attribute::XsiType(_) => "'xsi:type'".to_owned(),
+            Attribute::Other(key) => shown_name(key),
+        })
     })
     .map_err(|p| not_well_formed(xml.buffer_position(), p))?;
     let qname = start.name();
@@ -642,6 +654,7 @@ fn read_root_element<'i>(
             format!("attribute {name} is not allowed"),
         );
     }
+    reader.report.omitted += more;
     finish_read(reader, kind, empty)
 }
 
@@ -688,9 +701,7 @@ fn finish_read(mut reader: Reader<'_>, kind: MessageKind, empty: bool) -> Result
 fn unknown_root(namespace: &str, local: &str) -> Error {
     // Names and namespaces are markup, but a crafted root may carry anything: show only
     // what has the form of a namespace URI and of the standard's element names.
-    let shown_ns: String = if (namespace.starts_with("http://")
-        || namespace.starts_with("https://")
-        || namespace.starts_with("urn:"))
+    let shown_ns: String = if namespace.starts_with("http://www.istandaarden.nl/")
         && namespace.len() <= 120
         && namespace.bytes().all(|b| b.is_ascii_graphic())
     {
@@ -698,7 +709,7 @@ fn unknown_root(namespace: &str, local: &str) -> Error {
     } else if namespace.is_empty() {
         String::new()
     } else {
-        "(namespace not shown)".to_owned()
+        "(a namespace outside the iStandaarden, not shown)".to_owned()
     };
     let shown_local = shown_name(local);
     let shown_local = shown_local.trim_matches('\'');

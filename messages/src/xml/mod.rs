@@ -102,6 +102,17 @@ impl Report {
         }
     }
 
+    /// Records that an attribute (named `key` in the input) is not allowed; the name is
+    /// shown only when it has the form of the standard's names.
+    pub fn attribute_not_allowed(&mut self, key: &str) {
+        if self.violations.len() >= self.cap {
+            self.omitted += 1;
+            return;
+        }
+        let name = read::shown_name(key);
+        self.violation("XSD-attribute", format!("attribute {name} is not allowed"));
+    }
+
     /// Records a violation at the current path.
     pub fn violation(&mut self, rule: &'static str, message: impl Into<String>) {
         if self.violations.len() >= self.cap {
