@@ -176,18 +176,19 @@ impl Namespaces {
             };
             let value = wf::attribute_value(raw)?;
             if key == "xmlns" {
-                if value == XML_NS || value == XMLNS_NS {
-                    return Err(XmlProblem::BadNamespaceDeclaration);
+                if value != XML_NS && value != XMLNS_NS {
+                    self.bind("", &value, depth);
                 }
-                self.bind("", &value, depth);
             } else if let Some(prefix) = key.strip_prefix("xmlns:") {
-                match prefix {
-                    "xmlns" => return Err(XmlProblem::BadNamespaceDeclaration),
-                    "xml" if value == XML_NS => {}
-                    _ if value.is_empty() || value == XML_NS || value == XMLNS_NS => {
-                        return Err(XmlProblem::BadNamespaceDeclaration);
-                    }
-                    _ => self.bind(prefix, &value, depth),
+                // libxml2 (xmllint) reports `xmlns:xmlns`, `xmlns:p=""` and binding the
+                // reserved prefixes or namespaces as namespace errors, but recovers and
+                // validates; they bind nothing here (an empty value undeclares the prefix,
+                // as in XML 1.1).
+                let reserved = matches!(prefix, "xml" | "xmlns")
+                    || value == XML_NS
+                    || value == XMLNS_NS;
+                if !reserved {
+                    self.bind(prefix, &value, depth);
                 }
             } else {
                 others = true;
@@ -218,7 +219,8 @@ impl Namespaces {
                 (XSI_NS, "type") => {
                     let raw: &str = &attr.value;
                     let value = wf::attribute_value(raw)?;
-                    let t = self.xsi_type(value.trim_matches(is_xml_space));
+                    // libxml2 refuses white space around the QName.
+                    let t = self.xsi_type(&value);
                     other(Attribute::XsiType(t));
                 }
                 _ => other(Attribute::Other(key)),
