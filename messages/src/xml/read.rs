@@ -72,6 +72,9 @@ pub(crate) enum Attribute<'a> {
     Other(&'a str),
 }
 
+/// Attributes of one element checked for duplicates (see [`Namespaces::declare`]).
+const DUPLICATE_CHECK_LIMIT: usize = 1024;
+
 /// The namespace declarations in scope, innermost last, with the innermost binding of each
 /// prefix in a map so that resolving a name never scans every declaration: reading is linear
 /// in the input however many declarations an element carries.
@@ -164,9 +167,17 @@ impl Namespaces {
         // rather than a list of the other attributes, so that an element with millions of
         // attributes costs no memory beyond quick-xml's duplicate check.
         let mut others = false;
-        for attr in start.attributes() {
+        let mut seen: foldhash::HashSet<&str> = foldhash::HashSet::default();
+        for (i, attr) in start.attributes().with_checks(false).enumerate() {
             let attr = attr.map_err(|e| wf::problem_of(&e.into()))?;
             let key: &str = attr.key.into_inner();
+            // Duplicates are looked for among the first attributes only: an element with
+            // more is refused anyway (no 3.2 element has attributes beyond a few namespace
+            // declarations), and a set of millions of names would cost more memory than the
+            // input.
+            if i < DUPLICATE_CHECK_LIMIT && !seen.insert(key) {
+                return Err(XmlProblem::DuplicateAttribute);
+            }
             if !wf::is_qname(key) {
                 return Err(XmlProblem::MalformedAttribute);
             }
