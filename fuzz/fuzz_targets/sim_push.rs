@@ -27,16 +27,13 @@ fuzz_target!(|data: &[u8]| {
     // A fresh simulator per input, so that inputs do not depend on each other.
     let sim = Simulator::new(Scenario::default(), Clock::system(), None);
     let router = ketenpoort_sim::api::router(sim);
-    let mut request = Request::post(format!(
-        "{}/berichten",
-        ketenpoort_sim::api::PUSH_BASE
-    ))
-    .header(
-        "content-type",
-        format!("multipart/form-data; boundary={BOUNDARY}"),
-    )
-    .body(Body::from(data.to_vec()))
-    .expect("a request");
+    let mut request = Request::post(format!("{}/berichten", ketenpoort_sim::api::PUSH_BASE))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(data.to_vec()))
+        .expect("a request");
     request.extensions_mut().insert(Peer {
         cn: Some("12345678".into()),
     });

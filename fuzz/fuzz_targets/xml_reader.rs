@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(message) = read(data, limits) {
         let _ = rules::check_capped(&message, ketenpoort_messages::MAX_VIOLATIONS);
         // What the reader accepts, the writer writes and the reader reads back the same.
-        let xml = message.to_xml().expect("an accepted message is schema-valid");
+        let xml = message
+            .to_xml()
+            .expect("an accepted message is schema-valid");
         let again = read(xml.as_bytes(), limits).expect("written XML reads back");
         assert_eq!(again, message);
     }

@@ -60,14 +60,23 @@ fn peak_rss(file: &Path, json: bool) -> Option<u64> {
         return None;
     }
     let out = Command::new(time)
-        .args(["-f", "peak-kib=%M", env!("CARGO_BIN_EXE_ketenpoort"), "validate", "--json"])
+        .args([
+            "-f",
+            "peak-kib=%M",
+            env!("CARGO_BIN_EXE_ketenpoort"),
+            "validate",
+            "--json",
+        ])
         .arg(file)
         .output()
         .expect("run /usr/bin/time");
     assert_eq!(out.status.code(), Some(1), "the crafted file is invalid");
     if json {
         let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
-        assert_eq!(v["violations"].as_array().map(Vec::len), Some(MAX_VIOLATIONS));
+        assert_eq!(
+            v["violations"].as_array().map(Vec::len),
+            Some(MAX_VIOLATIONS)
+        );
         let omitted = v["omitted"].as_u64().expect("a count of the rest");
         assert!(MAX_VIOLATIONS as u64 + omitted >= 2_000_000, "{omitted}");
     }
@@ -83,7 +92,11 @@ fn peak_rss(file: &Path, json: bool) -> Option<u64> {
 #[test]
 fn crafted_24mb_inputs_get_a_small_report_and_bounded_memory() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let small = write(dir.path(), "small.xml", valid_xml("JW315", 2).replacen("<jw315:Client>", "<jw315:Client><a/>", 1));
+    let small = write(
+        dir.path(),
+        "small.xml",
+        valid_xml("JW315", 2).replacen("<jw315:Client>", "<jw315:Client><a/>", 1),
+    );
     let base = peak_rss(&small, false);
     for file in crafted_24mb(dir.path()) {
         let size = std::fs::metadata(&file).expect("size").len();
@@ -134,7 +147,10 @@ fn a_report_shows_the_first_violations_and_counts_the_rest() {
 
     let out = validate(&["--json", file.to_str().expect("utf-8 path")]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
-    assert_eq!(v["violations"].as_array().map(Vec::len), Some(MAX_VIOLATIONS));
+    assert_eq!(
+        v["violations"].as_array().map(Vec::len),
+        Some(MAX_VIOLATIONS)
+    );
     assert_eq!(v["omitted"].as_u64(), Some(more as u64));
 }
 
@@ -167,7 +183,10 @@ fn errors_never_quote_the_message() {
             assert!(shown.contains("XML"), "{shown}");
             assert!(shown.contains("not well-formed XML at byte"), "{shown}");
             for secret in ["Bakker", "123456782"] {
-                assert!(!shown.contains(secret), "{case}: '{secret}' leaked: {shown}");
+                assert!(
+                    !shown.contains(secret),
+                    "{case}: '{secret}' leaked: {shown}"
+                );
             }
         }
     }

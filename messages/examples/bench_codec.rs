@@ -336,8 +336,12 @@ fn bench_validate(opts: &Options, bin: &Path) -> Res<()> {
     let dir = opts.out.clone().unwrap_or_else(|| tmp.path().to_owned());
     std::fs::create_dir_all(&dir)?;
     let claim = dir.join("valid-JW323.xml");
-    std::fs::write(&claim, build_message(opts.clients, opts.prestaties)?.to_xml()?)?;
-    let small = ketenpoort_messages::generate::Gen::new(1, ketenpoort_messages::generate::Shape::Minimal);
+    std::fs::write(
+        &claim,
+        build_message(opts.clients, opts.prestaties)?.to_xml()?,
+    )?;
+    let small =
+        ketenpoort_messages::generate::Gen::new(1, ketenpoort_messages::generate::Shape::Minimal);
     let mut g = small;
     let kind = ketenpoort_messages::MessageKind::parse("JW315").ok_or("JW315")?;
     let valid_315 = Message::generate(kind, &mut g).to_xml()?;

@@ -559,8 +559,7 @@ fn prolog(
                 if !at_start || !text.starts_with("<?xml") {
                     return Err(not_well_formed(position, XmlProblem::MisplacedDeclaration));
                 }
-                let encoding =
-                    wf::declaration(&decl).map_err(|p| not_well_formed(position, p))?;
+                let encoding = wf::declaration(&decl).map_err(|p| not_well_formed(position, p))?;
                 if let Some(enc) = encoding
                     && !enc.eq_ignore_ascii_case("utf-8")
                     && !enc.eq_ignore_ascii_case("utf8")
@@ -649,10 +648,9 @@ fn read_root_element<'i>(
     );
     reader.report.path.push("Bericht", None);
     for name in attributes {
-        reader.report.violation(
-            "XSD-attribute",
-            format!("attribute {name} is not allowed"),
-        );
+        reader
+            .report
+            .violation("XSD-attribute", format!("attribute {name} is not allowed"));
     }
     reader.report.omitted += more;
     finish_read(reader, kind, empty)

@@ -48,7 +48,8 @@ fn a_report_keeps_the_first_violations_and_counts_the_rest() {
         other => panic!("expected Invalid, got {other:?}"),
     }
     let attributes: String = (0..200_000).map(|i| format!(" a{i}=\"\"")).collect();
-    let xml = valid("JW315", 1).replacen("<jw315:Client>", &format!("<jw315:Client{attributes}>"), 1);
+    let xml =
+        valid("JW315", 1).replacen("<jw315:Client>", &format!("<jw315:Client{attributes}>"), 1);
     let err = read(xml.as_bytes(), ReadLimits::default()).expect_err("invalid");
     assert_eq!(err.violations().len(), MAX_VIOLATIONS);
     assert!(err.violations().len() + err.omitted() >= 200_000);
@@ -79,7 +80,10 @@ fn well_formedness_errors_never_quote_the_input() {
             "{case}: expected not well-formed, got {shown}"
         );
         for secret in secrets {
-            assert!(!shown.contains(secret), "{case}: '{secret}' leaked: {shown}");
+            assert!(
+                !shown.contains(secret),
+                "{case}: '{secret}' leaked: {shown}"
+            );
         }
     }
     // Element and attribute names typed by mistake are not shown either.
@@ -123,7 +127,11 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
     let root_attr = |a: &str| base.replacen("<jw315:Bericht ", &format!("<jw315:Bericht {a} "), 1);
     use XmlProblem as P;
     let cases: Vec<(&str, String, P)> = vec![
-        ("NUL in a comment", comment("<!-- a\0b -->"), P::ForbiddenCharacter),
+        (
+            "NUL in a comment",
+            comment("<!-- a\0b -->"),
+            P::ForbiddenCharacter,
+        ),
         (
             "NUL in an xmlns value",
             root_attr("xmlns:x=\"urn:a\0b\""),
@@ -136,8 +144,16 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
             ),
             P::ForbiddenCharacter,
         ),
-        ("-- in a comment", comment("<!-- a -- b -->"), P::DoubleHyphenInComment),
-        ("<?XmL?> PI", comment("<?XmL version=\"1.0\"?>"), P::BadPiTarget),
+        (
+            "-- in a comment",
+            comment("<!-- a -- b -->"),
+            P::DoubleHyphenInComment,
+        ),
+        (
+            "<?XmL?> PI",
+            comment("<?XmL version=\"1.0\"?>"),
+            P::BadPiTarget,
+        ),
         (
             "two XML declarations",
             format!("{}<?xml version=\"1.0\"?>{after_decl}", &base[..decl_end]),
@@ -148,9 +164,21 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
             base.replacen("?>", " standalone=\"maybe\"?>", 1),
             P::BadDeclaration,
         ),
-        ("< in an attribute value", root_attr("xmlns:x=\"urn:a<b\""), P::LessThanInAttribute),
-        ("white space before <?xml", format!(" {base}"), P::MisplacedDeclaration),
-        ("a comment before <?xml", format!("<!-- c -->{base}"), P::MisplacedDeclaration),
+        (
+            "< in an attribute value",
+            root_attr("xmlns:x=\"urn:a<b\""),
+            P::LessThanInAttribute,
+        ),
+        (
+            "white space before <?xml",
+            format!(" {base}"),
+            P::MisplacedDeclaration,
+        ),
+        (
+            "a comment before <?xml",
+            format!("<!-- c -->{base}"),
+            P::MisplacedDeclaration,
+        ),
         (
             "]]> in text",
             with_text(&base, "ijw:Achternaam", "a]]>b"),
@@ -171,7 +199,10 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
     // A schemaLocation in a foreign namespace is an attribute the schema does not allow.
     let foreign = root_attr("xmlns:q=\"urn:q\" q:schemaLocation=\"urn:a b\"");
     let err = read(foreign.as_bytes(), ReadLimits::default()).expect_err("foreign");
-    assert!(err.violations().iter().any(|v| v.rule == "XSD-attribute"), "{err}");
+    assert!(
+        err.violations().iter().any(|v| v.rule == "XSD-attribute"),
+        "{err}"
+    );
     assert!(root_end > 0);
 }
 
@@ -181,13 +212,28 @@ fn xsi_type_naming_the_elements_own_type_is_accepted() {
     let xsi = "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
     let with_type = |t: &str| {
         base.replacen("<jw315:Bericht ", &format!("<jw315:Bericht {xsi} "), 1)
-            .replacen("<jw315:Geslacht>", &format!("<jw315:Geslacht xsi:type=\"{t}\">"), 1)
+            .replacen(
+                "<jw315:Geslacht>",
+                &format!("<jw315:Geslacht xsi:type=\"{t}\">"),
+                1,
+            )
     };
     assert!(base.contains("<jw315:Geslacht>"));
-    read(with_type("ijw:LDT_Geslacht").as_bytes(), ReadLimits::default())
-        .expect("xmllint accepts the element's own type");
-    for other in ["ijw:LDT_JaNee", "jw315:LDT_Geslacht", "onbekend:LDT_Geslacht", "1x"] {
+    read(
+        with_type("ijw:LDT_Geslacht").as_bytes(),
+        ReadLimits::default(),
+    )
+    .expect("xmllint accepts the element's own type");
+    for other in [
+        "ijw:LDT_JaNee",
+        "jw315:LDT_Geslacht",
+        "onbekend:LDT_Geslacht",
+        "1x",
+    ] {
         let err = read(with_type(other).as_bytes(), ReadLimits::default()).expect_err(other);
-        assert!(err.violations().iter().any(|v| v.rule == "XSD-type"), "{other}: {err}");
+        assert!(
+            err.violations().iter().any(|v| v.rule == "XSD-type"),
+            "{other}: {err}"
+        );
     }
 }

@@ -54,9 +54,7 @@ pub fn parse(payload: &[u8]) -> Parsed {
             violations,
             omitted,
             ..
-        }) => {
-            Parsed::SchemaInvalid(capped(&violations, violations.len() + omitted))
-        }
+        }) => Parsed::SchemaInvalid(capped(&violations, violations.len() + omitted)),
         // The reader stops at an unknown root element: check the rest is well-formed.
         Err(e) => match well_formed(payload) {
             Ok(()) => Parsed::SchemaInvalid(vec![e.to_string()]),

@@ -148,7 +148,11 @@ fn root_namespace(start: &quick_xml::events::BytesStart<'_>) -> Option<String> {
         .attributes()
         .flatten()
         .find(|a| a.key.as_ref() == wanted)
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// The message kind: from the payload, else from `berichtstroom.berichtsubtype` (e.g. JW315).

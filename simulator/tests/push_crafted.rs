@@ -29,7 +29,10 @@ async fn a_crafted_24mb_payload_costs_bounded_memory_and_few_meldingen() {
     let client = h.client(PROVIDER);
     // Warm up: one ordinary push, so that the server's buffers and threads exist.
     let m = metadata(PROVIDER, GEMEENTE, "JW315", Uuid::new_v4(), Uuid::new_v4());
-    assert_eq!(h.push(&client, &m, request_315("ID0001")).await.status(), 204);
+    assert_eq!(
+        h.push(&client, &m, request_315("ID0001")).await.status(),
+        204
+    );
 
     // Built in place, so that making it does not raise the peak beyond one copy.
     let message = request_315("ID0002");

@@ -34,12 +34,20 @@ impl Doc {
     /// Inserts `s` on its own line after the `Header` start tag.
     fn in_header(&self, s: &str) -> Option<Vec<u8>> {
         let tag = format!("<{}:Header>", self.p);
-        Some(self.xml.replacen(&tag, &format!("{tag}\r\n{s}"), 1).into_bytes())
+        Some(
+            self.xml
+                .replacen(&tag, &format!("{tag}\r\n{s}"), 1)
+                .into_bytes(),
+        )
     }
     /// Adds attributes to the root element.
     fn on_root(&self, attrs: &str) -> Option<Vec<u8>> {
         let tag = format!("<{}:Bericht ", self.p);
-        Some(self.xml.replacen(&tag, &format!("{tag}{attrs} "), 1).into_bytes())
+        Some(
+            self.xml
+                .replacen(&tag, &format!("{tag}{attrs} "), 1)
+                .into_bytes(),
+        )
     }
     /// Adds attributes to the `Header` element.
     fn on_header(&self, attrs: &str) -> Option<Vec<u8>> {
@@ -106,15 +114,27 @@ const VARIANTS: &[Variant] = &[
     ("\\x01 in a comment", |d| d.in_header("<!-- a\x01b -->")),
     ("-- in a comment", |d| d.in_header("<!-- a -- b -->")),
     ("comment ending in --->", |d| d.in_header("<!-- a --->")),
-    ("a plain comment", |d| d.in_header("<!-- opmerking é 😀 -->")),
+    ("a plain comment", |d| {
+        d.in_header("<!-- opmerking é 😀 -->")
+    }),
     ("<?XmL?> PI", |d| d.in_header("<?XmL version=\"1.0\"?>")),
-    ("<?xml ?> inside", |d| d.in_header("<?xml version=\"1.0\"?>")),
+    ("<?xml ?> inside", |d| {
+        d.in_header("<?xml version=\"1.0\"?>")
+    }),
     ("a plain PI", |d| d.in_header("<?verwerking opdracht?>")),
-    ("a PI with a colon in its target", |d| d.in_header("<?a:b c?>")),
+    ("a PI with a colon in its target", |d| {
+        d.in_header("<?a:b c?>")
+    }),
     ("NUL in a PI", |d| d.in_header("<?verwerking a\0b?>")),
-    ("a PI after the root", |d| d.after("\r\n<?verwerking klaar?>")),
-    ("a comment after the root", |d| d.after("\r\n<!-- einde -->")),
-    ("NUL in a comment after the root", |d| d.after("<!-- \0 -->")),
+    ("a PI after the root", |d| {
+        d.after("\r\n<?verwerking klaar?>")
+    }),
+    ("a comment after the root", |d| {
+        d.after("\r\n<!-- einde -->")
+    }),
+    ("NUL in a comment after the root", |d| {
+        d.after("<!-- \0 -->")
+    }),
     ("text after the root", |d| d.after("tekst")),
     ("a second root", |d| d.after("<a/>")),
     // The XML declaration.
@@ -130,12 +150,16 @@ const VARIANTS: &[Variant] = &[
     ("standalone before encoding", |d| {
         d.declaration("<?xml version=\"1.0\" standalone=\"no\" encoding=\"UTF-8\"?>")
     }),
-    ("no version", |d| d.declaration("<?xml encoding=\"UTF-8\"?>")),
+    ("no version", |d| {
+        d.declaration("<?xml encoding=\"UTF-8\"?>")
+    }),
     ("single quotes and lower-case encoding", |d| {
         d.declaration("<?xml version='1.0' encoding='utf-8' ?>")
     }),
     ("no declaration", |d| d.declaration("")),
-    ("no declaration, a comment first", |d| d.declaration("<!-- begin -->")),
+    ("no declaration, a comment first", |d| {
+        d.declaration("<!-- begin -->")
+    }),
     ("white space before <?xml", |d| d.before(" ")),
     ("a line end before <?xml", |d| d.before("\r\n")),
     ("a comment before <?xml", |d| d.before("<!-- c -->")),
@@ -149,20 +173,40 @@ const VARIANTS: &[Variant] = &[
         d.declaration("<?xml version=\"1.0\" encoding=\"UTF-8\"?><![CDATA[x]]>")
     }),
     // Attributes and namespace declarations.
-    ("NUL in an xmlns value", |d| d.on_root("xmlns:x=\"urn:a\0b\"")),
-    ("< in an attribute value", |d| d.on_root("xmlns:x=\"urn:a<b\"")),
-    ("> in an attribute value", |d| d.on_root("xmlns:x=\"urn:a>b\"")),
-    ("a reference in an xmlns value", |d| d.on_root("xmlns:x=\"urn:a&amp;b&#x41;\"")),
-    ("an undeclared entity in an attribute", |d| d.on_root("xmlns:x=\"urn:a&b;\"")),
-    ("a bare & in an attribute", |d| d.on_root("xmlns:x=\"urn:a&b\"")),
+    ("NUL in an xmlns value", |d| {
+        d.on_root("xmlns:x=\"urn:a\0b\"")
+    }),
+    ("< in an attribute value", |d| {
+        d.on_root("xmlns:x=\"urn:a<b\"")
+    }),
+    ("> in an attribute value", |d| {
+        d.on_root("xmlns:x=\"urn:a>b\"")
+    }),
+    ("a reference in an xmlns value", |d| {
+        d.on_root("xmlns:x=\"urn:a&amp;b&#x41;\"")
+    }),
+    ("an undeclared entity in an attribute", |d| {
+        d.on_root("xmlns:x=\"urn:a&b;\"")
+    }),
+    ("a bare & in an attribute", |d| {
+        d.on_root("xmlns:x=\"urn:a&b\"")
+    }),
     ("an empty prefix declaration", |d| d.on_root("xmlns:x=\"\"")),
     ("the xml prefix declared right", |d| {
         d.on_root("xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"")
     }),
-    ("the xml prefix bound elsewhere", |d| d.on_root("xmlns:xml=\"urn:x\"")),
-    ("the xmlns prefix declared", |d| d.on_root("xmlns:xmlns=\"urn:x\"")),
-    ("a duplicate declaration", |d| d.on_root("xmlns:x=\"urn:x\" xmlns:x=\"urn:x\"")),
-    ("an undeclared default namespace on Header", |d| d.on_header("xmlns=\"\"")),
+    ("the xml prefix bound elsewhere", |d| {
+        d.on_root("xmlns:xml=\"urn:x\"")
+    }),
+    ("the xmlns prefix declared", |d| {
+        d.on_root("xmlns:xmlns=\"urn:x\"")
+    }),
+    ("a duplicate declaration", |d| {
+        d.on_root("xmlns:x=\"urn:x\" xmlns:x=\"urn:x\"")
+    }),
+    ("an undeclared default namespace on Header", |d| {
+        d.on_header("xmlns=\"\"")
+    }),
     ("an unquoted attribute", |d| d.on_root("xmlns:x=urn:x")),
     ("\\x01 in xsi:schemaLocation", |d| {
         d.on_root(&format!("{XSI} xsi:schemaLocation=\"urn:a \x01b\""))
@@ -182,8 +226,12 @@ const VARIANTS: &[Variant] = &[
     ("schemaLocation with an undeclared prefix", |d| {
         d.on_root("q:schemaLocation=\"urn:a b\"")
     }),
-    ("schemaLocation without a namespace", |d| d.on_root("schemaLocation=\"urn:a b\"")),
-    ("xsi:nil", |d| d.on_header(&format!("{XSI} xsi:nil=\"false\""))),
+    ("schemaLocation without a namespace", |d| {
+        d.on_root("schemaLocation=\"urn:a b\"")
+    }),
+    ("xsi:nil", |d| {
+        d.on_header(&format!("{XSI} xsi:nil=\"false\""))
+    }),
     ("xml:lang", |d| d.on_header("xml:lang=\"nl\"")),
     ("an unknown attribute", |d| d.on_header("soort=\"1\"")),
     // xsi:type on an element of a codelist type.
@@ -199,7 +247,9 @@ const VARIANTS: &[Variant] = &[
         let t = format!("{}:LDT_Geslacht", d.p);
         d.geslacht_type(&t)
     }),
-    ("xsi:type with an undeclared prefix", |d| d.geslacht_type("q:LDT_Geslacht")),
+    ("xsi:type with an undeclared prefix", |d| {
+        d.geslacht_type("q:LDT_Geslacht")
+    }),
     ("xsi:type with white space around", |d| {
         let t = format!(" {}:LDT_Geslacht ", d.basis());
         d.geslacht_type(&t)
@@ -209,9 +259,13 @@ const VARIANTS: &[Variant] = &[
     ("]]&gt; in text", |d| d.identificatie("a]]&gt;b")),
     ("]] in text", |d| d.identificatie("a]]b")),
     ("an unescaped & in text", |d| d.identificatie("Jansen&Bak")),
-    ("an undeclared entity in text", |d| d.identificatie("J&Bakker;")),
+    ("an undeclared entity in text", |d| {
+        d.identificatie("J&Bakker;")
+    }),
     ("a stray tag in text", |d| d.identificatie("a<Bakker-1>b")),
-    ("a stray end tag in text", |d| d.identificatie("a</Bakker-1>b")),
+    ("a stray end tag in text", |d| {
+        d.identificatie("a</Bakker-1>b")
+    }),
     ("&#0; in text", |d| d.identificatie("a&#0;b")),
     ("&#x1F600; in text", |d| d.identificatie("a&#x1F600;b")),
     ("&#xFFFE; in text", |d| d.identificatie("a&#xFFFE;b")),
@@ -220,7 +274,9 @@ const VARIANTS: &[Variant] = &[
     ("CDATA in text", |d| d.identificatie("<![CDATA[a<&b]]>")),
     ("a comment in text", |d| d.identificatie("a<!-- c -->b")),
     ("a PI in text", |d| d.identificatie("a<?p x?>b")),
-    ("-- in a comment in text", |d| d.identificatie("a<!-- c -- d -->b")),
+    ("-- in a comment in text", |d| {
+        d.identificatie("a<!-- c -- d -->b")
+    }),
 ];
 
 #[test]

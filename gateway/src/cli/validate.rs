@@ -212,11 +212,7 @@ impl FileReport {
             writeln!(out)?;
         }
         if self.omitted > 0 {
-            writeln!(
-                out,
-                "  … and {} more violation(s), not shown",
-                self.omitted
-            )?;
+            writeln!(out, "  … and {} more violation(s), not shown", self.omitted)?;
         }
         Ok(())
     }

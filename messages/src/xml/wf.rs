@@ -40,9 +40,7 @@ pub(crate) fn problem_of(e: &QxError) -> XmlProblem {
         QxError::Encoding(_) => XmlProblem::NotUtf8,
         QxError::Escape(e) => match e {
             quick_xml::escape::EscapeError::UnrecognizedEntity(..) => XmlProblem::UndeclaredEntity,
-            quick_xml::escape::EscapeError::UnterminatedEntity(..) => {
-                XmlProblem::UnclosedReference
-            }
+            quick_xml::escape::EscapeError::UnterminatedEntity(..) => XmlProblem::UnclosedReference,
             _ => XmlProblem::BadCharacterReference,
         },
         QxError::Namespace(_) => XmlProblem::BadNamespaceDeclaration,
@@ -123,9 +121,7 @@ pub(crate) fn declaration(s: &str) -> Result<Option<&str>, XmlProblem> {
     if let Some(&("encoding", e)) = it.peek() {
         let mut chars = e.chars();
         let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
-        if !first_ok
-            || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        {
+        if !first_ok || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
             return Err(XmlProblem::BadDeclaration);
         }
         encoding = Some(e);
@@ -259,12 +255,7 @@ mod tests {
             "xml version=1.0",
             "xml version=\"1.0\" foo=\"bar\"",
         ] {
-            assert_eq!(
-                declaration(bad),
-                Err(XmlProblem::BadDeclaration),
-                "{}",
-                bad
-            );
+            assert_eq!(declaration(bad), Err(XmlProblem::BadDeclaration), "{}", bad);
         }
     }
 
@@ -272,19 +263,10 @@ mod tests {
     fn attribute_values_are_resolved_and_checked() {
         assert_eq!(attribute_value("a&amp;b&#x41;").as_deref(), Ok("a&bA"));
         assert_eq!(attribute_value("a\r\nb\tc").as_deref(), Ok("a b c"));
-        assert_eq!(
-            attribute_value("a<"),
-            Err(XmlProblem::LessThanInAttribute)
-        );
-        assert_eq!(
-            attribute_value("a&b;"),
-            Err(XmlProblem::UndeclaredEntity)
-        );
+        assert_eq!(attribute_value("a<"), Err(XmlProblem::LessThanInAttribute));
+        assert_eq!(attribute_value("a&b;"), Err(XmlProblem::UndeclaredEntity));
         assert_eq!(attribute_value("a&amp"), Err(XmlProblem::UnclosedReference));
-        assert_eq!(
-            attribute_value("a\0"),
-            Err(XmlProblem::ForbiddenCharacter)
-        );
+        assert_eq!(attribute_value("a\0"), Err(XmlProblem::ForbiddenCharacter));
         assert_eq!(
             attribute_value("&#0;"),
             Err(XmlProblem::BadCharacterReference)
