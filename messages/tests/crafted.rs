@@ -122,7 +122,6 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
     let base = valid("JW315", 4);
     let decl_end = base.find("?>").expect("declaration") + 2;
     let after_decl = &base[decl_end..];
-    let root_end = base.find("<jw315:Bericht ").expect("root");
     let comment = |c: &str| base.replacen("<jw315:Client>", &format!("{c}<jw315:Client>"), 1);
     let root_attr = |a: &str| base.replacen("<jw315:Bericht ", &format!("<jw315:Bericht {a} "), 1);
     use XmlProblem as P;
@@ -203,7 +202,6 @@ fn what_xmllint_refuses_as_not_well_formed_is_refused() {
         err.violations().iter().any(|v| v.rule == "XSD-attribute"),
         "{err}"
     );
-    assert!(root_end > 0);
 }
 
 #[test]

@@ -245,7 +245,7 @@ mod tests {
         );
         assert_eq!(declaration("xml version = \"1.0\""), Ok(None));
         for bad in [
-            &"xml"[..],
+            "xml",
             "xml encoding=\"UTF-8\"",
             "xml version=\"1.0\" standalone=\"maybe\"",
             "xml version=\"1.0\"standalone=\"no\"",
@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn processing_instruction_targets() {
         assert_eq!(processing_instruction("pi data"), Ok(()));
-        for bad in [&"XmL"[..], "xml", "XML x", "", "1pi"] {
+        for bad in ["XmL", "xml", "XML x", "", "1pi"] {
             assert_eq!(processing_instruction(bad), Err(XmlProblem::BadPiTarget));
         }
     }
