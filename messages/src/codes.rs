@@ -58,6 +58,8 @@ macro_rules! code_enum {
         }
 
         impl Node for $name {
+            const XSD_TYPE: Option<(Ns, &'static str)> =
+                Some((Ns::Basis, concat!("LDT_", stringify!($name))));
             fn write(&self, w: &mut Writer, ns: Ns, name: &'static str) {
                 w.leaf(ns, name, self.code());
             }
