@@ -162,6 +162,9 @@ pub struct MessageFilter {
     pub from_ms: Option<i64>,
     /// Accepted at or before (ms since the Unix epoch).
     pub to_ms: Option<i64>,
+    /// Only the messages of this request_id (empty: any). ListMessages sets it; the console
+    /// does not search by it.
+    pub request_id: String,
 }
 
 impl MessageFilter {
@@ -196,16 +199,18 @@ impl MessageFilter {
             state,
             from_ms: date_ms("accepted_from", accepted_from, false)?,
             to_ms: date_ms("accepted_to", accepted_to, true)?,
+            request_id: String::new(),
         })
     }
 
     /// Whether `tenant` may see `m` and it passes the filter.
     pub fn matches(&self, tenant: &Tenant, m: &MessageMeta) -> bool {
         self.matches_fields(tenant, &m.agb, &m.kind, m.state, m.accepted_at_ms)
+            && (self.request_id.is_empty() || m.request_id == self.request_id)
     }
 
     /// [`MessageFilter::matches`] on a message's fields (the console's index holds these,
-    /// not whole [`MessageMeta`]s).
+    /// not whole [`MessageMeta`]s), without the request_id.
     pub fn matches_fields(
         &self,
         tenant: &Tenant,
@@ -252,6 +257,10 @@ pub fn list_messages(
             )])
         })?)
     };
+    let filter = MessageFilter {
+        request_id: r.request_id.clone(),
+        ..filter
+    };
     let metas = shared
         .store
         .list_messages(before, page, &|m| filter.matches(tenant, m))?;
@@ -263,5 +272,27 @@ pub fn list_messages(
     Ok(proto::ListMessagesResponse {
         messages: metas.iter().map(|m| record(m, String::new())).collect(),
         next_page_token,
+    })
+}
+
+/// GetOrganisation: the configured organisation details for one of the tenant's AGB codes,
+/// or the tenant's own (see [`crate::config::OrganisationsConfig::lookup`]).
+pub fn get_organisation(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: &proto::GetOrganisationRequest,
+) -> Result<proto::Organisation, Error> {
+    if !r.agb_code.is_empty() {
+        tenant.check_agb(&r.agb_code)?;
+    }
+    let o = shared.organisations.lookup(&tenant.name, &r.agb_code);
+    Ok(proto::Organisation {
+        name: o.name,
+        place: o.place,
+        kvk_number: o.kvk_number,
+        contact_person: o.contact_person,
+        telephone: o.telephone,
+        email: o.email,
+        signatory: o.signatory,
     })
 }

@@ -1,6 +1,7 @@
 //! Downloads (the messages of a period with the chain's answers, in the formats of
 //! `ketenpoort report`, written by [`crate::cli::report`]'s own functions) and the
-//! Inzagelog (the access log: a page and a CSV export; nothing in the console changes it).
+//! Inzagelog (the access log: a page and a CSV export written with [`crate::csv`]; nothing in
+//! the console changes it).
 
 use std::sync::Arc;
 
@@ -248,7 +249,7 @@ pub async fn access_log_csv(State(console): State<Arc<Console>>, signed: Signed)
         "kind",
         "bsn",
     ];
-    let mut written = report::csv_row(&mut out, &header.map(String::from), ',');
+    let mut written = crate::csv::row(&mut out, &header.map(String::from), ',');
     for e in list {
         if written.is_err() {
             break;
@@ -256,7 +257,7 @@ pub async fn access_log_csv(State(console): State<Arc<Console>>, signed: Signed)
         let at = chrono::DateTime::from_timestamp_millis(e.at_ms)
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
             .unwrap_or_default();
-        written = report::csv_row(
+        written = crate::csv::row(
             &mut out,
             &[
                 e.sequence.to_string(),
