@@ -74,6 +74,9 @@ pub struct Config {
     /// Who may call the gateway, and for which AGB codes.
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// The operator console (web pages for the people who run the flow).
+    #[serde(default)]
+    pub console: ConsoleConfig,
     /// The organisation details on the productieverantwoording (`ketenpoort
     /// verantwoording`, the GetOrganisation RPC).
     #[serde(default)]
@@ -105,6 +108,38 @@ impl OrganisationsConfig {
             .unwrap_or_default()
     }
 }
+
+/// The operator console ([`crate::console`]): its own listener, sign-in per tenant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Listen address. Unset: no console, except in dev mode (127.0.0.1:8090).
+    pub listen: Option<SocketAddr>,
+    /// Seconds a session may be idle before it ends (default 900: 15 minutes).
+    pub idle_timeout_secs: u64,
+    /// Serve the console over TLS with the `[tls]` certificate, asking for (not requiring)
+    /// client certificates of `[tls] client_ca`, so a tenant can sign in with its
+    /// certificate. Default: on when `[tls]` is set.
+    pub tls: Option<bool>,
+    /// Mark the session cookie `Secure`. Default: when the console is served over TLS; set it
+    /// behind a TLS-terminating proxy.
+    pub secure_cookie: Option<bool>,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            idle_timeout_secs: 900,
+            tls: None,
+            secure_cookie: None,
+        }
+    }
+}
+
+/// The console's listen address in dev mode when `[console] listen` is unset.
+pub const DEV_CONSOLE_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8090);
 
 /// Listeners and storage.
 #[derive(Debug, Clone, Deserialize)]
@@ -376,6 +411,18 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
     ),
     ("KETENPOORT_VECOZO_MODE", "vecozo", "mode", EnvKind::Str),
     (
+        "KETENPOORT_CONSOLE_LISTEN",
+        "console",
+        "listen",
+        EnvKind::Str,
+    ),
+    (
+        "KETENPOORT_CONSOLE_IDLE_TIMEOUT_SECS",
+        "console",
+        "idle_timeout_secs",
+        EnvKind::Int,
+    ),
+    (
         "KETENPOORT_VECOZO_TRUST_ROOTS",
         "vecozo",
         "trust_roots",
@@ -403,6 +450,7 @@ const ENV_SECTIONS: &[&str] = &[
     "KETENPOORT_TLS_",
     "KETENPOORT_MESSAGES_",
     "KETENPOORT_VECOZO_",
+    "KETENPOORT_CONSOLE_",
 ];
 
 /// The type of an environment override's value.
@@ -473,6 +521,19 @@ impl Config {
         } else {
             VecozoMode::Off
         })
+    }
+
+    /// Where the operator console listens: `[console] listen`, in dev mode 127.0.0.1:8090
+    /// when unset; `None`: no console.
+    pub fn console_listen(&self) -> Option<SocketAddr> {
+        self.console
+            .listen
+            .or(self.dev.then_some(DEV_CONSOLE_LISTEN))
+    }
+
+    /// Whether the console is served over TLS (`[console] tls`, default: `[tls]` is set).
+    pub fn console_tls(&self) -> bool {
+        self.console.tls.unwrap_or(self.tls.is_some())
     }
 
     /// The tenants in force: the configured ones, plus the dev tenant in dev mode.
@@ -618,6 +679,27 @@ impl Config {
                 return Err(invalid(
                     "vecozo.identity".into(),
                     "needs a default or per_agb certificate when vecozo.mode = \"vecozo\"",
+                ));
+            }
+        }
+        if self.console.idle_timeout_secs == 0 {
+            return Err(invalid(
+                "console.idle_timeout_secs".into(),
+                "must be more than 0",
+            ));
+        }
+        if self.console_listen().is_some() {
+            if self.console.tls == Some(true) && self.tls.is_none() {
+                return Err(invalid(
+                    "console.tls".into(),
+                    "needs the certificate of [tls]",
+                ));
+            }
+            if !self.dev && !self.console_tls() && !self.server.allow_plaintext {
+                return Err(invalid(
+                    "console.tls".into(),
+                    "the console needs TLS outside dev mode (or server.allow_plaintext behind a \
+                     TLS-terminating proxy, with console.secure_cookie = true)",
                 ));
             }
         }

@@ -34,6 +34,7 @@
 //!   the XML header, push/pull/status over mTLS, backoff, the delivery step and the
 //!   collection round (not yet wired into the server).
 //! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
+//! - [`console`]: the operator console (web pages per tenant on `[console] listen`).
 //! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
 //! - [`proto`]: the generated contract.
 //! - [`verantwoording`]: the yearly productieverantwoording (XLSX and CSV) from claim lines
@@ -49,6 +50,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod csv;
 pub mod deadline_check;
 pub mod deadlines;

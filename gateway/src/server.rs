@@ -26,6 +26,8 @@ pub struct Gateway {
     /// In mode vecozo: the clients and the certificates, loaded and checked by `open`, so
     /// that an expired certificate stops the gateway before it listens.
     vecozo: Option<VecozoParts>,
+    /// The operator console's listener ([`Gateway::with_console`]).
+    console: Option<TcpListener>,
 }
 
 type VecozoParts = (
@@ -77,7 +79,15 @@ impl Gateway {
             shared,
             closed,
             vecozo,
+            console: None,
         })
+    }
+
+    /// Serves the operator console ([`crate::console`]) on `listener` too, with the
+    /// `[console]` settings.
+    pub fn with_console(mut self, listener: TcpListener) -> Gateway {
+        self.console = Some(listener);
+        self
     }
 
     /// The shared state (store, metrics, tenants).
@@ -99,6 +109,7 @@ impl Gateway {
             shared,
             closed,
             vecozo,
+            console,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
         // The built-in simulator stops last, after the tasks that talk to it: a collection
@@ -238,6 +249,24 @@ impl Gateway {
             });
         }
 
+        if let Some(listener) = console {
+            let console = Arc::new(crate::console::Console::new(
+                shared.clone(),
+                crate::console::Settings::from_config(config),
+            ));
+            let mut stopping = shared.stopping.subscribe();
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, tls = console.settings.tls.is_some(), "console listening");
+            }
+            tasks.spawn(async move {
+                let stop = async move {
+                    let _ = stopping.wait_for(|s| *s).await;
+                };
+                if let Err(e) = crate::console::run(listener, console, stop).await {
+                    tracing::error!(error = %e, "console stopped");
+                }
+            });
+        }
         if let Ok(addr) = grpc.local_addr() {
             tracing::info!(%addr, tls = config.tls.is_some(), "gRPC listening");
         }

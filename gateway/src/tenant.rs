@@ -88,8 +88,25 @@ impl Tenants {
         t
     }
 
+    /// The tenant whose API token is `token`.
+    pub fn by_token(&self, token: &str) -> Result<Arc<Tenant>, Error> {
+        self.by_token
+            .get(&token_digest(token.trim()))
+            .cloned()
+            .ok_or_else(|| Error::Unauthenticated("unknown API token".into()))
+    }
+
+    /// The tenant whose client certificate is `der` (DER encoding).
+    pub fn by_certificate(&self, der: &[u8]) -> Result<Arc<Tenant>, Error> {
+        self.by_certificate
+            .get(&sha256_hex(der))
+            .cloned()
+            .ok_or_else(|| Error::Unauthenticated("client certificate belongs to no tenant".into()))
+    }
+
     /// The tenant of a request: by the `authorization: Bearer` token, else by the first
-    /// client certificate of the TLS connection.
+    /// client certificate of the TLS connection. The operator console signs in through
+    /// [`Tenants::by_token`] and [`Tenants::by_certificate`], as this does.
     pub fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Arc<Tenant>, Error> {
         if let Some(value) = request.metadata().get("authorization") {
             let token = value
@@ -99,22 +116,12 @@ impl Tenants {
                 .ok_or_else(|| {
                     Error::Unauthenticated("authorization must be `Bearer <token>`".into())
                 })?;
-            return self
-                .by_token
-                .get(&token_digest(token.trim()))
-                .cloned()
-                .ok_or_else(|| Error::Unauthenticated("unknown API token".into()));
+            return self.by_token(token);
         }
         if let Some(certs) = request.peer_certs()
             && let Some(cert) = certs.first()
         {
-            return self
-                .by_certificate
-                .get(&sha256_hex(cert.as_ref()))
-                .cloned()
-                .ok_or_else(|| {
-                    Error::Unauthenticated("client certificate belongs to no tenant".into())
-                });
+            return self.by_certificate(cert.as_ref());
         }
         Err(Error::Unauthenticated(
             "no credentials: send `authorization: Bearer <token>` or a client certificate".into(),

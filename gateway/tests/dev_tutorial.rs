@@ -19,13 +19,14 @@ fn repo() -> PathBuf {
         .to_owned()
 }
 
-/// `serve --dev` on the store in `data`, both listeners on port 0, with `env` added.
+/// `serve --dev` on the store in `data`, every listener (gRPC, admin, console) on port 0, with
+/// `env` added.
 fn start(dir: &Path, data: &Path, env: &[(&str, &str)]) -> ChildServer {
     let config = dir.join("dev.toml");
     std::fs::write(
         &config,
         format!(
-            "dev = true\n[server]\ngrpc_listen = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\ndata_dir = '{}'\n",
+            "dev = true\n[server]\ngrpc_listen = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"\ndata_dir = '{}'\n[console]\nlisten = \"127.0.0.1:0\"\n",
             data.display()
         ),
     )

@@ -84,6 +84,7 @@ fn serve(dir: &std::path::Path) -> (Vec<String>, Vec<(&'static str, String)>) {
     let env = vec![
         ("KETENPOORT_SERVER_GRPC_LISTEN", "127.0.0.1:0".to_owned()),
         ("KETENPOORT_SERVER_ADMIN_LISTEN", "127.0.0.1:0".to_owned()),
+        ("KETENPOORT_CONSOLE_LISTEN", "127.0.0.1:0".to_owned()),
         (
             "KETENPOORT_SERVER_DATA_DIR",
             dir.join("data").display().to_string(),

@@ -4,6 +4,9 @@
 //! serve` as a child process logging at trace level, then neither the BSN nor the name may
 //! appear in its stdout or stderr, in the admin `/metrics` output, or in any error text or
 //! BadRequest detail the clients got back. The API token may not appear in the logs either.
+//! The operator console is on in the second test: its pages are read, a BSN searched and
+//! personal data revealed, and neither may leave a trace in the logs; its lists show the BSN
+//! masked and no names.
 
 mod common;
 
@@ -249,6 +252,9 @@ allow_plaintext = true
 [vecozo]
 mode = "simulator"
 
+[console]
+listen = "127.0.0.1:0"
+
 [[tenants]]
 name = "a"
 api_token_sha256 = "{a}"
@@ -321,6 +327,67 @@ agb_codes = ["{AGB_A}"]
         until(&mut c, &mut stream, &format!("{code}325")).await;
     }
     drop(stream);
+
+    // The console: every page, a search by BSN (a POST), and a reveal.
+    let mut web = common::web::Web::new(server.console.expect("the console's address"));
+    assert_eq!(web.sign_in(TOKEN_A, "Medewerker").await.status, 303);
+    let list = c
+        .list_messages(req(TOKEN_A, proto::ListMessagesRequest::default()))
+        .await
+        .expect("list")
+        .into_inner();
+    let mut pages = Vec::new();
+    for path in [
+        "/overzicht",
+        "/berichten",
+        "/uitval",
+        "/termijnen",
+        "/toewijzingen",
+        "/inzagelog",
+        "/downloads/bestand?formaat=jsonl",
+        "/downloads/bestand?formaat=regels-csv",
+    ] {
+        pages.push((path.to_owned(), web.get(path).await));
+    }
+    for m in &list.messages {
+        let path = format!("/berichten/{}", m.message_id);
+        pages.push((path.clone(), web.get(&path).await));
+    }
+    let csrf = web.session_csrf().await;
+    let found = web
+        .post("/berichten/zoeken", &[("csrf", &csrf), ("bsn", BSN)])
+        .await;
+    assert!(
+        found.body.contains("/berichten/"),
+        "the search by BSN finds the messages"
+    );
+    pages.push(("the BSN search".into(), found));
+    for (path, page) in &pages {
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        for secret in [BSN, SURNAME, "Zwartjes", "Geheime Voornaam"] {
+            assert!(
+                !page.body.contains(secret),
+                "{secret:?} on the console's {path}"
+            );
+        }
+    }
+    assert!(
+        pages.iter().any(|(_, p)| p.body.contains("******782")),
+        "the BSN shows masked"
+    );
+    let request = list
+        .messages
+        .iter()
+        .find(|m| m.kind.ends_with("315"))
+        .expect("a 315");
+    let revealed = web
+        .post(
+            &format!("/berichten/{}/inzien", request.message_id),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(revealed.status, 200);
+    assert!(revealed.body.contains(BSN), "revealed on request");
 
     let metrics = http_get(server.admin, "/metrics").await;
     assert_eq!(server.terminate(), Some(0));

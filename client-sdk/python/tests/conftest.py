@@ -63,6 +63,8 @@ class DevGateway:
         env.update({
             "KETENPOORT_SERVER_GRPC_LISTEN": self.target,
             "KETENPOORT_SERVER_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
+            # The operator console of dev mode, off its fixed port 8090.
+            "KETENPOORT_CONSOLE_LISTEN": "127.0.0.1:0",
             "KETENPOORT_SERVER_DATA_DIR": str(self.data_dir),
             "RUST_LOG": "warn",
         })

@@ -1,5 +1,9 @@
 //! GetMessage and ListMessages: a tenant sees only messages for its own AGB codes; another
 //! tenant's message is NOT_FOUND, so ids reveal nothing.
+//!
+//! [`visible_message`] and [`MessageFilter`] are the authorisation and the filter of these
+//! RPCs; the operator console ([`crate::console`]) reads messages through them too, and
+//! resends through [`resend_message`], so both see exactly the same.
 
 use chrono::NaiveDate;
 
@@ -39,7 +43,8 @@ pub(crate) fn meldingen(m: &[Melding]) -> Vec<proto::Melding> {
         .collect()
 }
 
-fn record(meta: &MessageMeta, xml: String) -> proto::MessageRecord {
+/// The proto record of `meta`, with `xml` (empty in lists).
+pub(crate) fn record(meta: &MessageMeta, xml: String) -> proto::MessageRecord {
     proto::MessageRecord {
         message_id: meta.id.to_string(),
         kind: meta.kind.clone(),
@@ -55,19 +60,30 @@ fn record(meta: &MessageMeta, xml: String) -> proto::MessageRecord {
     }
 }
 
+/// The metadata of message `message_id` if `tenant` may see it. An id that does not parse,
+/// an unknown id and another tenant's message are all NOT_FOUND, so ids reveal nothing.
+pub fn visible_message(
+    shared: &Shared,
+    tenant: &Tenant,
+    message_id: &str,
+) -> Result<MessageMeta, Error> {
+    let not_found = || Error::NotFound(format!("message {message_id:?}"));
+    let id: u64 = message_id.parse().map_err(|_| not_found())?;
+    let meta = shared.store.message(id)?.ok_or_else(not_found)?;
+    if !tenant.may_act_for(&meta.agb) {
+        return Err(not_found());
+    }
+    Ok(meta)
+}
+
 /// GetMessage: the message with its XML.
 pub fn get_message(
     shared: &Shared,
     tenant: &Tenant,
     r: &proto::GetMessageRequest,
 ) -> Result<proto::MessageRecord, Error> {
-    let not_found = || Error::NotFound(format!("message {:?}", r.message_id));
-    let id: u64 = r.message_id.parse().map_err(|_| not_found())?;
-    let meta = shared.store.message(id)?.ok_or_else(not_found)?;
-    if !tenant.may_act_for(&meta.agb) {
-        return Err(not_found());
-    }
-    let xml = shared.store.message_xml(id)?.unwrap_or_default();
+    let meta = visible_message(shared, tenant, &r.message_id)?;
+    let xml = shared.store.message_xml(meta.id)?.unwrap_or_default();
     Ok(record(&meta, xml))
 }
 
@@ -79,11 +95,7 @@ pub async fn resend_message(
     r: &proto::ResendMessageRequest,
 ) -> Result<proto::MessageRecord, Error> {
     let not_found = || Error::NotFound(format!("message {:?}", r.message_id));
-    let id: u64 = r.message_id.parse().map_err(|_| not_found())?;
-    let meta = shared.store.message(id)?.ok_or_else(not_found)?;
-    if !tenant.may_act_for(&meta.agb) {
-        return Err(not_found());
-    }
+    let id = visible_message(shared, tenant, &r.message_id)?.id;
     let outcome = shared
         .store
         .commit(Write::Requeue {
@@ -136,28 +148,100 @@ fn date_ms(field: &str, value: &str, end_of_day: bool) -> Result<Option<i64>, Er
     Ok(t.map(|t| t.and_utc().timestamp_millis()))
 }
 
+/// The filter of ListMessages (and of the console's message list): AGB code, kind, state and
+/// the days of acceptance, on top of the tenant's own AGB codes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageFilter {
+    /// Only this AGB code (empty: every code of the tenant).
+    pub agb: String,
+    /// Only this kind, e.g. `JW323` (empty: every kind).
+    pub kind: String,
+    /// Only this state.
+    pub state: Option<proto::MessageState>,
+    /// Accepted at or after (ms since the Unix epoch).
+    pub from_ms: Option<i64>,
+    /// Accepted at or before (ms since the Unix epoch).
+    pub to_ms: Option<i64>,
+    /// Only the messages of this request_id (empty: any). ListMessages sets it; the console
+    /// does not search by it.
+    pub request_id: String,
+}
+
+impl MessageFilter {
+    /// Checks and builds the filter as ListMessages takes it: an AGB code of the tenant
+    /// (PERMISSION_DENIED otherwise), a `MessageState` number (0: any), and days written as
+    /// YYYY-MM-DD (UTC, both included), named by their request field in errors.
+    pub fn new(
+        tenant: &Tenant,
+        agb: &str,
+        kind: &str,
+        state: i32,
+        accepted_from: &str,
+        accepted_to: &str,
+    ) -> Result<MessageFilter, Error> {
+        if !agb.is_empty() {
+            tenant.check_agb(agb)?;
+        }
+        let state = match proto::MessageState::try_from(state) {
+            Ok(proto::MessageState::Unspecified) => None,
+            Ok(s) => Some(s),
+            Err(_) => {
+                return Err(Error::InvalidArgument(vec![FieldViolation::request(
+                    "state",
+                    "XSD-enumeration",
+                    "is not a MessageState",
+                )]));
+            }
+        };
+        Ok(MessageFilter {
+            agb: agb.to_owned(),
+            kind: kind.to_owned(),
+            state,
+            from_ms: date_ms("accepted_from", accepted_from, false)?,
+            to_ms: date_ms("accepted_to", accepted_to, true)?,
+            request_id: String::new(),
+        })
+    }
+
+    /// Whether `tenant` may see `m` and it passes the filter.
+    pub fn matches(&self, tenant: &Tenant, m: &MessageMeta) -> bool {
+        self.matches_fields(tenant, &m.agb, &m.kind, m.state, m.accepted_at_ms)
+            && (self.request_id.is_empty() || m.request_id == self.request_id)
+    }
+
+    /// [`MessageFilter::matches`] on a message's fields (the console's index holds these,
+    /// not whole [`MessageMeta`]s), without the request_id.
+    pub fn matches_fields(
+        &self,
+        tenant: &Tenant,
+        agb: &str,
+        kind: &str,
+        state: MessageState,
+        accepted_at_ms: i64,
+    ) -> bool {
+        tenant.may_act_for(agb)
+            && (self.agb.is_empty() || agb == self.agb)
+            && (self.kind.is_empty() || kind == self.kind)
+            && self.state.is_none_or(|s| state_to_proto(state) == s)
+            && self.from_ms.is_none_or(|f| accepted_at_ms >= f)
+            && self.to_ms.is_none_or(|t| accepted_at_ms <= t)
+    }
+}
+
 /// ListMessages: newest first, filtered, paged. The XML is left out (use GetMessage).
 pub fn list_messages(
     shared: &Shared,
     tenant: &Tenant,
     r: &proto::ListMessagesRequest,
 ) -> Result<proto::ListMessagesResponse, Error> {
-    if !r.agb_code.is_empty() {
-        tenant.check_agb(&r.agb_code)?;
-    }
-    let state = match proto::MessageState::try_from(r.state) {
-        Ok(proto::MessageState::Unspecified) => None,
-        Ok(s) => Some(s),
-        Err(_) => {
-            return Err(Error::InvalidArgument(vec![FieldViolation::request(
-                "state",
-                "XSD-enumeration",
-                "is not a MessageState",
-            )]));
-        }
-    };
-    let from = date_ms("accepted_from", &r.accepted_from, false)?;
-    let to = date_ms("accepted_to", &r.accepted_to, true)?;
+    let filter = MessageFilter::new(
+        tenant,
+        &r.agb_code,
+        &r.kind,
+        r.state,
+        &r.accepted_from,
+        &r.accepted_to,
+    )?;
     let page = match r.page_size {
         n if n <= 0 => DEFAULT_PAGE,
         n => (n as usize).min(MAX_PAGE),
@@ -173,16 +257,13 @@ pub fn list_messages(
             )])
         })?)
     };
-    let filter = |m: &MessageMeta| {
-        tenant.may_act_for(&m.agb)
-            && (r.agb_code.is_empty() || m.agb == r.agb_code)
-            && (r.kind.is_empty() || m.kind == r.kind)
-            && (r.request_id.is_empty() || m.request_id == r.request_id)
-            && state.is_none_or(|s| state_to_proto(m.state) == s)
-            && from.is_none_or(|f| m.accepted_at_ms >= f)
-            && to.is_none_or(|t| m.accepted_at_ms <= t)
+    let filter = MessageFilter {
+        request_id: r.request_id.clone(),
+        ..filter
     };
-    let metas = shared.store.list_messages(before, page, &filter)?;
+    let metas = shared
+        .store
+        .list_messages(before, page, &|m| filter.matches(tenant, m))?;
     let next_page_token = if metas.len() == page {
         metas.last().map(|m| m.id.to_string()).unwrap_or_default()
     } else {

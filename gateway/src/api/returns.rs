@@ -25,7 +25,9 @@ use crate::tenant::Tenant;
 /// Events read from the store per batch.
 const BATCH: usize = 256;
 
-fn to_proto(e: EventRecord) -> proto::ReturnEvent {
+/// The event as StreamReturns sends it (the console's downloads reuse it for the report
+/// formats).
+pub(crate) fn to_proto(e: EventRecord) -> proto::ReturnEvent {
     let event = match e.body {
         EventBody::Delivery {
             state,
@@ -123,7 +125,7 @@ fn to_proto(e: EventRecord) -> proto::ReturnEvent {
 
 /// The rule of the term of an answer the municipality owes, by what was expected
 /// (`JW316`, `WMO301/WMO319`, `JW325`; see [`crate::deadlines::expected_answers`]).
-fn municipality_rule(expected_kind: &str) -> &'static str {
+pub(crate) fn municipality_rule(expected_kind: &str) -> &'static str {
     if expected_kind.ends_with("325") {
         "OP090x4"
     } else if expected_kind.contains('/') {
@@ -153,6 +155,36 @@ fn allocated_product(p: AllocatedProduct) -> proto::AllocatedProduct {
     }
 }
 
+/// Whether `tenant` may see event `e`: the filter of StreamReturns.
+pub fn visible_event(tenant: &Tenant, e: &EventRecord) -> bool {
+    tenant.may_act_for(&e.agb)
+}
+
+/// The durable events at `cursors` that `tenant` may see (as StreamReturns would send them),
+/// in cursor order; cursors of other tenants' events, and unknown ones, are left out.
+pub fn events_at(
+    shared: &Shared,
+    tenant: &Tenant,
+    cursors: &[u64],
+) -> Result<Vec<EventRecord>, Error> {
+    let mut sorted = cursors.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out = Vec::with_capacity(sorted.len());
+    for c in sorted {
+        // The first durable event after `c - 1` (cursors are dense): `c` itself, if durable.
+        let first = shared
+            .store
+            .events_after(c.saturating_sub(1), 1, &|_| true)?;
+        out.extend(
+            first
+                .into_iter()
+                .filter(|e| e.cursor == c && visible_event(tenant, e)),
+        );
+    }
+    Ok(out)
+}
+
 /// StreamReturns.
 pub fn stream(
     shared: Arc<Shared>,
@@ -170,7 +202,7 @@ pub fn stream(
     tokio::spawn(async move {
         loop {
             let seen = *head.borrow_and_update();
-            let filter = |e: &EventRecord| tenant.may_act_for(&e.agb);
+            let filter = |e: &EventRecord| visible_event(&tenant, e);
             let events = match shared.store.events_after(cursor, BATCH, &filter) {
                 Ok(events) => events,
                 Err(e) => {

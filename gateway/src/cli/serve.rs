@@ -6,9 +6,11 @@
 //! tenants and TLS is needed (see `ketenpoort.example.toml`).
 //!
 //! Once both listeners are bound, `serve` writes two lines to stdout and nothing else ever:
-//! `listening on ADDR` (gRPC) and `admin listening on ADDR`. With a port of 0 in the
-//! configuration the system picks a free port, and these lines are how a supervisor or a test
-//! learns it; until the first line appears the gateway does not accept connections.
+//! `listening on ADDR` (gRPC) and `admin listening on ADDR`; with the operator console on
+//! (`[console] listen`, dev mode 127.0.0.1:8090) a third, `console listening on ADDR`, between
+//! them. With a port of 0 in the configuration the system picks a free port, and these lines
+//! are how a supervisor or a test learns it; until the first line appears the gateway does not
+//! accept connections.
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -55,7 +57,7 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
     };
     let result: Result<(), String> = runtime.block_on(async {
         let stop = stop_signal();
-        let gateway = Gateway::open(config.clone()).map_err(|e| e.to_string())?;
+        let mut gateway = Gateway::open(config.clone()).map_err(|e| e.to_string())?;
         let grpc = tokio::net::TcpListener::bind(config.server.grpc_listen)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.server.grpc_listen))?;
@@ -66,10 +68,26 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
             l.local_addr()
                 .map_err(|e| format!("cannot read the bound address: {e}"))
         };
+        let console = match config.console_listen() {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {addr} (console): {e}"))?,
+            ),
+            None => None,
+        };
+        let console_addr = console.as_ref().map(bound).transpose()?;
+        if let Some(listener) = console {
+            gateway = gateway.with_console(listener);
+        }
         let (grpc_addr, admin_addr) = (bound(&grpc)?, bound(&admin)?);
         tracing::info!(addr = %admin_addr, "admin HTTP listening");
         // A reader that went away does not stop the gateway.
         let _ = writeln!(out, "listening on {grpc_addr}")
+            .and_then(|()| match console_addr {
+                Some(addr) => writeln!(out, "console listening on {addr}"),
+                None => Ok(()),
+            })
             .and_then(|()| writeln!(out, "admin listening on {admin_addr}"))
             .and_then(|()| out.flush());
         gateway

@@ -9,6 +9,7 @@
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
 
+pub mod access_log;
 pub mod duties;
 pub mod expectations;
 pub mod history;
@@ -412,6 +413,22 @@ pub enum Write {
     /// found a record another request has not yet heard OK for (a retry racing its original)
     /// waits on this before answering from that record.
     Barrier,
+    /// Adds an entry to the access log ([`access_log`]; NEN 7513), under the next sequence.
+    /// Answers [`Outcome::AccessLogged`] once it is flushed.
+    AccessLog(Box<access_log::AccessEntry>),
+}
+
+/// The terms still open, as [`Store::open_terms`] reads them (the operator console's
+/// Termijnen page).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenTerms {
+    /// Answers the municipality still owes (`w/`).
+    pub expectations: Vec<expectations::Expectation>,
+    /// Retours (302/320) the provider sends by hand and has not sent yet (`v/r/`).
+    pub retours: Vec<duties::RetourDuty>,
+    /// 307s awaited after a 305 (`v/s/`), with their due date once the allocation has an
+    /// Einddatum (OP272), read from the history as the deadline check reads it.
+    pub stops: Vec<(duties::StopWatch, Option<chrono::NaiveDate>)>,
 }
 
 /// What a collected payload is, for [`Write::Incoming`].
@@ -550,6 +567,8 @@ pub enum Outcome {
     Flushed,
     /// The duties a [`Write::CheckDuties`] reported missed.
     DutiesMissed(Vec<duties::DutyMissed>),
+    /// A [`Write::AccessLog`] entry was stored under this sequence.
+    AccessLogged(u64),
     /// A [`Write::Retour`] found no retour owed any more; nothing was written.
     RetourNotOwed {
         /// The retour already queued on the 301/319, if the store knows it.
@@ -632,4 +651,17 @@ pub trait Store: Send + Sync + 'static {
     fn history(&self) -> &history::StoreHistory;
     /// What the store holds about the retour owed on the collected 301/319 `traceer_id`.
     fn retour_state(&self, traceer_id: uuid::Uuid) -> Result<duties::RetourState, Error>;
+    /// Up to `limit` messages with an id after `after`, oldest first (for readers that follow
+    /// the store, such as the operator console's index).
+    fn messages_after(&self, after: u64, limit: usize) -> Result<Vec<MessageMeta>, Error>;
+    /// The terms still open: expectations and the provider's open duties.
+    fn open_terms(&self) -> Result<OpenTerms, Error>;
+    /// Up to `limit` access-log entries with a sequence below `before` (all when `None`) that
+    /// pass `filter`, newest first.
+    fn access_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        filter: &dyn Fn(&access_log::AccessEntry) -> bool,
+    ) -> Result<Vec<access_log::AccessEntry>, Error>;
 }

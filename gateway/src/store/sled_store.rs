@@ -22,6 +22,7 @@
 //! | `f/` | message id | [`super::FollowRecord`] JSON: delivered, final VECOZO status awaited |
 //! | `w/` | message id + index (u32 BE) | [`super::expectations::Expectation`] JSON: an answer it is still owed |
 //! | `v/` | see [`super::duties`] | the provider's own duties (302/320 by hand, 305/307 terms), written by `duties` below |
+//! | `n/` | sequence (u64 BE) | [`super::access_log::AccessEntry`] JSON: the access log (NEN 7513), only ever added to |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
@@ -271,6 +272,7 @@ impl SledStore {
         let next_id = next_after_last(&db, b"m/")?;
         let next_cursor = next_after_last(&db, b"e/")?;
         let next_received = next_after_last(&db, b"r/")?;
+        let next_access = next_after_last(&db, super::access_log::PREFIX)?;
         let history = Arc::new(StoreHistory::new());
         let started = std::time::Instant::now();
         let mut sent = SentIndex::default();
@@ -300,6 +302,7 @@ impl SledStore {
             next_id,
             next_cursor,
             next_received,
+            next_access,
             events: events_tx,
             queue: queue_tx,
             sent,
@@ -525,6 +528,47 @@ impl Store for SledStore {
     fn retour_state(&self, traceer_id: uuid::Uuid) -> Result<super::duties::RetourState, Error> {
         self.read_retour_state(traceer_id)
     }
+
+    fn messages_after(&self, after: u64, limit: usize) -> Result<Vec<MessageMeta>, Error> {
+        let mut out = Vec::new();
+        for kv in self
+            .db
+            .range(key(b"m/", &be(after.saturating_add(1)))..key(b"m/", &be(u64::MAX)))
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, v) = kv?;
+            out.push(serde_json::from_slice(&v)?);
+        }
+        Ok(out)
+    }
+
+    fn open_terms(&self) -> Result<super::OpenTerms, Error> {
+        self.read_open_terms()
+    }
+
+    fn access_log(
+        &self,
+        before: Option<u64>,
+        limit: usize,
+        filter: &dyn Fn(&super::access_log::AccessEntry) -> bool,
+    ) -> Result<Vec<super::access_log::AccessEntry>, Error> {
+        let prefix = super::access_log::PREFIX;
+        let end = super::access_log::key(before.unwrap_or(u64::MAX));
+        let mut out = Vec::new();
+        for kv in self.db.range(prefix.to_vec()..end).rev() {
+            let (_, v) = kv?;
+            let entry: super::access_log::AccessEntry = serde_json::from_slice(&v)?;
+            if filter(&entry) {
+                out.push(entry);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Records every stored message in `index`, in the order the store took them: sent messages
@@ -593,6 +637,8 @@ struct Writer {
     next_id: u64,
     next_cursor: u64,
     next_received: u64,
+    /// The next access-log sequence (`n/`).
+    next_access: u64,
     events: watch::Sender<u64>,
     queue: watch::Sender<u64>,
     /// Keys from sent messages to their ids, for correlating what arrives.
@@ -690,6 +736,19 @@ impl Writer {
     fn apply(&mut self, write: &Write, group: &mut GroupBatch) -> Result<Outcome, Error> {
         match write {
             Write::Barrier => Ok(Outcome::Flushed),
+            Write::AccessLog(entry) => {
+                let sequence = self.next_access;
+                let entry = super::access_log::AccessEntry {
+                    sequence,
+                    ..(**entry).clone()
+                };
+                self.db.insert(
+                    super::access_log::key(sequence),
+                    serde_json::to_vec(&entry)?,
+                )?;
+                self.next_access += 1;
+                Ok(Outcome::AccessLogged(sequence))
+            }
             Write::CheckDeadlines { today, at_ms } => self.check_deadlines(*today, *at_ms),
             Write::CheckDuties { today, at_ms } => self.check_duties(*today, *at_ms),
             Write::Retour(r) => self.manual_retour(r),

@@ -60,6 +60,8 @@ pub struct ChildServer {
     pub grpc: SocketAddr,
     /// The admin HTTP address it reported.
     pub admin: SocketAddr,
+    /// The operator console's address, when it reported one (`[console] listen`).
+    pub console: Option<SocketAddr>,
 }
 
 /// Starts `ketenpoort serve --config CONFIG` with `env` added, stderr appended to `log`, and
@@ -99,7 +101,7 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
         }
     });
     let deadline = Instant::now() + START_DEADLINE;
-    let (mut grpc, mut admin) = (None, None);
+    let (mut grpc, mut admin, mut console) = (None, None, None);
     while grpc.is_none() || admin.is_none() {
         let left = deadline.saturating_duration_since(Instant::now());
         let line = match rx.recv_timeout(left) {
@@ -113,6 +115,8 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
         };
         if let Some(a) = line.strip_prefix("admin listening on ") {
             admin = Some(a.parse().expect("an address"));
+        } else if let Some(a) = line.strip_prefix("console listening on ") {
+            console = Some(a.parse().expect("an address"));
         } else if let Some(a) = line.strip_prefix("listening on ") {
             grpc = Some(a.parse().expect("an address"));
         }
@@ -122,6 +126,7 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
         output,
         grpc: grpc.expect("set above"),
         admin: admin.expect("set above"),
+        console,
     }
 }
 

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -147,6 +148,45 @@ pub async fn start_in_with_clock(
         stop: Some(stop),
         task: Some(task),
     }
+}
+
+/// Starts a gateway as [`start_with`] does, with the operator console on 127.0.0.1:0 too;
+/// returns the console's address.
+pub async fn start_with_console(
+    tweak: impl FnOnce(&mut Config),
+) -> (TestServer, std::net::SocketAddr) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(FixedClock(
+        Utc.with_ymd_and_hms(2025, 4, 2, 12, 0, 0)
+            .single()
+            .expect("a time"),
+    ));
+    let mut c = config(dir.path());
+    tweak(&mut c);
+    let console = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let console_addr = console.local_addr().expect("addr");
+    let gateway = Gateway::open_with_clock(c, clock)
+        .expect("gateway opens")
+        .with_console(console);
+    let shared = Arc::downgrade(&gateway.shared());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(gateway.serve(listener, None, async {
+        let _ = rx.await;
+    }));
+    let server = TestServer {
+        addr,
+        dir,
+        shared,
+        stop: Some(stop),
+        task: Some(task),
+    };
+    (server, console_addr)
 }
 
 /// Starts a gateway with the default test configuration.

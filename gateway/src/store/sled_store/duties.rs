@@ -19,6 +19,33 @@ use crate::store::{
 };
 
 impl SledStore {
+    /// [`crate::store::Store::open_terms`]: the open expectations (`w/`), the retour duties
+    /// not yet answered (`v/r/`) and the awaited 307s (`v/s/`) with their due date as
+    /// [`Writer::check_duties`] computes it.
+    pub(super) fn read_open_terms(&self) -> Result<crate::store::OpenTerms, Error> {
+        let mut terms = crate::store::OpenTerms::default();
+        for kv in self.db.scan_prefix(crate::store::expectations::PREFIX) {
+            let (_, v) = kv?;
+            terms.expectations.push(serde_json::from_slice(&v)?);
+        }
+        for kv in self.db.scan_prefix(duties::RETOUR) {
+            let (_, v) = kv?;
+            terms.retours.push(serde_json::from_slice(&v)?);
+        }
+        let calendar = ketenpoort_messages::calendar::WorkingDays::new();
+        let index = self.history.read()?;
+        for kv in self.db.scan_prefix(duties::STOP) {
+            let (_, v) = kv?;
+            let watch: StopWatch = serde_json::from_slice(&v)?;
+            let due = index
+                .allocation(&watch.scope(), watch.allocation_number)
+                .and_then(|a| a.einddatum)
+                .map(|end| duties::stop_due(&calendar, end));
+            terms.stops.push((watch, due));
+        }
+        Ok(terms)
+    }
+
     /// [`crate::store::Store::retour_state`].
     pub(super) fn read_retour_state(&self, traceer_id: uuid::Uuid) -> Result<RetourState, Error> {
         if let Some(v) = self.db.get(answered_key(traceer_id))? {
