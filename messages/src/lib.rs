@@ -14,6 +14,8 @@
 //!   317/318, `answer` 319/320, `declaration` 323/325).
 //! - [`money`]: the money and period rules of a 323 — eurocent amounts, product periods,
 //!   maximum weekly and monthly volumes, units, totals.
+//! - [`tariff`]: the contract tariff table (per municipality or region, law, product, period
+//!   and unit) from configuration rows and published CSV lists, for TR346/TR418.
 //! - [`types`] and [`codes`]: the simple types (LDT_*) — strings and integers with their
 //!   facets, and the codelists as enums.
 //! - [`message`]: [`Message`], [`read`] and [`Message::to_xml`].
@@ -47,6 +49,7 @@ pub mod message;
 pub mod model;
 pub mod money;
 pub mod rules;
+pub mod tariff;
 pub mod types;
 mod xml;
 
