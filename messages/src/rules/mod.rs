@@ -19,6 +19,7 @@ mod answer325;
 mod bsn;
 mod care;
 pub mod catalog;
+pub mod clock;
 mod common;
 pub mod cross;
 mod declaration;
