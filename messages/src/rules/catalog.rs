@@ -1694,14 +1694,20 @@ pub fn checked(r: &RuleEntry, all: &[RuleEntry]) -> Checked {
     // Rules that are not the provider's, checked in the part the provider sees (TR332, TR379).
     let in_part = matches!(r.status, NotTheProvidersToCheck(_)) && !r.tests.is_empty();
     let table = matches!(r.id, "TR346" | "TR418");
+    // About a 325: its location says so, or every rule it rests on is.
+    let about_325 = match ON_CROSS.iter().find(|(id, _, _)| *id == r.id) {
+        Some((_, _, rules)) => rules.iter().all(|id| {
+            all.iter()
+                .find(|e| e.id == *id)
+                .is_some_and(|e| e.location.contains("325"))
+        }),
+        None => r.location.contains("325"),
+    };
     Checked {
         // TR135: the gateway dates what it sends with its own clock.
         at_submit: checkable && !received && r.id != "TR135",
-        on_receipt: (checkable || in_part)
-            && received
-            && r.level != ExternalSource
-            && !r.location.contains("325"),
-        on_a_325: checkable && received && r.location.contains("325"),
+        on_receipt: (checkable || in_part) && received && r.level != ExternalSource && !about_325,
+        on_a_325: checkable && received && about_325,
         by_simulator: checkable && !received,
         needs_tariff_table: table,
         provider_cannot: matches!(r.status, NotTheProvidersToCheck(_)),
