@@ -27,6 +27,7 @@ use ketenpoort_messages::codes::{
 };
 use ketenpoort_messages::model::allocation::{AllocationClient, Contact, ToegewezenProduct};
 use ketenpoort_messages::model::answer::Antwoord;
+use ketenpoort_messages::model::answer::Woonplaatsbeginsel;
 use ketenpoort_messages::model::basis::{
     Achternaam, Adres, BerichtIdentificatie, Geboortedatum, Huis, TotaalBedragMetDc, VolledigeNaam,
     XsdVersie,
@@ -37,14 +38,12 @@ use ketenpoort_messages::retour_body;
 use ketenpoort_messages::rules::cross::{AllocationRecord, History, MemoryHistory, Scope};
 use ketenpoort_messages::rules::{self, amounts, clock, cross};
 use ketenpoort_messages::tariff::TariffTable;
-use ketenpoort_messages::model::answer::Woonplaatsbeginsel;
 use ketenpoort_messages::types::{
     GemeenteCode, Huisnummer, IdentificatieBericht, IdentificatieDeclaratie, Naam, Nummer,
     Plaatsnaam, Postcode, Referentie, Straatnaam, TotaalBedrag, Versie,
 };
 use ketenpoort_messages::{
-    Content, DeclarationAnswer, Heen, Law, Message, MessageKind, MessageType, ReadLimits,
-    Violation,
+    Content, DeclarationAnswer, Heen, Law, Message, MessageKind, MessageType, ReadLimits, Violation,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -750,8 +749,7 @@ impl Bot {
             // and start, new budget or total and end. Only other allocations are ended and
             // followed by a new one when their volume changes later than they start.
             let whole_period = a.budget.is_some()
-                || a
-                    .omvang
+                || a.omvang
                     .as_ref()
                     .is_some_and(|o| o.frequentie == Frequentie::Totaal);
             let mut old = fresh(product_of(a));

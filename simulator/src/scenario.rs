@@ -536,7 +536,11 @@ impl Scenario {
                 )));
             }
             Some(RedenAfwijzingVerzoek::R8) => {
-                if !bot.woonplaatsbeginsel.as_deref().is_some_and(|g| digits(g, 4)) {
+                if !bot
+                    .woonplaatsbeginsel
+                    .as_deref()
+                    .is_some_and(|g| digits(g, 4))
+                {
                     return Err(Error::Scenario(
                         "gemeentebot.reden_afwijzing = \"8\" (woonplaatsbeginsel) needs \
                          gemeentebot.woonplaatsbeginsel, a CBS code of 4 digits"
