@@ -3,11 +3,18 @@
 //!
 //! | received | answered with |
 //! |---|---|
-//! | 315 | 316 (header only, or 0001 when an in-message rule is broken), then a 301 allocating what was requested, or a 319 for products whose verwijzer type the scenario refuses |
-//! | 317 | 318, then a 301 with the requested changes (IV093) or a 319 (`wijzigingsverzoeken = "afwijzen"`) |
-//! | 305 / 307 | 306 / 308 (header only, or 0001) |
-//! | 323 | 325: 0001 at header level when an in-message rule is broken; otherwise every prestatie judged by [`rules::cross::check_against`] against the bot's own [`MemoryHistory`] — fully accepted ⇒ header 0200 + DeclaratieAntwoord 8001, else only the rejected prestaties with the retourcodes of the rules that fired (IV087, TR342) |
+//! | 315 | 316, then (unless the 316 has a finding) a 301 allocating what was requested, or a 319 afgewezen for products whose verwijzer type the scenario refuses; with `in_onderzoek` a 319 "in onderzoek" first |
+//! | 317 | 318, then (unless the 318 has a finding) a 301 with the requested changes (IV093: an allocation with a budget or a total over its period keeps its number and start) or a 319 (`wijzigingsverzoeken = "afwijzen"`); with `in_onderzoek` a 319 "in onderzoek" first |
+//! | 305 / 307 | 306 / 308 |
+//! | 323 | 325: 0001 at header level when an in-message rule is broken; otherwise every prestatie judged by [`rules::cross::check_against`] against the bot's own [`MemoryHistory`], TR135 against the simulated date and TR346/TR418 against the scenario's tariff table ([`rules::amounts`]) — fully accepted ⇒ header 0200 + DeclaratieAntwoord 8001, else only the rejected prestaties with the retourcodes of the rules that fired (IV087, TR342) |
 //! | 302 / 320 | nothing (recorded) |
+//!
+//! Retours (306, 308, 316, 318) follow IV028: only the header with 0001 when an in-message
+//! rule is broken; otherwise the message is judged on the cross-message rules against the
+//! history and on TR135 against the simulated date ([`retour_body`]): a header finding gives
+//! only the header with its code, a class finding every class with its code or 0200, no
+//! finding only the header. `simulator/RETOURCODES.md` ([`crate::retourcodes`]) lists every
+//! code the bot can send.
 //!
 //! Every answer carries a fresh traceerId, the conversatieId of the message it answers and
 //! `alsAntwoordOp` = that message's traceerId. Answers are decided when the message reaches the

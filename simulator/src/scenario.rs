@@ -664,6 +664,43 @@ mod tests {
     }
 
     #[test]
+    fn the_commented_tariff_example_parses_and_loads() {
+        let (_, rest) = DEFAULT_SCENARIO
+            .split_once("# [[tarieven.tariff]]")
+            .expect("tariff example");
+        let mut text = DEFAULT_SCENARIO.replace("[tarieven]\n", "");
+        text.push_str("[[tarieven.tariff]]\n");
+        for line in rest.lines().skip(1) {
+            let Some(row) = line.strip_prefix("# ") else {
+                break;
+            };
+            if row.trim().is_empty() {
+                break;
+            }
+            text.push_str(row);
+            text.push('\n');
+        }
+        let s = Scenario::from_toml(&text).expect("the example parses");
+        assert_eq!(s.tarieftabel.len(), 1);
+        assert_eq!(s.tarieftabel.tariffs()[0].contract.cents, 8724);
+    }
+
+    #[test]
+    fn a_bad_tariff_row_names_the_entry() {
+        let text = format!(
+            "{}\n[[tarieven.tariff]]\ngemeente = \"268\"\nwet = \"ijw\"\nproductcode = \"45A48\"\n\
+             eenheid = \"uur\"\ntarief_eurocent = 8724\njaar = 2025\n",
+            DEFAULT_SCENARIO.replace("[tarieven]\n", "")
+        );
+        let e = Scenario::from_toml(&text).expect_err("bad gemeente");
+        assert!(
+            e.to_string()
+                .contains("tariff entry 1 of the configuration: gemeente '268'"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn errors_name_the_key() {
         let e = Scenario::from_toml("[[aanbieder]]\nagb = \"123\"\n").expect_err("bad agb");
         assert!(e.to_string().contains("aanbieder[0].agb"), "{e}");
