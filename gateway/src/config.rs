@@ -74,6 +74,10 @@ pub struct Config {
     /// Who may call the gateway, and for which AGB codes.
     #[serde(default)]
     pub tenants: Vec<TenantConfig>,
+    /// The contract tariffs (see [`ketenpoort_messages::tariff`] and [`crate::tariffs`]):
+    /// rows, CSV files and regions; reloaded on SIGHUP.
+    #[serde(default)]
+    pub tariffs: ketenpoort_messages::tariff::TariffConfig,
 }
 
 /// Listeners and storage.
@@ -431,6 +435,16 @@ impl Config {
         } else {
             VecozoMode::Off
         })
+    }
+
+    /// The tariff configuration in force: `[tariffs]`, or in dev mode without one the dev
+    /// table ([`crate::tariffs::dev_tariffs`]).
+    pub fn effective_tariffs(&self) -> ketenpoort_messages::tariff::TariffConfig {
+        if self.dev && self.tariffs.is_empty() {
+            crate::tariffs::dev_tariffs()
+        } else {
+            self.tariffs.clone()
+        }
     }
 
     /// The tenants in force: the configured ones, plus the dev tenant in dev mode.

@@ -11,8 +11,9 @@
 //! (`default`), and a collection round every second.
 //!
 //! The default scenario is the simulator's example (providers 12345678 and 87654321, vendor
-//! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with fast
-//! timings: the ketencontrole takes about three seconds and the municipality bot answers at
+//! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with the
+//! gateway's tariff table (in dev mode without `[tariffs]`: [`crate::tariffs::dev_tariffs`],
+//! so that the municipality judges amounts as the gateway does) and fast timings: the ketencontrole takes about three seconds and the municipality bot answers at
 //! once, so a 316 and a 301 arrive seconds after a 315. The simulator keeps nothing across
 //! restarts, so that allocation numbers (ToewijzingNummer) stay unique in the gateway's
 //! store, each start takes the next block of a million: the first 301 of a fresh data
@@ -89,7 +90,10 @@ pub async fn start(
     let scenario = match &settings.scenario {
         Some(path) => ketenpoort_sim::Scenario::load(path)
             .map_err(|e| server_error(&format!("scenario {}", path.display()), e))?,
-        None => dev_scenario(),
+        // The municipality knows the gateway's contract tariffs (in dev mode: the dev table).
+        None => dev_scenario()
+            .with_tariffs(config.effective_tariffs())
+            .map_err(|e| server_error("tariffs", e))?,
     };
     let dir = settings
         .dir

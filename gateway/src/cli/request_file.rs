@@ -586,6 +586,8 @@ dto!(DeclarationLineDto => DeclarationLine {
     tariff_cents: Option<U64>,
     amount_cents: Option<U64>,
     credit: bool,
+    contract_tariff_cents: Option<U64>,
+    contract_tariff_unit: String,
 });
 
 dto!(CareStartDto => SubmitCareStartRequest {
