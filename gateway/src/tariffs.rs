@@ -181,11 +181,11 @@ mod tests {
         assert_eq!(tariffs.reload(&metrics), Ok(1));
         assert_eq!(tariff_of(&tariffs), Some(8900));
 
-        std::fs::write(&path, GOOD.replace("8724", "87,24")).expect("write");
+        std::fs::write(&path, GOOD.replace("8724", "87.24")).expect("write");
         let e = tariffs.reload(&metrics).expect_err("a bad row");
         let text = e.to_string();
         assert!(
-            text.contains(&format!("{}:2: tarief_eurocent '87,24'", path.display())),
+            text.contains(&format!("{}:2: tarief_eurocent '87.24'", path.display())),
             "{text}"
         );
         assert_eq!(tariff_of(&tariffs), Some(8900), "the previous table stays");

@@ -674,6 +674,23 @@ mod tests {
     }
 
     #[test]
+    fn a_claim_line_names_its_contract_tariff() {
+        let r = parse_str(
+            "x.json",
+            r#"{"kind":"Declaration","month":"2025-06","clients":[{"bsn":"111222333",
+                "lines":[{"referenceNumber":"R1","unit":"01","deliveredVolume":"240",
+                          "contractTariffCents":"8724","contractTariffUnit":"uur"}]}]}"#,
+        );
+        let Ok(Request::Declaration(m)) = r else {
+            panic!("{r:?}")
+        };
+        let line = &m.clients[0].lines[0];
+        assert_eq!(line.contract_tariff_cents, Some(8724));
+        assert_eq!(line.contract_tariff_unit, "uur");
+        assert_eq!((line.tariff_cents, line.amount_cents), (None, None));
+    }
+
+    #[test]
     fn snake_case_toml_is_read() {
         let r = parse_str(
             "x.toml",
