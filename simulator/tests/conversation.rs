@@ -1,5 +1,7 @@
 //! A whole conversation with the municipality bot through the HTTPS API, for both laws:
-//! 315 → 316 + 301 → 302; 305 → 306; two 323s → 325s judged by the rules; 307 → 308.
+//! 315 → 316 + 301 → 302; 305 → 306; two 323s → 325s judged by the rules; 307 → 308. Every
+//! answer pulled is checked against the official XSD with xmllint (iJw; the iWmo retours have
+//! no XSD of their own in the standards directory).
 //!
 //! The expected 325 is worked out from the rule texts of the standard (JW/WMO TR307, TR314,
 //! TR321, TR342, IV087), not from running the rules:
@@ -363,6 +365,8 @@ async fn pull_all(h: &Harness) -> Vec<Pulled> {
             .await
             .expect("bytes");
         let message = Message::from_xml(&bytes).expect("a valid message");
+        // Every answer of the municipality validates against its official XSD.
+        assert_xsd_valid("conversation", &message.kind().code(), &bytes);
         let traceer = meta["referentiegegevens"]["traceerId"]
             .as_str()
             .expect("traceerId")

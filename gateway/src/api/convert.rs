@@ -626,6 +626,9 @@ pub(crate) fn declaration(
             let code = c.required(Leaf(&field, "product_code"), &l.product_code);
             let period_start = c.date(Leaf(&field, "period_start"), &l.period_start);
             let contract = requested_contract(c, field, l).or_else(|| {
+                if tariffs.is_empty() {
+                    return None;
+                }
                 tariffs
                     .lookup(&municipality, law, category, &code, period_start)
                     .map(|t| t.contract)
