@@ -1,5 +1,6 @@
-//! Consuming the chain's answers: submit a 305, then read the return stream until the event
-//! that says it was delivered, and acknowledge it (so a new consumer starts after it). The
+//! Consuming the chain's answers: submit a 315 for a made-up cliënt, then read the return
+//! stream — its delivery, the 316 retour, the 301 allocation — and acknowledge each event
+//! once processed (so a new consumer starts after it), until the 301 about it came. The
 //! stream reconnects by itself when the gateway restarts.
 //!
 //! Against a gateway started with `ketenpoort serve --dev`:
@@ -7,32 +8,17 @@
 
 use std::time::Duration;
 
-use ketenpoort_client::{CareStart, Client, Error, Law, MessageState, codes, proto};
+use ketenpoort_client::{Client, Error, proto};
 
-/// Submits a 305, waits (at most `wait`) for its delivery event, acknowledges it and returns
-/// it.
+#[path = "request_for_allocation.rs"]
+#[allow(dead_code)]
+mod request_for_allocation;
+
+/// Submits a 315, then reads and acknowledges events (at most `wait` in all) until the 301
+/// that answers it; returns that event.
 pub async fn run(client: &Client, wait: Duration) -> Result<proto::ReturnEvent, Error> {
     let mut returns = client.returns();
-    let submitted = client
-        .submit_care_start(
-            CareStart::builder(Law::Ijw, "12345678", "0268")
-                .client(
-                    proto::ClientIdentity::new(
-                        "123456782",
-                        "2012-05-17",
-                        codes::sex::FEMALE,
-                        "Jansen",
-                    )
-                    .with_initials("A"),
-                )
-                .product(proto::CareStartProduct::new(
-                    1001,
-                    proto::Product::new("45", "45A48"),
-                    "2025-03-01",
-                    "2025-03-04",
-                )),
-        )
-        .await?;
+    let submitted = request_for_allocation::run(client).await?;
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let event = tokio::time::timeout_at(deadline, returns.next())
@@ -40,32 +26,49 @@ pub async fn run(client: &Client, wait: Duration) -> Result<proto::ReturnEvent, 
             .map_err(|_| Error::DeadlineExceeded {
                 attempts: 1,
                 deadline: wait,
-                message: "no delivery event".into(),
+                message: "no 301 on the request".into(),
             })??;
         let ours = event.message_id == submitted.response.message_id;
-        let delivered = matches!(
+        let allocation = matches!(
             &event.event,
-            Some(proto::return_event::Event::Delivery(d)) if d.state == MessageState::Delivered as i32
+            Some(proto::return_event::Event::Allocation(_))
         );
         // Process the event (here: print it), then acknowledge it.
-        println!("event {} about {:?}", event.cursor, event.message_id);
+        println!(
+            "event {} about message {:?}: {}",
+            event.cursor, event.message_id, event.kind
+        );
         returns.ack(event.cursor).await?;
-        if ours && delivered {
+        if ours && allocation {
             return Ok(event);
         }
     }
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:50051".into());
-    let client = Client::connect_dev(addr).await?;
-    let event = run(&client, Duration::from_secs(30)).await?;
-    println!(
-        "message {} delivered (cursor {})",
-        event.message_id, event.cursor
-    );
-    Ok(())
+    let result =
+        async { run(&Client::connect_dev(addr).await?, Duration::from_secs(60)).await }.await;
+    match result {
+        Ok(event) => {
+            let numbers: Vec<u64> = match &event.event {
+                Some(proto::return_event::Event::Allocation(a)) => {
+                    a.products.iter().map(|p| p.allocation_number).collect()
+                }
+                _ => Vec::new(),
+            };
+            println!(
+                "message {} got its 301 (cursor {}): allocation {numbers:?}",
+                event.message_id, event.cursor
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            request_for_allocation::report(&e);
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

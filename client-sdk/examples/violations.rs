@@ -1,6 +1,7 @@
-//! What a refused message looks like: a 305 with a BSN that fails the 11-proef comes back as
-//! [`Error::Violations`], each violation naming the proto field, the rule, the retourcode and
-//! what is wrong.
+//! What a refused message looks like: a 305 with a BSN that fails the 11-proef, checked only
+//! (`validate_only`), comes back as [`Error::Violations`], each violation naming the proto
+//! field, the rule, the retourcode and what is wrong. Printed here as the list a person
+//! reads.
 //!
 //! Against a gateway started with `ketenpoort serve --dev`:
 //! `cargo run -p ketenpoort-client --example violations [ADDR]`
@@ -29,13 +30,22 @@ pub async fn run(client: &Client) -> Result<Vec<Violation>, Error> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:50051".into());
-    let client = Client::connect_dev(addr).await?;
-    for v in run(&client).await? {
-        println!("{v}");
+    let result = async { run(&Client::connect_dev(addr).await?).await }.await;
+    match result {
+        Ok(violations) => {
+            println!("refused, as expected, for {} rule(s):", violations.len());
+            for v in violations {
+                println!("  {v}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
-    Ok(())
 }

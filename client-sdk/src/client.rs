@@ -128,6 +128,22 @@ pub struct Submitted {
     pub response: proto::SubmitResponse,
 }
 
+/// What [`Client::answers`] found about one message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answers {
+    /// The message's events in cursor order, the awaited one last when it came.
+    pub events: Vec<proto::ReturnEvent>,
+    /// Whether an event of an awaited kind came in time.
+    pub answered: bool,
+}
+
+impl Answers {
+    /// The awaited event, when it came.
+    pub fn answer(&self) -> Option<&proto::ReturnEvent> {
+        self.events.last().filter(|_| self.answered)
+    }
+}
+
 /// A connection to a ketenpoort gateway. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct Client {
@@ -434,6 +450,44 @@ impl Client {
         }
     }
 
+    /// One page of the tenant's events after `request.after_cursor`, in cursor order,
+    /// without acknowledging them (see [`proto::ListEventsRequest`] for the filters).
+    pub async fn list_events(
+        &self,
+        request: proto::ListEventsRequest,
+    ) -> Result<proto::ListEventsResponse, Error> {
+        self.unary(request, |mut g, r| async move { g.list_events(r).await })
+            .await
+    }
+
+    /// Every event matching `filter` after its `after_cursor`, following the pages.
+    pub async fn list_all_events(
+        &self,
+        mut filter: proto::ListEventsRequest,
+    ) -> Result<Vec<proto::ReturnEvent>, Error> {
+        let mut all = Vec::new();
+        loop {
+            let page = self.list_events(filter.clone()).await?;
+            all.extend(page.events);
+            if page.next_cursor == 0 {
+                return Ok(all);
+            }
+            filter.after_cursor = page.next_cursor;
+        }
+    }
+
+    /// The organisation details configured for `agb_code` (empty: the tenant's own).
+    pub async fn get_organisation(
+        &self,
+        agb_code: impl Into<String>,
+    ) -> Result<proto::Organisation, Error> {
+        let r = proto::GetOrganisationRequest {
+            agb_code: agb_code.into(),
+        };
+        self.unary(r, |mut g, r| async move { g.get_organisation(r).await })
+            .await
+    }
+
     /// Acknowledges every return event up to and including `cursor`; returns the tenant's
     /// acknowledged cursor afterwards (it never moves back).
     pub async fn ack_returns(&self, cursor: u64) -> Result<u64, Error> {
@@ -447,11 +501,66 @@ impl Client {
     /// The return events of the tenant's AGB codes, from the tenant's last acknowledged
     /// cursor on, resuming by itself after a disconnect; see [`ReturnStream`].
     pub fn returns(&self) -> ReturnStream {
-        ReturnStream::new(self.clone(), 0)
+        ReturnStream::new(self.clone(), None)
     }
 
-    /// Like [`Client::returns`], but starting after `cursor`.
+    /// Like [`Client::returns`], but starting after `cursor` (exclusive), acknowledged or
+    /// not: `returns_after(0)` starts at the first event the gateway logged.
     pub fn returns_after(&self, cursor: u64) -> ReturnStream {
-        ReturnStream::new(self.clone(), cursor)
+        ReturnStream::new(self.clone(), Some(cursor))
+    }
+
+    /// The events about one message — its delivery, its retour, the 301/319 or 325 that
+    /// answers it (as [`proto::ReturnEvent::message_id`] names them) — from its first event
+    /// on, up to and including the first whose kind is one of `kinds` (e.g. `["JW301",
+    /// "JW319"]`, any case), waiting at most `wait` for it. Nothing is acknowledged, and
+    /// acknowledged events count as well: for a message submitted earlier (a retry with its
+    /// request_id returns it) the answers that came already are returned at once.
+    ///
+    /// Until the message has a first event (its delivery, seconds after the submit) this
+    /// asks [`Client::get_message`] every 200 ms; then it reads the return stream from that
+    /// cursor. [`Answers::answered`] says whether the awaited kind came in time.
+    pub async fn answers(
+        &self,
+        message_id: &str,
+        kinds: &[&str],
+        wait: Duration,
+    ) -> Result<Answers, Error> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut answers = Answers::default();
+        let first = loop {
+            let record = self.get_message(message_id.to_owned()).await?;
+            if let Some(&first) = record.event_cursors.iter().min() {
+                break first;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(answers);
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        let mut stream = self
+            .returns_from(first)
+            .with_reconnect(crate::retry::RetryPolicy::default());
+        loop {
+            let event = match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(event) => event?,
+                Err(_) => return Ok(answers),
+            };
+            if event.message_id != message_id {
+                continue;
+            }
+            let reached = kinds.iter().any(|k| k.eq_ignore_ascii_case(&event.kind));
+            answers.events.push(event);
+            if reached {
+                answers.answered = true;
+                return Ok(answers);
+            }
+        }
+    }
+
+    /// Like [`Client::returns`], but starting at `cursor` (inclusive), acknowledged or not:
+    /// `returns_from(1)` re-reads every event from the first on.
+    pub fn returns_from(&self, cursor: u64) -> ReturnStream {
+        ReturnStream::new(self.clone(), Some(cursor.saturating_sub(1)))
     }
 }

@@ -32,7 +32,8 @@
 //! - [`error`]: [`Error`], with rule violations decoded from `google.rpc.BadRequest` into
 //!   [`Violation`]s (proto field, rule id, retourcode, description).
 //! - [`returns`]: [`ReturnStream`], which resumes after the last acknowledged cursor when the
-//!   connection drops or the gateway restarts.
+//!   connection drops or the gateway restarts; [`Client::answers`] waits for the answer to
+//!   one message (the 301 on a 315, the 325 on a 323).
 //! - [`proto`]: the contract as generated at build time from `proto/` (protox, no `protoc`).
 //!
 //! Examples for each message type are in `client-sdk/examples/`; run one against
@@ -49,7 +50,7 @@ pub mod retry;
 pub mod returns;
 
 pub use builders::{CareStart, CareStop, ChangeRequest, Declaration, RequestForAllocation};
-pub use client::{Client, Config, DEV_TOKEN, Submitted, TlsConfig};
+pub use client::{Answers, Client, Config, DEV_TOKEN, Submitted, TlsConfig};
 pub use error::{Error, Violation};
 pub use proto::{Law, MessageState};
 pub use retry::RetryPolicy;

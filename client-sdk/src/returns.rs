@@ -31,8 +31,9 @@ use crate::retry::{RetryPolicy, is_retryable};
 pub struct ReturnStream {
     client: Client,
     stream: Option<tonic::Streaming<proto::ReturnEvent>>,
-    /// The position asked for at the start (0: the tenant's acknowledged cursor).
-    start_after: u64,
+    /// The position asked for at the start: after this cursor, or after the tenant's
+    /// acknowledged cursor when `None`.
+    start_after: Option<u64>,
     /// The highest cursor acknowledged through this stream.
     acked: u64,
     /// The highest cursor handed to the caller.
@@ -42,13 +43,13 @@ pub struct ReturnStream {
 }
 
 impl ReturnStream {
-    pub(crate) fn new(client: Client, start_after: u64) -> ReturnStream {
+    pub(crate) fn new(client: Client, start_after: Option<u64>) -> ReturnStream {
         ReturnStream {
             client,
             stream: None,
             start_after,
             acked: 0,
-            delivered: start_after,
+            delivered: start_after.unwrap_or(0),
             reconnect: RetryPolicy::forever(Duration::from_secs(5)),
             connects: 0,
         }
@@ -70,13 +71,7 @@ impl ReturnStream {
             let stream = match &mut self.stream {
                 Some(s) => s,
                 None => {
-                    let after = self.acked.max(self.start_after);
-                    let request = self.client.request(
-                        proto::StreamReturnsRequest {
-                            after_cursor: after,
-                        },
-                        false,
-                    );
+                    let request = self.client.request(self.position(), false);
                     match self.client.raw().stream_returns(request).await {
                         Ok(r) => {
                             self.connects += 1;
@@ -115,6 +110,24 @@ impl ReturnStream {
                 Err(s) => {
                     self.stream = None;
                     return Err(Error::from_status(s, failures + 1, Duration::ZERO));
+                }
+            }
+        }
+    }
+
+    /// The request for the next (re)connect: after what this stream acknowledged or the
+    /// start position, whichever is later. An explicit position goes in `from_cursor`
+    /// (inclusive), and in `after_cursor` too for gateways that predate `from_cursor`
+    /// (they read 0 there as "the acknowledged cursor", the only position they cannot be
+    /// asked for).
+    fn position(&self) -> proto::StreamReturnsRequest {
+        match self.start_after {
+            None if self.acked == 0 => proto::StreamReturnsRequest::default(),
+            start => {
+                let after = self.acked.max(start.unwrap_or(0));
+                proto::StreamReturnsRequest {
+                    after_cursor: after,
+                    from_cursor: Some(after + 1),
                 }
             }
         }

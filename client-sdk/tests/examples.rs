@@ -1,6 +1,12 @@
 //! Every example under `client-sdk/examples/` is compiled into this test (its `run`
-//! function, by `#[path]`) and run against a dev-mode gateway started in-process: the
-//! examples are the SDK's documentation, and this keeps them working.
+//! function, by `#[path]`) and run twice against one gateway configured as
+//! `ketenpoort serve --dev` is — the built-in simulator answering, the cross-message rules
+//! on — started in-process on a free port: the examples are the SDK's documentation, and
+//! this keeps them working against what a reader runs, the second time too.
+
+// Every example that needs an allocation includes request_for_allocation.rs by `#[path]`, as
+// it must to compile on its own; here they all meet.
+#![allow(clippy::duplicate_mod)]
 
 mod common;
 
@@ -28,10 +34,23 @@ mod violations;
 
 use std::time::Duration;
 
-use ketenpoort_client::{MessageState, Submitted};
+use ketenpoort::config::Config;
+use ketenpoort::server::Gateway;
+use ketenpoort_client::{Client, Submitted};
+
+/// A gateway as `ketenpoort serve --dev` runs it (simulator, cross-message rules on), on a
+/// free port and the data directory `dir`.
+async fn start_dev(dir: tempfile::TempDir) -> common::DevGateway {
+    let mut config = Config::dev();
+    config.server.data_dir = dir.path().to_owned();
+    assert!(config.messages.cross_message_rules);
+    let gateway = Gateway::open(config).expect("gateway opens");
+    let listener = common::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await;
+    common::DevGateway::serve(gateway, listener, dir)
+}
 
 /// The submit was stored and can be fetched with its XML.
-async fn assert_queued(client: &ketenpoort_client::Client, s: &Submitted, kind: &str) {
+async fn assert_queued(client: &Client, s: &Submitted, kind: &str) {
     assert_eq!(s.response.kind, kind, "{s:?}");
     assert!(!s.response.message_id.is_empty());
     assert_eq!(s.request_id.len(), 36, "a generated UUID: {}", s.request_id);
@@ -44,86 +63,73 @@ async fn assert_queued(client: &ketenpoort_client::Client, s: &Submitted, kind: 
     assert_eq!(record.request_id, s.request_id);
 }
 
-#[tokio::test]
-async fn the_request_for_allocation_example_submits_a_jw315() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let s = request_for_allocation::run(&client)
-        .await
-        .expect("accepted");
-    assert_queued(&client, &s, "JW315").await;
-    gw.stop().await;
+#[tokio::test(flavor = "multi_thread")]
+async fn every_example_succeeds_against_serve_dev_and_again_a_second_time() {
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    for run in 1..=2 {
+        // The second run on a restarted gateway with the first one's data, as a reader who
+        // runs the README's block again.
+        let gw = start_dev(dir).await;
+        let client = gw.client().await;
+        let s = request_for_allocation::run(&client)
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_queued(&client, &s, "JW315").await;
+        let s = care_start::run(&client)
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_queued(&client, &s, "JW305").await;
+        let s = care_stop::run(&client)
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_queued(&client, &s, "JW307").await;
+        let s = change_request::run(&client)
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_queued(&client, &s, "JW317").await;
+        let s = declaration::run(&client)
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert_queued(&client, &s, "JW323").await;
+        assert_eq!(s.response.declaration_numbers.len(), 1);
+
+        let event = returns::run(&client, Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("run {run}: {e}"));
+        assert!(
+            matches!(
+                &event.event,
+                Some(ketenpoort_client::proto::return_event::Event::Allocation(a))
+                    if !a.products.is_empty()
+            ),
+            "{event:?}"
+        );
+        // Acknowledged: the acked cursor is at least the 301's and never moves back.
+        assert!(client.ack_returns(1).await.expect("ack") >= event.cursor);
+
+        let violations = violations::run(&client).await.expect("a refusal");
+        let bsn = violations
+            .iter()
+            .find(|v| v.field == "client.bsn")
+            .unwrap_or_else(|| panic!("a violation on client.bsn: {violations:?}"));
+        assert_eq!(bsn.rule, "CS002", "{bsn:?}");
+        assert_eq!(bsn.retourcode.as_deref(), Some("0001"));
+        assert!(bsn.description.contains("11-proef"), "{bsn:?}");
+        dir = gw.stop_keeping_data().await;
+    }
 }
 
-#[tokio::test]
-async fn the_declaration_example_submits_a_jw323() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let s = declaration::run(&client).await.expect("accepted");
-    assert_queued(&client, &s, "JW323").await;
-    assert_eq!(s.response.declaration_numbers.len(), 1);
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn the_care_start_example_submits_a_wmo305() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let s = care_start::run(&client).await.expect("accepted");
-    assert_queued(&client, &s, "WMO305").await;
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn the_care_stop_example_submits_a_jw307() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let s = care_stop::run(&client).await.expect("accepted");
-    assert_queued(&client, &s, "JW307").await;
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn the_change_request_example_submits_a_jw317() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let s = change_request::run(&client).await.expect("accepted");
-    assert_queued(&client, &s, "JW317").await;
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn the_violations_example_gets_typed_violations() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let violations = violations::run(&client).await.expect("a refusal");
-    let bsn = violations
-        .iter()
-        .find(|v| v.field == "client.bsn")
-        .unwrap_or_else(|| panic!("a violation on client.bsn: {violations:?}"));
-    assert_eq!(bsn.rule, "CS002", "{bsn:?}");
-    assert_eq!(bsn.retourcode.as_deref(), Some("0001"));
-    assert!(bsn.description.contains("11-proef"), "{bsn:?}");
-    gw.stop().await;
-}
-
-#[tokio::test]
-async fn the_returns_example_sees_its_message_delivered_and_acks_it() {
-    let gw = common::start_dev().await;
-    let client = gw.client().await;
-    let event = returns::run(&client, Duration::from_secs(20))
-        .await
-        .expect("delivered");
-    let record = client
-        .get_message(event.message_id.clone())
-        .await
-        .expect("stored");
-    assert_eq!(record.state, MessageState::Delivered as i32);
-    // Acknowledged: a new stream from the default position starts after it.
-    assert_eq!(
-        client.ack_returns(1).await.expect("ack"),
-        event.cursor,
-        "the acked cursor never moves back"
-    );
-    gw.stop().await;
+#[test]
+fn a_made_up_bsn_passes_the_11_proef() {
+    for _ in 0..200 {
+        let bsn = request_for_allocation::random_bsn();
+        assert_eq!(bsn.len(), 9, "{bsn}");
+        let d: Vec<i64> = bsn
+            .chars()
+            .filter_map(|c| c.to_digit(10))
+            .map(i64::from)
+            .collect();
+        let sum: i64 = (0..8).map(|i| d[i] * (9 - i as i64)).sum::<i64>() - d[8];
+        assert_eq!(sum % 11, 0, "{bsn}");
+    }
 }

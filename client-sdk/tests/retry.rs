@@ -133,6 +133,18 @@ impl GatewayRpc for LosesFirstResponse {
     ) -> Result<Response<gw::AckReturnsResponse>, Status> {
         self.inner.ack_returns(r).await
     }
+    async fn list_events(
+        &self,
+        r: Request<gw::ListEventsRequest>,
+    ) -> Result<Response<gw::ListEventsResponse>, Status> {
+        self.inner.list_events(r).await
+    }
+    async fn get_organisation(
+        &self,
+        r: Request<gw::GetOrganisationRequest>,
+    ) -> Result<Response<gw::Organisation>, Status> {
+        self.inner.get_organisation(r).await
+    }
 }
 
 /// The dev gateway's service behind [`LosesFirstResponse`], served on port 0 until the

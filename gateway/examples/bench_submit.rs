@@ -384,6 +384,18 @@ impl GatewayRpc for Raw {
     ) -> Result<Response<proto::AckReturnsResponse>, Status> {
         Err(Status::unimplemented("raw"))
     }
+    async fn list_events(
+        &self,
+        _: Request<proto::ListEventsRequest>,
+    ) -> Result<Response<proto::ListEventsResponse>, Status> {
+        Err(Status::unimplemented("raw"))
+    }
+    async fn get_organisation(
+        &self,
+        _: Request<proto::GetOrganisationRequest>,
+    ) -> Result<Response<proto::Organisation>, Status> {
+        Err(Status::unimplemented("raw"))
+    }
 }
 
 // === running ===

@@ -78,6 +78,36 @@ pub struct Config {
     /// rows, CSV files and regions; reloaded on SIGHUP.
     #[serde(default)]
     pub tariffs: ketenpoort_messages::tariff::TariffConfig,
+    /// The organisation details on the productieverantwoording (`ketenpoort
+    /// verantwoording`, the GetOrganisation RPC).
+    #[serde(default)]
+    pub organisations: OrganisationsConfig,
+}
+
+/// `[organisations]`: who accounts for the care, for the *Totaalblad* of the
+/// productieverantwoording. The details of an AGB code are `per_agb."<AGB>"`, else the
+/// calling tenant's `per_tenant."<name>"`, else `default`, else empty.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OrganisationsConfig {
+    /// For every AGB code without its own.
+    pub default: Option<crate::verantwoording::Organisation>,
+    /// Per tenant name.
+    pub per_tenant: std::collections::BTreeMap<String, crate::verantwoording::Organisation>,
+    /// Per AGB code (8 digits).
+    pub per_agb: std::collections::BTreeMap<String, crate::verantwoording::Organisation>,
+}
+
+impl OrganisationsConfig {
+    /// The details for `agb` (empty: none in particular) when `tenant` asks.
+    pub fn lookup(&self, tenant: &str, agb: &str) -> crate::verantwoording::Organisation {
+        self.per_agb
+            .get(agb)
+            .or_else(|| self.per_tenant.get(tenant))
+            .or(self.default.as_ref())
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 /// Listeners and storage.
@@ -96,6 +126,11 @@ pub struct ServerConfig {
     pub allow_plaintext: bool,
     /// Largest gRPC request accepted, in bytes. A 25 MB claim is a few MB of protobuf.
     pub max_request_bytes: usize,
+    /// Dev mode only: the gateway's clock (Dagtekening, "today" of the rules and deadlines)
+    /// and the built-in simulator's run this many days ahead of the system clock, to see
+    /// what examples and request files do on a later date. 0 (the default): the system
+    /// clock. Refused outside dev mode.
+    pub dev_clock_offset_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -106,6 +141,7 @@ impl Default for ServerConfig {
             data_dir: PathBuf::from("./ketenpoort-data"),
             allow_plaintext: false,
             max_request_bytes: 64 * 1024 * 1024,
+            dev_clock_offset_days: 0,
         }
     }
 }
@@ -303,6 +339,12 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         "max_request_bytes",
         EnvKind::Int,
     ),
+    (
+        "KETENPOORT_SERVER_DEV_CLOCK_OFFSET_DAYS",
+        "server",
+        "dev_clock_offset_days",
+        EnvKind::Int,
+    ),
     ("KETENPOORT_TLS_CERT", "tls", "cert", EnvKind::Str),
     ("KETENPOORT_TLS_KEY", "tls", "key", EnvKind::Str),
     ("KETENPOORT_TLS_CLIENT_CA", "tls", "client_ca", EnvKind::Str),
@@ -468,6 +510,28 @@ impl Config {
             key,
             message: message.to_owned(),
         };
+        for agb in self.organisations.per_agb.keys() {
+            if agb.len() != 8 || !agb.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(
+                    format!("organisations.per_agb.{agb:?}"),
+                    "is not an AGB code (8 digits)",
+                ));
+            }
+        }
+        for name in self.organisations.per_tenant.keys() {
+            if !self.tenants.iter().any(|t| &t.name == name) {
+                return Err(invalid(
+                    format!("organisations.per_tenant.{name:?}"),
+                    "names no tenant of [[tenants]]",
+                ));
+            }
+        }
+        if self.server.dev_clock_offset_days != 0 && !self.dev {
+            return Err(invalid(
+                "server.dev_clock_offset_days".into(),
+                "moves the gateway's clock, which only dev mode allows",
+            ));
+        }
         for (key, v) in [
             (
                 "messages.basisschema_xsd_versie",

@@ -14,12 +14,22 @@
 //! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with the
 //! gateway's tariff table (in dev mode without `[tariffs]`: [`crate::tariffs::dev_tariffs`],
 //! so that the municipality judges amounts as the gateway does) and fast timings: the ketencontrole takes about three seconds and the municipality bot answers at
-//! once, so a 316 and a 301 arrive seconds after a 315. The simulator keeps nothing across
-//! restarts, so that allocation numbers (ToewijzingNummer) stay unique in the gateway's
-//! store, each start takes the next block of a million: the first 301 of a fresh data
-//! directory allocates 100000001, the first after one restart 101000001. Other AGB codes and municipality codes
-//! are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
+//! once, so a 316 and a 301 arrive seconds after a 315. Other AGB codes and municipality
+//! codes are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
 //! (`[vecozo.simulator] scenario`) to add them.
+//!
+//! Allocation numbers (ToewijzingNummer) are predictable per data directory: the first 301
+//! a data directory ever gets allocates 100000001, the next 100000002, and so on across
+//! restarts. The simulator itself keeps nothing across restarts, so the numbering lives in
+//! `<simulator dir>/next-allocation` ([`first_allocation_number`]): a clean stop writes the
+//! number the bot would hand out next, and a start continues there. A start first writes a
+//! reservation a million numbers further, so that after a crash (no clean stop) the next
+//! start skips every number the crashed one may have handed out, and numbers stay unique
+//! in the gateway's store. The Identificatie of the bot's messages continues the same way
+//! (`next-identificatie`): the gateway takes a 301 whose Identificatie it has seen from the
+//! same municipality for a redelivery, and would not learn its allocation.
+//!
+//! `[server] dev_clock_offset_days` moves the simulator's clock ahead with the gateway's.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -101,10 +111,18 @@ pub async fn start(
         .unwrap_or_else(|| config.server.data_dir.join("simulator"));
     let password = scenario.simulator.pkcs12_password.clone();
     let mut scenario = scenario;
+    // Before the allocation numbers: whether this directory saw an earlier start.
+    scenario.gemeentebot.eerste_identificatie = first_identificatie(&dir)?;
     scenario.gemeentebot.eerste_toewijzingnummer =
-        allocation_block(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
+        first_allocation_number(&dir, scenario.gemeentebot.eerste_toewijzingnummer)?;
+    let offset = config.server.dev_clock_offset_days;
+    if offset > 0 && scenario.simulator.start.is_none() {
+        scenario.simulator.start =
+            Some(chrono::Utc::now() + chrono::TimeDelta::days(i64::from(offset)));
+    }
     let sim_config = ketenpoort_sim::server::Config::new(scenario, &dir, settings.dump_dir.clone())
         .map_err(|e| server_error("PKI", e))?;
+    let simulator = sim_config.simulator.clone();
     let password_file = dir.join(PASSWORD_FILE);
     write_private(&password_file, password.as_bytes())?;
 
@@ -124,6 +142,15 @@ pub async fn start(
         };
         if let Err(e) = ketenpoort_sim::server::run(listener, sim_config, stop).await {
             tracing::error!(error = %e, "built-in simulator stopped");
+        }
+        // A clean stop: the next start continues the numbering here.
+        for (file, next) in [
+            (NEXT_FILE, simulator.next_allocation_number()),
+            (NEXT_IDENTIFICATIE_FILE, simulator.next_identificatie()),
+        ] {
+            if let Err(e) = write_private(&dir.join(file), format!("{next}\n").as_bytes()) {
+                tracing::warn!(error = %e, "the simulator's numbering was not kept; the next start skips ahead");
+            }
         }
     });
     Ok(vecozo)
@@ -160,26 +187,64 @@ fn vecozo_settings(
     vecozo
 }
 
-/// Numbers per start in [`allocation_block`].
+/// Numbers a start reserves against a crash (see [`first_allocation_number`]).
 const BLOCK: u64 = 1_000_000;
 
-/// The first allocation number of this start: `first` plus a block per earlier start,
-/// counted in `<dir>/starts` (back to `first` when the numbers would run out).
-fn allocation_block(dir: &Path, first: u64) -> Result<u64, Error> {
+/// The file in the simulator directory with the next allocation number.
+const NEXT_FILE: &str = "next-allocation";
+
+/// The file in the simulator directory with the number of the next Identificatie.
+const NEXT_IDENTIFICATIE_FILE: &str = "next-identificatie";
+
+/// The number of the first Identificatie of this start: as [`first_allocation_number`],
+/// from `next-identificatie`, beginning at 1 in a new directory. A directory that saw
+/// starts before this file existed (they began at 1 each time) begins past them, at
+/// [`BLOCK`] + 1.
+fn first_identificatie(dir: &Path) -> Result<u64, Error> {
+    let earlier = !dir.join(NEXT_IDENTIFICATIE_FILE).exists()
+        && (dir.join(NEXT_FILE).exists() || dir.join("starts").exists());
+    let first = if earlier { BLOCK + 1 } else { 1 };
+    continue_numbering(dir, NEXT_IDENTIFICATIE_FILE, None, first)
+}
+
+/// The first allocation number of this start: the number in `<dir>/next-allocation` (what
+/// the last clean stop would have handed out next), or `first` in a new directory. Before
+/// returning it, the file is set to that number plus [`BLOCK`]: if this start ends without a
+/// clean stop, which rewrites the file, the next start begins past every number this one
+/// can have handed out. A directory from before this file has `starts` (one block of
+/// [`BLOCK`] per start) and continues after its last block. Back to `first` when the
+/// numbers would run out.
+fn first_allocation_number(dir: &Path, first: u64) -> Result<u64, Error> {
+    continue_numbering(dir, NEXT_FILE, Some("starts"), first)
+}
+
+/// The first number of this start from `<dir>/<file>` (see [`first_allocation_number`]),
+/// with the reservation written; `legacy` names the older per-start counter file, if any.
+fn continue_numbering(
+    dir: &Path,
+    file: &str,
+    legacy: Option<&str>,
+    first: u64,
+) -> Result<u64, Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| server_error(&format!("creating {}", dir.display()), e))?;
-    let path = dir.join("starts");
-    let starts: u64 = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(0);
-    write_private(&path, format!("{}\n", starts + 1).as_bytes())?;
-    let candidate = first.saturating_add(starts.saturating_mul(BLOCK));
-    Ok(if candidate.saturating_add(BLOCK) > 999_999_999 {
+    let read = |name: &str| -> Option<u64> {
+        std::fs::read_to_string(dir.join(name))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+    };
+    let candidate = match (read(file), legacy.and_then(read)) {
+        (Some(next), _) => next,
+        (None, Some(starts)) => first.saturating_add(starts.saturating_mul(BLOCK)),
+        (None, None) => first,
+    };
+    let start = if candidate < first || candidate.saturating_add(BLOCK) > 999_999_999 {
         first
     } else {
         candidate
-    })
+    };
+    write_private(&dir.join(file), format!("{}\n", start + BLOCK).as_bytes())?;
+    Ok(start)
 }
 
 /// Writes `bytes` to `path`, readable by the owner only where the platform supports it.
@@ -204,20 +269,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_start_takes_the_next_block_of_allocation_numbers() {
+    fn a_clean_stop_continues_the_numbering_and_a_crash_skips_a_block() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let got: Vec<u64> = (0..3)
-            .map(|_| allocation_block(dir.path(), 100_000_001).expect("block"))
-            .collect();
-        assert_eq!(got, [100_000_001, 101_000_001, 102_000_001]);
+        let first = |d: &Path| first_allocation_number(d, 100_000_001).expect("number");
+        assert_eq!(first(dir.path()), 100_000_001, "a new directory");
+        // A clean stop after three allocations writes the next number.
+        write_private(&dir.path().join(NEXT_FILE), b"100000004\n").expect("write");
+        assert_eq!(
+            first(dir.path()),
+            100_000_004,
+            "continues after a clean stop"
+        );
+        // No clean stop: the reservation holds.
+        assert_eq!(first(dir.path()), 101_000_004, "skips past a crashed start");
     }
 
     #[test]
-    fn the_blocks_start_over_before_the_numbers_run_out() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("starts"), "899\n").expect("write");
+    fn identificaties_continue_too_and_an_older_directory_begins_past_its_starts() {
+        let fresh = tempfile::tempdir().expect("temp dir");
+        assert_eq!(first_identificatie(fresh.path()).expect("number"), 1);
+        first_allocation_number(fresh.path(), 100_000_001).expect("number");
+        // A clean stop after 41 messages; the next start continues.
+        write_private(&fresh.path().join(NEXT_IDENTIFICATIE_FILE), b"42\n").expect("write");
+        assert_eq!(first_identificatie(fresh.path()).expect("number"), 42);
         assert_eq!(
-            allocation_block(dir.path(), 100_000_001).expect("block"),
+            first_identificatie(fresh.path()).expect("number"),
+            42 + BLOCK,
+            "after a crash"
+        );
+        let older = tempfile::tempdir().expect("temp dir");
+        std::fs::write(older.path().join("starts"), "3\n").expect("write");
+        assert_eq!(
+            first_identificatie(older.path()).expect("number"),
+            BLOCK + 1
+        );
+    }
+
+    #[test]
+    fn an_older_directory_continues_after_its_last_block() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("starts"), "2\n").expect("write");
+        assert_eq!(
+            first_allocation_number(dir.path(), 100_000_001).expect("number"),
+            102_000_001
+        );
+    }
+
+    #[test]
+    fn the_numbers_start_over_before_they_run_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(NEXT_FILE), "999000000\n").expect("write");
+        assert_eq!(
+            first_allocation_number(dir.path(), 100_000_001).expect("number"),
             100_000_001
         );
     }

@@ -44,6 +44,20 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock moved ahead by a number of days: dev mode's
+/// `[server] dev_clock_offset_days`, to run examples on a later date.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    /// Days ahead of the system clock.
+    pub days: u32,
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        SystemClock.now() + chrono::TimeDelta::days(i64::from(self.days))
+    }
+}
+
 /// A clock stuck at one moment (tests).
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub DateTime<Utc>);

@@ -36,6 +36,8 @@
 //! - [`admin`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`manual`]: durability, tenants, idempotency — the decisions, in prose.
 //! - [`proto`]: the generated contract.
+//! - [`verantwoording`]: the yearly productieverantwoording (XLSX and CSV) from claim lines
+//!   and their verdicts, data in and bytes out; [`csv`]: the CSV row writer of the reports.
 //! - [`cli`]: the command line (`validate`, `serve`, `hash-token`, `backup`, `export`, and
 //!   the client commands `submit`, `status`, `returns`, `outbox`, `report`, which talk to a
 //!   running gateway through the Rust SDK); `main.rs` parses and dispatches, and is the
@@ -47,6 +49,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod csv;
 pub mod deadline_check;
 pub mod deadlines;
 pub mod dev_simulator;
@@ -62,5 +65,6 @@ pub mod store;
 pub mod tariffs;
 pub mod tenant;
 pub mod vecozo;
+pub mod verantwoording;
 
 pub use error::{Error, FieldViolation};

@@ -9,6 +9,7 @@ use anyhow::Context;
 use clap::Parser;
 use ketenpoort::cli::{
     Cli, Command, answer, outbox, report, returns, serve, status, store, submit, validate,
+    verantwoording,
 };
 
 fn main() -> ExitCode {
@@ -47,6 +48,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
             .context("could not write to stdout"),
         Command::Report(args) => {
             report::run(&args, &mut io::stderr()).context("could not write the report")
+        }
+        Command::Verantwoording(args) => {
+            verantwoording::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+                .context("could not write to stdout")
         }
         Command::HashToken => {
             let mut token = String::new();

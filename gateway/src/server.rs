@@ -13,7 +13,7 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use crate::api::{GatewayService, Shared};
 use crate::config::{Config, VecozoMode};
 use crate::error::Error;
-use crate::header::{Clock, SystemClock};
+use crate::header::{Clock, OffsetClock, SystemClock};
 use crate::metrics::Metrics;
 use crate::proto::gateway_server::GatewayServer;
 use crate::store::sled_store::SledStore;
@@ -37,9 +37,20 @@ type VecozoParts = (
 const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Gateway {
-    /// Opens the store in `config.server.data_dir` with the system clock.
+    /// Opens the store in `config.server.data_dir` with the system clock (in dev mode moved
+    /// ahead by `[server] dev_clock_offset_days`).
     pub fn open(config: Config) -> Result<Gateway, Error> {
-        Gateway::open_with_clock(config, Arc::new(SystemClock))
+        let clock: Arc<dyn Clock> = match config.server.dev_clock_offset_days {
+            0 => Arc::new(SystemClock),
+            days => {
+                tracing::info!(
+                    days,
+                    "DEV MODE: the gateway's clock runs {days} days ahead of the system clock"
+                );
+                Arc::new(OffsetClock { days })
+            }
+        };
+        Gateway::open_with_clock(config, clock)
     }
 
     /// Opens the store with `clock` as the source of Dagtekening and timestamps. In mode
@@ -97,9 +108,13 @@ impl Gateway {
             vecozo,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
+        // The built-in simulator stops last, after the tasks that talk to it: a collection
+        // round in flight while it went away would fail (and warn) for nothing.
+        let (simulator_stop, simulator_stopping) = tokio::sync::watch::channel(false);
+        let mut simulator_tasks = tokio::task::JoinSet::new();
         if config.vecozo_mode() == VecozoMode::Simulator {
             config.vecozo =
-                crate::dev_simulator::start(&config, shared.stopping.subscribe(), &mut tasks)
+                crate::dev_simulator::start(&config, simulator_stopping, &mut simulator_tasks)
                     .await?;
         }
         let config = &config;
@@ -114,11 +129,19 @@ impl Gateway {
         health_reporter
             .set_serving::<GatewayServer<GatewayService>>()
             .await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        // Server reflection in both versions: grpc.reflection.v1 and v1alpha, which many
+        // clients still speak only (Python's grpcio-reflection, older grpcurl and Postman).
+        let reflection_builder = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection = reflection_builder()
             .build_v1()
             .map_err(|e| Error::Server(format!("reflection: {e}")))?;
+        let reflection_v1alpha = reflection_builder()
+            .build_v1alpha()
+            .map_err(|e| Error::Server(format!("reflection (v1alpha): {e}")))?;
         let gateway = GatewayServer::new(GatewayService::new(shared.clone()))
             .max_decoding_message_size(config.server.max_request_bytes)
             .max_encoding_message_size(config.server.max_request_bytes.max(64 * 1024 * 1024));
@@ -234,6 +257,7 @@ impl Gateway {
         let result = builder
             .add_service(health)
             .add_service(reflection)
+            .add_service(reflection_v1alpha)
             .add_service(gateway)
             .serve_with_incoming_shutdown(incoming(grpc), async move {
                 shutdown.await;
@@ -243,6 +267,8 @@ impl Gateway {
             .map_err(|e| Error::Server(format!("gRPC: {e}")));
         shared.stopping.send_replace(true);
         while tasks.join_next().await.is_some() {}
+        simulator_stop.send_replace(true);
+        while simulator_tasks.join_next().await.is_some() {}
         drop(shared);
         if tokio::time::timeout(CLOSE_TIMEOUT, closed).await.is_err() {
             tracing::warn!("the store did not close in time; it is still in use");

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike as _, Utc};
 use common::Allocated;
 use ketenpoort::config::{Config, TenantConfig, TlsConfig as ServerTls, VecozoMode};
 use ketenpoort::header::FixedClock;
@@ -30,8 +30,8 @@ struct Dev {
     task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
 }
 
-/// The 301s behind the examples: allocations 1001 and 1002 (45/45A48, 2025-03-01 to
-/// 2025-12-31) for the client 123456782 from municipality 0268 to AGB 12345678.
+/// The 301s behind the examples: allocations 1001 and 1002 (45/45A48, from 2025-03-01, no
+/// end) for the client 123456782 from municipality 0268 to AGB 12345678.
 fn allocations() -> Vec<String> {
     vec![common::allocation_xml(
         ketenpoort::proto::Law::Ijw,
@@ -42,19 +42,25 @@ fn allocations() -> Vec<String> {
             Allocated {
                 nummer: 1001,
                 start: "2025-03-01",
-                end: Some("2025-12-31"),
+                end: None,
             },
             Allocated {
                 nummer: 1002,
                 start: "2025-03-01",
-                end: Some("2025-12-31"),
+                end: None,
             },
         ],
     )]
 }
 
-/// Starts a dev gateway with the clock at 2025-04-02 12:00 UTC and the example allocations.
+/// Starts a dev gateway with the clock stopped at 12:00 UTC today (the example files'
+/// relative dates are resolved against the real date) and the example allocations.
 async fn start_dev() -> Dev {
+    start_dev_days_ahead(0).await
+}
+
+/// [`start_dev`] with the gateway's clock `days` ahead of now.
+async fn start_dev_days_ahead(days: i64) -> Dev {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::dev();
     config.server.data_dir = dir.path().to_owned();
@@ -62,11 +68,7 @@ async fn start_dev() -> Dev {
     // allocations themselves.
     config.vecozo.mode = Some(VecozoMode::Loopback);
     assert!(config.messages.cross_message_rules);
-    let clock = Arc::new(FixedClock(
-        Utc.with_ymd_and_hms(2025, 4, 2, 12, 0, 0)
-            .single()
-            .expect("a time"),
-    ));
+    let clock = Arc::new(FixedClock(noon_today() + chrono::TimeDelta::days(days)));
     let gateway = Gateway::open_with_clock(config, clock).expect("gateway opens");
     for xml in allocations() {
         ketenpoort::store::history::record_received(gateway.shared().store.as_ref(), &xml)
@@ -224,9 +226,54 @@ fn bad_request(dir: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
+/// 12:00 UTC today: the day is the one the CLI resolves relative dates against.
+fn noon_today() -> chrono::DateTime<Utc> {
+    Utc::now()
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .expect("a time")
+        .and_utc()
+}
+
+/// Today plus `days`, as `YYYY-MM-DD`.
+fn today_plus(days: i64) -> String {
+    (noon_today() + chrono::TimeDelta::days(days))
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The first (or, with `last`, the last) day of the month `months_back` months before this
+/// one, as `YYYY-MM-DD`.
+fn month_day(months_back: u32, last: bool) -> String {
+    let first = noon_today()
+        .date_naive()
+        .with_day(1)
+        .and_then(|d| d.checked_sub_months(chrono::Months::new(months_back)))
+        .expect("a date");
+    let d = if last {
+        first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .expect("a date")
+    } else {
+        first
+    };
+    d.format("%Y-%m-%d").to_string()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_examples_are_accepted_and_a_second_run_stores_nothing_new() {
-    let dev = start_dev().await;
+    the_examples_are_accepted_days_ahead(0).await;
+}
+
+/// The examples do not rot: with the gateway's clock two years ahead they are still valid.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_examples_are_accepted_two_years_from_now() {
+    the_examples_are_accepted_days_ahead(730).await;
+}
+
+async fn the_examples_are_accepted_days_ahead(days: i64) {
+    let dev = start_dev_days_ahead(days).await;
     let files = examples();
     let first = dev.run_owned(with("submit", &[], &files)).await;
     assert_eq!(first.status.code(), Some(0), "{}", show(&first));
@@ -388,7 +435,7 @@ async fn status_prints_the_state_and_exits_1_for_an_unknown_id() {
         "kind          JW323",
         "state         DELIVERED",
         "municipality  0268",
-        "accepted_at   2025-04-02T12:00:00.000Z",
+        &format!("accepted_at   {}T12:00:00.000Z", today_plus(0)),
         "meldingen     none",
     ] {
         assert!(out.contains(expected), "{expected:?} in {out}");
@@ -406,7 +453,7 @@ async fn status_prints_the_state_and_exits_1_for_an_unknown_id() {
     let o = dev.run(&["status", "--xml", &id]).await;
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     assert!(stdout(&o).starts_with("<?xml"), "{}", show(&o));
-    assert!(stdout(&o).contains("ReferentieNummer>R1</"), "{}", show(&o));
+    assert!(stdout(&o).contains("ReferentieNummer>R1-"), "{}", show(&o));
 
     let o = dev.run(&["status", "424242"]).await;
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
@@ -468,6 +515,32 @@ async fn returns_prints_the_delivery_events_and_acknowledges_them() {
     assert_eq!(events.len(), 4, "{}", show(&o));
     assert_eq!(events[0]["cursor"], first);
     assert_eq!(events[0]["type"], "delivery");
+
+    // Cursor 1, acknowledged like the rest, is as readable as any other: --from 1 starts
+    // there, and `status` of its message lists it.
+    let o = dev
+        .run(&[
+            "returns",
+            "--from",
+            "1",
+            "--no-ack",
+            "--idle",
+            "0.5",
+            "--max-events",
+            "3",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let text = stdout(&o);
+    let cursors: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(cursors, ["#1", "#2", "#3"], "{}", show(&o));
+    let o = dev.run(&["status", &ids[0], "--events"]).await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(stdout(&o).contains("#1 "), "{}", show(&o));
+    assert!(!stdout(&o).contains("not available"), "{}", show(&o));
 
     // --until a kind that never comes: the events are printed, and the exit code says the
     // wait was in vain. (The tutorial test waits for a JW301 that does come.)
@@ -588,9 +661,9 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         .run(&[
             "report",
             "--from",
-            "2025-04-01",
+            &today_plus(-1),
             "--to",
-            "2025-04-02",
+            &today_plus(0),
             "--format",
             "jsonl,csv,xml",
             "--out",
@@ -616,7 +689,8 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         assert_eq!(v["answers"][0]["delivery"]["state"], "DELIVERED", "{v}");
     }
     let claim = &jsonl[4]["declaration"];
-    assert_eq!(claim["lines"][0]["reference_number"], "R1");
+    let month = month_day(1, false).replace('-', "")[..6].to_owned();
+    assert_eq!(claim["lines"][0]["reference_number"], format!("R1-{month}"));
     assert_eq!(claim["lines"][1]["allocation_number"], 1002);
     assert_eq!(claim["lines"][1]["verdict"], serde_json::Value::Null);
 
@@ -637,10 +711,12 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         ),
         "{lines}"
     );
-    assert!(
-        rows[1].contains(",1,R1,,1001,45,45A48,2025-03-01,2025-03-31,240,01,145,34896,D,"),
-        "{lines}"
+    let row = format!(
+        ",1,R1-{month},,1001,45,45A48,{},{},240,01,145,34896,D,",
+        month_day(1, false),
+        month_day(1, true)
     );
+    assert!(rows[1].contains(&row), "{row} in {lines}");
     // No 325 in dev mode: the verdict columns are there and empty.
     assert!(rows[2].ends_with(",D,,,,,,,"), "{lines}");
     for text in [&messages, &lines] {
@@ -662,14 +738,50 @@ async fn report_writes_jsonl_csv_and_xml_for_the_period() {
         .find(|f| f.ends_with("-JW323.xml"))
         .expect("the 323");
     let text = std::fs::read_to_string(out.join("xml").join(claim_xml)).expect("read");
-    assert!(text.contains("ReferentieNummer>R2</"), "{text}");
+    assert!(
+        text.contains(&format!("ReferentieNummer>R2-{month}</")),
+        "{text}"
+    );
+
+    assert!(
+        stderr(&o).contains("messages whose accepted by the gateway lies in"),
+        "the date used is said: {}",
+        show(&o)
+    );
+
+    // By the period of care (last month: the claim, and the 305's care that started in
+    // 2025 and goes on) and by the declaration period (the claim only).
+    let (first, last) = (month_day(1, false), month_day(1, true));
+    for (date, kinds) in [
+        ("care-period", vec!["JW305", "JW323"]),
+        ("declaration-period", vec!["JW323"]),
+    ] {
+        let o = dev
+            .run(&[
+                "report", "--date", date, "--from", &first, "--to", &last, "--out", &out_arg,
+            ])
+            .await;
+        assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+        let said = if date == "care-period" {
+            "period of care"
+        } else {
+            "declaration period"
+        };
+        assert!(stderr(&o).contains(said), "{}", show(&o));
+        let found: Vec<String> = read("messages.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+            .filter_map(|v| v["kind"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(found, kinds, "{date}: {}", show(&o));
+    }
 
     // Another period: nothing.
     let o = dev
         .run(&[
             "report",
             "--from",
-            "2025-04-03",
+            &today_plus(1),
             "--out",
             &out_arg,
             "--format",

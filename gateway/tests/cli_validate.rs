@@ -383,3 +383,66 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&ketenpoort(&["--help"])), 0);
     assert_eq!(code(&ketenpoort(&["validate", "--help"])), 0);
 }
+
+/// The README's sample (`--example sample -- KIND full`, [`generate::sample`]) is a message
+/// `ketenpoort validate` accepts, for every kind and shape, and a realistic one: plain ASCII
+/// text (no emoji, CJK or markup characters) and no date after today.
+#[test]
+fn the_documented_sample_is_valid_and_realistic() {
+    use ketenpoort_messages::generate::sample;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let today = chrono::Utc::now().date_naive();
+    let mut files = Vec::new();
+    for law in [Law::Ijw, Law::Iwmo] {
+        for t in MessageType::ALL {
+            let kind = MessageKind::new(law, t);
+            for (shape, name) in [
+                (Shape::Full, "full"),
+                (Shape::Minimal, "minimal"),
+                (Shape::Random, "random"),
+            ] {
+                for seed in [1, 2, 3] {
+                    let xml = sample(kind, shape, seed)
+                        .to_xml()
+                        .unwrap_or_else(|e| panic!("{kind} {name} {seed}: {e}"));
+                    let odd: Vec<char> = xml
+                        .chars()
+                        .filter(|&c| !(c.is_ascii() && (!c.is_control() || c == '\n' || c == '\r')))
+                        .collect();
+                    assert!(
+                        odd.is_empty(),
+                        "{kind} {name} {seed}: plain text only: {odd:?}"
+                    );
+                    for date in birth_and_message_dates(&xml) {
+                        assert!(
+                            date <= today,
+                            "{kind} {name} {seed}: {date} is in the future"
+                        );
+                    }
+                    files.push(write(dir.path(), &format!("{kind}-{name}-{seed}.xml"), xml));
+                }
+            }
+        }
+    }
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(|f| s(f)));
+    let out = ketenpoort(&args);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+}
+
+/// The birth dates (Geboortedatum/Datum) and message dates (Dagtekening) in `xml`.
+fn birth_and_message_dates(xml: &str) -> Vec<chrono::NaiveDate> {
+    let text_after = |at: usize, open: &str| -> Option<chrono::NaiveDate> {
+        let start = at + xml[at..].find(open)? + open.len();
+        let end = start + xml[start..].find('<')?;
+        chrono::NaiveDate::parse_from_str(&xml[start..end], "%Y-%m-%d").ok()
+    };
+    let mut found = Vec::new();
+    for (at, _) in xml.match_indices("Geboortedatum>") {
+        found.extend(text_after(at, "Datum>"));
+    }
+    for (at, _) in xml.match_indices(":Dagtekening>") {
+        found.extend(text_after(at, "Dagtekening>"));
+    }
+    found
+}

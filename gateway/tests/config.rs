@@ -62,6 +62,24 @@ fn dev_mode_needs_no_file_and_has_a_dev_tenant() {
 }
 
 #[test]
+fn the_dev_clock_offset_is_for_dev_mode_only() {
+    let offset = || env(&[("KETENPOORT_SERVER_DEV_CLOCK_OFFSET_DAYS", "730")]);
+    let c = Config::load(None, true, offset()).expect("valid in dev mode");
+    assert_eq!(c.server.dev_clock_offset_days, 730);
+    let e = Config::load(Some(&example()), false, offset()).expect_err("not in production");
+    assert!(matches!(e, ConfigError::Invalid { .. }), "{e}");
+    assert!(
+        e.to_string().contains("server.dev_clock_offset_days"),
+        "{e}"
+    );
+    let c = Config::load(None, true, env(&[])).expect("valid");
+    assert_eq!(
+        c.server.dev_clock_offset_days, 0,
+        "the system clock by default"
+    );
+}
+
+#[test]
 fn an_unknown_key_is_named() {
     let e = Config::from_toml("[server]\ndata_dri = \"x\"\n").expect_err("unknown key");
     assert!(matches!(e, ConfigError::Parse { .. }));
@@ -150,4 +168,51 @@ fn the_compose_configuration_parses_and_matches_the_scenario() {
         );
     }
     assert!(!c.vecozo.identity.per_agb.is_empty());
+}
+
+#[test]
+fn organisation_details_go_per_agb_code_then_per_tenant_then_default() {
+    let c = Config::load(Some(&example()), false, env(&[])).expect("the example parses");
+    let o = &c.organisations;
+    assert_eq!(
+        o.lookup("zorgaanbieder-de-linde", "12345679").name,
+        "De Linde Ambulant"
+    );
+    assert_eq!(
+        o.lookup("ehr-vendor", "87654321").name,
+        "Jeugdhulp Oost B.V."
+    );
+    let d = o.lookup("zorgaanbieder-de-linde", "12345678");
+    assert_eq!(
+        (d.name.as_str(), d.signatory.as_str()),
+        ("Zorgaanbieder De Linde B.V.", "A. Jansen, bestuurder")
+    );
+    // Nothing configured: empty details.
+    let none = Config::load(None, true, env(&[])).expect("valid");
+    assert_eq!(
+        none.organisations.lookup("dev", "12345678"),
+        Default::default()
+    );
+}
+
+#[test]
+fn organisation_keys_that_are_no_agb_code_or_tenant_are_refused() {
+    for (toml, key) in [
+        (
+            "[organisations.per_agb.\"1234\"]\nname = \"x\"\n",
+            "organisations.per_agb.\"1234\"",
+        ),
+        (
+            "[organisations.per_tenant.\"nobody\"]\nname = \"x\"\n",
+            "organisations.per_tenant.\"nobody\"",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("k.toml");
+        std::fs::write(&path, toml).expect("write");
+        match Config::load(Some(&path), true, env(&[])) {
+            Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key),
+            other => panic!("expected Invalid for {key}, got {other:?}"),
+        }
+    }
 }

@@ -186,10 +186,7 @@ async fn burst(
         let acked = acked.clone();
         tokio::spawn(async move {
             let Ok(s) = stream_client
-                .stream_returns(req(
-                    TOKEN_A,
-                    proto::StreamReturnsRequest { after_cursor: 0 },
-                ))
+                .stream_returns(req(TOKEN_A, proto::StreamReturnsRequest::default()))
                 .await
             else {
                 return;

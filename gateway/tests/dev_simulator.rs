@@ -75,10 +75,7 @@ async fn connect(
         .await
         .expect("connect");
     let stream = c
-        .stream_returns(req(
-            DEV_TOKEN,
-            proto::StreamReturnsRequest { after_cursor: 0 },
-        ))
+        .stream_returns(req(DEV_TOKEN, proto::StreamReturnsRequest::default()))
         .await
         .expect("stream")
         .into_inner();

@@ -100,6 +100,39 @@ async fn health_reflection_and_admin_endpoints() {
             .any(|s| s.name == "ketenpoort.v1.Gateway")
     );
 
+    // The same through grpc.reflection.v1alpha, all that many clients speak (grpcio-reflection,
+    // older grpcurl and Postman builds).
+    {
+        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
+        let mut reflection = ServerReflectionClient::new(channel.clone());
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::FileContainingSymbol(
+                "ketenpoort.v1.Gateway".into(),
+            )),
+        };
+        let mut responses = reflection
+            .server_reflection_info(tokio_stream::iter(vec![request]))
+            .await
+            .expect("v1alpha reflection is served")
+            .into_inner();
+        let response = tokio::time::timeout(Duration::from_secs(10), responses.next())
+            .await
+            .expect("answer")
+            .expect("one response")
+            .expect("ok");
+        let Some(MessageResponse::FileDescriptorResponse(files)) = response.message_response else {
+            panic!("a file descriptor: {response:?}");
+        };
+        assert!(
+            !files.file_descriptor_proto.is_empty(),
+            "the descriptor of gateway.proto"
+        );
+    }
+
     let mut c = GatewayClient::new(channel);
     c.submit_care_start(req(TOKEN_A, care_start(Law::Ijw, AGB_A, "m1")))
         .await

@@ -92,6 +92,37 @@ async fn list_filters_and_pages() {
         .expect("list")
         .into_inner();
     assert!(before.messages.is_empty());
+
+    // By request_id: the one message submitted with it, whatever else matches.
+    let by_request = c
+        .list_messages(req(
+            TOKEN_A,
+            proto::ListMessagesRequest {
+                request_id: "s3".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner();
+    let found: Vec<&str> = by_request
+        .messages
+        .iter()
+        .map(|m| m.request_id.as_str())
+        .collect();
+    assert_eq!(found, ["s3"]);
+    let unknown = c
+        .list_messages(req(
+            TOKEN_A,
+            proto::ListMessagesRequest {
+                request_id: "never-used".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(unknown.messages.is_empty());
     server.stop().await;
 }
 

@@ -1,6 +1,7 @@
 //! StreamReturns and AckReturns: the loopback stand-in's delivery events arrive with
 //! increasing cursors; a stream resumes after a cursor; after an ack, a stream from the
-//! default position (after_cursor 0) carries only unacknowledged events.
+//! default position (after_cursor 0) carries only unacknowledged events, and every event
+//! stays readable by `from_cursor`, the first one included.
 
 mod common;
 
@@ -75,6 +76,7 @@ async fn a_stream_resumes_after_a_cursor() {
             TOKEN_A,
             proto::StreamReturnsRequest {
                 after_cursor: cursors[1],
+                ..Default::default()
             },
         ))
         .await
@@ -137,5 +139,85 @@ async fn acknowledged_events_are_not_streamed_again() {
         .await
         .expect_err("cursor required");
     assert_eq!(e.code(), Code::InvalidArgument);
+    server.stop().await;
+}
+
+/// The events read from `from_cursor` on (inclusive), as many as `n`.
+async fn read_from(
+    c: &mut ketenpoort::proto::gateway_client::GatewayClient<tonic::transport::Channel>,
+    from_cursor: u64,
+    n: usize,
+) -> Vec<u64> {
+    let mut stream = c
+        .stream_returns(req(
+            TOKEN_A,
+            proto::StreamReturnsRequest {
+                from_cursor: Some(from_cursor),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+    let mut cursors = Vec::new();
+    for _ in 0..n {
+        cursors.push(next_event(&mut stream).await.cursor);
+    }
+    cursors
+}
+
+#[tokio::test]
+async fn every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_restart() {
+    let server = start().await;
+    let mut c = server.client().await;
+    let mut stream = events_from_start(&mut c, TOKEN_A).await;
+    for i in 0..3 {
+        c.submit_care_start(req(TOKEN_A, care_start(Law::Ijw, AGB_A, &format!("f{i}"))))
+            .await
+            .expect("accepted");
+    }
+    let mut cursors = Vec::new();
+    for _ in 0..3 {
+        cursors.push(next_event(&mut stream).await.cursor);
+    }
+    drop(stream);
+    assert_eq!(cursors[0], 1, "a fresh store's first event is cursor 1");
+    c.ack_returns(req(
+        TOKEN_A,
+        proto::AckReturnsRequest { cursor: cursors[2] },
+    ))
+    .await
+    .expect("ack");
+
+    // Every event, the first included, stays readable from its own cursor.
+    for (i, &from) in cursors.iter().enumerate() {
+        assert_eq!(read_from(&mut c, from, 3 - i).await, cursors[i..].to_vec());
+    }
+    // from_cursor wins over after_cursor (old clients send only after_cursor; new ones may
+    // send both), and 0 reads from the start too.
+    let mut both = c
+        .stream_returns(req(
+            TOKEN_A,
+            proto::StreamReturnsRequest {
+                after_cursor: cursors[1],
+                from_cursor: Some(0),
+            },
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+    assert_eq!(next_event(&mut both).await.cursor, cursors[0]);
+    drop(both);
+
+    let dir = server.stop_keeping_data().await;
+    let server = start_in(dir, |_| {}).await;
+    let mut c = server.client().await;
+    assert_eq!(read_from(&mut c, 1, 3).await, cursors);
+    // The default position still starts after the acknowledged cursor.
+    c.submit_care_start(req(TOKEN_A, care_start(Law::Ijw, AGB_A, "f-after")))
+        .await
+        .expect("accepted");
+    let mut default = events_from_start(&mut c, TOKEN_A).await;
+    assert!(next_event(&mut default).await.cursor > cursors[2]);
     server.stop().await;
 }

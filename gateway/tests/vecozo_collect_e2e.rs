@@ -166,6 +166,7 @@ async fn open_stream(client: &mut Client, after: u64) -> tonic::Streaming<proto:
             TOKEN_A,
             proto::StreamReturnsRequest {
                 after_cursor: after,
+                ..Default::default()
             },
         ))
         .await

@@ -51,6 +51,9 @@ struct Options {
     prestaties: usize,
     runs: usize,
     out: Option<PathBuf>,
+    /// `--validate-bin PATH`: time the whole `PATH validate FILE` command instead (see
+    /// [`bench_validate`]).
+    validate_bin: Option<PathBuf>,
 }
 
 fn main() -> Res<()> {
@@ -60,6 +63,9 @@ fn main() -> Res<()> {
         return child_read(Path::new(file));
     }
     let opts = parse_args(&args[1..])?;
+    if let Some(bin) = &opts.validate_bin {
+        return bench_validate(&opts, bin);
+    }
     bench(&opts, &args)
 }
 
@@ -69,6 +75,7 @@ fn parse_args(args: &[String]) -> Res<Options> {
         prestaties: 5,
         runs: 5,
         out: None,
+        validate_bin: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -85,10 +92,11 @@ fn parse_args(args: &[String]) -> Res<Options> {
             "--prestaties" => opts.prestaties = number()?,
             "--runs" => opts.runs = number()?,
             "--out" => opts.out = Some(PathBuf::from(value)),
+            "--validate-bin" => opts.validate_bin = Some(PathBuf::from(value)),
             _ => {
                 return Err(format!(
                     "unknown argument {flag}; usage: bench_codec [--clients N] \
-                     [--prestaties N] [--runs N] [--out DIR] | --child-read FILE"
+                     [--prestaties N] [--runs N] [--out DIR] [--validate-bin PATH] | --child-read FILE"
                 )
                 .into());
             }
@@ -237,6 +245,168 @@ fn build_message(clients: usize, prestaties: usize) -> Res<Message> {
             },
         }),
     })
+}
+
+// === `ketenpoort validate` on the valid claim and the pathological corpus (issue 13) ===
+
+/// The pathological corpus of issue 13 next to the valid message: each file's name and
+/// content, all under 25 MiB.
+fn pathological_corpus(valid_315: &str) -> Vec<(&'static str, Vec<u8>)> {
+    let in_client = |insert: &str| -> Vec<u8> {
+        valid_315
+            .replacen("<jw315:Client>", &format!("<jw315:Client>{insert}"), 1)
+            .into_bytes()
+    };
+    let mut attributes = String::with_capacity(24_000_000);
+    for i in 0..2_000_000 {
+        attributes.push_str(&format!(" a{i:07}=\"\""));
+    }
+    let namespaces = |decls: usize, elements: usize| -> Vec<u8> {
+        let mut xml = String::from(
+            "<jw315:Bericht xmlns:jw315=\"http://www.istandaarden.nl/ijw/3_2/jw315/schema\"",
+        );
+        for i in 0..decls {
+            xml.push_str(&format!(" xmlns:p{i}=\"urn:x{i}\""));
+        }
+        xml.push('>');
+        for i in 0..elements {
+            xml.push_str(&format!("<p{}:a/>", i % decls));
+        }
+        xml.push_str("</jw315:Bericht>");
+        xml.into_bytes()
+    };
+    vec![
+        ("elements-6M.xml", in_client(&"<a/>".repeat(6_000_000))),
+        (
+            "attributes-2M.xml",
+            valid_315
+                .replacen("<jw315:Client>", &format!("<jw315:Client{attributes}>"), 1)
+                .into_bytes(),
+        ),
+        ("namespaces-100k-x-100k.xml", namespaces(100_000, 100_000)),
+        ("namespaces-200k-x-1M.xml", namespaces(200_000, 1_000_000)),
+    ]
+}
+
+/// Runs `bin validate FILE`; returns the wall time and the exit code.
+fn run_validate(bin: &Path, file: &Path) -> Res<(Duration, i32)> {
+    let start = Instant::now();
+    let out = Command::new(bin)
+        .arg("validate")
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .output()?;
+    Ok((start.elapsed(), out.status.code().unwrap_or(-1)))
+}
+
+/// Peak RSS in kB of `bin validate FILE`, via `/usr/bin/time -f %M`.
+fn validate_peak_kb(bin: &Path, file: &Path) -> Res<u64> {
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "BENCH_MAXRSS_KB=%M"])
+        .arg(bin)
+        .arg("validate")
+        .arg(file)
+        .stdout(Stdio::null())
+        .output()?;
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .find_map(|l| l.strip_prefix("BENCH_MAXRSS_KB="))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| "no %M in /usr/bin/time output (is the Debian package `time` there?)".into())
+}
+
+/// `--validate-bin PATH`: the whole `ketenpoort validate FILE` command (reading, schema and
+/// in-message rules, process start included) on the valid 23.5 MB JW323, against
+/// `xmllint --noout --schema` on the same file, alternating `--runs` rounds; then time and
+/// peak RSS of `validate` on each file of the pathological corpus.
+fn bench_validate(opts: &Options, bin: &Path) -> Res<()> {
+    println!(
+        "command: cargo run --release -p ketenpoort-messages --features generate --example bench_codec -- --validate-bin {} --runs {}",
+        bin.display(),
+        opts.runs
+    );
+    println!(
+        "machine: nproc={}, cpu: {}, load average at start: {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpu_model(),
+        loadavg()
+    );
+    let tmp = tempfile::tempdir()?;
+    let dir = opts.out.clone().unwrap_or_else(|| tmp.path().to_owned());
+    std::fs::create_dir_all(&dir)?;
+    let claim = dir.join("valid-JW323.xml");
+    std::fs::write(
+        &claim,
+        build_message(opts.clients, opts.prestaties)?.to_xml()?,
+    )?;
+    let small =
+        ketenpoort_messages::generate::Gen::new(1, ketenpoort_messages::generate::Shape::Minimal);
+    let mut g = small;
+    let kind = ketenpoort_messages::MessageKind::parse("JW315").ok_or("JW315")?;
+    let valid_315 = Message::generate(kind, &mut g).to_xml()?;
+    let mut files = vec![("valid-JW323.xml", claim.clone())];
+    for (name, bytes) in pathological_corpus(&valid_315) {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)?;
+        files.push((name, path));
+    }
+    let xmllint = Xmllint::find()?;
+    let (_, code) = run_validate(bin, &claim)?;
+    if code != 0 {
+        return Err(format!("validate says the claim is not valid (exit {code})").into());
+    }
+    xmllint.validate(&claim)?;
+    // Alternate ketenpoort and xmllint on the claim so that noise hits both alike.
+    let mut ours = Samples::default();
+    let mut theirs = Samples::default();
+    for _ in 0..opts.runs {
+        ours.0.push(run_validate(bin, &claim)?.0);
+        theirs.0.push(xmllint.validate(&claim)?);
+    }
+    println!();
+    println!("| file | size | `validate` wall, median (min) | exit | peak RSS | peak / size |");
+    println!("|---|---|---|---|---|---|");
+    for (name, path) in &files {
+        let size = std::fs::metadata(path)?.len();
+        let mut samples = Samples::default();
+        let mut code = 0;
+        if path == &claim {
+            samples.0 = ours.0.clone();
+        } else {
+            for _ in 0..opts.runs {
+                let (d, c) = run_validate(bin, path)?;
+                samples.0.push(d);
+                code = c;
+            }
+        }
+        let peak = validate_peak_kb(bin, path)?;
+        println!(
+            "| {name} | {:.2} MB | {:.0} ms ({:.0} ms) | {code} | {:.1} MB | {:.2}× |",
+            size as f64 / 1e6,
+            ms(samples.median()),
+            ms(samples.min()),
+            peak as f64 * 1024.0 / 1e6,
+            peak as f64 * 1024.0 / size as f64
+        );
+    }
+    println!();
+    println!(
+        "claim: ketenpoort validate {:.0} ms (min {:.0}; {}) vs xmllint --noout --schema {:.0} ms (min {:.0}; {})",
+        ms(ours.median()),
+        ms(ours.min()),
+        ours.all_ms(),
+        ms(theirs.median()),
+        ms(theirs.min()),
+        theirs.all_ms()
+    );
+    let ratio = theirs.median().as_secs_f64() / ours.median().as_secs_f64().max(1e-9);
+    println!(
+        "speed: xmllint / ketenpoort validate = {ratio:.2}× (medians), {:.2}× (mins); target ≥ 3×: {}",
+        theirs.min().as_secs_f64() / ours.min().as_secs_f64().max(1e-9),
+        if ratio >= 3.0 { "MET" } else { "NOT MET" }
+    );
+    Ok(())
 }
 
 // === measuring ===

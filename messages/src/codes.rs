@@ -58,6 +58,8 @@ macro_rules! code_enum {
         }
 
         impl Node for $name {
+            const XSD_TYPE: Option<(Ns, &'static str)> =
+                Some((Ns::Basis, concat!("LDT_", stringify!($name))));
             fn write(&self, w: &mut Writer, ns: Ns, name: &'static str) {
                 w.leaf(ns, name, self.code());
             }
@@ -721,5 +723,72 @@ code_enum! {
         W08 = "08",
         W09 = "09",
         W10 = "10",
+    }
+}
+
+impl Eenheid {
+    /// The unit's name as codelist WJ756 gives it (e.g. `Uur`, `Dagdeel (4 uur)`).
+    pub fn description(self) -> &'static str {
+        match self {
+            Eenheid::Minuut => "Minuut",
+            Eenheid::Uur => "Uur",
+            Eenheid::Etmaal => "Etmaal",
+            Eenheid::Dagdeel => "Dagdeel (4 uur)",
+            Eenheid::StuksOutput => "Stuks (output)",
+            Eenheid::Euro => "Euro's",
+            Eenheid::StuksInspanning => "Stuks (inspanning)",
+        }
+    }
+}
+
+impl ProductCategorie {
+    /// The category's name as codelist JZ020 (iJw, codes 31–55) or WMO020 (iWmo, 01–18) gives
+    /// it; the lists do not overlap.
+    pub fn description(self) -> &'static str {
+        use ProductCategorie as C;
+        match self {
+            C::C01 => "Hulp bij het huishouden",
+            C::C02 => "Begeleiding",
+            C::C03 => "Persoonlijke verzorging",
+            C::C04 => "Kortdurend verblijf",
+            C::C05 => "Woondiensten",
+            C::C06 => "Overige ondersteuning gericht op het individu of huishouden/gezin",
+            C::C07 => "Dagbesteding",
+            C::C08 => "Vervoerdiensten",
+            C::C09 => "Overige groepsgerichte ondersteuning",
+            C::C10 => "Overige maatwerk arrangementen",
+            C::C11 => "Rolstoelen",
+            C::C12 => "Vervoervoorzieningen",
+            C::C13 => "Woonvoorzieningen",
+            C::C14 => "Overige hulpmiddelen",
+            C::C15 => "Beschermd wonen",
+            C::C16 => "Opvang",
+            C::C17 => "Spoedopvang",
+            C::C18 => "Overige beschermd wonen en opvang",
+            C::C31 => "(2015) Zonder verblijf: uitgevoerd door wijk- of buurtteam",
+            C::C32 => "(2015) Zonder verblijf: ambulante jeugdhulp op locatie van de aanbieder",
+            C::C33 => "(2015) Zonder verblijf: daghulp op locatie van de aanbieder",
+            C::C34 => "(2015) Zonder verblijf: jeugdhulp in het netwerk van de jeugdige",
+            C::C35 => "(2015) Met verblijf: pleegzorg",
+            C::C36 => "(2015) Met verblijf: gezinsgericht",
+            C::C37 => "(2015) Met verblijf: gesloten plaatsing",
+            C::C38 => "(2015) Met verblijf: overig residentieel",
+            C::C40 => "Persoonlijke verzorging",
+            C::C41 => "Dagbehandeling",
+            C::C42 => "Vervoerdiensten",
+            C::C43 => "Jeugdhulp verblijf (incl. behandeling)",
+            C::C44 => "Jeugdhulp verblijf (excl. behandeling)",
+            C::C45 => "Jeugdhulp ambulant",
+            C::C46 => "Jeugdhulp crisis",
+            C::C47 => "Jeugdreclassering",
+            C::C48 => "Jeugdbescherming",
+            C::C49 => "Activiteiten in het preventief justitieel kader",
+            C::C50 => "Maatwerkarrangementen jeugd",
+            C::C51 => "Generalistische basis-ggz",
+            C::C52 => "Specialistische ggz",
+            C::C53 => "Kindergeneeskunde",
+            C::C54 => "Jeugd-ggz",
+            C::C55 => "Landelijk ingekochte zorg",
+        }
     }
 }

@@ -42,12 +42,15 @@ pub enum Error {
         limit: usize,
     },
     /// The input is not well-formed XML (VECOZO: BRS14), or not UTF-8.
-    #[error("not well-formed XML at byte {position}: {detail}")]
+    ///
+    /// The error names the byte offset and the kind of problem, never text from the input:
+    /// free text with a stray `&` or `<` may hold a BSN or a name.
+    #[error("not well-formed XML at byte {position}: {problem}")]
     NotWellFormed {
         /// Byte offset where the problem was found.
         position: u64,
-        /// What the parser found.
-        detail: String,
+        /// What kind of problem it is.
+        problem: XmlProblem,
     },
     /// The input has a document type declaration. 3.2 messages never have one, and DTDs are
     /// the vehicle for entity-expansion attacks, so the reader refuses them outright.
@@ -68,13 +71,105 @@ pub enum Error {
         hint: String,
     },
     /// The message is a 3.2 message but breaks the schema's rules.
-    #[error("{kind} message is invalid: {} violation(s), first: {}", violations.len(), violations.first().map(|v| v.to_string()).unwrap_or_default())]
+    #[error("{kind} message is invalid: {} violation(s), first: {}", violations.len() + omitted, violations.first().map(|v| v.to_string()).unwrap_or_default())]
     Invalid {
         /// The kind that was recognised from the root element.
         kind: MessageKind,
-        /// Every violation found, in document order.
+        /// The violations found, in document order: at most [`MAX_VIOLATIONS`].
         violations: Vec<Violation>,
+        /// How many more violations were found and counted but not kept.
+        omitted: usize,
     },
+}
+
+/// The most violations a report keeps; the rest are only counted (`omitted`), so that a
+/// crafted message with millions of problems cannot exhaust memory.
+pub const MAX_VIOLATIONS: usize = 1000;
+
+/// The kind of a well-formedness problem ([`Error::NotWellFormed`]).
+///
+/// Each kind has a fixed description; none carries text from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlProblem {
+    /// The input is not UTF-8 (OP192 requires UTF-8).
+    #[error("input is not valid UTF-8 (iJw/iWmo messages are UTF-8, OP192)")]
+    NotUtf8,
+    /// The XML declaration names an encoding other than UTF-8.
+    #[error("the declared encoding is not UTF-8 (OP192)")]
+    EncodingNotUtf8,
+    /// A second byte-order mark follows the first.
+    #[error("a second byte-order mark follows the first")]
+    SecondByteOrderMark,
+    /// An XML declaration that is not at the very start of the document.
+    #[error("an XML declaration is allowed only at the very start of the document")]
+    MisplacedDeclaration,
+    /// An XML declaration that does not follow the grammar (version, encoding, standalone).
+    #[error("malformed XML declaration")]
+    BadDeclaration,
+    /// No root element.
+    #[error("no root element")]
+    NoRootElement,
+    /// Text or markup before the root element that XML does not allow there.
+    #[error("content before the root element")]
+    ContentBeforeRoot,
+    /// Text or markup after the root element that XML does not allow there.
+    #[error("content after the root element")]
+    ContentAfterRoot,
+    /// The input ends inside an element.
+    #[error("unexpected end of document")]
+    UnexpectedEnd,
+    /// A tag, comment, CDATA section or processing instruction is not closed.
+    #[error("markup is not closed")]
+    UnclosedMarkup,
+    /// Markup that is not a tag, comment, CDATA section or processing instruction.
+    #[error("malformed markup")]
+    MalformedMarkup,
+    /// An end tag that does not match the open element.
+    #[error("an end tag does not match the open element")]
+    MismatchedEndTag,
+    /// An end tag without an open element.
+    #[error("an end tag without a matching start tag")]
+    UnmatchedEndTag,
+    /// A reference to an entity that is not one of the five predefined ones (no DTD).
+    #[error("reference to an undeclared entity (an unescaped '&'?)")]
+    UndeclaredEntity,
+    /// A `&` without a closing `;`.
+    #[error("entity or character reference not closed (an unescaped '&'?)")]
+    UnclosedReference,
+    /// A malformed character reference or one to a character XML does not allow.
+    #[error("malformed character reference, or one to a character XML does not allow")]
+    BadCharacterReference,
+    /// A character XML 1.0 does not allow (a control character, U+FFFE, U+FFFF).
+    #[error("a character XML 1.0 does not allow")]
+    ForbiddenCharacter,
+    /// `--` inside a comment.
+    #[error("'--' inside a comment")]
+    DoubleHyphenInComment,
+    /// The sequence `]]>` in text.
+    #[error("']]>' in text")]
+    CdataEndInText,
+    /// A processing instruction whose target is `xml` in any case, or is no name.
+    #[error("a processing instruction with a reserved or malformed target")]
+    BadPiTarget,
+    /// A malformed attribute (no `=`, no quotes, a bad name).
+    #[error("malformed attribute")]
+    MalformedAttribute,
+    /// The same attribute twice on one element.
+    #[error("an attribute appears twice on one element")]
+    DuplicateAttribute,
+    /// A `<` inside an attribute value.
+    #[error("'<' inside an attribute value")]
+    LessThanInAttribute,
+    /// A namespace declaration that the Namespaces in XML recommendation forbids.
+    #[error("malformed namespace declaration")]
+    BadNamespaceDeclaration,
+    /// A prefix that no namespace declaration in scope binds.
+    #[error("a namespace prefix that is not declared")]
+    UndeclaredPrefix,
+    /// A malformed element name.
+    #[error("malformed element name")]
+    BadName,
 }
 
 impl Error {
@@ -83,6 +178,14 @@ impl Error {
         match self {
             Error::Invalid { violations, .. } => violations,
             _ => &[],
+        }
+    }
+
+    /// How many violations of an [`Error::Invalid`] were counted but not kept; 0 otherwise.
+    pub fn omitted(&self) -> usize {
+        match self {
+            Error::Invalid { omitted, .. } => *omitted,
+            _ => 0,
         }
     }
 

@@ -56,8 +56,9 @@ pub mod tariff;
 pub mod types;
 mod xml;
 
-pub use error::{Error, Violation};
+pub use error::{Error, MAX_VIOLATIONS, Violation, XmlProblem};
 pub use law::{Law, MessageKind, MessageType};
 pub use message::{
-    Content, DeclarationAnswer, Heen, Message, ReadLimits, Retour, VECOZO_MAX_PAYLOAD_BYTES, read,
+    Content, DeclarationAnswer, Heen, Message, ReadLimits, Retour, VECOZO_MAX_PAYLOAD_BYTES,
+    check_well_formed, read,
 };

@@ -3,7 +3,7 @@
 use quick_xml::Reader as XmlReader;
 use quick_xml::events::Event;
 
-use crate::error::{Error, Violation};
+use crate::error::{Error, Violation, XmlProblem};
 use crate::law::{Law, MessageKind, MessageType};
 use crate::model::allocation::AllocationClient;
 use crate::model::answer::Antwoord;
@@ -13,7 +13,8 @@ use crate::model::declaration::{Declaratie, DeclaratieAntwoord};
 use crate::model::header::{DeclarationAnswerHeader, Header, RetourHeader};
 use crate::model::request::RequestClient;
 use crate::xml::node::{self, FieldSpec, Matcher, Node};
-use crate::xml::read::{Namespaces, Reader, is_xml_space};
+use crate::xml::read::{Attribute, Namespaces, Reader, is_xml_space, not_well_formed, shown_name};
+use crate::xml::wf;
 use crate::xml::write::Writer;
 use crate::xml::{Ctx, Ns, Report};
 
@@ -214,6 +215,7 @@ impl Message {
             return Err(Error::Invalid {
                 kind: self.kind(),
                 violations,
+                omitted: 0,
             });
         }
         // About 720 bytes per claim line in the OP192 form (docs/PERFORMANCE.md).
@@ -445,61 +447,166 @@ impl DeclarationAnswer {
 /// not an iJw/iWmo 3.2 message, not well-formed, not UTF-8, has a DTD or exceeds `limits`.
 /// Never panics.
 pub fn read(input: &[u8], limits: ReadLimits) -> Result<Message, Error> {
+    let text = text_of(input, limits)?;
+    let (xml, start, empty) = prolog(text)?;
+    read_root_element(text, xml, &start, empty)
+}
+
+/// Checks that `input` is one well-formed, namespace-well-formed UTF-8 XML document, with the
+/// checks [`read`] applies (no DTD, `limits`), whatever its root element. For telling a
+/// payload that is not a 3.2 message but is XML from one that is not XML at all. Never panics.
+pub fn check_well_formed(input: &[u8], limits: ReadLimits) -> Result<(), Error> {
+    let text = text_of(input, limits)?;
+    let (mut xml, start, empty) = prolog(text)?;
+    let mut ns = Namespaces::default();
+    let mut depth = 1usize;
+    let element = |ns: &mut Namespaces, s: &quick_xml::events::BytesStart<'_>, depth, at| {
+        ns.declare(s, depth, |_| {})
+            .map_err(|p| not_well_formed(at, p))?;
+        let name = s.name();
+        let qname: &str = name.as_ref();
+        if !wf::is_qname(qname) {
+            return Err(not_well_formed(at, XmlProblem::BadName));
+        }
+        if qname.contains(':') && ns.resolve(qname).0.is_none() {
+            return Err(not_well_formed(at, XmlProblem::UndeclaredPrefix));
+        }
+        Ok(())
+    };
+    element(&mut ns, &start, depth, 0)?;
+    if empty {
+        return epilog(xml);
+    }
+    loop {
+        let position = xml.buffer_position();
+        let event = xml
+            .read_event()
+            .map_err(|e| not_well_formed(xml.error_position(), wf::problem_of(&e)))?;
+        let at = |p| not_well_formed(position, p);
+        match event {
+            Event::Start(s) => {
+                depth += 1;
+                element(&mut ns, &s, depth, position)?;
+            }
+            Event::Empty(s) => {
+                element(&mut ns, &s, depth + 1, position)?;
+                ns.leave(depth);
+            }
+            Event::End(_) => {
+                depth -= 1;
+                ns.leave(depth);
+                if depth == 0 {
+                    return epilog(xml);
+                }
+            }
+            Event::Text(t) => {
+                wf::chars_ok(&t).map_err(at)?;
+                if t.contains("]]>") {
+                    return Err(at(XmlProblem::CdataEndInText));
+                }
+            }
+            Event::CData(c) => wf::chars_ok(&c).map_err(at)?,
+            Event::GeneralRef(r) => {
+                wf::reference(&r).map_err(at)?;
+            }
+            Event::Comment(c) => wf::comment(&c).map_err(at)?,
+            Event::PI(pi) => wf::processing_instruction(&pi).map_err(at)?,
+            Event::Decl(_) => return Err(at(XmlProblem::MisplacedDeclaration)),
+            Event::DocType(_) => return Err(Error::DoctypeNotAllowed),
+            Event::Eof => return Err(at(XmlProblem::UnexpectedEnd)),
+        }
+    }
+}
+
+/// The input as text: within `limits`, one byte-order mark at most, UTF-8.
+fn text_of(input: &[u8], limits: ReadLimits) -> Result<&str, Error> {
     if input.len() > limits.max_bytes {
         return Err(Error::TooLarge {
             size: input.len(),
             limit: limits.max_bytes,
         });
     }
-    let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let text = std::str::from_utf8(input).map_err(|e| Error::NotWellFormed {
-        position: e.valid_up_to() as u64,
-        detail: "input is not valid UTF-8 (iJw/iWmo messages are UTF-8, OP192)".into(),
-    })?;
+    let input = input.strip_prefix(BOM).unwrap_or(input);
+    if input.starts_with(BOM) {
+        // quick-xml would drop this one too and shift every position by three bytes.
+        return Err(not_well_formed(0, XmlProblem::SecondByteOrderMark));
+    }
+    std::str::from_utf8(input)
+        .map_err(|e| not_well_formed(e.valid_up_to() as u64, XmlProblem::NotUtf8))
+}
+
+/// Reads up to the root element's start tag: the XML declaration (only at the very start),
+/// then only white space, comments and processing instructions. Returns the reader, the root
+/// element's start tag and whether it is empty.
+fn prolog(
+    text: &str,
+) -> Result<(XmlReader<&[u8]>, quick_xml::events::BytesStart<'_>, bool), Error> {
     let mut xml = XmlReader::from_str(text);
     // No events for white space between elements; leaf text is sliced from the input.
     xml.config_mut().trim_text_start = true;
+    xml.config_mut().check_comments = true;
+    let mut first = true;
     loop {
         let position = xml.buffer_position();
-        let event = xml.read_event().map_err(|e| Error::NotWellFormed {
-            position,
-            detail: e.to_string(),
-        })?;
+        let event = xml
+            .read_event()
+            .map_err(|e| not_well_formed(xml.error_position(), wf::problem_of(&e)))?;
+        let at_start = std::mem::replace(&mut first, false);
         match event {
             Event::Decl(decl) => {
-                if let Some(Ok(enc)) = decl.encoding() {
-                    let enc = enc.to_ascii_lowercase();
-                    if enc != "utf-8" && enc != "utf8" {
-                        return Err(Error::NotWellFormed {
-                            position,
-                            detail: format!(
-                                "declared encoding '{}' is not UTF-8 (OP192)",
-                                enc.chars().take(20).collect::<String>()
-                            ),
-                        });
-                    }
+                // Only at the very start: no white space, comment or second declaration
+                // before (the reader drops leading white space, so look at the input).
+                if !at_start || !text.starts_with("<?xml") {
+                    return Err(not_well_formed(position, XmlProblem::MisplacedDeclaration));
+                }
+                let encoding = wf::declaration(&decl).map_err(|p| not_well_formed(position, p))?;
+                if let Some(enc) = encoding
+                    && !enc.eq_ignore_ascii_case("utf-8")
+                    && !enc.eq_ignore_ascii_case("utf8")
+                {
+                    return Err(not_well_formed(position, XmlProblem::EncodingNotUtf8));
                 }
             }
             Event::Text(t) if t.chars().all(is_xml_space) => {}
-            Event::Comment(_) | Event::PI(_) => {}
+            Event::Comment(c) => wf::comment(&c).map_err(|p| not_well_formed(position, p))?,
+            Event::PI(pi) => {
+                wf::processing_instruction(&pi).map_err(|p| not_well_formed(position, p))?
+            }
             Event::DocType(_) => return Err(Error::DoctypeNotAllowed),
-            Event::Start(s) => return read_root_element(text, xml, &s, false),
-            Event::Empty(s) => return read_root_element(text, xml, &s, true),
-            Event::Eof => {
-                return Err(Error::NotWellFormed {
-                    position,
-                    detail: "no root element".into(),
-                });
-            }
-            _ => {
-                return Err(Error::NotWellFormed {
-                    position,
-                    detail: "content before the root element".into(),
-                });
-            }
+            Event::Start(s) => return Ok((xml, s, false)),
+            Event::Empty(s) => return Ok((xml, s, true)),
+            Event::Eof => return Err(not_well_formed(position, XmlProblem::NoRootElement)),
+            _ => return Err(not_well_formed(position, XmlProblem::ContentBeforeRoot)),
         }
     }
 }
+
+/// Reads what follows the root element: only white space, comments and processing
+/// instructions may.
+fn epilog(mut xml: XmlReader<&[u8]>) -> Result<(), Error> {
+    loop {
+        let position = xml.buffer_position();
+        match xml.read_event() {
+            Ok(Event::Eof) => return Ok(()),
+            Ok(Event::Text(t)) if t.chars().all(is_xml_space) => {}
+            Ok(Event::Comment(c)) => {
+                wf::comment(&c).map_err(|p| not_well_formed(position, p))?;
+            }
+            Ok(Event::PI(pi)) => {
+                wf::processing_instruction(&pi).map_err(|p| not_well_formed(position, p))?;
+            }
+            Ok(Event::Decl(_)) => {
+                return Err(not_well_formed(position, XmlProblem::MisplacedDeclaration));
+            }
+            Ok(Event::DocType(_)) => return Err(Error::DoctypeNotAllowed),
+            Ok(_) => return Err(not_well_formed(position, XmlProblem::ContentAfterRoot)),
+            Err(e) => return Err(not_well_formed(xml.error_position(), wf::problem_of(&e))),
+        }
+    }
+}
+
+/// The UTF-8 byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn read_root_element<'i>(
     input: &'i str,
@@ -508,14 +615,21 @@ fn read_root_element<'i>(
     empty: bool,
 ) -> Result<Message, Error> {
     let mut ns = Namespaces::default();
+    // The root's attributes are reported once the kind is known; a root with millions of
+    // attributes is cut short at the report's cap.
     let mut attributes: Vec<String> = Vec::new();
-    ns.declare(start, 1, |key| {
-        attributes.push(key.chars().take(60).collect())
+    let mut more = 0usize;
+    ns.declare(start, 1, |a| {
+        if attributes.len() >= crate::error::MAX_VIOLATIONS {
+            more += 1;
+            return;
+        }
+        attributes.push(match a {
+            Attribute::XsiType(_) => "'xsi:type'".to_owned(),
+            Attribute::Other(key) => shown_name(key),
+        })
     })
-    .map_err(|detail| Error::NotWellFormed {
-        position: xml.buffer_position(),
-        detail,
-    })?;
+    .map_err(|p| not_well_formed(xml.buffer_position(), p))?;
     let qname = start.name();
     let (uri, _, local) = ns.resolve(qname.as_ref());
     let namespace = uri.unwrap_or_default().to_owned();
@@ -534,11 +648,11 @@ fn read_root_element<'i>(
     );
     reader.report.path.push("Bericht", None);
     for name in attributes {
-        reader.report.violation(
-            "XSD-attribute",
-            format!("attribute '{name}' is not allowed"),
-        );
+        reader
+            .report
+            .violation("XSD-attribute", format!("attribute {name} is not allowed"));
     }
+    reader.report.omitted += more;
     finish_read(reader, kind, empty)
 }
 
@@ -567,28 +681,8 @@ fn finish_read(mut reader: Reader<'_>, kind: MessageKind, empty: bool) -> Result
             DeclarationAnswer::read_root(&mut reader, empty)?.map(Content::DeclarationAnswer)
         }
     };
-    let (mut xml, report) = reader.into_inner();
-    // Only white space, comments and processing instructions may follow the root.
-    loop {
-        let position = xml.buffer_position();
-        match xml.read_event() {
-            Ok(Event::Eof) => break,
-            Ok(Event::Text(t)) if t.chars().all(is_xml_space) => {}
-            Ok(Event::Comment(_) | Event::PI(_)) => {}
-            Ok(_) => {
-                return Err(Error::NotWellFormed {
-                    position,
-                    detail: "content after the root element".into(),
-                });
-            }
-            Err(e) => {
-                return Err(Error::NotWellFormed {
-                    position,
-                    detail: e.to_string(),
-                });
-            }
-        }
-    }
+    let (xml, report) = reader.into_inner();
+    epilog(xml)?;
     match content {
         Some(content) if report.violations.is_empty() => Ok(Message {
             law: kind.law,
@@ -597,13 +691,26 @@ fn finish_read(mut reader: Reader<'_>, kind: MessageKind, empty: bool) -> Result
         _ => Err(Error::Invalid {
             kind,
             violations: report.violations,
+            omitted: report.omitted,
         }),
     }
 }
 
 fn unknown_root(namespace: &str, local: &str) -> Error {
-    let shown_ns: String = namespace.chars().take(120).collect();
-    let shown_local: String = local.chars().take(60).collect();
+    // Names and namespaces are markup, but a crafted root may carry anything: show only
+    // what has the form of a namespace URI and of the standard's element names.
+    let shown_ns: String = if namespace.starts_with("http://www.istandaarden.nl/")
+        && namespace.len() <= 120
+        && namespace.bytes().all(|b| b.is_ascii_graphic())
+    {
+        namespace.to_owned()
+    } else if namespace.is_empty() {
+        String::new()
+    } else {
+        "(a namespace outside the iStandaarden, not shown)".to_owned()
+    };
+    let shown_local = shown_name(local);
+    let shown_local = shown_local.trim_matches('\'');
     let hint = if namespace.is_empty() {
         ": it has no namespace, but 3.2 messages are in the iStandaarden namespaces".to_owned()
     } else if (namespace.contains("istandaarden.nl/ijw/")

@@ -1,7 +1,7 @@
 //! Hostile and foreign input: the reader refuses it with a clear error and never panics.
 
 use ketenpoort_messages::generate::{Gen, Shape};
-use ketenpoort_messages::{Error, Message, MessageKind, ReadLimits, read};
+use ketenpoort_messages::{Error, Message, MessageKind, ReadLimits, XmlProblem, read};
 use proptest::prelude::*;
 
 fn kind(code: &str) -> MessageKind {
@@ -100,8 +100,8 @@ fn encodings_other_than_utf8_are_refused() {
     ));
     let declared = valid("JW305", 5).replacen("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"", 1);
     match read(declared.as_bytes(), ReadLimits::default()) {
-        Err(Error::NotWellFormed { detail, .. }) => {
-            assert!(detail.contains("not UTF-8"), "{detail}")
+        Err(Error::NotWellFormed { problem, .. }) => {
+            assert_eq!(problem, XmlProblem::EncodingNotUtf8)
         }
         other => panic!("expected an encoding error, got {other:?}"),
     }

@@ -210,7 +210,7 @@ impl Bot {
             clients: BTreeMap::new(),
             pending: Vec::new(),
             next_toewijzing: scenario.gemeentebot.eerste_toewijzingnummer,
-            next_identificatie: 1,
+            next_identificatie: scenario.gemeentebot.eerste_identificatie,
             counts: BotCounts::default(),
         };
         for f in &scenario.storingen {
@@ -223,6 +223,16 @@ impl Bot {
             }
         }
         bot
+    }
+
+    /// The ToewijzingNummer the next allocation gets.
+    pub fn next_allocation_number(&self) -> u64 {
+        self.next_toewijzing
+    }
+
+    /// The number of the next Identificatie the bot's messages get.
+    pub fn next_identificatie(&self) -> u64 {
+        self.next_identificatie
     }
 
     /// What the bot did so far.

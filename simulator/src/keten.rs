@@ -50,9 +50,11 @@ pub fn parse(payload: &[u8]) -> Parsed {
             Parsed::NotWellFormed(e.to_string())
         }
         Err(e @ ReadError::TooDeep { .. }) => Parsed::NotWellFormed(e.to_string()),
-        Err(ReadError::Invalid { violations, .. }) => {
-            Parsed::SchemaInvalid(violations.iter().map(explain).collect())
-        }
+        Err(ReadError::Invalid {
+            violations,
+            omitted,
+            ..
+        }) => Parsed::SchemaInvalid(capped(&violations, violations.len() + omitted)),
         // The reader stops at an unknown root element: check the rest is well-formed.
         Err(e) => match well_formed(payload) {
             Ok(()) => Parsed::SchemaInvalid(vec![e.to_string()]),
@@ -61,38 +63,29 @@ pub fn parse(payload: &[u8]) -> Parsed {
     }
 }
 
-/// Whether `payload` is one well-formed UTF-8 XML document (one root, every element closed).
+/// Whether `payload` is one well-formed UTF-8 XML document (one root, every element closed,
+/// namespaces declared, no DTD), checked as the messages crate's reader checks it. The error
+/// names the byte offset and the kind of problem, never text from the payload.
 pub fn well_formed(payload: &[u8]) -> Result<(), String> {
-    use quick_xml::events::Event;
-    let payload = payload.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(payload);
-    let text = std::str::from_utf8(payload).map_err(|e| format!("not UTF-8: {e}"))?;
-    let mut reader = quick_xml::Reader::from_str(text);
-    let mut depth: usize = 0;
-    let mut roots = 0;
-    loop {
-        match reader.read_event() {
-            Err(e) => return Err(format!("at byte {}: {e}", reader.buffer_position())),
-            Ok(Event::Start(_)) => {
-                if depth == 0 {
-                    roots += 1;
-                }
-                depth += 1;
-            }
-            Ok(Event::Empty(_)) if depth == 0 => roots += 1,
-            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
-            Ok(Event::Text(t)) if depth == 0 && !t.xml10_content().trim().is_empty() => {
-                return Err("text outside the root element".into());
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-        }
+    let limits = ReadLimits {
+        max_bytes: usize::MAX,
+    };
+    ketenpoort_messages::check_well_formed(payload, limits).map_err(|e| e.to_string())
+}
+
+/// At most [`MAX_MELDINGEN`] explanations of `total` violations (the first ones kept): when
+/// there are more, the last says how many are not shown.
+fn capped(violations: &[Violation], total: usize) -> Vec<String> {
+    if total <= MAX_MELDINGEN {
+        return violations.iter().map(explain).collect();
     }
-    match (depth, roots) {
-        (0, 1) => Ok(()),
-        (0, 0) => Err("no root element".into()),
-        (0, _) => Err("more than one root element".into()),
-        _ => Err("unclosed elements at the end of the payload".into()),
-    }
+    let shown = MAX_MELDINGEN - 1;
+    let mut details: Vec<String> = violations.iter().take(shown).map(explain).collect();
+    details.push(format!(
+        "… and {} more violation(s), not shown",
+        total - details.len()
+    ));
+    details
 }
 
 /// Rule, path and explanation; never a value from the message.
@@ -105,15 +98,16 @@ fn explain(v: &Violation) -> String {
 pub fn assess(parsed: &Parsed, in_message_rules: bool) -> Verdict {
     match parsed {
         Parsed::Valid(message) => {
-            let broken = if in_message_rules {
-                rules::check(message)
+            let (broken, omitted) = if in_message_rules {
+                rules::check_capped(message, MAX_MELDINGEN)
             } else {
-                Vec::new()
+                (Vec::new(), 0)
             };
             if broken.is_empty() {
                 Verdict::Passed
             } else {
-                Verdict::Refused(meldingen("BRS28", BRS28, broken.iter().map(explain)))
+                let details = capped(&broken, broken.len() + omitted);
+                Verdict::Refused(meldingen("BRS28", BRS28, details.into_iter()))
             }
         }
         Parsed::SchemaInvalid(details) => {

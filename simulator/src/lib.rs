@@ -1,8 +1,9 @@
 //! # ketenpoort-sim
 //!
 //! A simulator of VECOZO's VSP-Koppeling (REST push v1, REST pull v1, berichtstatus REST
-//! pull v3) over mutual TLS, for iJw/iWmo 3.2: the test harness provider software (and the
-//! ketenpoort gateway) talks to instead of VECOZO's test environment.
+//! pull v3 and the deprecated v2) over mutual TLS, for iJw/iWmo 3.2: the test harness
+//! provider software (and the ketenpoort gateway) talks to instead of VECOZO's test
+//! environment.
 //!
 //! ## Layout
 //!
@@ -10,7 +11,9 @@
 //!   listener until a shutdown future completes; [`server::Config`] builds everything from a
 //!   [`Scenario`] and a PKI directory.
 //! - [`api`]: the HTTP routes — [`api::push`], [`api::pull`], [`api::status`] at VECOZO's
-//!   paths, and [`api::admin`] (counts, clock) for tests.
+//!   paths, and [`api::admin`] (counts, clock) for tests; [`api::query`] reads query strings;
+//!   every answer is one VECOZO's OpenAPI files document (`simulator/conformance/` checks
+//!   that with schemathesis).
 //! - [`sim`]: [`Simulator`], the simulated VECOZO as a value: push, pull, confirm, status,
 //!   and [`Simulator::tick`], which makes the status transitions that are due.
 //! - [`ontvangst`]: the synchronous ontvangstcontrole (BRS01, 03, 04, 05, 06, 14, 20, 26,

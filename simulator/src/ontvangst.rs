@@ -24,8 +24,7 @@
 
 use ketenpoort_messages::MessageKind;
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 
 use crate::keten::Parsed;
 use crate::registry::{Addressee, Indiener, Registry};
@@ -90,18 +89,20 @@ pub fn scan_header(payload: &[u8]) -> PayloadHeader {
     let Ok(text) = std::str::from_utf8(payload) else {
         return out;
     };
-    let mut reader = NsReader::from_str(text);
+    // A plain reader: only the root's namespace matters, and resolving every name against
+    // every declaration (as a namespace-aware reader does) is quadratic on crafted input.
+    let mut reader = Reader::from_str(text);
     let mut path: Vec<String> = Vec::new();
     loop {
-        let Ok((ns, event)) = reader.read_resolved_event() else {
+        let Ok(event) = reader.read_event() else {
             return out;
         };
         match event {
             Event::Start(start) => {
-                if path.is_empty()
-                    && let ResolveResult::Bound(ns) = ns
-                {
-                    out.kind = MessageKind::from_namespace(ns.into_inner());
+                if path.is_empty() {
+                    out.kind = root_namespace(&start)
+                        .as_deref()
+                        .and_then(MessageKind::from_namespace);
                 }
                 let local = start.local_name();
                 path.push(local.into_inner().to_owned());
@@ -132,6 +133,26 @@ pub fn scan_header(payload: &[u8]) -> PayloadHeader {
             _ => {}
         }
     }
+}
+
+/// The namespace of the root element, from the declarations on the root itself (3.2
+/// messages declare their namespaces there).
+fn root_namespace(start: &quick_xml::events::BytesStart<'_>) -> Option<String> {
+    let name = start.name();
+    let qname: &str = name.as_ref();
+    let wanted = match qname.split_once(':') {
+        Some((prefix, _)) => format!("xmlns:{prefix}"),
+        None => "xmlns".to_owned(),
+    };
+    start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.as_ref() == wanted)
+        .and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
 }
 
 /// The message kind: from the payload, else from `berichtstroom.berichtsubtype` (e.g. JW315).

@@ -83,6 +83,13 @@ pub struct BotSettings {
     /// The first ToewijzingNummer the municipalities hand out.
     #[serde(default = "first_toewijzing")]
     pub eerste_toewijzingnummer: u64,
+    /// The number of the first Identificatie (`GGK` and nine digits) the municipalities'
+    /// messages carry. A receiver takes a second message with an Identificatie it has seen
+    /// from the same sender for a redelivery, so a simulator restarted against the same
+    /// receiver must not begin at 1 again (the gateway's dev mode keeps it per data
+    /// directory).
+    #[serde(default = "first_identificatie")]
+    pub eerste_identificatie: u64,
     /// XsdVersie (BasisschemaXsdVersie and BerichtXsdVersie) in the messages the bot writes.
     #[serde(default = "default_xsd")]
     pub xsd_versie: String,
@@ -374,6 +381,9 @@ fn default_refusal() -> String {
 fn first_toewijzing() -> u64 {
     100_000_001
 }
+fn first_identificatie() -> u64 {
+    1
+}
 fn default_xsd() -> String {
     "1.0.0".into()
 }
@@ -388,6 +398,7 @@ impl Default for BotSettings {
             weiger_verwijzertypen: Vec::new(),
             wijzigingsverzoeken: ChangeAnswer::default(),
             eerste_toewijzingnummer: first_toewijzing(),
+            eerste_identificatie: first_identificatie(),
             xsd_versie: default_xsd(),
             xslt_versie: default_xsd(),
             reden_afwijzing: default_refusal(),
@@ -556,6 +567,11 @@ impl Scenario {
                     ));
                 }
             }
+        }
+        if !(1..=999_999_999).contains(&bot.eerste_identificatie) {
+            return Err(Error::Scenario(
+                "gemeentebot.eerste_identificatie must be 1 to 999999999".into(),
+            ));
         }
         if !(1..=999_999_999).contains(&bot.eerste_toewijzingnummer) {
             return Err(Error::Scenario(

@@ -106,6 +106,16 @@ impl Simulator {
         &self.inner.faults
     }
 
+    /// The ToewijzingNummer the municipality bot hands out next.
+    pub fn next_allocation_number(&self) -> u64 {
+        self.lock_bot().next_allocation_number()
+    }
+
+    /// The number of the next Identificatie the municipality bot's messages get.
+    pub fn next_identificatie(&self) -> u64 {
+        self.lock_bot().next_identificatie()
+    }
+
     fn lock_bot(&self) -> MutexGuard<'_, Bot> {
         self.inner
             .bot

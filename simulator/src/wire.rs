@@ -1,5 +1,5 @@
-//! The JSON shapes of the three VSP-Koppeling APIs, field for field as in VECOZO's OpenAPI
-//! files (REST push v1, REST pull v1, berichtstatus REST pull v3).
+//! The JSON shapes of the VSP-Koppeling APIs, field for field as in VECOZO's OpenAPI files
+//! (REST push v1, REST pull v1, berichtstatus REST pull v3 and the deprecated v2).
 //!
 //! Types that appear in more than one API (Relatie, Berichtstroom, Referentiegegevens,
 //! SleutelWaardePaar, ValidationProblemDetails) are defined once: their fields are the same
@@ -224,6 +224,53 @@ impl Berichtstatus {
     }
 }
 
+/// The states of the deprecated berichtstatus REST pull v2 (`Berichtstatus` in its OpenAPI
+/// file): v3 renamed `Aangeboden` to `WordtAangeboden` and added `AanbiedenMislukt` and
+/// `BezorgingAfgebroken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BerichtstatusV2 {
+    /// Received; ketencontrole not started.
+    Ontvangen,
+    /// Part of a split message received (not simulated).
+    DeelsOntvangen,
+    /// Part of a split message refused (not simulated).
+    DeelberichtAanleveringAfgekeurd,
+    /// Ketencontrole running.
+    WordtVerwerkt,
+    /// Refused by the ketencontrole; see the meldingen.
+    AfgekeurdDoorDienst,
+    /// Ketencontrole passed.
+    VerwerkingVoltooid,
+    /// Ready for the addressee to fetch (v3 `WordtAangeboden`).
+    Aangeboden,
+    /// The addressee has fetched and confirmed it.
+    Bezorgd,
+}
+
+impl From<Berichtstatus> for BerichtstatusV2 {
+    /// The v2 name of a v3 state. v2 has no failed-delivery states: `AanbiedenMislukt` (the
+    /// offer failed) shows as `VerwerkingVoltooid`, the last v2 state the message reached, and
+    /// `BezorgingAfgebroken` (offered, never collected) as `Aangeboden`.
+    fn from(s: Berichtstatus) -> Self {
+        match s {
+            Berichtstatus::Ontvangen => BerichtstatusV2::Ontvangen,
+            Berichtstatus::DeelsOntvangen => BerichtstatusV2::DeelsOntvangen,
+            Berichtstatus::DeelberichtAanleveringAfgekeurd => {
+                BerichtstatusV2::DeelberichtAanleveringAfgekeurd
+            }
+            Berichtstatus::WordtVerwerkt => BerichtstatusV2::WordtVerwerkt,
+            Berichtstatus::AfgekeurdDoorDienst => BerichtstatusV2::AfgekeurdDoorDienst,
+            Berichtstatus::VerwerkingVoltooid | Berichtstatus::AanbiedenMislukt => {
+                BerichtstatusV2::VerwerkingVoltooid
+            }
+            Berichtstatus::WordtAangeboden | Berichtstatus::BezorgingAfgebroken => {
+                BerichtstatusV2::Aangeboden
+            }
+            Berichtstatus::Bezorgd => BerichtstatusV2::Bezorgd,
+        }
+    }
+}
+
 /// A (fault) notice on a refused message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -237,16 +284,17 @@ pub struct Melding {
     pub toelichting: Option<String>,
 }
 
-/// One entry of `GET …/berichtstatussen` (v3 `BerichtstatusGegevens`).
+/// One entry of `GET …/berichtstatussen` (`BerichtstatusGegevens`): with `S` =
+/// [`Berichtstatus`] as in v3, with [`BerichtstatusV2`] as in v2 (otherwise the same fields).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BerichtstatusGegevens {
+pub struct BerichtstatusGegevens<S = Berichtstatus> {
     /// Identifiers of the message.
     pub referentiegegevens: Referentiegegevens,
     /// Its exchange.
     pub berichtstroom: Berichtstroom,
     /// Current state.
-    pub berichtstatus: Berichtstatus,
+    pub berichtstatus: S,
     /// When the state last changed (RFC 3339).
     pub berichtstatus_gewijzigd_op: String,
     /// Notices (1–100) when refused; absent otherwise.
@@ -254,6 +302,20 @@ pub struct BerichtstatusGegevens {
     pub meldingen: Option<Vec<Melding>>,
     /// When the message was received (RFC 3339).
     pub bericht_ontvangen_op: String,
+}
+
+impl BerichtstatusGegevens {
+    /// The same entry as v2 shows it.
+    pub fn to_v2(self) -> BerichtstatusGegevens<BerichtstatusV2> {
+        BerichtstatusGegevens {
+            referentiegegevens: self.referentiegegevens,
+            berichtstroom: self.berichtstroom,
+            berichtstatus: self.berichtstatus.into(),
+            berichtstatus_gewijzigd_op: self.berichtstatus_gewijzigd_op,
+            meldingen: self.meldingen,
+            bericht_ontvangen_op: self.bericht_ontvangen_op,
+        }
+    }
 }
 
 /// RFC 7807 problem details with per-key errors, as the specs return on 400 and 422.

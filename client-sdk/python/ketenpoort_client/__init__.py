@@ -367,11 +367,19 @@ class Client:
         return self._unary(self._stub.AckReturns, pb.AckReturnsRequest(cursor=cursor)).acked_cursor
 
     def returns(self, after_cursor: int = 0,
-                reconnect: RetryPolicy = RetryPolicy(attempts=1_000_000, max_backoff=5.0)
-                ) -> "ReturnStream":
-        """The tenant's return events after ``after_cursor`` (0: after the last acknowledged
-        one), reconnecting under ``reconnect``; see :class:`ReturnStream`."""
-        return ReturnStream(self, after_cursor, reconnect)
+                reconnect: RetryPolicy = RetryPolicy(attempts=1_000_000, max_backoff=5.0),
+                *, from_cursor: Optional[int] = None) -> "ReturnStream":
+        """The tenant's return events, reconnecting under ``reconnect``; see
+        :class:`ReturnStream`. By default after the last acknowledged one; after
+        ``after_cursor`` when it is above 0; from ``from_cursor`` (inclusive, acknowledged
+        or not: ``from_cursor=1`` re-reads every event) when it is given."""
+        if from_cursor is not None:
+            start: Optional[int] = max(0, from_cursor - 1)
+        elif after_cursor > 0:
+            start = after_cursor
+        else:
+            start = None
+        return ReturnStream(self, start, reconnect)
 
 
 def connect(target: str, token: Optional[str] = None, *,
@@ -426,11 +434,13 @@ class ReturnStream:
     once. Delivery across processes is at-least-once: acknowledge what you have processed.
     """
 
-    def __init__(self, client: Client, after_cursor: int, reconnect: RetryPolicy) -> None:
+    def __init__(self, client: Client, after_cursor: Optional[int],
+                 reconnect: RetryPolicy) -> None:
         self._client = client
+        #: After this cursor; None: after the tenant's acknowledged cursor.
         self._start = after_cursor
         self._acked = 0
-        self._delivered = after_cursor
+        self._delivered = after_cursor or 0
         self._reconnect = reconnect
         self._queue: "queue.Queue[Any]" = queue.Queue(maxsize=256)
         self._closed = threading.Event()
@@ -446,10 +456,16 @@ class ReturnStream:
         failures = 0
         while not self._closed.is_set():
             with self._lock:
-                after = max(self._acked, self._start)
-                call = self._client._stub.StreamReturns(
-                    pb.StreamReturnsRequest(after_cursor=after),
-                    metadata=self._client._metadata)
+                if self._start is None and self._acked == 0:
+                    request = pb.StreamReturnsRequest()
+                else:
+                    # from_cursor is inclusive; after_cursor too for gateways that predate
+                    # from_cursor (they read 0 there as "the acknowledged cursor").
+                    after = max(self._acked, self._start or 0)
+                    request = pb.StreamReturnsRequest(after_cursor=after,
+                                                      from_cursor=after + 1)
+                call = self._client._stub.StreamReturns(request,
+                                                        metadata=self._client._metadata)
                 self._call = call
             try:
                 for event in call:

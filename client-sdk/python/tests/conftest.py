@@ -43,9 +43,12 @@ def _free_port() -> int:
 class DevGateway:
     """``ketenpoort serve --dev`` as a child process; restartable on the same port and data."""
 
-    def __init__(self, binary: Path, data_dir: Path) -> None:
+    def __init__(self, binary: Path, data_dir: Path, as_serve_dev: bool = False) -> None:
         self.binary = binary
         self.data_dir = data_dir
+        #: Exactly as `ketenpoort serve --dev` runs (the built-in simulator, cross-message
+        #: rules on), but on free ports and a temporary data directory.
+        self.as_serve_dev = as_serve_dev
         self.port = _free_port()
         self.admin_port = _free_port()
         self.process: Optional[subprocess.Popen[bytes]] = None
@@ -61,14 +64,17 @@ class DevGateway:
             "KETENPOORT_SERVER_GRPC_LISTEN": self.target,
             "KETENPOORT_SERVER_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
             "KETENPOORT_SERVER_DATA_DIR": str(self.data_dir),
-            # The loopback stand-in instead of dev mode's simulator. It receives no
-            # allocations (301), so the cross-message rules would refuse every
-            # 305/307/317/323; these tests are about the SDK, not the rules
-            # (gateway/tests/cross_rules.rs is).
-            "KETENPOORT_VECOZO_MODE": "loopback",
-            "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES": "false",
             "RUST_LOG": "warn",
         })
+        if not self.as_serve_dev:
+            env.update({
+                # The loopback stand-in instead of dev mode's simulator. It receives no
+                # allocations (301), so the cross-message rules would refuse every
+                # 305/307/317/323; these tests are about the SDK, not the rules
+                # (gateway/tests/cross_rules.rs is).
+                "KETENPOORT_VECOZO_MODE": "loopback",
+                "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES": "false",
+            })
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([str(self.binary), "serve", "--dev"], env=env,
                                             stdout=log, stderr=log)
@@ -106,6 +112,18 @@ def ketenpoort_bin() -> Path:
 def gateway(ketenpoort_bin: Path) -> Iterator[DevGateway]:
     with tempfile.TemporaryDirectory(prefix="ketenpoort-py-") as tmp:
         gw = DevGateway(ketenpoort_bin, Path(tmp) / "data")
+        gw.start()
+        try:
+            yield gw
+        finally:
+            gw.stop()
+
+
+@pytest.fixture
+def serve_dev(ketenpoort_bin: Path) -> Iterator[DevGateway]:
+    """The gateway as `ketenpoort serve --dev` runs it (simulator, cross-message rules)."""
+    with tempfile.TemporaryDirectory(prefix="ketenpoort-py-") as tmp:
+        gw = DevGateway(ketenpoort_bin, Path(tmp) / "data", as_serve_dev=True)
         gw.start()
         try:
             yield gw

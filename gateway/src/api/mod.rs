@@ -3,8 +3,8 @@
 //! - [`submit`]: the five submits (validate, fill in, idempotency, size limit, store).
 //! - [`convert`]: proto requests → the typed model.
 //! - `fields` (private): element paths → proto field paths, per message type.
-//! - [`query`]: GetMessage and ListMessages.
-//! - [`returns`]: StreamReturns and AckReturns.
+//! - [`query`]: GetMessage, ListMessages and GetOrganisation.
+//! - [`returns`]: StreamReturns, AckReturns and ListEvents.
 //! - [`retour`]: SubmitRetour, the 302/320 a tenant sends on a received 301/319.
 //! - [`status`]: the one mapping from [`crate::Error`] to `tonic::Status`.
 
@@ -49,6 +49,8 @@ pub struct Shared {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// The contract tariff table in force (TR346, TR418).
     pub tariffs: Arc<crate::tariffs::Tariffs>,
+    /// Organisation details for GetOrganisation.
+    pub organisations: crate::config::OrganisationsConfig,
 }
 
 impl Shared {
@@ -69,6 +71,7 @@ impl Shared {
             cross_message_rules: config.messages.cross_message_rules,
             stopping: tokio::sync::watch::Sender::new(false),
             tariffs: Arc::new(crate::tariffs::Tariffs::new(config.effective_tariffs())),
+            organisations: config.organisations.clone(),
         }
     }
 
@@ -217,6 +220,26 @@ impl proto::gateway_server::Gateway for GatewayService {
         let tenant = self.shared.tenant(&request)?;
         returns::ack(&self.shared, &tenant, request.into_inner())
             .await
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn list_events(
+        &self,
+        request: Request<proto::ListEventsRequest>,
+    ) -> Result<Response<proto::ListEventsResponse>, Status> {
+        let tenant = self.shared.tenant(&request)?;
+        returns::list(&self.shared, &tenant, &request.into_inner())
+            .map(Response::new)
+            .map_err(Status::from)
+    }
+
+    async fn get_organisation(
+        &self,
+        request: Request<proto::GetOrganisationRequest>,
+    ) -> Result<Response<proto::Organisation>, Status> {
+        let tenant = self.shared.tenant(&request)?;
+        query::get_organisation(&self.shared, &tenant, &request.into_inner())
             .map(Response::new)
             .map_err(Status::from)
     }

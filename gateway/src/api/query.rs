@@ -177,6 +177,7 @@ pub fn list_messages(
         tenant.may_act_for(&m.agb)
             && (r.agb_code.is_empty() || m.agb == r.agb_code)
             && (r.kind.is_empty() || m.kind == r.kind)
+            && (r.request_id.is_empty() || m.request_id == r.request_id)
             && state.is_none_or(|s| state_to_proto(m.state) == s)
             && from.is_none_or(|f| m.accepted_at_ms >= f)
             && to.is_none_or(|t| m.accepted_at_ms <= t)
@@ -190,5 +191,27 @@ pub fn list_messages(
     Ok(proto::ListMessagesResponse {
         messages: metas.iter().map(|m| record(m, String::new())).collect(),
         next_page_token,
+    })
+}
+
+/// GetOrganisation: the configured organisation details for one of the tenant's AGB codes,
+/// or the tenant's own (see [`crate::config::OrganisationsConfig::lookup`]).
+pub fn get_organisation(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: &proto::GetOrganisationRequest,
+) -> Result<proto::Organisation, Error> {
+    if !r.agb_code.is_empty() {
+        tenant.check_agb(&r.agb_code)?;
+    }
+    let o = shared.organisations.lookup(&tenant.name, &r.agb_code);
+    Ok(proto::Organisation {
+        name: o.name,
+        place: o.place,
+        kvk_number: o.kvk_number,
+        contact_person: o.contact_person,
+        telephone: o.telephone,
+        email: o.email,
+        signatory: o.signatory,
     })
 }

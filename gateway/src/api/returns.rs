@@ -1,10 +1,12 @@
 //! StreamReturns and AckReturns.
 //!
 //! The event log has one cursor sequence for the whole gateway; a tenant's stream skips the
-//! events of other tenants' AGB codes. A stream starts after `after_cursor`, or after the
-//! tenant's acknowledged cursor when it is 0, sends everything stored since, then waits for
-//! new events. Delivery is at-least-once: a client that acknowledges what it has processed
-//! and reconnects with `after_cursor = 0` gets each event once.
+//! events of other tenants' AGB codes. A stream starts at `from_cursor` (inclusive) when it
+//! is set, else after `after_cursor`, or after the tenant's acknowledged cursor when that is
+//! 0; it sends everything stored since, then waits for new events. Acknowledging hides
+//! nothing: every event stays readable from its cursor. Delivery is at-least-once: a client
+//! that acknowledges what it has processed and reconnects with the default position gets
+//! each event once.
 
 use std::sync::Arc;
 
@@ -270,10 +272,10 @@ pub fn stream(
     tenant: Arc<Tenant>,
     r: proto::StreamReturnsRequest,
 ) -> Result<ReturnStream, Error> {
-    let mut cursor = if r.after_cursor == 0 {
-        shared.store.acked(&tenant.name)?
-    } else {
-        r.after_cursor
+    let mut cursor = match r.from_cursor {
+        Some(from) => from.saturating_sub(1),
+        None if r.after_cursor == 0 => shared.store.acked(&tenant.name)?,
+        None => r.after_cursor,
     };
     let (tx, rx) = mpsc::channel::<Result<proto::ReturnEvent, Status>>(64);
     let mut head = shared.store.watch_events();
@@ -341,6 +343,84 @@ pub async fn ack(
             "unexpected store outcome {other:?}"
         ))),
     }
+}
+
+/// Events per ListEvents page by default, and at most.
+const LIST_DEFAULT: usize = 256;
+const LIST_MAX: usize = 1000;
+
+/// The names ListEvents filters on: the `ReturnEvent.event` field of each kind of event.
+fn event_type(e: &EventBody) -> &'static str {
+    match e {
+        EventBody::Delivery { .. } => "delivery",
+        EventBody::Retour { .. } => "retour",
+        EventBody::Allocation { .. } => "allocation",
+        EventBody::Answer { .. } => "answer",
+        EventBody::DeclarationAnswer { .. } => "declaration_answer",
+        EventBody::DeadlineMissed { .. } | EventBody::DutyMissed { .. } => "deadline_missed",
+        EventBody::Quarantined { .. } => "quarantined",
+    }
+}
+
+/// ListEvents: one page of the tenant's events after a cursor, without acknowledging them.
+pub fn list(
+    shared: &Shared,
+    tenant: &Tenant,
+    r: &proto::ListEventsRequest,
+) -> Result<proto::ListEventsResponse, Error> {
+    const TYPES: [&str; 7] = [
+        "retour",
+        "allocation",
+        "answer",
+        "declaration_answer",
+        "delivery",
+        "deadline_missed",
+        "quarantined",
+    ];
+    if let Some(i) = r
+        .event_types
+        .iter()
+        .position(|t| !TYPES.contains(&t.as_str()))
+    {
+        return Err(Error::InvalidArgument(vec![FieldViolation::request(
+            format!("event_types[{i}]"),
+            "KP-event-type",
+            "is not one of retour, allocation, answer, declaration_answer, delivery, \
+             deadline_missed, quarantined",
+        )]));
+    }
+    if !r.agb_code.is_empty() {
+        tenant.check_agb(&r.agb_code)?;
+    }
+    let page = match r.page_size {
+        n if n <= 0 => LIST_DEFAULT,
+        n => usize::try_from(n).unwrap_or(LIST_MAX).min(LIST_MAX),
+    };
+    let filter = |e: &EventRecord| {
+        tenant.may_act_for(&e.agb)
+            && (r.agb_code.is_empty() || e.agb == r.agb_code)
+            && (r.event_types.is_empty() || r.event_types.iter().any(|t| t == event_type(&e.body)))
+    };
+    let records = shared.store.events_after(r.after_cursor, page, &filter)?;
+    let next_cursor = if records.len() == page {
+        records.last().map_or(0, |e| e.cursor)
+    } else {
+        0
+    };
+    let events = records
+        .into_iter()
+        .map(|e| {
+            let mut event = to_proto(shared.store.as_ref(), e);
+            if !r.include_xml {
+                event.raw_xml.clear();
+            }
+            event
+        })
+        .collect();
+    Ok(proto::ListEventsResponse {
+        events,
+        next_cursor,
+    })
 }
 
 #[cfg(test)]

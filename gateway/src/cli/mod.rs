@@ -5,7 +5,7 @@
 //! `status` found no such message), 2 usage, I/O or connection errors, or a feature that
 //! does not exist yet. clap exits with 2 on bad usage by itself.
 //!
-//! `submit`, `status`, `returns`, `answer`, `outbox` and `report` are clients of a running gateway
+//! `submit`, `status`, `returns`, `answer`, `outbox`, `report` and `verantwoording` are clients of a running gateway
 //! (through the Rust SDK); they share the connection flags of [`connect::ConnectArgs`].
 
 use clap::{Parser, Subcommand};
@@ -22,6 +22,7 @@ pub mod status;
 pub mod store;
 pub mod submit;
 pub mod validate;
+pub mod verantwoording;
 
 /// ketenpoort: iJw/iWmo 3.2 messages between provider software and municipalities.
 #[derive(Debug, Parser)]
@@ -73,4 +74,8 @@ pub enum Command {
     /// Write the messages of a period with their answers (323 lines next to their 325
     /// verdicts) as JSON lines, CSV and/or XML, from a running gateway.
     Report(report::ReportArgs),
+    /// Write the year's productieverantwoording for one law (a workbook with a Totaalblad,
+    /// an overview and a sheet per municipality, plus CSV) from a running gateway, and print
+    /// the totals, the €125,000 threshold verdict and the reconciliation.
+    Verantwoording(verantwoording::VerantwoordingArgs),
 }

@@ -26,11 +26,25 @@
 //! `jsonl` and `csv` hold no BSNs or names (the reference numbers identify the lines); the
 //! XML files are the messages themselves and hold personal data.
 //!
-//! The period is the day a message was accepted by the gateway (UTC), both ends included.
+//! Which date `--from`/`--to` (both included) select on is `--date`, and the report says
+//! on stderr which one it used:
+//!
+//! - `accepted` (the default): the day the gateway accepted the message (UTC); the
+//!   gateway filters.
+//! - `care-period`: the period of care the message is about overlaps the range: a 323's
+//!   ProductPerioden, a 315's requested ToewijzingIngangsdatum–Einddatum, a 317's
+//!   GewensteIngangsdatum–Einddatum, a 305's Begindatum on (open), a 307's
+//!   Begindatum–Einddatum; retours (302/320) have none and are left out.
+//! - `declaration-period`: a 323's DeclaratiePeriode (the claimed month) overlaps the range;
+//!   other messages are left out.
+//!
+//! The last two read every message's XML (the other filters first), so they take longer
+//! on a large store.
+//!
 //! Answers are found through the event cursors the gateway lists per message, read from
-//! the return stream without acknowledging them; the very first event of a gateway
-//! (cursor 1) cannot be read again once acknowledged (see
-//! [`super::returns::fetch_events`]), which the report then says on stderr.
+//! the return stream from those cursors without acknowledging anything (acknowledged
+//! events stay readable, see [`super::returns::fetch_events`]); an event that still cannot
+//! be read is reported on stderr.
 //!
 //! Exit code: 0 written, 2 usage, connection or file errors.
 
@@ -49,6 +63,7 @@ use super::connect::{self, ConnectArgs, EXIT_OK, state_name, time};
 use super::retourcodes;
 use super::returns::{euros, event_json_with, event_type, fetch_events};
 use super::status::record_json;
+use crate::csv::row as csv_row;
 
 /// Output formats of `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -61,18 +76,45 @@ pub enum Format {
     Xml,
 }
 
+/// Which date of a message `--from`/`--to` select on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DateKind {
+    /// The day the gateway accepted it (UTC).
+    Accepted,
+    /// The period of care it is about (323 lines, 315/317 products, 305/307 care).
+    CarePeriod,
+    /// A 323's DeclaratiePeriode (the claimed month).
+    DeclarationPeriod,
+}
+
+impl DateKind {
+    /// How the report names it on stderr.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DateKind::Accepted => "accepted by the gateway",
+            DateKind::CarePeriod => "period of care",
+            DateKind::DeclarationPeriod => "declaration period (323 only)",
+        }
+    }
+}
+
 /// Arguments of `ketenpoort report`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
     /// How to reach the gateway.
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// First day (YYYY-MM-DD, UTC) a message was accepted; default: no lower bound.
+    /// First day (YYYY-MM-DD) of the range, by the date `--date` names; default: no lower
+    /// bound.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
-    /// Last day (YYYY-MM-DD, UTC), included; default: no upper bound.
+    /// Last day (YYYY-MM-DD) of the range, included; default: no upper bound.
     #[arg(long, value_name = "DATE")]
     pub to: Option<String>,
+    /// Which date of a message the range selects on: the day it was accepted (UTC), the
+    /// period of care it is about, or a claim's declaration period.
+    #[arg(long, value_enum, default_value = "accepted")]
+    pub date: DateKind,
     /// What to write (repeat or separate with commas).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "jsonl")]
     pub format: Vec<Format>,
@@ -225,6 +267,65 @@ pub fn verdict(events: &[proto::ReturnEvent], reference_number: &str) -> Verdict
     }
 }
 
+/// The periods (first day, last day or open) of a sent message's XML that `date` selects
+/// on; none when the XML cannot be read or the message has no such date.
+pub fn periods(xml: &str, date: DateKind) -> Vec<(chrono::NaiveDate, Option<chrono::NaiveDate>)> {
+    let Ok(message) = Message::from_xml(xml.as_bytes()) else {
+        return Vec::new();
+    };
+    match (message.content, date) {
+        (_, DateKind::Accepted) => Vec::new(),
+        (Content::Declaration(m), DateKind::DeclarationPeriod) => {
+            let p = m.body.declaratie_periode;
+            vec![(p.begindatum, Some(p.einddatum))]
+        }
+        (_, DateKind::DeclarationPeriod) => Vec::new(),
+        (Content::Declaration(m), DateKind::CarePeriod) => m
+            .body
+            .clienten
+            .iter()
+            .flat_map(|c| &c.prestaties)
+            .map(|p| {
+                (
+                    p.product_periode.begindatum,
+                    Some(p.product_periode.einddatum),
+                )
+            })
+            .collect(),
+        (Content::RequestForAllocation(m), DateKind::CarePeriod) => m
+            .body
+            .aangevraagde_producten
+            .iter()
+            .map(|p| (p.toewijzing_ingangsdatum, p.toewijzing_einddatum))
+            .collect(),
+        (Content::ChangeRequest(m), DateKind::CarePeriod) => {
+            let v = &m.body.verzoek;
+            v.te_wijzigen_producten
+                .iter()
+                .map(|p| (p.gewenste_ingangsdatum, p.einddatum))
+                .chain(
+                    v.nieuwe_producten
+                        .iter()
+                        .map(|p| (p.gewenste_ingangsdatum, p.einddatum)),
+                )
+                .collect()
+        }
+        (Content::CareStart(m), DateKind::CarePeriod) => m
+            .body
+            .start_producten
+            .iter()
+            .map(|p| (p.begindatum, None))
+            .collect(),
+        (Content::CareStop(m), DateKind::CarePeriod) => m
+            .body
+            .stop_producten
+            .iter()
+            .map(|p| (p.begindatum, Some(p.einddatum)))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Runs `report`; the result is the exit code.
 pub fn run(args: &ReportArgs, err: &mut impl Write) -> io::Result<u8> {
     for (flag, value) in [("--from", &args.from), ("--to", &args.to)] {
@@ -238,6 +339,13 @@ pub fn run(args: &ReportArgs, err: &mut impl Write) -> io::Result<u8> {
         return connect::fail(err, "report", "--delimiter cannot be a quote or a newline");
     }
     let rt = connect::runtime()?;
+    writeln!(
+        err,
+        "ketenpoort report: messages whose {} lies in {} … {}",
+        args.date.describe(),
+        args.from.as_deref().unwrap_or("(any)"),
+        args.to.as_deref().unwrap_or("(any)")
+    )?;
     let entries = match rt.block_on(collect(args)) {
         Ok(e) => e,
         Err(e) => return connect::fail(err, "report", &e),
@@ -268,16 +376,13 @@ pub fn run(args: &ReportArgs, err: &mut impl Write) -> io::Result<u8> {
     Ok(EXIT_OK)
 }
 
-async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
-    let client = args.connect.connect().await?;
-    let filter = proto::ListMessagesRequest {
-        agb_code: args.agb.clone().unwrap_or_default(),
-        kind: args.kind.clone().unwrap_or_default(),
-        accepted_from: args.from.clone().unwrap_or_default(),
-        accepted_to: args.to.clone().unwrap_or_default(),
-        page_size: 500,
-        ..Default::default()
-    };
+/// The tenant's messages that pass `filter`, oldest first; each 323 (and every message when
+/// `with_xml`) read again through GetMessage to have its XML. Shared with `verantwoording`.
+pub async fn messages_with_claims(
+    client: &Client,
+    filter: proto::ListMessagesRequest,
+    with_xml: bool,
+) -> Result<Vec<proto::MessageRecord>, String> {
     let mut records = client
         .list_all_messages(filter)
         .await
@@ -289,13 +394,53 @@ async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
             r.message_id.clone(),
         )
     });
-    let want_xml = args.format.contains(&Format::Xml);
     for r in &mut records {
-        if want_xml || r.kind.ends_with("323") {
+        if with_xml || r.kind.ends_with("323") {
             *r = client
                 .get_message(r.message_id.clone())
                 .await
                 .map_err(|e| format!("message {}: {e}", r.message_id))?;
+        }
+    }
+    Ok(records)
+}
+
+async fn collect(args: &ReportArgs) -> Result<Vec<Entry>, String> {
+    let client = args.connect.connect().await?;
+    let by_acceptance = args.date == DateKind::Accepted;
+    let filter = proto::ListMessagesRequest {
+        agb_code: args.agb.clone().unwrap_or_default(),
+        kind: args.kind.clone().unwrap_or_default(),
+        accepted_from: if by_acceptance {
+            args.from.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        accepted_to: if by_acceptance {
+            args.to.clone().unwrap_or_default()
+        } else {
+            String::new()
+        },
+        page_size: 500,
+        ..Default::default()
+    };
+    let want_xml = args.format.contains(&Format::Xml) || !by_acceptance;
+    let mut records = messages_with_claims(&client, filter, want_xml).await?;
+    if !by_acceptance {
+        let day = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        };
+        let (from, to) = (day(&args.from), day(&args.to));
+        records.retain(|r| {
+            periods(&r.xml, args.date).iter().any(|&(begin, end)| {
+                from.is_none_or(|f| end.is_none_or(|e| e >= f)) && to.is_none_or(|t| begin <= t)
+            })
+        });
+        if !args.format.contains(&Format::Xml) {
+            for r in records.iter_mut().filter(|r| !r.kind.ends_with("323")) {
+                r.xml.clear();
+            }
         }
     }
     let cursors: BTreeSet<u64> = records
@@ -470,25 +615,6 @@ pub fn entry_json(e: &Entry) -> serde_json::Value {
         None => {}
     }
     v
-}
-
-/// A CSV row: fields quoted when they hold the delimiter, a quote or a line break.
-fn csv_row(w: &mut impl Write, fields: &[String], delimiter: char) -> io::Result<()> {
-    let mut line = String::new();
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            line.push(delimiter);
-        }
-        if f.contains([delimiter, '"', '\n', '\r']) {
-            line.push('"');
-            line.push_str(&f.replace('"', "\"\""));
-            line.push('"');
-        } else {
-            line.push_str(f);
-        }
-    }
-    line.push_str("\r\n");
-    w.write_all(line.as_bytes())
 }
 
 /// A short summary of an answer for the `answers` column: `DELIVERED`, `JW316 accepted`,

@@ -31,8 +31,20 @@
 //! - **request_id**: when `common.request_id` is empty, `submit` derives one from the
 //!   request's content ([`derived_request_id`]), so that submitting the same files again is
 //!   idempotent: the gateway answers with the original messages instead of storing new ones.
-
+//! - **Relative dates**: `{today…}` in any string value is replaced by a date relative to
+//!   the day the file is read (UTC, as the gateway's Dagtekening): `today`, then any number
+//!   of offsets `+N` or `-N` with a unit `d` (days), `w` (weeks), `m` (calendar months, the
+//!   day kept where the month has it, else its last day) or `y` (years), then optionally
+//!   `/first` or `/last` (the first or last day of that month), then optionally `:FORMAT`
+//!   (strftime; default `%Y-%m-%d`). `"{today-1m/first}"` is last month's first day,
+//!   `"{today-1m:%Y-%m}"` last month as a `month`, `"TUT-{today-1m:%Y%m}"` a reference per
+//!   month. An example file so stays current whatever the date. Substitution comes before
+//!   the request_id is derived: the same file is the same request only while it resolves to
+//!   the same values ([`resolve_relative_dates`]).
+//!
 use std::path::Path;
+
+use chrono::{Datelike as _, NaiveDate};
 
 use ketenpoort_client::proto;
 use prost::Message as _;
@@ -213,6 +225,11 @@ pub fn derived_request_id(request: &Request) -> String {
 /// Parses the request file `path` with content `bytes` (see the module docs). The error is
 /// a one-line explanation naming the field where possible, never a value from the file.
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Request, String> {
+    parse_on(path, bytes, chrono::Utc::now().date_naive())
+}
+
+/// [`parse`] with `today` as the day relative dates are resolved against.
+pub fn parse_on(path: &Path, bytes: &[u8], today: NaiveDate) -> Result<Request, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the file is not UTF-8".to_owned())?;
     let is_toml = path
         .extension()
@@ -236,7 +253,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Request, String> {
             )
         })?
     };
-    let serde_json::Value::Object(mut object) = snake_case_keys(value) else {
+    let mut value = snake_case_keys(value);
+    resolve_relative_dates(&mut value, today, "")?;
+    let serde_json::Value::Object(mut object) = value else {
         return Err("the file must hold one object (the request)".into());
     };
     let (kind, law) = match object.remove("kind") {
@@ -274,6 +293,122 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Request, String> {
         }
     }
     Ok(request)
+}
+
+/// Replaces every `{today…}` in the string values of `value` by the date it means on
+/// `today` (see the module docs). `at` is the field path for errors.
+pub fn resolve_relative_dates(
+    value: &mut serde_json::Value,
+    today: NaiveDate,
+    at: &str,
+) -> Result<(), String> {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let path = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
+                resolve_relative_dates(v, today, &path)?;
+            }
+            Ok(())
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                resolve_relative_dates(item, today, &format!("{at}[{i}]"))?;
+            }
+            Ok(())
+        }
+        serde_json::Value::String(text) if text.contains("{today") => {
+            *text = substitute(text, today).ok_or_else(|| {
+                format!(
+                    "{at}: a relative date is `{{today}}`, with offsets such as `-1m` or `+10d` \
+                     (units d, w, m, y), optionally `/first` or `/last`, and optionally \
+                     `:FORMAT` (strftime, default %Y-%m-%d), e.g. `{{today-1m/first}}`"
+                )
+            })?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `text` with each `{today…[:FORMAT]}` replaced; `None` when one is malformed.
+fn substitute(text: &str, today: NaiveDate) -> Option<String> {
+    use chrono::format::{Item, StrftimeItems};
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{today") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let end = after.find('}')?;
+        let (expression, format) = match after[..end].split_once(':') {
+            Some((e, f)) => (e, f),
+            None => (&after[..end], "%Y-%m-%d"),
+        };
+        let date = relative_date(expression, today)?;
+        let items: Vec<Item<'_>> = StrftimeItems::new(format).collect();
+        if items.iter().any(|i| matches!(i, Item::Error)) {
+            return None;
+        }
+        out.push_str(&date.format_with_items(items.into_iter()).to_string());
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The date a relative date (`today-1m/last`) means on `today`; `None` when it is not one.
+fn relative_date(expression: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let rest = expression.strip_prefix("today")?;
+    let (offsets, anchor) = match rest.split_once('/') {
+        Some((o, a)) => (o, Some(a)),
+        None => (rest, None),
+    };
+    let mut date = today;
+    let mut chars = offsets.char_indices().peekable();
+    while let Some((start, sign)) = chars.next() {
+        if sign != '+' && sign != '-' {
+            return None;
+        }
+        let mut end = start + 1;
+        while chars.peek().is_some_and(|(_, c)| c.is_ascii_digit()) {
+            end += 1;
+            chars.next();
+        }
+        let n: u32 = offsets.get(start + 1..end)?.parse().ok()?;
+        let (_, unit) = chars.next()?;
+        let months = |m: u32| {
+            if sign == '+' {
+                date.checked_add_months(chrono::Months::new(m))
+            } else {
+                date.checked_sub_months(chrono::Months::new(m))
+            }
+        };
+        let days = |d: u32| {
+            let delta = chrono::TimeDelta::days(i64::from(d));
+            if sign == '+' {
+                date.checked_add_signed(delta)
+            } else {
+                date.checked_sub_signed(delta)
+            }
+        };
+        date = match unit {
+            'd' => days(n)?,
+            'w' => days(n.checked_mul(7)?)?,
+            'm' => months(n)?,
+            'y' => months(n.checked_mul(12)?)?,
+            _ => return None,
+        };
+    }
+    let first = date.with_day(1)?;
+    match anchor {
+        None => Some(date),
+        Some("first") => Some(first),
+        Some("last") => first.checked_add_months(chrono::Months::new(1))?.pred_opt(),
+        Some(_) => None,
+    }
 }
 
 /// What went wrong in a JSON file, without the (possibly personal) value serde_json may
@@ -652,6 +787,73 @@ mod tests {
 
     fn parse_str(name: &str, text: &str) -> Result<Request, String> {
         parse(Path::new(name), text.as_bytes())
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("a date")
+    }
+
+    #[test]
+    fn relative_dates_count_days_weeks_months_and_years_from_today() {
+        let today = day(2026, 3, 31);
+        let cases = [
+            ("today", day(2026, 3, 31)),
+            ("today+1d", day(2026, 4, 1)),
+            ("today-2w", day(2026, 3, 17)),
+            // A month back from 31 March: February has no 31st, so its last day.
+            ("today-1m", day(2026, 2, 28)),
+            ("today-1m/first", day(2026, 2, 1)),
+            ("today-1m/last", day(2026, 2, 28)),
+            ("today+1y-1m/last", day(2027, 2, 28)),
+            ("today-4y+1m/last", day(2022, 4, 30)),
+            ("today/first", day(2026, 3, 1)),
+            ("today-10d", day(2026, 3, 21)),
+        ];
+        for (expression, want) in cases {
+            assert_eq!(relative_date(expression, today), Some(want), "{expression}");
+        }
+        for bad in [
+            "today-1",
+            "today-m",
+            "today*1d",
+            "today-1q",
+            "today/middle",
+            "tomorrow",
+        ] {
+            assert_eq!(relative_date(bad, today), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn relative_dates_in_a_file_are_substituted_in_any_string() {
+        let text = r#"{"kind":"Declaration","common":{"law":"LAW_IJW","agbCode":"12345678",
+            "municipality":"0268","requestId":"today"},"month":"{today-1m:%Y-%m}",
+            "clients":[{"bsn":"123456782","lines":[{"referenceNumber":"T-{today-1m:%Y%m}",
+              "allocationNumber":"1","periodStart":"{today-1m/first}",
+              "periodEnd":"{today-1m/last}"}]}]}"#;
+        let r = parse_on(Path::new("x.json"), text.as_bytes(), day(2026, 1, 15));
+        let Ok(Request::Declaration(m)) = r else {
+            panic!("{r:?}")
+        };
+        assert_eq!(m.month, "2025-12");
+        let line = &m.clients[0].lines[0];
+        assert_eq!(line.period_start, "2025-12-01");
+        assert_eq!(line.period_end, "2025-12-31");
+        assert_eq!(line.reference_number, "T-202512");
+        assert_eq!(
+            m.common.unwrap_or_default().request_id,
+            "today",
+            "no braces: as is"
+        );
+        for bad in ["{today-1x}", "{today-1m", "{today:%Q}"] {
+            let text = format!(r#"{{"kind":"CareStart","products":[{{"startDate":"{bad}"}}]}}"#);
+            let e = parse_on(Path::new("x.json"), text.as_bytes(), day(2026, 1, 15))
+                .expect_err("not a relative date");
+            assert!(
+                e.starts_with("products[0].start_date: a relative date"),
+                "{bad}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -89,10 +89,8 @@ async fn run_async(
         None => Some(Duration::from_secs(2)),
     };
     let mut stream = match args.from {
-        Some(c) if c > 1 => client.returns_after(c - 1),
-        // after_cursor 0 means "after the acknowledged cursor": from cursor 1 cannot be
-        // asked for explicitly once it is acknowledged.
-        _ => client.returns(),
+        Some(c) => client.returns_from(c),
+        None => client.returns(),
     };
     if !args.follow {
         stream = stream.with_reconnect(RetryPolicy::default());
@@ -424,12 +422,9 @@ pub fn event_json(e: &proto::ReturnEvent, xml: bool) -> serde_json::Value {
 }
 
 /// Reads the events with the given cursors without acknowledging anything: one stream from
-/// just before the lowest cursor, until the highest has come or nothing came for `idle`.
-/// Returns the events found; cursors that did not come are missing from the map.
-///
-/// `after_cursor` 0 means "after the tenant's acknowledged cursor", so cursor 1 cannot be
-/// asked for by position: the stream then starts at 0, and when its first event is not
-/// cursor 1 (the tenant acknowledged it), again after 1 — only cursor 1 is then missing.
+/// the lowest cursor (inclusive, acknowledged or not), until the highest has come or
+/// nothing came for `idle`. Returns the events found; cursors that did not come are missing
+/// from the map.
 pub async fn fetch_events(
     client: &Client,
     cursors: &BTreeSet<u64>,
@@ -439,35 +434,13 @@ pub async fn fetch_events(
     let (Some(&first), Some(&last)) = (cursors.first(), cursors.last()) else {
         return Ok(found);
     };
-    let open = |after: u64| {
-        client
-            .returns_after(after)
-            .with_reconnect(RetryPolicy::default())
-    };
-    let mut stream = open(first.saturating_sub(1));
-    let mut pending = None;
-    if first <= 1 {
-        // Events already stored come at once: a short wait tells whether any is there.
-        let probe = idle.min(Duration::from_secs(1));
-        match tokio::time::timeout(probe, stream.next()).await {
-            Ok(event) => {
-                let event = event?;
-                if event.cursor == 1 {
-                    pending = Some(event);
-                } else {
-                    stream = open(1);
-                }
-            }
-            Err(_) => stream = open(1),
-        }
-    }
+    let mut stream = client
+        .returns_from(first)
+        .with_reconnect(RetryPolicy::default());
     loop {
-        let event = match pending.take() {
-            Some(e) => e,
-            None => match tokio::time::timeout(idle, stream.next()).await {
-                Ok(r) => r?,
-                Err(_) => break,
-            },
+        let event = match tokio::time::timeout(idle, stream.next()).await {
+            Ok(r) => r?,
+            Err(_) => break,
         };
         let cursor = event.cursor;
         if cursors.contains(&cursor) {

@@ -54,6 +54,7 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
         }
     };
     let result: Result<(), String> = runtime.block_on(async {
+        let stop = stop_signal();
         let gateway = Gateway::open(config.clone()).map_err(|e| e.to_string())?;
         let grpc = tokio::net::TcpListener::bind(config.server.grpc_listen)
             .await
@@ -72,7 +73,7 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
             .and_then(|()| writeln!(out, "admin listening on {admin_addr}"))
             .and_then(|()| out.flush());
         gateway
-            .serve(grpc, Some(admin), stop_signal())
+            .serve(grpc, Some(admin), stop)
             .await
             .map_err(|e| e.to_string())
     });
@@ -85,7 +86,8 @@ pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::
     }
 }
 
-/// Logs to stderr; the level comes from `RUST_LOG` as `target=level` pairs (default info).
+/// Logs to stderr, in colour only on a terminal without `NO_COLOR` ([`colour`]); the level
+/// comes from `RUST_LOG` as `target=level` pairs (default info).
 fn init_logging() {
     let filter = std::env::var("RUST_LOG")
         .ok()
@@ -101,31 +103,71 @@ fn init_logging() {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(io::stderr)
-                .with_ansi(io::IsTerminal::is_terminal(&io::stderr())),
+                .with_ansi(colour(
+                    io::IsTerminal::is_terminal(&io::stderr()),
+                    std::env::var_os("NO_COLOR"),
+                )),
         )
         .with(filter)
         .try_init();
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Whether log lines get ANSI colours: only on a terminal, and not when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn colour(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// A future that completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled: a signal that comes right after
+/// `listening on` was printed (a supervisor, a script, a test) then stops the gateway
+/// cleanly instead of killing it.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(interrupt) => {},
+                _ = wait(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stop signal received");
     }
-    tracing::info!("stop signal received");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::colour;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(colour(true, None));
+        assert!(
+            colour(true, Some("".into())),
+            "an empty NO_COLOR does not count"
+        );
+        assert!(!colour(true, Some("1".into())));
+        assert!(!colour(false, None));
+        assert!(!colour(false, Some("1".into())));
+    }
 }

@@ -98,8 +98,12 @@ pub struct FileReport {
     pub status: Status,
     /// The message kind, when the root element was recognised.
     pub kind: Option<MessageKind>,
-    /// Every problem, in document order; empty when valid.
+    /// The problems, in document order (at most [`ketenpoort_messages::MAX_VIOLATIONS`]);
+    /// empty when valid.
     pub findings: Vec<Finding>,
+    /// How many more problems were found but not kept (a crafted file may break a rule
+    /// millions of times; the report stays small).
+    pub omitted: usize,
 }
 
 /// The `--json` form of a [`FileReport`]; field order is the key order on the line.
@@ -110,6 +114,12 @@ struct JsonLine<'a> {
     law: Option<&'static str>,
     message: Option<String>,
     violations: &'a [Finding],
+    #[serde(skip_serializing_if = "is_zero")]
+    omitted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl FileReport {
@@ -136,6 +146,7 @@ impl FileReport {
                     "IO",
                     format!("could not read the file: {e}"),
                 )],
+                omitted: 0,
             },
         }
     }
@@ -145,7 +156,9 @@ impl FileReport {
     fn of_result(path: &Path, result: Result<Message, Error>) -> FileReport {
         let error = match result {
             Ok(message) => {
-                let mut violations = rules::check(&message);
+                let (mut violations, omitted) =
+                    rules::check_capped(&message, ketenpoort_messages::MAX_VIOLATIONS);
+                // TR346 as far as the message shows, without a tariff table.
                 violations.extend(rules::amounts::check(&message, None));
                 let findings: Vec<Finding> = violations.iter().map(Finding::from).collect();
                 return FileReport {
@@ -157,6 +170,7 @@ impl FileReport {
                     },
                     kind: Some(message.kind()),
                     findings,
+                    omitted,
                 };
             }
             Err(error) => error,
@@ -176,11 +190,13 @@ impl FileReport {
             status: Status::Invalid,
             kind: error.kind(),
             findings,
+            omitted: error.omitted(),
         }
     }
 
     /// Writes the text form: a verdict line, then one indented line per finding, ending in the
-    /// retourcode in brackets where the rule has one.
+    /// retourcode in brackets where the rule has one, and a last line with the count of the
+    /// problems not kept.
     pub fn write_text(&self, out: &mut impl Write) -> io::Result<()> {
         let verdict = match self.status {
             Status::Valid => "valid",
@@ -199,6 +215,9 @@ impl FileReport {
             }
             writeln!(out)?;
         }
+        if self.omitted > 0 {
+            writeln!(out, "  … and {} more violation(s), not shown", self.omitted)?;
+        }
         Ok(())
     }
 
@@ -210,6 +229,7 @@ impl FileReport {
             law: self.kind.map(|k| k.law.as_str()),
             message: self.kind.map(MessageKind::code),
             violations: &self.findings,
+            omitted: self.omitted,
         };
         serde_json::to_writer(&mut *out, &line)?;
         writeln!(out)

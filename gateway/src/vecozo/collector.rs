@@ -18,9 +18,12 @@
 //! stores what it took) but the completeness of each one's event stream.
 //!
 //! A certificate acting for several AGB codes (an indiener with toestemmingsverklaringen)
-//! and an AGB code's own certificate, both configured, pull overlapping messages; inside one
-//! gateway that is harmless, since both store into the same store, idempotent on the
-//! traceerId.
+//! and an AGB code's own certificate, both configured, list overlapping messages. Were their
+//! rounds to run at the same time, both would download a message that one of them then
+//! confirms, and the other's download would fail with 404 (a warning and a failed round for
+//! nothing lost). So the rounds of one gateway's certificates take turns: one collection
+//! per listing at a time, and a message the first round confirmed is no longer listed to
+//! the next. Storing stays idempotent on the traceerId in any case.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -67,6 +70,8 @@ impl Collector {
     pub async fn run(self, stopping: watch::Receiver<bool>) {
         let this = Arc::new(self);
         let holder = Uuid::new_v4();
+        // One round at a time across the certificates (see the module docs).
+        let turns = Arc::new(tokio::sync::Mutex::new(()));
         let mut tasks = JoinSet::new();
         let pullers: Vec<(String, VecozoClient)> = this
             .clients
@@ -74,7 +79,10 @@ impl Collector {
             .map(|(label, client)| (label.to_owned(), client.clone()))
             .collect();
         for (label, client) in pullers {
-            tasks.spawn(this.clone().pull(label, client, holder, stopping.clone()));
+            tasks.spawn(
+                this.clone()
+                    .pull(label, client, holder, turns.clone(), stopping.clone()),
+            );
         }
         while tasks.join_next().await.is_some() {}
     }
@@ -85,6 +93,7 @@ impl Collector {
         label: String,
         client: VecozoClient,
         holder: Uuid,
+        turns: Arc<tokio::sync::Mutex<()>>,
         mut stopping: watch::Receiver<bool>,
     ) {
         tracing::info!(certificate = %label, "collecting VECOZO messages");
@@ -93,7 +102,10 @@ impl Collector {
                 break;
             }
             let more = match self.take_lease(&label, holder).await {
-                true => self.round(&label, &client).await.is_some_and(|r| r.more),
+                true => {
+                    let _turn = turns.lock().await;
+                    self.round(&label, &client).await.is_some_and(|r| r.more)
+                }
                 false => false,
             };
             if more {

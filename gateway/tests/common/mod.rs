@@ -405,7 +405,7 @@ pub async fn events_from_start(
     token: &str,
 ) -> tonic::Streaming<proto::ReturnEvent> {
     client
-        .stream_returns(req(token, proto::StreamReturnsRequest { after_cursor: 0 }))
+        .stream_returns(req(token, proto::StreamReturnsRequest::default()))
         .await
         .expect("stream")
         .into_inner()

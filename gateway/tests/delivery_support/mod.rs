@@ -240,7 +240,7 @@ pub async fn submit_315(
 
 /// Tenant A's returns stream from the start, without a deadline.
 pub async fn stream(c: &mut GatewayClient<Channel>) -> tonic::Streaming<proto::ReturnEvent> {
-    let mut r = tonic::Request::new(proto::StreamReturnsRequest { after_cursor: 0 });
+    let mut r = tonic::Request::new(proto::StreamReturnsRequest::default());
     r.metadata_mut().insert(
         "authorization",
         format!("Bearer {}", common::TOKEN_A)

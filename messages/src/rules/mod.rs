@@ -47,10 +47,25 @@ pub const IN_MESSAGE_RULES: &[&str] = &[
 /// Runs the in-message rules for `message`. Schema-level problems are not repeated here:
 /// call [`Message::validate`] (or read with [`crate::read`]) for those.
 pub fn check(message: &Message) -> Vec<Violation> {
-    let mut rep = Report::new(Ctx {
-        kind: message.kind(),
-        retour: false,
-    });
+    run(message, usize::MAX).violations
+}
+
+/// [`check`] keeping at most `cap` violations: returns those, in document order, and how many
+/// more were found (counted, not kept). For reports about messages from outside, which may be
+/// crafted to break a rule millions of times (use [`crate::MAX_VIOLATIONS`]).
+pub fn check_capped(message: &Message, cap: usize) -> (Vec<Violation>, usize) {
+    let rep = run(message, cap);
+    (rep.violations, rep.omitted)
+}
+
+fn run(message: &Message, cap: usize) -> Report {
+    let mut rep = Report::capped(
+        Ctx {
+            kind: message.kind(),
+            retour: false,
+        },
+        cap,
+    );
     rep.path.push("Bericht", None);
     let dagtekening = message.content.header().bericht_identificatie.dagtekening;
     match &message.content {
@@ -72,7 +87,7 @@ pub fn check(message: &Message) -> Vec<Violation> {
         | Content::ChangeRequestRetour(_)
         | Content::AnswerRetour(_) => {}
     }
-    rep.violations
+    rep
 }
 
 /// Runs `f` with the path extended by `segments` (name, 1-based index).

@@ -6,6 +6,7 @@
 
 pub(crate) mod node;
 pub(crate) mod read;
+pub(crate) mod wf;
 pub(crate) mod write;
 
 use crate::error::Violation;
@@ -71,25 +72,53 @@ impl Path {
     }
 }
 
-/// Collects violations at the current path.
+/// Collects violations at the current path: up to `cap` of them; the rest are only counted.
 #[derive(Debug)]
 pub(crate) struct Report {
     pub ctx: Ctx,
     pub path: Path,
     pub violations: Vec<Violation>,
+    /// The most violations kept.
+    pub cap: usize,
+    /// Violations found beyond `cap`: counted, not kept.
+    pub omitted: usize,
 }
 
 impl Report {
+    /// A report that keeps every violation (for models built in code, whose size the caller
+    /// controls).
     pub fn new(ctx: Ctx) -> Self {
+        Self::capped(ctx, usize::MAX)
+    }
+
+    /// A report that keeps at most `cap` violations and counts the rest.
+    pub fn capped(ctx: Ctx, cap: usize) -> Self {
         Self {
             ctx,
             path: Path::default(),
             violations: Vec::new(),
+            cap,
+            omitted: 0,
         }
+    }
+
+    /// Records that an attribute (named `key` in the input) is not allowed; the name is
+    /// shown only when it has the form of the standard's names.
+    pub fn attribute_not_allowed(&mut self, key: &str) {
+        if self.violations.len() >= self.cap {
+            self.omitted += 1;
+            return;
+        }
+        let name = read::shown_name(key);
+        self.violation("XSD-attribute", format!("attribute {name} is not allowed"));
     }
 
     /// Records a violation at the current path.
     pub fn violation(&mut self, rule: &'static str, message: impl Into<String>) {
+        if self.violations.len() >= self.cap {
+            self.omitted += 1;
+            return;
+        }
         self.violations.push(Violation {
             rule,
             retourcode: crate::rules::retourcode(rule),

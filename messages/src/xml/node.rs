@@ -19,6 +19,10 @@ pub(crate) trait Node: Sized {
     fn read(r: &mut Reader<'_>, empty: bool) -> Result<Option<Self>, Error>;
     /// Checks facets and cardinalities; the report's path points at this element.
     fn check(&self, rep: &mut Report);
+    /// The XSD type of the elements this type is the content of, as `xsi:type` would name
+    /// it (e.g. `LDT_Geslacht` in the basisschema namespace); `None` when not recorded, and
+    /// then an `xsi:type` on such an element is reported.
+    const XSD_TYPE: Option<(Ns, &'static str)> = None;
     /// A random valid value.
     #[cfg(feature = "generate")]
     fn generate(g: &mut crate::generate::Gen) -> Self;
@@ -120,7 +124,10 @@ impl<'s> Matcher<'s> {
 pub(crate) fn unexpected(r: &mut Reader<'_>, name: &str, empty: bool) -> Result<(), Error> {
     r.report.violation(
         "XSD-sequence",
-        format!("element '{name}' is not expected here"),
+        format!(
+            "element {} is not expected here",
+            super::read::shown_name(name)
+        ),
     );
     r.skip(empty)
 }
@@ -133,6 +140,20 @@ pub(crate) fn read_child<T: Node>(
     empty: bool,
 ) -> Result<Option<T>, Error> {
     r.report.path.push(name, index);
+    if let Some(named) = r.take_xsi_type() {
+        let matches = match (named, T::XSD_TYPE) {
+            (super::read::XsiType::Named(class, local), Some((ns, ty))) => {
+                class.is(ns) && local == ty
+            }
+            _ => false,
+        };
+        if !matches {
+            r.report.violation(
+                "XSD-type",
+                "xsi:type names a type other than the element's own type",
+            );
+        }
+    }
     let value = T::read(r, empty);
     r.report.path.pop();
     value
@@ -157,6 +178,12 @@ pub(crate) fn read_list<T: Node>(
     empty: bool,
 ) -> Result<Vec<T>, Error> {
     r.report.path.push(spec.name, None);
+    if r.take_xsi_type().is_some() {
+        r.report.violation(
+            "XSD-type",
+            "xsi:type names a type other than the element's own type",
+        );
+    }
     let mut items = Vec::new();
     let mut seen = 0usize;
     if !empty {

@@ -1,19 +1,29 @@
-//! The HTTP API: the three VSP-Koppeling APIs under the same paths as VECOZO's servers, and
-//! the simulator's own admin API.
+//! The HTTP API: the VSP-Koppeling APIs under the same paths as VECOZO's servers, and the
+//! simulator's own admin API.
 //!
 //! | path | spec |
 //! |---|---|
 //! | `/berichtenservice/berichten/rest-push/v1/berichten` | REST push v1 |
 //! | `/berichtenservice/berichten/rest-pull/v1/berichten…` | REST pull v1 |
 //! | `/berichtenservice/berichtstatus/rest-pull/v3/berichtstatussen` | berichtstatus REST pull v3 |
+//! | `/berichtenservice/berichtstatus/rest-pull/v2/berichtstatussen` | berichtstatus REST pull v2 (deprecated by VECOZO) |
 //! | `/admin/v1/…` | the simulator's own (JSON), see [`admin`] |
 //!
 //! So a client's base URLs are `https://HOST:PORT` followed by the path of VECOZO's server
 //! URL (e.g. `https://localhost:8443/berichtenservice/berichten/rest-push/v1`).
+//!
+//! Every answer has a status code and content type that VECOZO's OpenAPI files document, with
+//! a body valid against their schema; `simulator/conformance/` checks that with schemathesis
+//! and lists the few deliberate answers the files leave undocumented (a `422` naming a BRS
+//! code, …). Requests the framework refuses before a handler runs get the specs' error shape
+//! too: malformed queries are read by [`query`], malformed multipart bodies and path
+//! parameters are mapped by the handlers, unknown paths get [`not_found`] and unsupported
+//! methods [`method_not_allowed`] (both a problem document).
 
 pub mod admin;
 pub mod pull;
 pub mod push;
+pub mod query;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -21,11 +31,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use tokio::sync::Notify;
+use uuid::Uuid;
 
 use crate::faults::Outcome;
 use crate::scenario::Api;
@@ -40,6 +51,8 @@ pub const PUSH_BASE: &str = "/berichtenservice/berichten/rest-push/v1";
 pub const PULL_BASE: &str = "/berichtenservice/berichten/rest-pull/v1";
 /// Base path of berichtstatus REST pull v3.
 pub const STATUS_BASE: &str = "/berichtenservice/berichtstatus/rest-pull/v3";
+/// Base path of berichtstatus REST pull v2 (deprecated by VECOZO, still served).
+pub const STATUS_V2_BASE: &str = "/berichtenservice/berichtstatus/rest-pull/v2";
 
 /// Who is calling: the subject CN of the verified client certificate, put into every request
 /// by the server.
@@ -74,7 +87,7 @@ pub fn api_of(path: &str) -> Option<Api> {
         Some(Api::Push)
     } else if path.starts_with(PULL_BASE) {
         Some(Api::Pull)
-    } else if path.starts_with(STATUS_BASE) {
+    } else if path.starts_with(STATUS_BASE) || path.starts_with(STATUS_V2_BASE) {
         Some(Api::Status)
     } else {
         None
@@ -145,9 +158,15 @@ pub fn router(sim: Simulator) -> Router {
             delete(pull::confirm),
         )
         .route(&format!("{STATUS_BASE}/berichtstatussen"), get(status::get))
+        .route(
+            &format!("{STATUS_V2_BASE}/berichtstatussen"),
+            get(status::get_v2),
+        )
         .route("/admin/v1/tellingen", get(admin::counts))
         .route("/admin/v1/gemeente/berichten", post(push::post_as_gemeente))
         .route("/admin/v1/klok", get(admin::clock).post(admin::advance))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(sim.clone(), faults))
         .with_state(sim)
@@ -224,6 +243,44 @@ impl Problem {
     pub fn status(status: StatusCode) -> Problem {
         Problem { status, body: None }
     }
+
+    /// A 4xx `status` other than 400 and 422 with a problem document: the status's reason
+    /// phrase as title, `detail` in words, no per-field errors.
+    pub fn other(status: StatusCode, instance: &str, detail: &str) -> Problem {
+        Problem {
+            status,
+            body: Some(Box::new(ValidationProblemDetails {
+                type_: format!(
+                    "https://tools.ietf.org/html/rfc9110#section-15.5.{}",
+                    status.as_u16().saturating_sub(399)
+                ),
+                title: status.canonical_reason().unwrap_or_default().into(),
+                status: i32::from(status.as_u16()),
+                detail: detail.into(),
+                instance: Some(instance.into()),
+                errors: BTreeMap::new(),
+            })),
+        }
+    }
+}
+
+/// Any path none of the APIs has: `404` with a problem document.
+pub async fn not_found(uri: Uri) -> Problem {
+    Problem::other(
+        StatusCode::NOT_FOUND,
+        uri.path(),
+        "No VSP-Koppeling operation has this path.",
+    )
+}
+
+/// A known path with a method it does not have: `405` with a problem document (axum adds the
+/// `Allow` header listing the methods the path has).
+pub async fn method_not_allowed(uri: Uri, method: Method) -> Problem {
+    Problem::other(
+        StatusCode::METHOD_NOT_ALLOWED,
+        uri.path(),
+        &format!("This operation does not support the method {method}."),
+    )
 }
 
 impl IntoResponse for Problem {
@@ -232,6 +289,19 @@ impl IntoResponse for Problem {
             Some(body) => (self.status, axum::Json(*body)).into_response(),
             None => self.status.into_response(),
         }
+    }
+}
+
+/// A UUID as the specs' `format: uuid` has it: 36 characters, hyphenated (the `uuid` crate
+/// also takes braces, `urn:uuid:` and the hyphenless form, which the specs' schemas refuse).
+pub fn spec_uuid(s: &str) -> Option<Uuid> {
+    let hyphens = s.len() == 36
+        && s.char_indices()
+            .all(|(i, c)| matches!(i, 8 | 13 | 18 | 23) == (c == '-'));
+    if hyphens {
+        Uuid::parse_str(s).ok()
+    } else {
+        None
     }
 }
 

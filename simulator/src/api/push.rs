@@ -1,9 +1,14 @@
 //! `POST …/rest-push/v1/berichten`: multipart `berichtMetadata` (JSON) + `payload` (the XML).
 //! 204 accepted, 400 malformed request, 422 refused by the ontvangstcontrole.
+//!
+//! A body that is not `multipart/form-data` with a boundary, or whose parts cannot be read,
+//! gets the spec's `400` with a problem document (not axum's `text/plain` rejection). An empty
+//! payload is no well-formed XML: the ontvangstcontrole refuses it with BRS14, as any other.
 
 use std::collections::BTreeMap;
 
 use axum::Extension;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, Uri};
 
@@ -16,11 +21,11 @@ pub async fn post(
     State(sim): State<Simulator>,
     Extension(peer): Extension<Peer>,
     uri: Uri,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<StatusCode, Problem> {
     let instance = uri.path();
     let indiener = indiener(&sim, &peer, instance)?;
-    let (metadata, payload) = read_parts(instance, &mut multipart).await?;
+    let (metadata, payload) = read_parts(instance, multipart).await?;
     sim.push(&indiener, metadata, payload)
         .map_err(|r| Problem::refused(instance, r.code, &r.text))?;
     Ok(StatusCode::NO_CONTENT)
@@ -31,10 +36,10 @@ pub async fn post(
 pub async fn post_as_gemeente(
     State(sim): State<Simulator>,
     uri: Uri,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<StatusCode, Problem> {
     let instance = uri.path();
-    let (metadata, payload) = read_parts(instance, &mut multipart).await?;
+    let (metadata, payload) = read_parts(instance, multipart).await?;
     sim.push_as_gemeente(metadata, payload)
         .map_err(|r| Problem::refused(instance, r.code, &r.text))?;
     Ok(StatusCode::NO_CONTENT)
@@ -43,21 +48,27 @@ pub async fn post_as_gemeente(
 /// Reads and validates the `berichtMetadata` and `payload` parts.
 async fn read_parts(
     instance: &str,
-    multipart: &mut Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(PushMetadata, Vec<u8>), Problem> {
+    let unreadable = || {
+        Problem::bad_field(
+            instance,
+            "multipart",
+            "The body must be multipart/form-data (with a boundary) with the parts \
+             berichtMetadata and payload.",
+        )
+    };
+    let mut multipart = multipart.map_err(|_| unreadable())?;
     let mut metadata: Option<Vec<u8>> = None;
     let mut payload: Option<Vec<u8>> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(Problem::bad_field(instance, "multipart", e.body_text())),
+            Err(_) => return Err(unreadable()),
         };
         let name = field.name().unwrap_or_default().to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| Problem::bad_field(instance, &name, e.body_text()))?;
+        let bytes = field.bytes().await.map_err(|_| unreadable())?;
         match name.as_str() {
             "berichtMetadata" => metadata = Some(bytes.to_vec()),
             "payload" => payload = Some(bytes.to_vec()),
@@ -85,13 +96,6 @@ async fn read_parts(
     let errors = validate(&metadata);
     if !errors.is_empty() {
         return Err(Problem::bad_request(instance, errors));
-    }
-    if payload.is_empty() {
-        return Err(Problem::bad_field(
-            instance,
-            "payload",
-            "The payload is empty.",
-        ));
     }
     Ok((metadata, payload))
 }

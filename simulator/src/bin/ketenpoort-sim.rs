@@ -44,8 +44,13 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Colour only on a terminal, and never with NO_COLOR (https://no-color.org): a log
+    // redirected to a file stays plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stdout())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::INFO)
+        .with_ansi(colour)
         .init();
     let cli = Cli::parse();
     match cli.command {

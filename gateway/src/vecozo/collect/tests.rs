@@ -222,3 +222,32 @@ fn a_provider_sent_kind_is_quarantined() {
         Content::Quarantined { .. }
     ));
 }
+
+#[test]
+fn a_quarantine_reason_never_quotes_the_payload() {
+    // Issue 13: a stray '&' or tag in free text made quick-xml quote it, and the collector
+    // put that text into the quarantine reason and its WARN log line (which shows the reason).
+    let kind = MessageKind::new(Law::Ijw, MessageType::M301);
+    let m = Message::generate(kind, &mut Gen::new(11, Shape::Minimal));
+    let provider = m.content.header().ontvanger.clone();
+    let xml = m.to_xml().expect("valid");
+    let start = xml.find(":Bsn>").expect("Bsn") + ":Bsn>".len();
+    let end = start + xml[start..].find('<').expect("closed");
+    for text in [
+        "Moeder Jansen&Bakker bsn 123456782; zie dossier",
+        "Moeder <Bakker-123456782> zie dossier",
+    ] {
+        let bytes = format!("{}{text}{}", &xml[..start], &xml[end..]).into_bytes();
+        let r = ready(bytes, "JW301", &provider);
+        match classify(&r.meta, &r.bytes) {
+            Content::Quarantined { reason } => {
+                assert!(reason.contains("not well-formed XML at byte"), "{reason}");
+                assert!(
+                    !reason.contains("Bakker") && !reason.contains("123456782"),
+                    "{reason}"
+                );
+            }
+            Content::Message(_) => panic!("{text}: not a message"),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Log colour of the `ketenpoort-sim` binary: ANSI escapes only when its log goes to a terminal, and
+//! not even there with `NO_COLOR` set. The terminal is a pseudo-terminal made by util-linux
+//! `script`; without it the terminal cases are skipped with a message.
+
+use std::io::Read as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `args` (through `script` when `terminal`) with `env`, until its output contains
+/// `until` or 60 s passed, then kills it; returns what it wrote.
+fn output_of(args: &[String], env: &[(&str, &str)], terminal: bool, until: &str) -> String {
+    let mut cmd = if terminal {
+        let line = args
+            .iter()
+            .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut c = Command::new("script");
+        c.args(["-qefc", &line, "/dev/null"]);
+        c
+    } else {
+        let mut c = Command::new(&args[0]);
+        c.args(&args[1..]);
+        c
+    };
+    cmd.env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("start");
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    for mut pipe in [
+        Box::new(child.stdout.take().expect("stdout")) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().expect("stderr")),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(tx);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut out = Vec::new();
+    while !String::from_utf8_lossy(&out).contains(until) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(chunk) => out.extend(chunk),
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert!(text.contains(until), "no {until:?} within 60 s: {text}");
+    text
+}
+
+fn has_script() -> bool {
+    let found = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        println!("skipped the terminal cases: util-linux `script` is not installed");
+    }
+    found
+}
+
+#[test]
+fn the_simulator_logs_in_colour_only_on_a_terminal_and_never_with_no_color() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = vec![
+        env!("CARGO_BIN_EXE_ketenpoort-sim").to_owned(),
+        "serve".into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--pki".into(),
+        dir.path().join("pki").display().to_string(),
+    ];
+    let redirected = output_of(&args, &[], false, "ketenpoort-sim listening");
+    assert!(!redirected.contains('\u{1b}'), "{redirected}");
+    if !has_script() {
+        return;
+    }
+    let terminal = output_of(&args, &[], true, "ketenpoort-sim listening");
+    assert!(
+        terminal.contains("\u{1b}["),
+        "colour on a terminal: {terminal}"
+    );
+    let plain = output_of(
+        &args,
+        &[("NO_COLOR", "1")],
+        true,
+        "ketenpoort-sim listening",
+    );
+    assert!(!plain.contains('\u{1b}'), "{plain}");
+}
