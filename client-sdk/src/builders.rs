@@ -199,9 +199,22 @@ impl proto::DeclarationLine {
         self
     }
 
-    /// IngediendBedrag in eurocent; without it ketenpoort computes volume × tariff.
+    /// IngediendBedrag in eurocent; without it ketenpoort computes it from the contract
+    /// tariff ([`Self::with_contract_tariff`] or the gateway's tariff table), or as volume ×
+    /// tariff for a unit other than minuut.
     pub fn with_amount_cents(mut self, cents: u64) -> Self {
         self.amount_cents = Some(cents);
+        self
+    }
+
+    /// The contract tariff (contracttarief) in eurocent per `unit` (`"uur"`, `"minuut"`,
+    /// `"dagdeel"`, `"etmaal"`, `"week"`, `"maand"`, `"stuks"` or an Eenheid code). ketenpoort
+    /// fills ProductTarief and IngediendBedrag from it when they are left out and checks them
+    /// when given (TR418, TR346): an hourly tariff of 8724 for 240 minutes gives
+    /// ProductTarief 145 and IngediendBedrag 34896 (IV081).
+    pub fn with_contract_tariff(mut self, cents: u64, unit: impl Into<String>) -> Self {
+        self.contract_tariff_cents = Some(cents);
+        self.contract_tariff_unit = unit.into();
         self
     }
 
@@ -630,6 +643,22 @@ submit_builder!(ChangeRequest, proto::SubmitChangeRequestRequest);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_carries_its_contract_tariff() {
+        let line = proto::DeclarationLine::new(
+            "R1",
+            1001,
+            proto::Product::new("45", "45A48"),
+            "2025-03-01",
+            "2025-03-31",
+        )
+        .with_volume(240, crate::codes::unit::MINUTE)
+        .with_contract_tariff(8724, "uur");
+        assert_eq!(line.contract_tariff_cents, Some(8724));
+        assert_eq!(line.contract_tariff_unit, "uur");
+        assert_eq!((line.tariff_cents, line.amount_cents), (None, None));
+    }
 
     #[test]
     fn declaration_lines_are_grouped_per_client() {

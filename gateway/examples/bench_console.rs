@@ -126,6 +126,7 @@ fn request_323(n: usize) -> proto::SubmitDeclarationRequest {
             tariff_cents: Some(145),
             amount_cents: Some(34896),
             credit: false,
+            ..Default::default()
         })
         .collect();
     proto::SubmitDeclarationRequest {

@@ -156,6 +156,8 @@ fn request_323(run: &str, n: usize) -> proto::SubmitDeclarationRequest {
             tariff_cents: Some(145),
             amount_cents: Some(34896),
             credit: false,
+            contract_tariff_cents: None,
+            contract_tariff_unit: String::new(),
         })
         .collect();
     proto::SubmitDeclarationRequest {

@@ -77,6 +77,10 @@ pub struct Config {
     /// The operator console (web pages for the people who run the flow).
     #[serde(default)]
     pub console: ConsoleConfig,
+    /// The contract tariffs (see [`ketenpoort_messages::tariff`] and [`crate::tariffs`]):
+    /// rows, CSV files and regions; reloaded on SIGHUP.
+    #[serde(default)]
+    pub tariffs: ketenpoort_messages::tariff::TariffConfig,
     /// The organisation details on the productieverantwoording (`ketenpoort
     /// verantwoording`, the GetOrganisation RPC).
     #[serde(default)]
@@ -534,6 +538,16 @@ impl Config {
     /// Whether the console is served over TLS (`[console] tls`, default: `[tls]` is set).
     pub fn console_tls(&self) -> bool {
         self.console.tls.unwrap_or(self.tls.is_some())
+    }
+
+    /// The tariff configuration in force: `[tariffs]`, or in dev mode without one the dev
+    /// table ([`crate::tariffs::dev_tariffs`]).
+    pub fn effective_tariffs(&self) -> ketenpoort_messages::tariff::TariffConfig {
+        if self.dev && self.tariffs.is_empty() {
+            crate::tariffs::dev_tariffs()
+        } else {
+            self.tariffs.clone()
+        }
     }
 
     /// The tenants in force: the configured ones, plus the dev tenant in dev mode.

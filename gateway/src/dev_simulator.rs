@@ -11,8 +11,9 @@
 //! (`default`), and a collection round every second.
 //!
 //! The default scenario is the simulator's example (providers 12345678 and 87654321, vendor
-//! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with fast
-//! timings: the ketencontrole takes about three seconds and the municipality bot answers at
+//! `softwarehuis` for 11223344 and 12345678, municipalities 0268, 1945 and 0209) with the
+//! gateway's tariff table (in dev mode without `[tariffs]`: [`crate::tariffs::dev_tariffs`],
+//! so that the municipality judges amounts as the gateway does) and fast timings: the ketencontrole takes about three seconds and the municipality bot answers at
 //! once, so a 316 and a 301 arrive seconds after a 315. Other AGB codes and municipality
 //! codes are refused the way VECOZO refuses them (BRS03/BRS04/BRS05): give a scenario file
 //! (`[vecozo.simulator] scenario`) to add them.
@@ -99,7 +100,10 @@ pub async fn start(
     let scenario = match &settings.scenario {
         Some(path) => ketenpoort_sim::Scenario::load(path)
             .map_err(|e| server_error(&format!("scenario {}", path.display()), e))?,
-        None => dev_scenario(),
+        // The municipality knows the gateway's contract tariffs (in dev mode: the dev table).
+        None => dev_scenario()
+            .with_tariffs(config.effective_tariffs())
+            .map_err(|e| server_error("tariffs", e))?,
     };
     let dir = settings
         .dir

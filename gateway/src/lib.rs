@@ -64,6 +64,7 @@ pub mod proto;
 pub mod retour;
 pub mod server;
 pub mod store;
+pub mod tariffs;
 pub mod tenant;
 pub mod vecozo;
 pub mod verantwoording;

@@ -36,6 +36,8 @@ struct Inner {
     /// expected message (`316`, `301/319`, …; the provider's `302`, `305`, …) → deadlines
     /// missed.
     deadlines_missed: BTreeMap<String, u64>,
+    /// Tariff table reloads: `ok` and `error`.
+    tariff_reloads: BTreeMap<&'static str, u64>,
 }
 
 impl Metrics {
@@ -101,6 +103,15 @@ impl Metrics {
     pub fn deadline_missed(&self, expected: &str) {
         if let Ok(mut m) = self.inner.lock() {
             *m.deadlines_missed.entry(expected.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// Counts a reload of the tariff table (`ok`: in force; else the previous one stays).
+    pub fn tariff_reload(&self, ok: bool) {
+        if let Ok(mut m) = self.inner.lock() {
+            *m.tariff_reloads
+                .entry(if ok { "ok" } else { "error" })
+                .or_default() += 1;
         }
     }
 
@@ -178,6 +189,18 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP ketenpoort_tariff_reloads_total Reloads of the tariff table (SIGHUP) by \
+             result; after an error the previous table stays in force."
+        );
+        let _ = writeln!(out, "# TYPE ketenpoort_tariff_reloads_total counter");
+        for (result, n) in &m.tariff_reloads {
+            let _ = writeln!(
+                out,
+                "ketenpoort_tariff_reloads_total{{result=\"{result}\"}} {n}"
+            );
         }
         if !m.certificate_days_left.is_empty() {
             let _ = writeln!(

@@ -30,7 +30,13 @@
 //! - an in-message rule broken (controleniveau 2, [`rules::check`]): only the Header, with
 //!   the retourcode those rules give (0001). XsltVersie is left out: it is required when the
 //!   published XSLTs did the rejecting, and ketenpoort checks with its own implementation of
-//!   the rules, not with those XSLTs.
+//!   the rules, not with those XSLTs;
+//! - the automatic retour also judges the cross-message rules of a received 301 (TR332,
+//!   TR379, TR385) or 319 (TR355, TR359, TR360, TR365) against the store's history, before
+//!   the 301/319 is recorded in it ([`crate::store::history`]): a rule broken in the Header
+//!   gives only the Header with its code; one broken in a class gives every class with its
+//!   code or 0200 ([`retour_body`], IV028). A retour sent by hand (`SubmitRetour`) is built
+//!   after the 301/319 was recorded, so it carries the in-message findings only.
 //!
 //! The envelope of the push carries alsAntwoordOp = the traceerId of the 301/319 and its
 //! conversatieId (persisted in the message's outbox record before the first push).
@@ -39,7 +45,9 @@ use chrono::NaiveDate;
 use ketenpoort_messages::codes::RetourCode;
 use ketenpoort_messages::model::basis::XsdVersie;
 use ketenpoort_messages::model::header::RetourHeader;
-use ketenpoort_messages::{Content, Message, MessageKind, MessageType, Retour, rules};
+use ketenpoort_messages::{
+    Content, Message, MessageKind, MessageType, Violation, retour_body, rules,
+};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -83,26 +91,38 @@ pub fn header_codes(message: &Message) -> Vec<RetourCode> {
 
 /// The retour (302 or 320) on the received 301 or 319 `message`, with IdentificatieRetour
 /// `identificatie`, DagtekeningRetour `today` and XsdVersieRetour `xsd`, as a message and
-/// its XML. `Ok(None)` when `message` is owed no retour.
+/// its XML; `cross` are the cross-message rules `message` breaks (judged only when it
+/// passes the in-message rules). `Ok(None)` when `message` is owed no retour.
 pub fn build(
     message: &Message,
     identificatie: &str,
     today: NaiveDate,
     xsd: XsdVersie,
+    cross: &[Violation],
 ) -> Result<Option<(Message, String)>, Error> {
+    if owed(message.kind().message_type).is_none() {
+        return Ok(None);
+    }
+    let in_message = header_codes(message);
     let header = RetourHeader {
         heen: message.content.header().clone(),
         identificatie_retour: identificatie.into(),
         dagtekening_retour: today,
         xslt_versie: None,
         xsd_versie_retour: xsd,
-        retour_codes: header_codes(message),
+        retour_codes: in_message.clone(),
     };
-    let content = match &message.content {
-        Content::Allocation(_) => Content::AllocationRetour(Retour { header, body: None }),
-        Content::Answer(_) => Content::AnswerRetour(Retour { header, body: None }),
-        _ => return Ok(None),
+    let found = if in_message.is_empty() { cross } else { &[] };
+    let Some(mut content) = retour_body::retour(message, header, found) else {
+        return Ok(None);
     };
+    if !in_message.is_empty() {
+        match &mut content {
+            Content::AllocationRetour(r) => r.header.retour_codes = in_message,
+            Content::AnswerRetour(r) => r.header.retour_codes = in_message,
+            _ => {}
+        }
+    }
     let retour = Message {
         law: message.law,
         content,
@@ -126,11 +146,14 @@ pub fn queued(
     message: &Message,
     conversatie_id: Uuid,
 ) -> Result<Option<QueuedRetour>, Error> {
-    prepared(store, headers, today, message, conversatie_id, true)
+    // Judged before the 301/319 is recorded: the collector builds the retour first.
+    let cross = store.history().check(message)?;
+    prepared(store, headers, today, message, conversatie_id, true, &cross)
 }
 
 /// [`queued`], with the IdentificatieRetour only peeked, not reserved, when `reserve` is
-/// false (`validate_only`: what would be sent).
+/// false (`validate_only`: what would be sent), and `cross` the cross-message findings to
+/// carry (none for a retour sent by hand, see the module docs).
 pub fn prepared(
     store: &dyn Store,
     headers: &HeaderFactory,
@@ -138,6 +161,7 @@ pub fn prepared(
     message: &Message,
     conversatie_id: Uuid,
     reserve: bool,
+    cross: &[Violation],
 ) -> Result<Option<QueuedRetour>, Error> {
     let Some(kind) = owed_kind(message) else {
         return Ok(None);
@@ -147,7 +171,7 @@ pub fn prepared(
     let agb = heen.ontvanger.clone();
     let (identificatie, counter) = headers.identificatie(store, &agb, kind, reserve)?;
     let xsd = headers.header(&agb, &heen.afzender, today).xsd_versie;
-    let Some((retour, xml)) = build(message, &identificatie, today, xsd)? else {
+    let Some((retour, xml)) = build(message, &identificatie, today, xsd, cross)? else {
         return Ok(None);
     };
     Ok(Some(QueuedRetour {

@@ -74,6 +74,13 @@ impl Gateway {
             clock,
             Arc::new(Metrics::default()),
         ));
+        let tariffs = shared
+            .tariffs
+            .load()
+            .map_err(|e| Error::Server(format!("[tariffs]: {e}")))?;
+        if tariffs > 0 {
+            tracing::info!(tariffs, "tariff table loaded");
+        }
         Ok(Gateway {
             config,
             shared,
@@ -228,6 +235,11 @@ impl Gateway {
             ),
         };
         tasks.spawn(check.run(shared.stopping.subscribe()));
+        tasks.spawn(crate::tariffs::reload_on_hangup(
+            shared.tariffs.clone(),
+            shared.metrics.clone(),
+            shared.stopping.subscribe(),
+        ));
         if config.vecozo_mode() == VecozoMode::Loopback {
             tasks.spawn(crate::loopback::run(
                 shared.store.clone(),

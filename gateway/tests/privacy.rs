@@ -314,7 +314,8 @@ agb_codes = ["{AGB_A}"]
                     period_start: "2025-06-01".into(),
                     period_end: "2025-06-30".into(),
                     delivered_volume: 960,
-                    tariff_cents: Some(8724),
+                    // 960 minutes at 87,24 an hour: 145 a minute shown, 139584 claimed (IV081).
+                    tariff_cents: Some(145),
                     amount_cents: Some(139_584),
                     ..line("unused", number, law)
                 }],

@@ -28,11 +28,16 @@ const REQUESTS: usize = 100;
 /// The kill comes once the client acknowledged this many answers.
 const KILL_AFTER: usize = 70;
 
-/// The simulator answering at once, with every pull request slowed down.
+/// The simulator answering at once, with every pull request slowed down, on the real time:
+/// the gateway process dates its messages with it, and the municipality answers a message
+/// dated after its own date with 8848 (TR135) instead of a 301.
 async fn sim() -> Sim {
-    vecozo_support::start_with(vecozo_support::fast_scenario(
-        "[[storing]]\nsoort = \"traag\"\napi = [\"pull\"]\nvertraging_ms = 40\n",
-    ))
+    vecozo_support::start_with_clock(
+        vecozo_support::fast_scenario(
+            "[[storing]]\nsoort = \"traag\"\napi = [\"pull\"]\nvertraging_ms = 40\n",
+        ),
+        ketenpoort_sim::Clock::new(chrono::Utc::now(), 1.0),
+    )
     .await
 }
 

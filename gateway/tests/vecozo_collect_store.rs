@@ -15,6 +15,7 @@ use ketenpoort::store::{
 use ketenpoort::vecozo::collect::collect_round;
 use ketenpoort::vecozo::collector::incoming_write;
 use ketenpoort::vecozo::envelope::References;
+use ketenpoort_messages::codes::RetourCode;
 use ketenpoort_sim::Scenario;
 use uuid::Uuid;
 use vecozo_support::*;
@@ -313,7 +314,15 @@ async fn the_302_on_a_301_is_queued_with_it_once_across_a_redelivery_and_a_resta
     match &retour.content {
         ketenpoort_messages::Content::AllocationRetour(r) => {
             assert_eq!(&r.header.heen, heen.content.header(), "the 301's header");
-            assert!(r.header.retour_codes.is_empty(), "accepted: no retourcodes");
+            // The 302 judges the 301 against what this store holds. The 315 went straight to
+            // the simulator, so the 301's ReferentieAanbieder answers no request the store
+            // knows: TR379 (9379) on the product, 0200 in the header (IV028).
+            assert_eq!(r.header.retour_codes, vec![RetourCode::R0200]);
+            let body = r.body.as_ref().expect("the classes taken over");
+            assert_eq!(
+                body.toegewezen_producten[0].retour_codes,
+                vec![RetourCode::R9379]
+            );
         }
         other => panic!("not a 302: {:?}", other.message_type()),
     }

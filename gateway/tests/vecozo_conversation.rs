@@ -94,7 +94,8 @@ async fn conversation(
                 period_start: "2025-06-01".into(),
                 period_end: "2025-06-30".into(),
                 delivered_volume: 960,
-                tariff_cents: Some(8724),
+                // 960 minutes at 87,24 an hour: 145 a minute shown, 139584 claimed (IV081).
+                tariff_cents: Some(145),
                 amount_cents: Some(139_584),
                 ..common::line("unused", number, law)
             }],
@@ -113,6 +114,13 @@ async fn conversation(
     };
     assert_eq!(d.total_claimed_cents, 139_584);
     assert_eq!(d.total_granted_cents, 139_584, "{d:?}");
+    // A verdict for every line of the claim, joined with the 323 ketenpoort sent.
+    assert_eq!(d.lines.len(), 1, "{d:?}");
+    let line = &d.lines[0];
+    assert_eq!(line.reference_number, format!("CONV-{code}-06"));
+    assert!(line.accepted && line.codes.is_empty(), "{line:?}");
+    assert_eq!((line.claimed_cents, line.granted_cents), (139_584, 139_584));
+    assert_eq!(line.allocation_number, number);
     (request, declaration)
 }
 

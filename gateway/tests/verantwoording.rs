@@ -111,6 +111,7 @@ fn line(
         tariff_cents: tariff,
         amount_cents: Some(cents),
         credit,
+        ..Default::default()
     }
 }
 

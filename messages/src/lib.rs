@@ -14,6 +14,10 @@
 //!   317/318, `answer` 319/320, `declaration` 323/325).
 //! - [`money`]: the money and period rules of a 323 — eurocent amounts, product periods,
 //!   maximum weekly and monthly volumes, units, totals.
+//! - [`retour_body`]: the retour on a message judged on cross-message or external rules
+//!   (IV028: every class with its retourcode or 0200).
+//! - [`tariff`]: the contract tariff table (per municipality or region, law, product, period
+//!   and unit) from configuration rows and published CSV lists, for TR346/TR418.
 //! - [`types`] and [`codes`]: the simple types (LDT_*) — strings and integers with their
 //!   facets, and the codelists as enums.
 //! - [`message`]: [`Message`], [`read`] and [`Message::to_xml`].
@@ -46,7 +50,9 @@ pub mod law;
 pub mod message;
 pub mod model;
 pub mod money;
+pub mod retour_body;
 pub mod rules;
+pub mod tariff;
 pub mod types;
 mod xml;
 

@@ -3,6 +3,7 @@
 //!
 //! Amounts (bedragen) are whole eurocents in `u64` with the sign in a separate [`DebetCredit`],
 //! as in the messages; tariffs in euros are [`Decimal`]. Nothing here uses floating point.
+//! A [`ContractTariff`] (cents per [`TariffUnit`]) prices a claim line ([`ContractTariff::price`]).
 //! Sources: TR346 and IV081 (amounts), TR358 and CS325 (totals), IV076, IV077 and IV078
 //! (weekly and monthly volumes), the Toewijzingsvarianten table (units per variant).
 
@@ -73,6 +74,204 @@ pub fn amount(volume: u64, tariff_cents: u64) -> Option<u64> {
     volume
         .checked_mul(tariff_cents)
         .filter(|&cents| cents <= Bedrag::MAX)
+}
+
+/// The unit a contract prices a product in (tariefeenheid): what one contract tariff is for.
+///
+/// The standard's Eenheid codes of a claim line (minuut 01, uur 04, etmaal 14, dagdeel 16,
+/// stuks 82/84) plus the periods municipalities publish tariffs for (per week, per maand),
+/// which a claim counts in stuks. Euro (83) has no tariff (CD087).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TariffUnit {
+    /// Per minuut (minute), claimed in Eenheid 01.
+    Minuut,
+    /// Per uur (hour), claimed in Eenheid 04, or in minuut 01 (IV081).
+    Uur,
+    /// Per dagdeel (part of a day), claimed in Eenheid 16.
+    Dagdeel,
+    /// Per etmaal or dag (day), claimed in Eenheid 14.
+    Etmaal,
+    /// Per week, claimed in stuks (82 or 84), one stuk a week.
+    Week,
+    /// Per maand (month), claimed in stuks (82 or 84), one stuk a month.
+    Maand,
+    /// Per stuk (piece: a ride, a session, a trajectory), claimed in Eenheid 82 or 84.
+    Stuks,
+}
+
+impl TariffUnit {
+    /// Every unit, in the order of the documentation.
+    pub const ALL: [TariffUnit; 7] = [
+        TariffUnit::Minuut,
+        TariffUnit::Uur,
+        TariffUnit::Dagdeel,
+        TariffUnit::Etmaal,
+        TariffUnit::Week,
+        TariffUnit::Maand,
+        TariffUnit::Stuks,
+    ];
+
+    /// The unit written as a contract or a published list writes it, case and a leading
+    /// `per ` ignored: an Eenheid code (`01`, `04`, `14`, `16`, `82`, `84`) or a word
+    /// (`minuut`, `uur`, `dagdeel`, `etmaal`/`dag`, `week`, `maand`, `stuks`/`stuk`/`rit`,
+    /// and their plurals or English names).
+    pub fn parse(text: &str) -> Option<TariffUnit> {
+        let t = text.trim().to_lowercase();
+        let t = t.strip_prefix("per ").unwrap_or(&t).trim();
+        Some(match t {
+            "01" | "minuut" | "minuten" | "min" | "minute" | "minutes" => TariffUnit::Minuut,
+            "04" | "uur" | "uren" | "hour" | "hours" => TariffUnit::Uur,
+            "16" | "dagdeel" | "dagdelen" | "daypart" => TariffUnit::Dagdeel,
+            "14" | "etmaal" | "etmalen" | "dag" | "dagen" | "day" | "days" => TariffUnit::Etmaal,
+            "week" | "weken" | "weeks" => TariffUnit::Week,
+            "maand" | "maanden" | "month" | "months" => TariffUnit::Maand,
+            "82" | "84" | "stuk" | "stuks" | "rit" | "ritten" | "piece" | "pieces" | "traject"
+            | "trajecten" => TariffUnit::Stuks,
+            _ => return None,
+        })
+    }
+
+    /// The unit's name in the documentation (`uur`, `etmaal`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            TariffUnit::Minuut => "minuut",
+            TariffUnit::Uur => "uur",
+            TariffUnit::Dagdeel => "dagdeel",
+            TariffUnit::Etmaal => "etmaal",
+            TariffUnit::Week => "week",
+            TariffUnit::Maand => "maand",
+            TariffUnit::Stuks => "stuks",
+        }
+    }
+
+    /// How a claim line in `claim` (its Eenheid) is priced under a tariff in this unit;
+    /// `None` when the tariff cannot price such a line (OP267, IV081: the claim's unit
+    /// follows the allocation, and only uur may be claimed in minuut).
+    pub fn pricing(self, claim: Eenheid) -> Option<Pricing> {
+        use Eenheid::*;
+        match (self, claim) {
+            (TariffUnit::Uur, Minuut) => Some(Pricing::HourInMinutes),
+            (TariffUnit::Minuut, Minuut)
+            | (TariffUnit::Uur, Uur)
+            | (TariffUnit::Dagdeel, Dagdeel)
+            | (TariffUnit::Etmaal, Etmaal)
+            | (
+                TariffUnit::Week | TariffUnit::Maand | TariffUnit::Stuks,
+                StuksOutput | StuksInspanning,
+            ) => Some(Pricing::PerUnit),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TariffUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a claim line is priced under a contract tariff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pricing {
+    /// ProductTarief is the contract tariff; IngediendBedrag = GeleverdVolume × it (TR346).
+    PerUnit,
+    /// An hourly tariff claimed in minutes (IV081): ProductTarief is the tariff / 60 rounded
+    /// ([`minute_tariff_shown`]); IngediendBedrag is [`amount_for_minutes`], not the volume
+    /// × that rounded tariff.
+    HourInMinutes,
+}
+
+/// A contract tariff (contracttarief): whole eurocents per [`TariffUnit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ContractTariff {
+    /// The tariff in eurocent per unit.
+    pub cents: u64,
+    /// The unit it is agreed in.
+    pub unit: TariffUnit,
+}
+
+/// ProductTarief and IngediendBedrag of a claim line under a contract tariff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Priced {
+    /// ProductTarief in eurocent: the contract tariff, or for an hourly tariff claimed in
+    /// minutes the rounded minute tariff (IV081).
+    pub tariff_cents: u64,
+    /// IngediendBedrag in eurocent (TR346).
+    pub amount_cents: u64,
+    /// How it was priced.
+    pub pricing: Pricing,
+}
+
+/// Why a claim line cannot be priced under a contract tariff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PriceError {
+    /// The tariff's unit does not price lines in this Eenheid.
+    #[error("a tariff per {contract} cannot price a line in Eenheid {}", .claim.code())]
+    Unit {
+        /// The contract's unit.
+        contract: TariffUnit,
+        /// The line's Eenheid.
+        claim: Eenheid,
+    },
+    /// The amount exceeds the LDT_Bedrag maximum (99 999 999 cents).
+    #[error("the amount exceeds the largest amount a message can carry (99 999 999 cents)")]
+    TooLarge,
+}
+
+impl ContractTariff {
+    /// ProductTarief and IngediendBedrag of a line of `volume` in `claim` (its Eenheid):
+    /// `volume × cents` for a line in the tariff's own unit, IV081's rounding for an hourly
+    /// tariff claimed in minutes (€87,24/h × 240 min → ProductTarief 145, IngediendBedrag
+    /// 34896).
+    pub fn price(&self, claim: Eenheid, volume: u64) -> Result<Priced, PriceError> {
+        let pricing = self.unit.pricing(claim).ok_or(PriceError::Unit {
+            contract: self.unit,
+            claim,
+        })?;
+        let (tariff_cents, amount_cents) = match pricing {
+            Pricing::PerUnit => (self.cents, amount(volume, self.cents)),
+            Pricing::HourInMinutes => (
+                minute_tariff_shown(self.cents),
+                amount_for_minutes(self.cents, volume),
+            ),
+        };
+        let amount_cents = amount_cents.ok_or(PriceError::TooLarge)?;
+        if tariff_cents > Bedrag::MAX {
+            return Err(PriceError::TooLarge);
+        }
+        Ok(Priced {
+            tariff_cents,
+            amount_cents,
+            pricing,
+        })
+    }
+}
+
+/// Whether some hourly tariff in whole cents whose shown minute tariff (IV081: / 60, rounded
+/// half away from zero) is `shown_cents` gives IngediendBedrag `amount_cents` for `minutes`
+/// ([`amount_for_minutes`]). This is TR346 for a minute line when the contract tariff is not
+/// known: the message shows only the rounded tariff, so every amount some such hourly tariff
+/// produces must pass, and no other. A per-minute contract (amount = minutes × shown) is
+/// among them: the hourly tariff 60 × shown rounds to shown.
+pub fn minute_amount_possible(shown_cents: u64, minutes: u64, amount_cents: u64) -> bool {
+    let (p, v, a) = (
+        u128::from(shown_cents),
+        u128::from(minutes),
+        u128::from(amount_cents),
+    );
+    // Hour tariffs h with round(h / 60) = p: 60p − 30 ≤ h ≤ 60p + 29 (and h ≥ 0).
+    let h_lo = (60 * p).saturating_sub(30);
+    let h_hi = 60 * p + 29;
+    // round(h·v / 60) = a  ⇔  60a − 30 ≤ h·v ≤ 60a + 29 (for a = 0: h·v ≤ 29).
+    let x_lo = (60 * a).saturating_sub(30);
+    let x_hi = 60 * a + 29;
+    if v == 0 {
+        return x_lo == 0;
+    }
+    // The h with x_lo ≤ h·v ≤ x_hi: ceil(x_lo / v) ..= floor(x_hi / v).
+    let lo = h_lo.max(x_lo.div_ceil(v));
+    let hi = h_hi.min(x_hi / v);
+    lo <= hi
 }
 
 /// First and last day of the calendar month holding `date`.

@@ -136,7 +136,12 @@ fn functions(text: &str, into: &mut BTreeSet<String>) {
 fn every_named_test_exists() {
     let root = workspace();
     let mut defined = BTreeSet::new();
-    for dir in ["messages/tests", "tests/tests", "gateway/tests"] {
+    for dir in [
+        "messages/tests",
+        "tests/tests",
+        "gateway/tests",
+        "simulator/tests",
+    ] {
         for file in rust_files(&root.join(dir)) {
             functions(&read(&file), &mut defined);
         }

@@ -184,6 +184,12 @@ fn cs002_bsn_eleven_test() {
     let v = rules::check(&with_claim(|c| c.clienten[0].bsn = "123456789".into()));
     assert_eq!(v[0].path, "/Bericht/Declaratie/Clienten/Client[1]/Bsn");
     assert_eq!(v[0].retourcode, Some("0001"));
+    // The edge of the formula (elfproef.md: "(9·d1 + … + 2·d8 − 1·d9) mod 11 = 0"):
+    // 100000009 gives 9·1 − 9 = 0, which is divisible by 11, so CS002 holds.
+    assert_eq!(
+        rules_broken(&with_claim(|c| c.clienten[0].bsn = "100000009".into())),
+        Vec::<&str>::new()
+    );
 }
 
 #[test]
@@ -271,6 +277,41 @@ fn tr416_one_debit_line_per_allocation_product_and_period() {
         &with_claim(|c| c.clienten[0].prestaties[1].toewijzing_nummer = Nummer(1001)),
         "TR416",
     );
+}
+
+/// TR416's logical key is ProductPeriode, ProductCategorie, ProductCode and ToewijzingNummer;
+/// it has no Bsn. A ToewijzingNummer is unique within a municipality and law (TR332) and a
+/// claim is for one municipality and law, so the key names one allocation whichever client
+/// the line stands under: the rule's scope is the whole claim, not the client.
+#[test]
+fn tr416_scope_is_the_claim_not_the_client() {
+    // The same allocation, product and period claimed under a second client: TR416.
+    let twice = with_claim(|c| {
+        let mut again = line("R3", 1001);
+        again.ingediend_bedrag.bedrag = Bedrag(34896);
+        c.clienten.push(DeclaratieClient {
+            bsn: "123456782".into(),
+            prestaties: vec![again],
+            retour_codes: vec![],
+        });
+        c.totaal_ingediend_bedrag.totaal_bedrag = TotaalBedrag(3 * 34896);
+    });
+    assert_eq!(rules_broken(&twice), vec!["TR416"]);
+    let v = rules::check(&twice);
+    assert_eq!(
+        v[0].path,
+        "/Bericht/Declaratie/Clienten/Client[2]/Prestaties/Prestatie[1]"
+    );
+    // Another allocation under the second client: no TR416.
+    let other = with_claim(|c| {
+        c.clienten.push(DeclaratieClient {
+            bsn: "123456782".into(),
+            prestaties: vec![line("R3", 1003)],
+            retour_codes: vec![],
+        });
+        c.totaal_ingediend_bedrag.totaal_bedrag = TotaalBedrag(3 * 34896);
+    });
+    assert_eq!(rules_broken(&other), Vec::<&str>::new());
 }
 
 #[test]

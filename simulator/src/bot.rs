@@ -3,11 +3,18 @@
 //!
 //! | received | answered with |
 //! |---|---|
-//! | 315 | 316 (header only, or 0001 when an in-message rule is broken), then a 301 allocating what was requested, or a 319 for products whose verwijzer type the scenario refuses |
-//! | 317 | 318, then a 301 with the requested changes (IV093) or a 319 (`wijzigingsverzoeken = "afwijzen"`) |
-//! | 305 / 307 | 306 / 308 (header only, or 0001) |
-//! | 323 | 325: 0001 at header level when an in-message rule is broken; otherwise every prestatie judged by [`rules::cross::check_against`] against the bot's own [`MemoryHistory`] — fully accepted ⇒ header 0200 + DeclaratieAntwoord 8001, else only the rejected prestaties with the retourcodes of the rules that fired (IV087, TR342) |
+//! | 315 | 316, then (unless the 316 has a finding) a 301 allocating what was requested, or a 319 afgewezen for products whose verwijzer type the scenario refuses; with `in_onderzoek` a 319 "in onderzoek" first |
+//! | 317 | 318, then (unless the 318 has a finding) a 301 with the requested changes (IV093: an allocation with a budget or a total over its period keeps its number and start) or a 319 (`wijzigingsverzoeken = "afwijzen"`); with `in_onderzoek` a 319 "in onderzoek" first |
+//! | 305 / 307 | 306 / 308 |
+//! | 323 | 325: 0001 at header level when an in-message rule is broken; otherwise every prestatie judged by [`rules::cross::check_against`] against the bot's own [`MemoryHistory`], TR135 against the simulated date and TR346/TR418 against the scenario's tariff table ([`rules::amounts`]) — fully accepted ⇒ header 0200 + DeclaratieAntwoord 8001, else only the rejected prestaties with the retourcodes of the rules that fired (IV087, TR342) |
 //! | 302 / 320 | nothing (recorded) |
+//!
+//! Retours (306, 308, 316, 318) follow IV028: only the header with 0001 when an in-message
+//! rule is broken; otherwise the message is judged on the cross-message rules against the
+//! history and on TR135 against the simulated date ([`retour_body`]): a header finding gives
+//! only the header with its code, a class finding every class with its code or 0200, no
+//! finding only the header. `simulator/RETOURCODES.md` ([`crate::retourcodes`]) lists every
+//! code the bot can send.
 //!
 //! Every answer carries a fresh traceerId, the conversatieId of the message it answers and
 //! `alsAntwoordOp` = that message's traceerId. Answers are decided when the message reaches the
@@ -22,26 +29,28 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, NaiveTime, Timelike, Utc};
 use ketenpoort_messages::calendar::WorkingDays;
 use ketenpoort_messages::codes::{
-    AdresSoort, DebetCredit, Geslacht, LandCode, NaamGebruik, RedenAfwijzingVerzoek,
+    AdresSoort, DebetCredit, Frequentie, Geslacht, LandCode, NaamGebruik, RedenAfwijzingVerzoek,
     RedenWijziging, RetourCode, VerzoekAntwoord,
 };
 use ketenpoort_messages::model::allocation::{AllocationClient, Contact, ToegewezenProduct};
 use ketenpoort_messages::model::answer::Antwoord;
+use ketenpoort_messages::model::answer::Woonplaatsbeginsel;
 use ketenpoort_messages::model::basis::{
     Achternaam, Adres, BerichtIdentificatie, Geboortedatum, Huis, TotaalBedragMetDc, VolledigeNaam,
     XsdVersie,
 };
 use ketenpoort_messages::model::declaration::{Declaratie, DeclaratieAntwoord, DeclaratieClient};
 use ketenpoort_messages::model::header::{DeclarationAnswerHeader, Header, RetourHeader};
+use ketenpoort_messages::retour_body;
 use ketenpoort_messages::rules::cross::{AllocationRecord, History, MemoryHistory, Scope};
-use ketenpoort_messages::rules::{self, cross};
+use ketenpoort_messages::rules::{self, amounts, clock, cross};
+use ketenpoort_messages::tariff::TariffTable;
 use ketenpoort_messages::types::{
-    Huisnummer, IdentificatieBericht, IdentificatieDeclaratie, Naam, Nummer, Plaatsnaam, Postcode,
-    Referentie, Straatnaam, TotaalBedrag, Versie,
+    GemeenteCode, Huisnummer, IdentificatieBericht, IdentificatieDeclaratie, Naam, Nummer,
+    Plaatsnaam, Postcode, Referentie, Straatnaam, TotaalBedrag, Versie,
 };
 use ketenpoort_messages::{
-    Content, DeclarationAnswer, Heen, Law, Message, MessageKind, MessageType, ReadLimits, Retour,
-    Violation,
+    Content, DeclarationAnswer, Heen, Law, Message, MessageKind, MessageType, ReadLimits, Violation,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -91,7 +100,11 @@ struct ClientData {
 #[derive(Debug, Clone, Copy)]
 enum Delay {
     Retour,
+    /// The 301/319 after a 315/317, or the 319 "in onderzoek" when the scenario asks for one.
     Toewijzing,
+    /// The decision (301, or 319 afgewezen) on a 315/317: [`Delay::Toewijzing`], plus
+    /// `onderzoek_werkdagen` when a 319 "in onderzoek" comes first.
+    Besluit,
     Declaratie,
 }
 
@@ -105,6 +118,7 @@ pub struct Bot {
     duplicate_325: bool,
     calendar: WorkingDays,
     history: MemoryHistory,
+    tariffs: TariffTable,
     clients: BTreeMap<(Law, String, String), ClientData>,
     pending: Vec<Outgoing>,
     next_toewijzing: u64,
@@ -192,6 +206,7 @@ impl Bot {
             duplicate_325: false,
             calendar: WorkingDays::new(),
             history: MemoryHistory::new(),
+            tariffs: scenario.tarieftabel.clone(),
             clients: BTreeMap::new(),
             pending: Vec::new(),
             next_toewijzing: scenario.gemeentebot.eerste_toewijzingnummer,
@@ -285,13 +300,7 @@ impl Bot {
                         &heen.body.naam,
                     ),
                 );
-                let content = |r| {
-                    Content::CareStartRetour(Retour {
-                        header: r,
-                        body: None,
-                    })
-                };
-                self.plain_retour(&received, MessageType::M306, content);
+                self.judged_retour(&received, MessageType::M306);
             }
             Content::CareStop(heen) => {
                 self.remember_client(
@@ -304,13 +313,7 @@ impl Bot {
                         &heen.body.naam,
                     ),
                 );
-                let content = |r| {
-                    Content::CareStopRetour(Retour {
-                        header: r,
-                        body: None,
-                    })
-                };
-                self.plain_retour(&received, MessageType::M308, content);
+                self.judged_retour(&received, MessageType::M308);
             }
             Content::Declaration(heen) => self.claim(&received, heen),
             Content::AllocationRetour(_) | Content::AnswerRetour(_) => {
@@ -351,6 +354,11 @@ impl Bot {
         let base = match class {
             Delay::Retour => self.settings.retour_werkdagen,
             Delay::Toewijzing => self.settings.toewijzing_werkdagen,
+            Delay::Besluit if self.settings.in_onderzoek => self
+                .settings
+                .toewijzing_werkdagen
+                .saturating_add(self.settings.onderzoek_werkdagen),
+            Delay::Besluit => self.settings.toewijzing_werkdagen,
             Delay::Declaratie => self.settings.declaratie_werkdagen,
         };
         let extra: u32 = self
@@ -463,27 +471,44 @@ impl Bot {
         }
     }
 
-    /// A header-only retour (0001 when an in-message rule is broken); records both messages.
-    /// Returns whether the heen message was accepted.
-    fn plain_retour(
-        &mut self,
-        received: &Received<'_>,
-        retour: MessageType,
-        content: impl FnOnce(RetourHeader) -> Content,
-    ) -> bool {
+    /// The retour on a 305, 307, 315 or 317 (IV028): only the header with 0001 when an
+    /// in-message rule is broken; otherwise judged on the cross-message rules against the
+    /// bot's history and on TR135 against the simulated date — only the header with the code
+    /// of a header rule, or every class with its code or 0200, or only the header without
+    /// codes when nothing is wrong. The heen message is recorded in the history only when it
+    /// is accepted, the retour always. Returns whether the heen message was accepted.
+    fn judged_retour(&mut self, received: &Received<'_>, retour: MessageType) -> bool {
         let message = received.message;
         let reject = !rules::check(message).is_empty();
         let kind = MessageKind::new(message.law, retour);
         let due = self.due_at(received.at, Delay::Retour, kind);
         let header = self.retour_header(message.content.header(), due, reject);
+        let found = if reject {
+            Vec::new()
+        } else {
+            let mut found = clock::check(message, received.at.date_naive());
+            found.extend(cross::check_against(&self.history, message));
+            found
+        };
+        let content = if reject {
+            retour_body::retour(message, header.clone(), &[]).map(|c| with_codes(c, &header))
+        } else {
+            retour_body::retour(message, header, &found)
+        };
+        let Some(content) = content else {
+            return false;
+        };
         let answer = Message {
             law: message.law,
-            content: content(header),
+            content,
         };
-        self.history.record(message);
+        let accepted = !reject && found.is_empty();
+        if accepted {
+            self.history.record(message);
+        }
         self.history.record(&answer);
         self.schedule(received, &answer, due);
-        !reject
+        accepted
     }
 
     fn remember_client(&mut self, law: Law, agb: &str, bsn: &str, data: ClientData) {
@@ -511,7 +536,7 @@ impl Bot {
         }
         let law = received.message.law;
         let kind = MessageKind::new(law, MessageType::M301);
-        let due = self.due_at(received.at, Delay::Toewijzing, kind);
+        let due = self.due_at(received.at, Delay::Besluit, kind);
         let client = self.client(law, &scope.aanbieder, bsn);
         let header = self.own_header(scope, due);
         let message = Message {
@@ -539,24 +564,59 @@ impl Bot {
         }
     }
 
-    /// A 319 refusing the request with `referentie`.
+    /// A 319 refusing the request with `referentie`, with the scenario's reason (and the
+    /// responsible municipality for reason 8, woonplaatsbeginsel, iJw).
     fn refusal(&mut self, received: &Received<'_>, scope: &Scope, referentie: &Referentie) {
         let law = received.message.law;
+        let reden = RedenAfwijzingVerzoek::from_code(&self.settings.reden_afwijzing)
+            .unwrap_or(RedenAfwijzingVerzoek::R7);
+        let woonplaatsbeginsel = (law == Law::Ijw && reden == RedenAfwijzingVerzoek::R8)
+            .then(|| self.settings.woonplaatsbeginsel.clone())
+            .flatten()
+            .map(|g| Woonplaatsbeginsel {
+                gemeente: GemeenteCode(g),
+                retour_codes: Vec::new(),
+            });
+        self.answer(
+            received,
+            scope,
+            Delay::Besluit,
+            Antwoord {
+                referentie_aanbieder: referentie.clone(),
+                verzoek_antwoord: VerzoekAntwoord::Afgewezen,
+                reden_afwijzing_verzoek: Some(reden),
+                woonplaatsbeginsel,
+                retour_codes: Vec::new(),
+            },
+        );
+    }
+
+    /// A 319 saying the request with `referentie` is being examined (aanvraag in onderzoek,
+    /// VerzoekAntwoord 2); the decision follows `onderzoek_werkdagen` later.
+    fn investigating(&mut self, received: &Received<'_>, scope: &Scope, referentie: &Referentie) {
+        self.answer(
+            received,
+            scope,
+            Delay::Toewijzing,
+            Antwoord {
+                referentie_aanbieder: referentie.clone(),
+                verzoek_antwoord: VerzoekAntwoord::InOnderzoek,
+                reden_afwijzing_verzoek: None,
+                woonplaatsbeginsel: None,
+                retour_codes: Vec::new(),
+            },
+        );
+    }
+
+    /// A 319 with `body`, due after `delay`; recorded when scheduled.
+    fn answer(&mut self, received: &Received<'_>, scope: &Scope, delay: Delay, body: Antwoord) {
+        let law = received.message.law;
         let kind = MessageKind::new(law, MessageType::M319);
-        let due = self.due_at(received.at, Delay::Toewijzing, kind);
+        let due = self.due_at(received.at, delay, kind);
         let header = self.own_header(scope, due);
         let message = Message {
             law,
-            content: Content::Answer(Heen {
-                header,
-                body: Antwoord {
-                    referentie_aanbieder: referentie.clone(),
-                    verzoek_antwoord: VerzoekAntwoord::Afgewezen,
-                    reden_afwijzing_verzoek: Some(RedenAfwijzingVerzoek::R7),
-                    woonplaatsbeginsel: None,
-                    retour_codes: Vec::new(),
-                },
-            }),
+            content: Content::Answer(Heen { header, body }),
         };
         if self.schedule(received, &message, due) {
             self.history.record(&message);
@@ -595,18 +655,23 @@ impl Bot {
             &body.bsn.0,
             ClientData::short(&body.geboortedatum, body.geslacht, &body.naam),
         );
-        let content = |r| {
-            Content::RequestForAllocationRetour(Retour {
-                header: r,
-                body: None,
-            })
-        };
-        if !self.plain_retour(received, MessageType::M316, content) {
+        if !self.judged_retour(received, MessageType::M316) {
             return;
         }
         let kind = MessageKind::new(message.law, MessageType::M301);
-        let due = self.due_at(received.at, Delay::Toewijzing, kind);
+        let due = self.due_at(received.at, Delay::Besluit, kind);
         let (date, time) = stamp(due);
+        if self.settings.in_onderzoek {
+            let mut references: Vec<Referentie> = Vec::new();
+            for p in &body.aangevraagde_producten {
+                if !references.contains(&p.referentie_aanbieder) {
+                    references.push(p.referentie_aanbieder.clone());
+                }
+            }
+            for r in &references {
+                self.investigating(received, &scope, r);
+            }
+        }
         let mut products = Vec::new();
         let mut refused = Vec::new();
         for p in &body.aangevraagde_producten {
@@ -659,23 +724,20 @@ impl Bot {
     ) {
         let message = received.message;
         let scope = Scope::of(message);
-        let content = |r| {
-            Content::ChangeRequestRetour(Retour {
-                header: r,
-                body: None,
-            })
-        };
-        if !self.plain_retour(received, MessageType::M318, content) {
+        if !self.judged_retour(received, MessageType::M318) {
             return;
         }
         let verzoek = &heen.body.verzoek;
         let bsn = heen.body.bsn.0.clone();
+        if self.settings.in_onderzoek {
+            self.investigating(received, &scope, &verzoek.referentie_aanbieder);
+        }
         if self.settings.wijzigingsverzoeken == ChangeAnswer::Afwijzen {
             self.refusal(received, &scope, &verzoek.referentie_aanbieder);
             return;
         }
         let kind = MessageKind::new(message.law, MessageType::M301);
-        let due = self.due_at(received.at, Delay::Toewijzing, kind);
+        let due = self.due_at(received.at, Delay::Besluit, kind);
         let (date, time) = stamp(due);
         let current = self.current_allocations(&scope, &bsn, due.date_naive());
         let reference = Some(verzoek.referentie_aanbieder.clone());
@@ -699,9 +761,17 @@ impl Bot {
             };
             let volume_changes = t.omvang.is_some() && t.omvang != a.omvang
                 || t.budget.is_some() && t.budget.map(|b| b.0) != a.budget;
+            // IV093: an allocation with a budget or with frequency "totaal binnen
+            // geldigheidsduur" always changes from its original start: same number, product
+            // and start, new budget or total and end. Only other allocations are ended and
+            // followed by a new one when their volume changes later than they start.
+            let whole_period = a.budget.is_some()
+                || a.omvang
+                    .as_ref()
+                    .is_some_and(|o| o.frequentie == Frequentie::Totaal);
             let mut old = fresh(product_of(a));
             old.reden_wijziging = Some(RedenWijziging::R12);
-            if volume_changes && t.gewenste_ingangsdatum > a.ingangsdatum {
+            if volume_changes && !whole_period && t.gewenste_ingangsdatum > a.ingangsdatum {
                 // End the allocation the day before and allocate the new volume from then on.
                 old.einddatum = t.gewenste_ingangsdatum.pred_opt().or(old.einddatum);
                 let mut new = fresh(product_of(a));
@@ -770,7 +840,9 @@ impl Bot {
                 body: None,
             }
         } else {
-            let violations = cross::check_against(&self.history, message);
+            let mut violations = clock::check(message, received.at.date_naive());
+            violations.extend(cross::check_against(&self.history, message));
+            violations.extend(amounts::check(message, Some(&self.tariffs)));
             let (at_header, rest): (Vec<&Violation>, Vec<&Violation>) = violations
                 .iter()
                 .partition(|v| v.path.starts_with("/Bericht/Header"));
@@ -855,6 +927,26 @@ impl Bot {
             }
         }
     }
+}
+
+/// `content` (a retour) with the header codes and XsltVersie of `header`: the retour on a
+/// message that broke an in-message rule (0001).
+fn with_codes(content: Content, header: &RetourHeader) -> Content {
+    let set = |h: &mut RetourHeader| {
+        h.retour_codes = header.retour_codes.clone();
+        h.xslt_versie = header.xslt_versie.clone();
+    };
+    let mut content = content;
+    match &mut content {
+        Content::AllocationRetour(r) => set(&mut r.header),
+        Content::CareStartRetour(r) => set(&mut r.header),
+        Content::CareStopRetour(r) => set(&mut r.header),
+        Content::RequestForAllocationRetour(r) => set(&mut r.header),
+        Content::ChangeRequestRetour(r) => set(&mut r.header),
+        Content::AnswerRetour(r) => set(&mut r.header),
+        _ => {}
+    }
+    content
 }
 
 /// A message delivered to the municipality.

@@ -52,6 +52,7 @@ pub mod keten;
 pub mod ontvangst;
 pub mod pki;
 pub mod registry;
+pub mod retourcodes;
 pub mod scenario;
 pub mod server;
 pub mod sim;

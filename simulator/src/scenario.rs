@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use ketenpoort_messages::codes::RedenAfwijzingVerzoek;
+use ketenpoort_messages::tariff::{TariffConfig, TariffTable};
 use ketenpoort_messages::{Law, MessageKind, MessageType};
 use serde::Deserialize;
 
@@ -39,6 +41,15 @@ pub struct Scenario {
     /// maintenance windows, and late, missing, duplicate or unlinked answers.
     #[serde(default, rename = "storing")]
     pub storingen: Vec<Fault>,
+    /// The municipalities' contract tariffs (`[tarieven]`: `regions`, `[[tarieven.file]]` CSV
+    /// lists and `[[tarieven.tariff]]` rows, as the gateway's `[tariffs]`; see
+    /// `ketenpoort_messages::tariff`). The bot judges a 323's amounts against them (TR346
+    /// 9346, TR418 0611); without a tariff for a line, TR346 as far as the message shows.
+    #[serde(default)]
+    pub tarieven: TariffConfig,
+    /// The table built from `tarieven` when the scenario is loaded.
+    #[serde(skip)]
+    pub tarieftabel: TariffTable,
 }
 
 /// `[gemeentebot]`: how the simulated municipalities answer what providers send them.
@@ -85,6 +96,21 @@ pub struct BotSettings {
     /// XsltVersie named in retours and 325s that reject a message on in-message rules (0001).
     #[serde(default = "default_xsd")]
     pub xslt_versie: String,
+    /// RedenAfwijzingVerzoek of every 319 that refuses (code 1–8 of the list; default `7`).
+    #[serde(default = "default_refusal")]
+    pub reden_afwijzing: String,
+    /// With `reden_afwijzing = "8"` (woonplaatsbeginsel, iJw): the CBS code of the
+    /// municipality responsible instead (Woonplaatsbeginsel/Gemeente, TR377).
+    #[serde(default)]
+    pub woonplaatsbeginsel: Option<String>,
+    /// Answer every 315 and 317 first with a 319 "aanvraag in onderzoek" (VerzoekAntwoord 2),
+    /// then, `onderzoek_werkdagen` later, with the decision (301 or 319 afgewezen); at most
+    /// one such 319 per request (TR360, TR365).
+    #[serde(default)]
+    pub in_onderzoek: bool,
+    /// Working days between the 319 "in onderzoek" and the decision.
+    #[serde(default = "ten_days")]
+    pub onderzoek_werkdagen: u32,
 }
 
 /// What a request for change (317) gets.
@@ -346,6 +372,12 @@ fn two_days() -> u32 {
 fn five_days() -> u32 {
     5
 }
+fn ten_days() -> u32 {
+    10
+}
+fn default_refusal() -> String {
+    "7".into()
+}
 fn first_toewijzing() -> u64 {
     100_000_001
 }
@@ -369,6 +401,10 @@ impl Default for BotSettings {
             eerste_identificatie: first_identificatie(),
             xsd_versie: default_xsd(),
             xslt_versie: default_xsd(),
+            reden_afwijzing: default_refusal(),
+            woonplaatsbeginsel: None,
+            in_onderzoek: false,
+            onderzoek_werkdagen: ten_days(),
         }
     }
 }
@@ -414,17 +450,34 @@ impl Default for Scenario {
             indieners: Vec::new(),
             gemeentebot: BotSettings::default(),
             storingen: Vec::new(),
+            tarieven: TariffConfig::default(),
+            tarieftabel: TariffTable::empty(),
         })
     }
 }
 
 impl Scenario {
-    /// Parses and checks a scenario.
+    /// Parses and checks a scenario, and loads its tariff table (the files of `[tarieven]`
+    /// are read from the working directory).
     pub fn from_toml(text: &str) -> Result<Scenario, Error> {
-        let scenario: Scenario =
+        let mut scenario: Scenario =
             toml::from_str(text).map_err(|e| Error::Scenario(e.to_string()))?;
         scenario.check()?;
+        scenario.tarieftabel = TariffTable::load(&scenario.tarieven, |path| {
+            std::fs::read_to_string(path).map_err(|e| e.to_string())
+        })
+        .map_err(|e| Error::Scenario(format!("tarieven: {e}")))?;
         Ok(scenario)
+    }
+
+    /// The scenario with `tarieven` as its contract tariffs (loaded, so checked).
+    pub fn with_tariffs(mut self, tarieven: TariffConfig) -> Result<Scenario, Error> {
+        self.tarieftabel = TariffTable::load(&tarieven, |path| {
+            std::fs::read_to_string(path).map_err(|e| e.to_string())
+        })
+        .map_err(|e| Error::Scenario(format!("tarieven: {e}")))?;
+        self.tarieven = tarieven;
+        Ok(self)
     }
 
     /// Reads, parses and checks a scenario file.
@@ -485,6 +538,35 @@ impl Scenario {
             return Err(Error::Scenario(
                 "gemeentebot.xsd_versie and xslt_versie must look like 1.0.0".into(),
             ));
+        }
+        match RedenAfwijzingVerzoek::from_code(&bot.reden_afwijzing) {
+            None => {
+                return Err(Error::Scenario(format!(
+                    "gemeentebot.reden_afwijzing: '{}' is not a RedenAfwijzingVerzoek code (1–8)",
+                    bot.reden_afwijzing
+                )));
+            }
+            Some(RedenAfwijzingVerzoek::R8) => {
+                if !bot
+                    .woonplaatsbeginsel
+                    .as_deref()
+                    .is_some_and(|g| digits(g, 4))
+                {
+                    return Err(Error::Scenario(
+                        "gemeentebot.reden_afwijzing = \"8\" (woonplaatsbeginsel) needs \
+                         gemeentebot.woonplaatsbeginsel, a CBS code of 4 digits"
+                            .into(),
+                    ));
+                }
+            }
+            Some(_) => {
+                if bot.woonplaatsbeginsel.is_some() {
+                    return Err(Error::Scenario(
+                        "gemeentebot.woonplaatsbeginsel only goes with reden_afwijzing = \"8\""
+                            .into(),
+                    ));
+                }
+            }
         }
         if !(1..=999_999_999).contains(&bot.eerste_identificatie) {
             return Err(Error::Scenario(
@@ -595,6 +677,43 @@ mod tests {
         }
         let s = Scenario::from_toml(&text).expect("examples parse");
         assert_eq!(s.storingen.len(), 9);
+    }
+
+    #[test]
+    fn the_commented_tariff_example_parses_and_loads() {
+        let (_, rest) = DEFAULT_SCENARIO
+            .split_once("# [[tarieven.tariff]]")
+            .expect("tariff example");
+        let mut text = DEFAULT_SCENARIO.replace("[tarieven]\n", "");
+        text.push_str("[[tarieven.tariff]]\n");
+        for line in rest.lines().skip(1) {
+            let Some(row) = line.strip_prefix("# ") else {
+                break;
+            };
+            if row.trim().is_empty() {
+                break;
+            }
+            text.push_str(row);
+            text.push('\n');
+        }
+        let s = Scenario::from_toml(&text).expect("the example parses");
+        assert_eq!(s.tarieftabel.len(), 1);
+        assert_eq!(s.tarieftabel.tariffs()[0].contract.cents, 8724);
+    }
+
+    #[test]
+    fn a_bad_tariff_row_names_the_entry() {
+        let text = format!(
+            "{}\n[[tarieven.tariff]]\ngemeente = \"268\"\nwet = \"ijw\"\nproductcode = \"45A48\"\n\
+             eenheid = \"uur\"\ntarief_eurocent = 8724\njaar = 2025\n",
+            DEFAULT_SCENARIO.replace("[tarieven]\n", "")
+        );
+        let e = Scenario::from_toml(&text).expect_err("bad gemeente");
+        assert!(
+            e.to_string()
+                .contains("tariff entry 1 of the configuration: gemeente '268'"),
+            "{e}"
+        );
     }
 
     #[test]

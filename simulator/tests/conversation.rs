@@ -1,5 +1,7 @@
 //! A whole conversation with the municipality bot through the HTTPS API, for both laws:
-//! 315 → 316 + 301 → 302; 305 → 306; two 323s → 325s judged by the rules; 307 → 308.
+//! 315 → 316 + 301 → 302; 305 → 306; two 323s → 325s judged by the rules; 307 → 308. Every
+//! answer pulled is checked against the official XSD with xmllint (iJw; the iWmo retours have
+//! no XSD of their own in the standards directory).
 //!
 //! The expected 325 is worked out from the rule texts of the standard (JW/WMO TR307, TR314,
 //! TR321, TR342, IV087), not from running the rules:
@@ -363,6 +365,8 @@ async fn pull_all(h: &Harness) -> Vec<Pulled> {
             .await
             .expect("bytes");
         let message = Message::from_xml(&bytes).expect("a valid message");
+        // Every answer of the municipality validates against its official XSD.
+        assert_xsd_valid("conversation", &message.kind().code(), &bytes);
         let traceer = meta["referentiegegevens"]["traceerId"]
             .as_str()
             .expect("traceerId")
@@ -695,24 +699,33 @@ async fn a_change_request_gets_a_318_and_a_301_with_the_changes() {
             _ => None,
         })
         .expect("a 301");
-    let (a, c) = (
+    let (a, b, c) = (
         allocation[0].toewijzing_nummer.0,
+        allocation[1].toewijzing_nummer.0,
         allocation[2].toewijzing_nummer.0,
     );
-    // Keep C, raise A to 6 uur per week from 1 June.
+    // Keep B and C, raise A to 6 uur per week from 1 June. The 317 names every current
+    // allocation of the client (TR349; without B it would get 9349).
     let vow = Message {
         law: Law::Ijw,
         content: Content::ChangeRequest(Heen {
-            header: header("VOW1", d(2025, 4, 7)),
+            // Dated the day it is sent: a Dagtekening in the future gets 8848 (TR135).
+            header: header("VOW1", d(2025, 4, 5)),
             body: ChangeRequestClient {
                 bsn: BSN.into(),
                 verzoek: Verzoek {
                     referentie_aanbieder: "VOW-1".into(),
                     reden_verzoek: RedenVerzoek::WijzigingToewijzing,
-                    ongewijzigde_producten: vec![OngewijzigdProduct {
-                        toewijzing_nummer: Nummer(c),
-                        retour_codes: vec![],
-                    }],
+                    ongewijzigde_producten: vec![
+                        OngewijzigdProduct {
+                            toewijzing_nummer: Nummer(b),
+                            retour_codes: vec![],
+                        },
+                        OngewijzigdProduct {
+                            toewijzing_nummer: Nummer(c),
+                            retour_codes: vec![],
+                        },
+                    ],
                     te_wijzigen_producten: vec![TeWijzigenProduct {
                         toewijzing_nummer: Nummer(a),
                         gewenste_ingangsdatum: d(2025, 6, 1),
@@ -751,9 +764,9 @@ async fn a_change_request_gets_a_318_and_a_301_with_the_changes() {
             _ => None,
         })
         .expect("a 301");
-    // IV093: C unchanged, A ended the day before 1 June, a new allocation from 1 June; all
-    // with the 317's ReferentieAanbieder.
-    assert_eq!(products.len(), 3);
+    // IV093: B and C unchanged, A ended the day before 1 June, a new allocation from 1 June;
+    // all with the 317's ReferentieAanbieder.
+    assert_eq!(products.len(), 4);
     assert!(
         products
             .iter()
@@ -768,7 +781,7 @@ async fn a_change_request_gets_a_318_and_a_301_with_the_changes() {
     assert_eq!(ended.reden_wijziging, Some(RedenWijziging::R12));
     let new = products
         .iter()
-        .find(|p| p.toewijzing_nummer.0 != a && p.toewijzing_nummer.0 != c)
+        .find(|p| ![a, b, c].contains(&p.toewijzing_nummer.0))
         .expect("new allocation");
     assert_eq!(new.ingangsdatum, d(2025, 6, 1));
     assert_eq!(new.omvang.as_ref().map(|o| o.volume.0), Some(6));

@@ -34,6 +34,21 @@ def test_every_submit_is_accepted_and_stored(gateway: Any) -> None:
         assert len(client.list_messages(kind="JW323")) == 1
 
 
+def test_a_line_with_its_contract_tariff_gets_the_iv081_amount(gateway: Any) -> None:
+    # 240 minutes under an hourly contract of 87,24: ProductTarief 145 and IngediendBedrag
+    # 87,24 x 240 / 60 = 348,96 (IV081), not 145 x 240 = 348,00.
+    request = declaration()
+    request["common"] = kp.common(kp.LAW_IJW, "12345678", "0268", validate_only=True)
+    line = dict(request["clients"][0]["lines"][0])
+    del line["tariff_cents"], line["amount_cents"]
+    line["contract_tariff_cents"] = 8724
+    line["contract_tariff_unit"] = "uur"
+    request["clients"][0]["lines"] = [line]
+    with kp.connect_dev(gateway.target) as client:
+        xml = client.submit_declaration(request).response.xml
+    assert ">145<" in xml and ">34896<" in xml and ">34800<" not in xml
+
+
 def test_a_generated_message_is_accepted_as_well(gateway: Any) -> None:
     request = kp.pb.SubmitCareStartRequest()
     request.common.law = kp.LAW_IWMO

@@ -32,6 +32,9 @@ use crate::proto;
 pub(crate) struct Conv {
     /// Everything found so far.
     pub violations: Vec<FieldViolation>,
+    /// The contract tariff of each claim line that has one (from the request or the tariff
+    /// table), by (client index, line index), for the amount rules (TR346, TR418).
+    pub contracts: std::collections::HashMap<(usize, usize), money::ContractTariff>,
 }
 
 /// A stand-in date used where a date could not be read; the request is refused anyway.
@@ -546,18 +549,68 @@ fn month(c: &mut Conv, value: &str) -> (NaiveDate, NaiveDate) {
     first.map_or((NO_DATE, NO_DATE), money::declaration_period)
 }
 
+/// The contract tariff a claim line names (`contract_tariff_cents` with its unit), if any.
+fn requested_contract(
+    c: &mut Conv,
+    field: Item<'_>,
+    l: &proto::DeclarationLine,
+) -> Option<money::ContractTariff> {
+    let unit = l.contract_tariff_unit.as_str();
+    match l.contract_tariff_cents {
+        Some(cents) => {
+            if cents > Bedrag::MAX {
+                c.bad(
+                    Leaf(&field, "contract_tariff_cents"),
+                    "XSD-maxInclusive",
+                    "exceeds the largest amount (99 999 999 cents)",
+                );
+                return None;
+            }
+            let parsed = money::TariffUnit::parse(unit);
+            if parsed.is_none() {
+                c.bad(
+                    Leaf(&field, "contract_tariff_unit"),
+                    if unit.is_empty() {
+                        "XSD-required"
+                    } else {
+                        "XSD-enumeration"
+                    },
+                    "must be the contract's unit: uur, minuut, dagdeel, etmaal, week, maand, \
+                     stuks, or an Eenheid code",
+                );
+            }
+            parsed.map(|unit| money::ContractTariff { cents, unit })
+        }
+        None if !unit.is_empty() => {
+            c.bad(
+                Leaf(&field, "contract_tariff_cents"),
+                "XSD-required",
+                "is required with contract_tariff_unit",
+            );
+            None
+        }
+        None => None,
+    }
+}
+
 /// 323 Declaratie. `number` is the DeclaratieNummer (the client's, or a placeholder that
-/// the caller replaces); amounts missing from the request are volume × tariff, and the
-/// total is computed (TR358).
+/// the caller replaces); `tariffs` the contract tariff table. A line's contract tariff is
+/// the one the request names, else the table's (for the claim's municipality, law, product
+/// and ProductPeriode's Begindatum); with one, a missing ProductTarief and IngediendBedrag
+/// are filled from it (IV081 for an hourly tariff claimed in minutes) and recorded in `c`
+/// for TR346/TR418. Without one, a missing amount is volume × tariff for every unit but
+/// minuut (whose amount depends on the contract's unit). The total is computed (TR358).
 pub(crate) fn declaration(
     c: &mut Conv,
     law: Law,
     header: Header,
     number: String,
+    tariffs: &ketenpoort_messages::tariff::TariffTable,
     r: &proto::SubmitDeclarationRequest,
 ) -> Message {
     let (begin, end) = month(c, &r.month);
     let dagtekening = header.bericht_identificatie.dagtekening;
+    let municipality = header.ontvanger.clone();
     let mut clienten = Vec::with_capacity(r.clients.len());
     for (ci, client) in r.clients.iter().enumerate() {
         let client_field = Item::new("clients", ci);
@@ -565,9 +618,55 @@ pub(crate) fn declaration(
         for (li, l) in client.lines.iter().enumerate() {
             let field = Item::new("lines", li).under(&client_field);
             let unit: Eenheid = c.code(Leaf(&field, "unit"), &l.unit, "Eenheid");
-            let amount = match (l.amount_cents, l.tariff_cents) {
-                (Some(a), _) => a,
-                (None, Some(t)) => match money::amount(l.delivered_volume, t) {
+            let category: ProductCategorie = c.code(
+                Leaf(&field, "product_category"),
+                &l.product_category,
+                "ProductCategorie",
+            );
+            let code = c.required(Leaf(&field, "product_code"), &l.product_code);
+            let period_start = c.date(Leaf(&field, "period_start"), &l.period_start);
+            let contract = requested_contract(c, field, l).or_else(|| {
+                if tariffs.is_empty() {
+                    return None;
+                }
+                tariffs
+                    .lookup(&municipality, law, category, &code, period_start)
+                    .map(|t| t.contract)
+            });
+            if let Some(k) = contract {
+                c.contracts.insert((ci, li), k);
+            }
+            // A contract that cannot price this unit is reported by TR418 on the model.
+            let priced = contract.and_then(|k| k.price(unit, l.delivered_volume).ok());
+            if contract.is_some_and(|k| {
+                k.price(unit, l.delivered_volume) == Err(money::PriceError::TooLarge)
+            }) {
+                c.bad(
+                    Leaf(&field, "amount_cents"),
+                    "XSD-maxInclusive",
+                    "delivered_volume × the contract tariff exceeds the largest amount \
+                     (99 999 999 cents)",
+                );
+            }
+            let tariff = l
+                .tariff_cents
+                .or_else(|| (unit != Eenheid::Euro).then_some(priced?.tariff_cents));
+            let amount = match (l.amount_cents, priced, tariff) {
+                (Some(a), _, _) => a,
+                (None, Some(p), _) => p.amount_cents,
+                (None, None, Some(_)) if unit == Eenheid::Minuut => {
+                    c.bad(
+                        Leaf(&field, "amount_cents"),
+                        "XSD-required",
+                        "is required for a minute line without a known contract tariff: \
+                         under an hourly contract the amount is the hourly tariff × minutes / \
+                         60, not minutes × the rounded minute tariff (IV081); give \
+                         amount_cents, or contract_tariff_cents with contract_tariff_unit, or \
+                         configure the tariff table",
+                    );
+                    0
+                }
+                (None, None, Some(t)) => match money::amount(l.delivered_volume, t) {
                     Some(a) => a,
                     None => {
                         c.bad(
@@ -579,11 +678,12 @@ pub(crate) fn declaration(
                         0
                     }
                 },
-                (None, None) => {
+                (None, None, None) => {
                     c.bad(
                         Leaf(&field, "amount_cents"),
                         "XSD-required",
-                        "is required when tariff_cents is absent",
+                        "is required when tariff_cents is absent and no contract tariff is \
+                         known",
                     );
                     0
                 }
@@ -596,21 +696,15 @@ pub(crate) fn declaration(
                     vorig_referentie_nummer: opt(&l.previous_reference_number),
                 },
                 toewijzing_nummer: Nummer(l.allocation_number),
-                product_categorie: c.code(
-                    Leaf(&field, "product_category"),
-                    &l.product_category,
-                    "ProductCategorie",
-                ),
-                product_code: ProductCode(
-                    c.required(Leaf(&field, "product_code"), &l.product_code),
-                ),
+                product_categorie: category,
+                product_code: ProductCode(code),
                 product_periode: GeslotenPeriode {
-                    begindatum: c.date(Leaf(&field, "period_start"), &l.period_start),
+                    begindatum: period_start,
                     einddatum: c.date(Leaf(&field, "period_end"), &l.period_end),
                 },
                 geleverd_volume: Volume(l.delivered_volume),
                 eenheid: unit,
-                product_tarief: l.tariff_cents.map(Bedrag),
+                product_tarief: tariff.map(Bedrag),
                 ingediend_bedrag: BedragMetDc {
                     bedrag: Bedrag(amount),
                     debet_credit: if l.credit {

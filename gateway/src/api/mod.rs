@@ -47,6 +47,8 @@ pub struct Shared {
     pub cross_message_rules: bool,
     /// Set to true when the server stops, so that open streams end.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The contract tariff table in force (TR346, TR418).
+    pub tariffs: Arc<crate::tariffs::Tariffs>,
     /// Organisation details for GetOrganisation.
     pub organisations: crate::config::OrganisationsConfig,
 }
@@ -68,6 +70,7 @@ impl Shared {
             max_payload_bytes: config.messages.max_payload_bytes,
             cross_message_rules: config.messages.cross_message_rules,
             stopping: tokio::sync::watch::Sender::new(false),
+            tariffs: Arc::new(crate::tariffs::Tariffs::new(config.effective_tariffs())),
             organisations: config.organisations.clone(),
         }
     }

@@ -151,6 +151,7 @@ async fn submit_inner(
         &message,
         duty.conversatie_id,
         !r.validate_only,
+        &[],
     )?
     .ok_or_else(|| Error::Internal("a 301/319 without a retour".into()))?;
     let mut response = proto::SubmitResponse {

@@ -25,9 +25,13 @@ use crate::tenant::Tenant;
 /// Events read from the store per batch.
 const BATCH: usize = 256;
 
-/// The event as StreamReturns sends it (the console's downloads reuse it for the report
-/// formats).
-pub(crate) fn to_proto(e: EventRecord) -> proto::ReturnEvent {
+/// The event as sent to the client (the console's downloads reuse it for the report formats);
+/// `store` reads the claim a 325 answers, for its verdict on every line ([`claim_verdicts`]).
+pub(crate) fn to_proto(store: &dyn crate::store::Store, e: EventRecord) -> proto::ReturnEvent {
+    let claim = match (&e.body, e.message_id) {
+        (EventBody::DeclarationAnswer { .. }, Some(id)) => claim_lines(store, id),
+        _ => Vec::new(),
+    };
     let event = match e.body {
         EventBody::Delivery {
             state,
@@ -71,21 +75,28 @@ pub(crate) fn to_proto(e: EventRecord) -> proto::ReturnEvent {
             total_granted_cents,
             codes,
             rejected_lines,
-        } => proto::return_event::Event::DeclarationAnswer(proto::DeclarationAnswerReceived {
-            declaration_number,
-            // The proto carries magnitudes; a credit total (rare: more credited than
-            // debited) is in raw_xml.
-            total_claimed_cents: total_claimed_cents.unsigned_abs(),
-            total_granted_cents: total_granted_cents.unsigned_abs(),
-            codes,
-            rejected_lines: rejected_lines
-                .into_iter()
-                .map(|l| proto::LineVerdict {
-                    reference_number: l.reference_number,
-                    codes: l.codes,
-                })
-                .collect(),
-        }),
+        } => {
+            let ijw = e.kind.starts_with("JW");
+            let lines = claim_verdicts(&claim, &codes, &rejected_lines, ijw);
+            proto::return_event::Event::DeclarationAnswer(proto::DeclarationAnswerReceived {
+                declaration_number,
+                // The proto carries magnitudes; a credit total (rare: more credited than
+                // debited) is in raw_xml.
+                total_claimed_cents: total_claimed_cents.unsigned_abs(),
+                total_granted_cents: total_granted_cents.unsigned_abs(),
+                codes,
+                rejected_lines: rejected_lines
+                    .into_iter()
+                    .map(|l| proto::LineVerdict {
+                        texts: texts(&l.codes, ijw),
+                        reference_number: l.reference_number,
+                        codes: l.codes,
+                        ..Default::default()
+                    })
+                    .collect(),
+                lines,
+            })
+        }
         EventBody::DeadlineMissed {
             expected_kind,
             due_date,
@@ -121,6 +132,106 @@ pub(crate) fn to_proto(e: EventRecord) -> proto::ReturnEvent {
         raw_xml: e.raw_xml.unwrap_or_default(),
         event: Some(event),
     }
+}
+
+/// A line of a claim ketenpoort sent, as the verdicts need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ClaimLine {
+    reference_number: String,
+    allocation_number: u64,
+    product_code: String,
+    period_start: String,
+    claimed_cents: u64,
+    credit: bool,
+}
+
+/// The lines of the 323 stored as message `id`, in order; none when it is not a readable 323.
+fn claim_lines(store: &dyn crate::store::Store, id: u64) -> Vec<ClaimLine> {
+    let xml = match store.message_xml(id) {
+        Ok(Some(xml)) => xml,
+        _ => return Vec::new(),
+    };
+    let limits = ketenpoort_messages::ReadLimits {
+        max_bytes: usize::MAX,
+    };
+    let Ok(message) = ketenpoort_messages::read(xml.as_bytes(), limits) else {
+        return Vec::new();
+    };
+    let ketenpoort_messages::Content::Declaration(heen) = &message.content else {
+        return Vec::new();
+    };
+    heen.body
+        .clienten
+        .iter()
+        .flat_map(|c| &c.prestaties)
+        .map(|p| ClaimLine {
+            reference_number: p.product_referentie.referentie_nummer.as_str().to_owned(),
+            allocation_number: p.toewijzing_nummer.0,
+            product_code: p.product_code.as_str().to_owned(),
+            period_start: p.product_periode.begindatum.to_string(),
+            claimed_cents: p.ingediend_bedrag.bedrag.0,
+            credit: p.ingediend_bedrag.debet_credit
+                == ketenpoort_messages::codes::DebetCredit::Credit,
+        })
+        .collect()
+}
+
+/// The text of each of `codes` (WJ001), empty for an unknown code.
+fn texts(codes: &[String], ijw: bool) -> Vec<String> {
+    codes
+        .iter()
+        .map(|c| {
+            crate::cli::retourcodes::text(c, ijw)
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The verdict on every line of `claim` by a 325 with `codes` (header and DeclaratieAntwoord)
+/// that lists `rejected` (TR342: only rejected lines are listed). A listed line is rejected
+/// with its codes; when no line is listed and the 325 carries a code other than 0200 and
+/// 8001, it rejects the claim as a whole (in the header, or on the DeclaratieAntwoord) and
+/// every line is rejected with those codes; any other line is accepted, granted its claimed
+/// amount.
+fn claim_verdicts(
+    claim: &[ClaimLine],
+    codes: &[String],
+    rejected: &[crate::store::received::LineVerdict],
+    ijw: bool,
+) -> Vec<proto::LineVerdict> {
+    let whole: Vec<String> = codes
+        .iter()
+        .filter(|c| c.as_str() != "0200" && c.as_str() != "8001")
+        .cloned()
+        .collect();
+    let whole_claim = rejected.is_empty() && !whole.is_empty();
+    claim
+        .iter()
+        .map(|line| {
+            let listed = rejected
+                .iter()
+                .find(|r| r.reference_number == line.reference_number);
+            let codes = match listed {
+                Some(r) => r.codes.clone(),
+                None if whole_claim => whole.clone(),
+                None => Vec::new(),
+            };
+            let accepted = codes.is_empty();
+            proto::LineVerdict {
+                reference_number: line.reference_number.clone(),
+                texts: texts(&codes, ijw),
+                codes,
+                accepted,
+                claimed_cents: line.claimed_cents,
+                credit: line.credit,
+                granted_cents: if accepted { line.claimed_cents } else { 0 },
+                allocation_number: line.allocation_number,
+                product_code: line.product_code.clone(),
+                period_start: line.period_start.clone(),
+            }
+        })
+        .collect()
 }
 
 /// The rule of the term of an answer the municipality owes, by what was expected
@@ -213,7 +324,11 @@ pub fn stream(
             let caught_up = events.len() < BATCH;
             for e in events {
                 cursor = e.cursor;
-                if tx.send(Ok(to_proto(e))).await.is_err() {
+                if tx
+                    .send(Ok(to_proto(shared.store.as_ref(), e)))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -325,7 +440,7 @@ pub fn list(
     let events = records
         .into_iter()
         .map(|e| {
-            let mut event = to_proto(e);
+            let mut event = to_proto(shared.store.as_ref(), e);
             if !r.include_xml {
                 event.raw_xml.clear();
             }
@@ -336,4 +451,58 @@ pub fn list(
         events,
         next_cursor,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::received::LineVerdict;
+
+    fn line(reference: &str, cents: u64) -> ClaimLine {
+        ClaimLine {
+            reference_number: reference.into(),
+            allocation_number: 100000001,
+            product_code: "45A48".into(),
+            period_start: "2025-06-01".into(),
+            claimed_cents: cents,
+            credit: false,
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn every_line_gets_a_verdict_accepted_with_its_amount_or_rejected_with_codes() {
+        let claim = [line("R1", 34_896), line("R2", 139_200)];
+        let rejected = [LineVerdict {
+            reference_number: "R2".into(),
+            codes: strings(&["9346"]),
+        }];
+        let v = claim_verdicts(&claim, &strings(&["0200", "0200"]), &rejected, true);
+        assert_eq!(v.len(), 2);
+        assert!(v[0].accepted && v[0].codes.is_empty());
+        assert_eq!((v[0].claimed_cents, v[0].granted_cents), (34_896, 34_896));
+        assert!(!v[1].accepted);
+        assert_eq!(v[1].codes, strings(&["9346"]));
+        assert_eq!(v[1].granted_cents, 0);
+        assert!(
+            v[1].texts[0].starts_with("Eenheid is ongelijk"),
+            "{:?}",
+            v[1].texts
+        );
+        // Fully accepted (8001): every line granted.
+        let v = claim_verdicts(&claim, &strings(&["0200", "8001"]), &[], true);
+        assert!(
+            v.iter()
+                .all(|l| l.accepted && l.granted_cents == l.claimed_cents)
+        );
+        // Rejected as a whole (0001 in the header): every line with 0001.
+        let v = claim_verdicts(&claim, &strings(&["0001"]), &[], true);
+        assert!(
+            v.iter()
+                .all(|l| !l.accepted && l.codes == strings(&["0001"]))
+        );
+    }
 }

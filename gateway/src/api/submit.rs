@@ -3,9 +3,12 @@
 //! 1. the tenant may act for the AGB code (else PERMISSION_DENIED, BRS03);
 //! 2. a known request_id answers with the original response when the content is the same,
 //!    and is refused with ALREADY_EXISTS when it is not (AIP-155);
-//! 3. the request is converted to the model with a header ketenpoort fills in, then checked
-//!    against the schema ([`Message::validate`]) and the in-message rules
-//!    ([`rules::check`]): INVALID_ARGUMENT with every violation;
+//! 3. the request is converted to the model with a header ketenpoort fills in (a claim's
+//!    ProductTarief and IngediendBedrag from the line's contract tariff, given or from the
+//!    tariff table, when left out), then checked against the schema ([`Message::validate`])
+//!    and the in-message rules ([`rules::check`]), and a claim's amounts against the
+//!    contract tariffs or as far as the message shows ([`rules::amounts`], TR346/TR418):
+//!    INVALID_ARGUMENT with every violation;
 //! 4. a given DeclaratieNummer must be new for the AGB code (TR333): FAILED_PRECONDITION;
 //! 5. Identificatie (and DeclaratieNummer when empty) are assigned, the XML is written and
 //!    its size checked against VECOZO's limit (BRS06): RESOURCE_EXHAUSTED, or a claim is
@@ -116,6 +119,7 @@ pub async fn declaration(
     tenant: &Tenant,
     r: proto::SubmitDeclarationRequest,
 ) -> Result<proto::SubmitResponse, Error> {
+    let tariffs = shared.tariffs.current();
     submit(
         shared,
         tenant,
@@ -129,7 +133,7 @@ pub async fn declaration(
             } else {
                 r.declaration_number.clone()
             };
-            Ok(convert::declaration(c, law, header, number, &r))
+            Ok(convert::declaration(c, law, header, number, &tariffs, &r))
         },
     )
     .await
@@ -274,6 +278,13 @@ async fn submit_inner(
     }
     let mut violations = message.validate();
     violations.extend(rules::check(&message));
+    if violations.is_empty() {
+        // The amounts against the contract tariff of each line (from the request or the
+        // tariff table), or as far as the message shows without one (TR346, TR418).
+        violations = rules::amounts::check_with(&message, |at| {
+            conv.contracts.get(&(at.client, at.line)).copied()
+        });
+    }
     if !violations.is_empty() {
         return Err(Error::InvalidArgument(from_model(kind, &violations)));
     }

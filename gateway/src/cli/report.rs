@@ -844,8 +844,10 @@ mod tests {
                     .map(|(r, c)| proto::LineVerdict {
                         reference_number: (*r).into(),
                         codes: vec![(*c).into()],
+                        ..Default::default()
                     })
                     .collect(),
+                lines: vec![],
             })),
             ..Default::default()
         }

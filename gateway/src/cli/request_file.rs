@@ -721,6 +721,8 @@ dto!(DeclarationLineDto => DeclarationLine {
     tariff_cents: Option<U64>,
     amount_cents: Option<U64>,
     credit: bool,
+    contract_tariff_cents: Option<U64>,
+    contract_tariff_unit: String,
 });
 
 dto!(CareStartDto => SubmitCareStartRequest {
@@ -871,6 +873,23 @@ mod tests {
         assert_eq!(common.agb_code, "12345678");
         assert_eq!(m.products[0].allocation_number, 1001);
         assert_eq!(m.products[0].start_date, "2025-03-04");
+    }
+
+    #[test]
+    fn a_claim_line_names_its_contract_tariff() {
+        let r = parse_str(
+            "x.json",
+            r#"{"kind":"Declaration","month":"2025-06","clients":[{"bsn":"111222333",
+                "lines":[{"referenceNumber":"R1","unit":"01","deliveredVolume":"240",
+                          "contractTariffCents":"8724","contractTariffUnit":"uur"}]}]}"#,
+        );
+        let Ok(Request::Declaration(m)) = r else {
+            panic!("{r:?}")
+        };
+        let line = &m.clients[0].lines[0];
+        assert_eq!(line.contract_tariff_cents, Some(8724));
+        assert_eq!(line.contract_tariff_unit, "uur");
+        assert_eq!((line.tariff_cents, line.amount_cents), (None, None));
     }
 
     #[test]

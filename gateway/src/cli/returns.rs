@@ -253,12 +253,30 @@ pub fn event_text(e: &proto::ReturnEvent) -> String {
             if !d.codes.is_empty() {
                 t.push_str(&format!(" retourcodes {}", d.codes.join(",")));
             }
-            for l in &d.rejected_lines {
-                t.push_str(&format!(
-                    "; rejected {} [{}]",
-                    l.reference_number,
-                    l.codes.join(",")
-                ));
+            if d.lines.is_empty() {
+                for l in &d.rejected_lines {
+                    t.push_str(&format!(
+                        "; rejected {} [{}]",
+                        l.reference_number,
+                        l.codes.join(",")
+                    ));
+                }
+            }
+            // Every line of the claim when ketenpoort knows it: granted, or rejected.
+            for l in &d.lines {
+                if l.accepted {
+                    t.push_str(&format!(
+                        "; accepted {} {}",
+                        l.reference_number,
+                        euros(l.granted_cents)
+                    ));
+                } else {
+                    t.push_str(&format!(
+                        "; rejected {} [{}]",
+                        l.reference_number,
+                        l.codes.join(",")
+                    ));
+                }
             }
             t
         }
@@ -357,6 +375,20 @@ pub fn event_json_with(e: &proto::ReturnEvent, xml: bool, with_bsn: bool) -> ser
             "rejected_lines": d.rejected_lines.iter()
                 .map(|l| json!({"reference_number": l.reference_number, "codes": l.codes}))
                 .collect::<Vec<_>>(),
+            "lines": d.lines.iter()
+                .map(|l| json!({
+                    "reference_number": l.reference_number,
+                    "allocation_number": l.allocation_number,
+                    "product_code": l.product_code,
+                    "period_start": l.period_start,
+                    "accepted": l.accepted,
+                    "claimed_cents": l.claimed_cents,
+                    "credit": l.credit,
+                    "granted_cents": l.granted_cents,
+                    "codes": l.codes,
+                    "texts": l.texts,
+                }))
+                .collect::<Vec<_>>(),
         }),
         Some(Event::DeadlineMissed(d)) => json!({
             "expected_kind": d.expected_kind,
@@ -444,9 +476,43 @@ mod tests {
                 rejected_lines: vec![proto::LineVerdict {
                     reference_number: "R2".into(),
                     codes: vec!["9338".into()],
+                    ..Default::default()
                 }],
+                lines: vec![],
             })),
         }
+    }
+
+    #[test]
+    fn a_claim_answer_with_every_line_names_each_verdict() {
+        let mut e = claim_answer();
+        if let Some(Event::DeclarationAnswer(d)) = &mut e.event {
+            d.lines = vec![
+                proto::LineVerdict {
+                    reference_number: "R1".into(),
+                    accepted: true,
+                    claimed_cents: 34896,
+                    granted_cents: 34896,
+                    ..Default::default()
+                },
+                proto::LineVerdict {
+                    reference_number: "R2".into(),
+                    codes: vec!["9338".into()],
+                    texts: vec!["Toewijzing bestaat niet.".into()],
+                    claimed_cents: 34896,
+                    ..Default::default()
+                },
+            ];
+        }
+        assert!(
+            event_text(&e).ends_with("granted 348.96; accepted R1 348.96; rejected R2 [9338]"),
+            "{}",
+            event_text(&e)
+        );
+        let v = event_json(&e, false);
+        assert_eq!(v["declaration_answer"]["lines"][0]["accepted"], true);
+        assert_eq!(v["declaration_answer"]["lines"][0]["granted_cents"], 34896);
+        assert_eq!(v["declaration_answer"]["lines"][1]["codes"][0], "9338");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `ketenpoort validate [--json] FILE...`: checks message files with the validating reader
 //! (the XSD-level checks) and then applies all in-message rules (controleniveau 2: the CD, CS
-//! and XSLT-level TR rules of `ketenpoort_messages::rules::check`). A file is valid only when
-//! both find nothing.
+//! and XSLT-level TR rules of `ketenpoort_messages::rules::check`) and, on a 323, TR346 as far
+//! as the message shows without a tariff table (`rules::amounts`: volume × ProductTarief for
+//! every unit but minuut; a minuut line's amount one that some hourly tariff rounding to its
+//! ProductTarief gives, IV081). A file is valid only when they find nothing.
 //!
 //! Every file is reported, also after one could not be read, so a run over a directory of
 //! messages shows all problems at once. The text form is for people; `--json` prints one JSON
@@ -154,8 +156,10 @@ impl FileReport {
     fn of_result(path: &Path, result: Result<Message, Error>) -> FileReport {
         let error = match result {
             Ok(message) => {
-                let (violations, omitted) =
+                let (mut violations, omitted) =
                     rules::check_capped(&message, ketenpoort_messages::MAX_VIOLATIONS);
+                // TR346 as far as the message shows, without a tariff table.
+                violations.extend(rules::amounts::check(&message, None));
                 let findings: Vec<Finding> = violations.iter().map(Finding::from).collect();
                 return FileReport {
                     file: path.to_owned(),

@@ -53,7 +53,7 @@ fn a_301_and_a_319_are_owed_a_302_and_a_320_and_nothing_else_is() {
     }
     let m = received(Law::Ijw, MessageType::M316, 3);
     assert_eq!(
-        build(&m, "KP0000000001", today(), xsd()).expect("build"),
+        build(&m, "KP0000000001", today(), xsd(), &[]).expect("build"),
         None
     );
 }
@@ -70,7 +70,7 @@ fn a_retour_on_a_valid_message_is_its_header_copied_without_retourcodes_and_read
     .enumerate()
     {
         let heen = received(law, t, 40 + i as u64);
-        let (retour, xml) = build(&heen, "KP0000000007", today(), xsd())
+        let (retour, xml) = build(&heen, "KP0000000007", today(), xsd(), &[])
             .expect("build")
             .expect("a retour");
         let kind = owed_kind(&heen).expect("owed");
@@ -129,7 +129,7 @@ fn a_301_that_breaks_an_in_message_rule_is_answered_with_0001_in_the_header() {
     product.einddatum = product.ingangsdatum.pred_opt();
     let broken = rules::check(&heen);
     assert!(!broken.is_empty(), "the 301 now breaks an in-message rule");
-    let (retour, xml) = build(&heen, "KP0000000008", today(), xsd())
+    let (retour, xml) = build(&heen, "KP0000000008", today(), xsd(), &[])
         .expect("build")
         .expect("a retour");
     let Content::AllocationRetour(r) = &retour.content else {

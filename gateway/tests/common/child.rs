@@ -144,6 +144,16 @@ impl ChildServer {
             .max_decoding_message_size(64 * 1024 * 1024)
     }
 
+    /// `kill -HUP`: asks the child to reload its tariff table.
+    pub fn hangup(&self) {
+        let status = Command::new("kill")
+            .arg("-HUP")
+            .arg(self.process.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -HUP failed");
+    }
+
     /// `kill -9`: the process ends at once, without flushing or closing anything.
     pub fn kill9(&mut self) {
         self.process.kill().expect("SIGKILL the child");

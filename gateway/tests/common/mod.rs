@@ -320,6 +320,8 @@ pub fn line(reference: &str, allocation: u64, law: proto::Law) -> proto::Declara
         tariff_cents: Some(145),
         amount_cents: Some(34896),
         credit: false,
+        contract_tariff_cents: None,
+        contract_tariff_unit: String::new(),
     }
 }
 

@@ -575,6 +575,24 @@ fn claimed_line(p: &mut Prestatie, month: (NaiveDate, NaiveDate), label: &str) {
         begindatum: plus(month.0, offset),
         einddatum: month.1,
     };
+    if p.eenheid == Eenheid::Euro {
+        p.product_tarief = None;
+        p.geleverd_volume = Volume(p.ingediend_bedrag.bedrag.0);
+    } else {
+        // TR346 without a tariff table: IngediendBedrag = GeleverdVolume × ProductTarief
+        // (for minutes too: a per-minute contract), kept under the LDT_Bedrag maximum.
+        let tariff = p.product_tarief.get_or_insert(Bedrag(100)).0;
+        let volume = p.geleverd_volume.0;
+        let amount = match crate::money::amount(volume, tariff) {
+            Some(a) => a,
+            None => {
+                let fitting = Bedrag::MAX / tariff.max(1);
+                p.geleverd_volume = Volume(volume.min(fitting));
+                p.geleverd_volume.0 * tariff
+            }
+        };
+        p.ingediend_bedrag.bedrag = Bedrag(amount);
+    }
     if p.ingediend_bedrag.bedrag.0 == 0 {
         p.ingediend_bedrag.debet_credit = DebetCredit::Debet;
     }
@@ -582,12 +600,6 @@ fn claimed_line(p: &mut Prestatie, month: (NaiveDate, NaiveDate), label: &str) {
         p.product_referentie.vorig_referentie_nummer = Some(format!("V{label}").into());
     } else {
         p.product_referentie.vorig_referentie_nummer = None;
-    }
-    if p.eenheid == Eenheid::Euro {
-        p.product_tarief = None;
-        p.geleverd_volume = Volume(p.ingediend_bedrag.bedrag.0);
-    } else {
-        p.product_tarief.get_or_insert(Bedrag(100));
     }
 }
 

@@ -410,6 +410,7 @@ const IN_MESSAGE: &[RuleEntry] = &[
             "request_rules",
             "care_start_rules",
             "eleven_test",
+            "eleven_test_edge_of_a_zero_sum",
         ],
     ),
     e(
@@ -715,7 +716,10 @@ const IN_MESSAGE: &[RuleEntry] = &[
         InMessage,
         Implemented,
         CLAIM,
-        &["tr416_one_debit_line_per_allocation_product_and_period"],
+        &[
+            "tr416_one_debit_line_per_allocation_product_and_period",
+            "tr416_scope_is_the_claim_not_the_client",
+        ],
     ),
 ];
 
@@ -1144,11 +1148,12 @@ const CROSS_MESSAGE: &[RuleEntry] = &[
     e(
         "TR418",
         CrossMessage,
-        NeedsExternalData(
-            "the contractual tariff per ProductCode: contracts are not in the messages",
-        ),
-        "-",
-        &[],
+        Implemented,
+        AMOUNTS,
+        &[
+            "iv081_worked_example_87_24_an_hour_for_240_minutes",
+            "tr346_with_the_contract_tariff_per_unit",
+        ],
     ),
 ];
 
@@ -1156,20 +1161,33 @@ const CROSS_MESSAGE: &[RuleEntry] = &[
 
 // === external source (controleniveau 4) ===
 
+/// Where the claim's amounts are checked against the contract tariff (TR346, TR418).
+const AMOUNTS: &str = "messages/src/rules/amounts.rs (323): exactly against the contract \
+                       tariff of the tariff table or of the request; without one, TR346 as far \
+                       as the message shows (IV081)";
+
 const EXTERNAL: &[RuleEntry] = &[
     e(
         "TR135",
         ExternalSource,
-        NeedsExternalData("the system date: the gateway's clock, not the message"),
-        "-",
-        &[],
+        Implemented,
+        "messages/src/rules/clock.rs: the receiver's system date, applied by the simulated \
+         municipality to every message it receives; the gateway writes the Dagtekening of what \
+         it sends from its own clock",
+        &["tr135_dagtekening_not_after_the_system_date"],
     ),
     e(
         "TR346",
         ExternalSource,
-        NeedsExternalData("the unrounded contract tariff; ProductTarief in the message is rounded"),
-        "-",
-        &[],
+        Implemented,
+        AMOUNTS,
+        &[
+            "iv081_worked_example_87_24_an_hour_for_240_minutes",
+            "iv081_rounds_the_minute_tariff_half_away_from_zero",
+            "tr346_with_the_contract_tariff_per_unit",
+            "tr346_without_a_table_is_exact_for_every_unit_but_minutes",
+            "tr346_without_a_table_on_minutes_allows_what_some_hourly_tariff_gives",
+        ],
     ),
     e(
         "TR378",
@@ -1582,6 +1600,170 @@ fn resting_on(
     )
 }
 
+// === decisions and where each rule is checked ===
+
+/// Decisions the rule text leaves to the implementer, with their reason: shown next to the
+/// rule in `docs/RULES.md`.
+const NOTES: &[(&str, &str)] = &[
+    (
+        "CS002",
+        "the 11-proef exactly as the rule and elfproef.md state it: (9·d1 + 8·d2 + … + 2·d8 − \
+         d9) mod 11 = 0, nothing more; 100000009 (9 − 9 = 0) passes",
+    ),
+    (
+        "TR416",
+        "scope: the whole claim, not one client. The rule's logical key is ProductPeriode, \
+         ProductCategorie, ProductCode and ToewijzingNummer, without the Bsn; a \
+         ToewijzingNummer is unique within a municipality and law (TR332) and a claim is for \
+         one municipality and law, so the key names one allocation whichever client a line \
+         stands under (the same key as TR389 across claims)",
+    ),
+    (
+        "TR346",
+        "with a tariff table (or a contract tariff in the request) exactly, IV081 included; \
+         without one, exactly for every unit but minuut, and a minuut line's amount must be \
+         one that some hourly tariff whose minute tariff rounds to its ProductTarief gives",
+    ),
+    (
+        "TR418",
+        "only with a tariff table, or a contract tariff in the request",
+    ),
+];
+
+/// The note next to rule `id` in `docs/RULES.md`, if it has one.
+pub fn note(id: &str) -> Option<&'static str> {
+    NOTES.iter().find(|(n, _)| *n == id).map(|(_, text)| *text)
+}
+
+/// Message numbers a provider receives (the municipality sends them).
+const RECEIVED: [&str; 3] = ["301", "319", "325"];
+/// Every message number of the standard.
+const NUMBERS: [&str; 14] = [
+    "301", "302", "305", "306", "307", "308", "315", "316", "317", "318", "319", "320", "323",
+    "325",
+];
+
+/// Whether a rule applies only to what the provider receives (301, 319, 325), by the messages
+/// its location names; a business rule resting on cross-message rules, by those rules.
+fn received_only(r: &RuleEntry, all: &[RuleEntry]) -> bool {
+    if r.location.contains("as the provider receives it") || r.location.contains("against its 323")
+    {
+        return true;
+    }
+    if let Some((_, _, rules)) = ON_CROSS.iter().find(|(id, _, _)| *id == r.id) {
+        return rules.iter().all(|id| {
+            all.iter()
+                .find(|e| e.id == *id)
+                .is_some_and(|e| received_only(e, all))
+        });
+    }
+    let named: Vec<&str> = NUMBERS
+        .iter()
+        .copied()
+        .filter(|n| r.location.contains(n))
+        .collect();
+    !named.is_empty() && named.iter().all(|n| RECEIVED.contains(n))
+}
+
+/// Where a rule is checked, for the summary of `docs/RULES.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checked {
+    /// By the gateway at submit, before anything is stored (a dry run shows it).
+    pub at_submit: bool,
+    /// By the gateway on a 301 or 319 it collects; the automatic 302/320 carry the
+    /// retourcodes.
+    pub on_receipt: bool,
+    /// Rules of a received 325 (against its 323): in the library, for a provider's own use;
+    /// nothing answers a 325.
+    pub on_a_325: bool,
+    /// By the simulated municipality (ketenpoort-sim: its ketencontrole and bot).
+    pub by_simulator: bool,
+    /// Only with a tariff table (or a contract tariff in the request), or fully only then.
+    pub needs_tariff_table: bool,
+    /// Not the provider's to check at all (in full; some are checked in the part a provider
+    /// can see).
+    pub provider_cannot: bool,
+}
+
+/// Where `r` (an entry of `all`) is checked.
+pub fn checked(r: &RuleEntry, all: &[RuleEntry]) -> Checked {
+    let implemented = r.status == Implemented;
+    let received = received_only(r, all);
+    let checkable =
+        implemented && matches!(r.level, Xsd | InMessage | CrossMessage | ExternalSource);
+    // Rules that are not the provider's, checked in the part the provider sees (TR332, TR379).
+    let in_part = matches!(r.status, NotTheProvidersToCheck(_)) && !r.tests.is_empty();
+    let table = matches!(r.id, "TR346" | "TR418");
+    // About a 325: its location says so, or every rule it rests on is.
+    let about_325 = match ON_CROSS.iter().find(|(id, _, _)| *id == r.id) {
+        Some((_, _, rules)) => rules.iter().all(|id| {
+            all.iter()
+                .find(|e| e.id == *id)
+                .is_some_and(|e| e.location.contains("325"))
+        }),
+        None => r.location.contains("325"),
+    };
+    Checked {
+        // TR135: the gateway dates what it sends with its own clock.
+        at_submit: checkable && !received && r.id != "TR135",
+        on_receipt: (checkable || in_part) && received && r.level != ExternalSource && !about_325,
+        on_a_325: checkable && received && about_325,
+        by_simulator: checkable && !received,
+        needs_tariff_table: table,
+        provider_cannot: matches!(r.status, NotTheProvidersToCheck(_)),
+    }
+}
+
+fn id_list(all: &[RuleEntry], pick: impl Fn(&Checked) -> bool) -> String {
+    let ids: Vec<&str> = all
+        .iter()
+        .filter(|r| pick(&checked(r, all)))
+        .map(|r| r.id)
+        .collect();
+    if ids.is_empty() {
+        "none".into()
+    } else {
+        format!("{} ({})", ids.join(", "), ids.len())
+    }
+}
+
+/// The "where each rule is checked" section of `docs/RULES.md`.
+fn where_checked(all: &[RuleEntry]) -> String {
+    let mut out = String::from("\n## Where each rule is checked\n\n");
+    out.push_str(&format!(
+        "- **At submit** (the gateway refuses the request before storing anything; \
+         `validate_only` and `submit --dry-run` show the same): {}.\n",
+        id_list(all, |c| c.at_submit)
+    ));
+    out.push_str(&format!(
+        "- **On receipt** of a 301 or 319 (the automatic 302/320 carry the retourcodes of the \
+         rules broken: 0001 in the header for in-message rules, the rule's own code on the \
+         class it judges for cross-message rules): {}.\n",
+        id_list(all, |c| c.on_receipt)
+    ));
+    out.push_str(&format!(
+        "- **On a received 325** (in `rules::check` and `rules::cross` for a provider's own \
+         use; nothing is sent back on a 325): {}.\n",
+        id_list(all, |c| c.on_a_325)
+    ));
+    out.push_str(&format!(
+        "- **By the simulated municipality** (ketenpoort-sim's ketencontrole and bot, on every \
+         305, 307, 315, 317 and 323; TR346 and TR418 with the scenario's tariff table): {}.\n",
+        id_list(all, |c| c.by_simulator)
+    ));
+    out.push_str(&format!(
+        "- **Only with a tariff table** (or a contract tariff in the request; TR346 is checked \
+         without one only as far as the message shows): {}.\n",
+        id_list(all, |c| c.needs_tariff_table)
+    ));
+    out.push_str(&format!(
+        "- **Not the provider's to check at all** (the municipality's duty or data; where a \
+         part is visible to the provider, that part is checked, see the reason): {}.\n",
+        id_list(all, |c| c.provider_cannot)
+    ));
+    out
+}
+
 // === docs/RULES.md ===
 
 fn cell(text: &str) -> String {
@@ -1617,6 +1799,7 @@ pub fn markdown() -> String {
         "Where a rule applies to several messages, \"where\" names the messages. No CD, CS or \
          TR rule names a retour message (302, 306, 308, 316, 318, 320).\n",
     );
+    out.push_str(&where_checked(&all));
     for level in Level::ALL {
         out.push_str(&format!("\n## {}\n\n", level.title()));
         out.push_str("| id | status | where | tests | reason |\n|---|---|---|---|---|\n");
@@ -1628,7 +1811,7 @@ pub fn markdown() -> String {
                 r.status.label(),
                 cell(r.location),
                 tests.join(", "),
-                cell(r.status.reason().unwrap_or("")),
+                cell(r.status.reason().or(note(r.id)).unwrap_or("")),
             ));
         }
     }

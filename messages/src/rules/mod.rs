@@ -5,17 +5,21 @@
 //! Each message family has its own module (`allocation` 301, `care` 305/307,
 //! `allocation_request` 315/317/319, `declaration` 323, `answer325` 325); rules that several
 //! messages share live in `common`. [`check`] runs the ones for a message. [`catalog`] lists
-//! every rule id of the standard and where (or why not) ketenpoort checks it.
+//! every rule id of the standard and where (or why not) ketenpoort checks it. [`amounts`]
+//! checks a claim's amounts against the contract tariff (TR346, TR418), outside [`check`]:
+//! those rules need a tariff table, or check only what the message shows without one.
 //!
 //! No CD/CS/TR rule of the standard names a retour message (302, 306, 308, 316, 318, 320):
 //! a retour echoes the heen message it answers, so [`check`] finds nothing in one.
 
 mod allocation;
 mod allocation_request;
+pub mod amounts;
 mod answer325;
 mod bsn;
 mod care;
 pub mod catalog;
+pub mod clock;
 mod common;
 pub mod cross;
 mod declaration;

@@ -479,3 +479,62 @@ pub fn scenario_with(extra: &str) -> Scenario {
     let text = format!("{}\n{extra}", ketenpoort_sim::scenario::DEFAULT_SCENARIO);
     Scenario::from_toml(&text).expect("scenario")
 }
+
+/// The official standards directory (`../shared/standards` beside the repository, or
+/// `KETENPOORT_STANDARDS_DIR`); `None` (with a message) when absent, a panic when
+/// `KETENPOORT_REQUIRE_STANDARDS=1`.
+pub fn standards_dir(test: &str) -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("KETENPOORT_STANDARDS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/standards")
+        });
+    if dir.join("ijw-3.2/basisschema.xsd").is_file() {
+        return Some(dir);
+    }
+    if std::env::var("KETENPOORT_REQUIRE_STANDARDS").as_deref() == Ok("1") {
+        panic!(
+            "{test}: the standards directory {} is missing but KETENPOORT_REQUIRE_STANDARDS=1",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "{test}: XSD check skipped, no standards directory at {}",
+        dir.display()
+    );
+    None
+}
+
+/// Asserts that `payload` (a message of `kind`, e.g. `JW306`) validates against its official
+/// XSD with `xmllint --schema`, when the standards are there (see [`standards_dir`]).
+pub fn assert_xsd_valid(test: &str, kind: &str, payload: &[u8]) {
+    let Some(standards) = standards_dir(test) else {
+        return;
+    };
+    let law_dir = if kind.starts_with("JW") {
+        "ijw-3.2"
+    } else {
+        "iwmo-3.2"
+    };
+    let schema = standards.join(law_dir).join(format!("{kind}.xsd"));
+    if !schema.is_file() {
+        // iWmo retours have no XSD of their own in the standards directory.
+        eprintln!("{test}: no XSD for {kind}; not checked");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join(format!("{kind}.xml"));
+    std::fs::write(&file, payload).expect("write");
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(&file)
+        .output()
+        .expect("xmllint must be installed (Debian package libxml2-utils)");
+    assert!(
+        out.status.success(),
+        "{test}: the simulator's {kind} fails its XSD: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -84,7 +84,7 @@ fn entries(
             record: as_client(&record(&meta, String::new()))?,
             events: events
                 .into_iter()
-                .map(|e| as_client(&to_proto(e)))
+                .map(|e| as_client(&to_proto(shared.store.as_ref(), e)))
                 .collect::<Result<_, _>>()?,
             missing,
             declaration,

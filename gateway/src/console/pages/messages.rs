@@ -667,7 +667,7 @@ fn claim_lines(
     let proto_events: Vec<ketenpoort_client::proto::ReturnEvent> = events
         .iter()
         .cloned()
-        .map(|e| as_client(&to_proto(e)))
+        .map(|e| as_client(&to_proto(console.shared.store.as_ref(), e)))
         .collect::<Result<_, _>>()?;
     Ok(claim
         .lines

@@ -57,7 +57,8 @@ pub const NOT_CHECKED: &[(&str, NotChecked, &str)] = &[
     (
         "TR418",
         NotChecked::NeedsExternalData,
-        "ProductTarief against the contract tariff: contracts are not in the messages",
+        "ProductTarief against the contract tariff: contracts are not in the messages; \
+         checked by rules::amounts with a tariff table",
     ),
     (
         "TR318",
