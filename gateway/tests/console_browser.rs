@@ -384,7 +384,8 @@ fn claim(number: u64, request_id: &str) -> proto::SubmitDeclarationRequest {
                 period_start: "2025-06-01".into(),
                 period_end: "2025-06-30".into(),
                 delivered_volume: 960,
-                tariff_cents: Some(8724),
+                // The dev contract: 8724 per hour, ProductTarief per minute (IV081).
+                tariff_cents: Some(145),
                 amount_cents: Some(139_584),
                 ..common::line("unused", number, Law::Ijw)
             }],
