@@ -337,20 +337,22 @@ proptest! {
     }
 }
 
-proptest! {
-    /// `generate::repair` makes claims that pass TR346 without a table (volume × tariff), so
-    /// the generated samples and corpora stay valid under `ketenpoort validate`.
-    #[test]
-    fn repaired_claims_pass_tr346_without_a_table(seed in 0u64..500) {
-        use ketenpoort_messages::generate::{Gen, Shape, repair};
-        use ketenpoort_messages::{MessageKind, MessageType};
+/// `generate::repair` makes claims that pass TR346 without a table (volume × tariff), so
+/// the generated samples and corpora stay valid under `ketenpoort validate`. Every seed of the
+/// range, not a sample: a message date in January once made a claim for December 2020 (CS100)
+/// for a few seeds only.
+#[test]
+fn repaired_claims_pass_tr346_without_a_table() {
+    use ketenpoort_messages::generate::{Gen, Shape, repair};
+    use ketenpoort_messages::{MessageKind, MessageType};
+    for seed in 0u64..500 {
         for law in [Law::Ijw, Law::Iwmo] {
             let kind = MessageKind::new(law, MessageType::M323);
             for shape in [Shape::Random, Shape::Full, Shape::Minimal] {
                 let mut m = Message::generate(kind, &mut Gen::new(seed, shape));
                 repair(&mut m);
-                prop_assert_eq!(rules::check(&m), vec![]);
-                prop_assert_eq!(amounts::check(&m, None), vec![]);
+                assert_eq!(rules::check(&m), vec![], "seed {seed}, {shape:?}");
+                assert_eq!(amounts::check(&m, None), vec![], "seed {seed}, {shape:?}");
             }
         }
     }

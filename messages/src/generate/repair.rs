@@ -77,12 +77,12 @@ fn minus(d: NaiveDate, days: u64) -> NaiveDate {
     d.checked_sub_days(Days::new(days)).unwrap_or(d)
 }
 
-/// Keeps the message date random but between 2021 and 2024, so that claim months are after
-/// 2020 (CS100), birth dates fit in 120 years (TR002), and the message is not dated in the
-/// future.
+/// Keeps the message date random but between February 2021 and January 2025, so that claim
+/// months (the month before the message date) are after 2020 (CS100), birth dates fit in 120
+/// years (TR002), and the message is not dated in the future.
 fn message_date(dagtekening: &mut NaiveDate) -> NaiveDate {
     let offset = dagtekening.num_days_from_ce().rem_euclid(4 * 365) as u64;
-    *dagtekening = plus(ymd(2021, 1, 1), offset);
+    *dagtekening = plus(ymd(2021, 2, 1), offset);
     *dagtekening
 }
 
