@@ -51,18 +51,18 @@ impl WriteGuard {
 
     /// `Ok` when the store takes writes; else why not (no personal data: a path, byte counts
     /// and the operating system's error text).
+    ///
+    /// Changes nothing (the writer logs the changes): a large write refused near the limit
+    /// does not make readiness flap.
     pub fn check(&self) -> Result<(), String> {
-        self.room_for(0)
-    }
-
-    /// Whether `bytes` more can be written while keeping the reserve free; updates the state
-    /// (a failed store stays failed).
-    pub fn room_for(&self, bytes: u64) -> Result<(), String> {
         if self.state.load(Ordering::Acquire) == FAILED {
             return Err(self.reason());
         }
-        let need = self.min_free.saturating_add(bytes.saturating_mul(2));
-        let verdict = match fs2::available_space(&self.dir) {
+        self.free_for(self.min_free)
+    }
+
+    fn free_for(&self, need: u64) -> Result<(), String> {
+        match fs2::available_space(&self.dir) {
             Ok(free) if free >= need => Ok(()),
             Ok(free) => Err(format!(
                 "the disk of the store {} is full: {} free, {} needed; free space there \
@@ -75,7 +75,17 @@ impl WriteGuard {
                 "cannot read the free space of {}: {e}",
                 self.dir.display()
             )),
-        };
+        }
+    }
+
+    /// Whether `bytes` more can be written while keeping the reserve free; updates the state
+    /// (a failed store stays failed).
+    pub fn room_for(&self, bytes: u64) -> Result<(), String> {
+        if self.state.load(Ordering::Acquire) == FAILED {
+            return Err(self.reason());
+        }
+        let need = self.min_free.saturating_add(bytes.saturating_mul(2));
+        let verdict = self.free_for(need);
         match &verdict {
             Ok(()) => {
                 if self
