@@ -90,7 +90,11 @@ fn serve_without_init_refuses_a_directory_without_a_store_and_creates_nothing() 
 
 #[tokio::test]
 async fn a_new_store_carries_a_marker_and_a_store_that_lost_its_db_is_refused() {
-    let (dir, _) = store_with_messages().await;
+    let (dir, ids) = store_with_messages().await;
+    let keep = tempfile::tempdir().expect("temp dir");
+    let backup = keep.path().join("backup");
+    let out = ketenpoort(&["backup", "--data-dir"], &[dir.path(), &backup]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let marker = std::fs::read_to_string(dir.path().join(MARKER)).expect("the marker");
     let id: serde_json::Value = serde_json::from_str(&marker).expect("JSON");
     let store_id = id["store_id"].as_str().expect("a store id").to_owned();
@@ -119,6 +123,25 @@ async fn a_new_store_carries_a_marker_and_a_store_that_lost_its_db_is_refused() 
     let e = open_error(dir.path(), Create::IfNew);
     assert!(e.contains("no database file db"), "{e}");
     assert!(!dir.path().join("db").exists());
+
+    // The advice works: the backup, copied to a new data directory, opens without --init
+    // as the same store, with its messages.
+    let restored = keep.path().join("restored");
+    let status = Command::new("cp")
+        .arg("-r")
+        .arg(&backup)
+        .arg(&restored)
+        .status()
+        .expect("cp");
+    assert!(status.success());
+    let (store, _closed) = SledStore::open_in(&restored, Create::Never).expect("restored");
+    use ketenpoort::store::Store as _;
+    let listed = store.list_messages(None, 10, &|_| true).expect("list");
+    let mut listed: Vec<String> = listed.iter().map(|m| m.id.to_string()).collect();
+    listed.reverse();
+    assert_eq!(listed, ids);
+    let restored_marker = std::fs::read_to_string(restored.join(MARKER)).expect("marker");
+    assert!(restored_marker.contains(&store_id), "{restored_marker}");
 }
 
 #[tokio::test]
