@@ -144,8 +144,15 @@ async fn a_full_disk_refuses_writes_keeps_reads_and_writes_again_once_space_is_b
         .expect_err("no submit is acknowledged on a full disk");
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
     assert!(
-        refused.message().contains("is full"),
+        refused.message().contains("disk is full"),
         "{}",
+        refused.message()
+    );
+    assert!(
+        !refused
+            .message()
+            .contains(&mnt.path().display().to_string()),
+        "the server's paths are for the operator, not the client: {}",
         refused.message()
     );
     assert!(

@@ -736,7 +736,8 @@ impl Writer {
             // Not applied at all when the disk cannot take it: sled keeps a failed log write
             // as an error for every later write (see `super::write_guard`).
             let need = group.iter().map(|p| payload_bytes(&p.write)).sum();
-            if let Err(reason) = self.guard.room_for(need) {
+            if self.guard.room_for(need).is_err() {
+                let reason = self.guard.public_reason();
                 for p in group {
                     let _ = p
                         .reply

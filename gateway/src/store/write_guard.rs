@@ -5,7 +5,8 @@
 //! without moving on. So the writer does not let sled run into a full disk: before each
 //! group it asks the file system (`statvfs`, one system call) whether [`MIN_FREE_BYTES`] plus
 //! twice the group's payload are free, and refuses the whole group otherwise (each waiter
-//! gets [`crate::error::Error::Store`], which the API answers with UNAVAILABLE). Nothing is
+//! gets [`crate::error::Error::Store`], which the API answers with UNAVAILABLE; the client
+//! is told that the disk is full, the path and sizes go to the log and `/readyz`). Nothing is
 //! applied, so nothing is lost and nothing is acknowledged; once space is back the next group
 //! is written as usual.
 //!
@@ -108,6 +109,16 @@ impl WriteGuard {
             }
         }
         verdict
+    }
+
+    /// What a client is told when its write is refused: the cause without the server's
+    /// paths or sizes (those are for the operator: `/readyz` and the log).
+    pub fn public_reason(&self) -> &'static str {
+        if self.state.load(Ordering::Acquire) == FAILED {
+            "the gateway's store cannot write (the operator sees why on /readyz)"
+        } else {
+            "the gateway's disk is full"
+        }
     }
 
     /// Marks the store failed after a write error: writes are refused until a restart.
