@@ -1,5 +1,7 @@
 //! The admin HTTP endpoint (default 127.0.0.1:8080): `/healthz` (the process runs),
-//! `/readyz` (the store answers) and `/metrics` (Prometheus text, see [`crate::metrics`]).
+//! `/readyz` (the store takes writes: 503 with the reason when it does not, e.g. a full disk)
+//! and `/metrics` (Prometheus text, see [`crate::metrics`]). Neither reads the store: they
+//! answer from counters and flags the store keeps ([`crate::store::write_guard`]).
 //! It has no authentication: bind it to loopback or an internal network only.
 
 use std::future::Future;
@@ -18,10 +20,13 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
-async fn readyz(State(shared): State<Arc<Shared>>) -> (StatusCode, &'static str) {
-    match shared.store.queue_depth() {
-        Ok(_) => (StatusCode::OK, "ready\n"),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "store not available\n"),
+async fn readyz(State(shared): State<Arc<Shared>>) -> (StatusCode, String) {
+    match shared.store.writable() {
+        Ok(()) => (StatusCode::OK, "ready\n".into()),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("not ready: {reason}\n"),
+        ),
     }
 }
 

@@ -59,6 +59,11 @@ pub struct Config {
     /// and the loopback stand-in for VECOZO. Never for production data.
     #[serde(default)]
     pub dev: bool,
+    /// Set by `ketenpoort serve` without `--init` (and not in dev mode): the store in
+    /// `server.data_dir` must exist, it is not created ([`crate::store::open`]). Not a
+    /// configuration key; false (a new store is created) for the library's own callers.
+    #[serde(skip)]
+    pub store_must_exist: bool,
     /// Listeners and storage.
     #[serde(default)]
     pub server: ServerConfig,

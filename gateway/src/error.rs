@@ -83,15 +83,13 @@ pub enum Error {
     /// The store failed to read or write; the request may be retried with the same request_id.
     #[error("store error: {0}")]
     Store(String),
-    /// The store directory could not be opened. ketenpoort does not repair or remove it.
-    #[error(
-        "could not open the store at {path}: {detail}. The directory was left as it is; \
-         restore it from a backup (ketenpoort backup) or move it aside to start empty"
-    )]
+    /// The store directory could not be opened: missing, in use, no permission or damaged
+    /// (see [`crate::store::open`]). ketenpoort does not repair or remove it.
+    #[error("could not open the store at {path}: {detail}")]
     StoreOpen {
-        /// The data directory.
+        /// The data directory (or the file concerned).
         path: PathBuf,
-        /// What sled said.
+        /// What is wrong and what to do, without personal data.
         detail: String,
     },
     /// The configuration is invalid.

@@ -25,12 +25,29 @@
 //!   power-loss-protected write cache, or accept that the last moments before a power loss
 //!   may be lost; clients then resend with the same request_id and get a new message.
 //! - **A store that does not open.** sled 0.34 has open reports of databases that fail to
-//!   open after a crash. ketenpoort then refuses to start with an error that names the
-//!   directory, and does not touch, repair or remove it. Keep backups and restore from one:
-//!   `ketenpoort backup --data-dir DIR TARGET` copies the store into a new directory that a
-//!   gateway can serve from; `ketenpoort export --data-dir DIR` writes every message (with
-//!   its XML) and every event as JSON lines. Both need the gateway stopped (sled allows one
-//!   process per store); online backups are not built yet.
+//!   open after a crash. ketenpoort then refuses to start with an error that names the path
+//!   and says what is wrong: *in use* (another process holds sled's lock), *no permission*
+//!   (also a read-only file system), *missing* (no store, or one that lost its `db`) or
+//!   *damaged*. It does not repair or remove the store, and a store not closed cleanly is
+//!   first opened on a copy, so that a failed open writes nothing ([`crate::store::open`]).
+//!   Keep backups and restore from one: `ketenpoort backup --data-dir DIR TARGET` copies the
+//!   store into a new directory that a gateway can serve from (restore: stop the gateway,
+//!   move DIR aside, copy TARGET to DIR); `ketenpoort export --data-dir DIR` writes every
+//!   message (with its XML) and every event as JSON lines. Both need the gateway stopped
+//!   (sled allows one process per store), never create a store, and read a store they cannot
+//!   write from a private temporary copy; online backups are not built yet.
+//! - **Creating a store is explicit.** `ketenpoort serve --init` creates the store on its
+//!   first start (dev mode does so on a new directory by itself); it carries an identity
+//!   marker (`KETENPOORT-STORE`: its id and creation time, the id also inside `db`). Without
+//!   `--init`, `serve` refuses a directory without a store; with or without it, a store that
+//!   lost its `db` (or whose `db` is empty or another store's) is refused with how to restore
+//!   it, never replaced by an empty one.
+//! - **A full disk.** Before each group commit the writer checks that 16 MiB plus twice the
+//!   group's size are free on the store's file system; otherwise the writes are refused
+//!   (UNAVAILABLE, nothing applied), `/readyz` answers 503 with the reason, reads go on, and
+//!   writing resumes by itself once there is space. A write that fails anyway (another
+//!   process filled the disk in between) keeps writes refused until a restart, because sled
+//!   keeps that error ([`crate::store::write_guard`]).
 //!
 //! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
 //! needs more (power-loss safety, several nodes) can move to an existing engine.

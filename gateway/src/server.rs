@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::header::{Clock, OffsetClock, SystemClock};
 use crate::metrics::Metrics;
 use crate::proto::gateway_server::GatewayServer;
+use crate::store::open::Create;
 use crate::store::sled_store::SledStore;
 
 /// An opened gateway, ready to serve.
@@ -40,7 +41,8 @@ const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Gateway {
     /// Opens the store in `config.server.data_dir` with the system clock (in dev mode moved
-    /// ahead by `[server] dev_clock_offset_days`).
+    /// ahead by `[server] dev_clock_offset_days`). The store is created when there is none,
+    /// unless `config.store_must_exist` ([`crate::store::open`]).
     pub fn open(config: Config) -> Result<Gateway, Error> {
         let clock: Arc<dyn Clock> = match config.server.dev_clock_offset_days {
             0 => Arc::new(SystemClock),
@@ -67,7 +69,12 @@ impl Gateway {
         } else {
             None
         };
-        let (store, closed) = SledStore::open_with_closed(&config.server.data_dir)?;
+        let create = if config.store_must_exist {
+            Create::Never
+        } else {
+            Create::IfNew
+        };
+        let (store, closed) = SledStore::open_in(&config.server.data_dir, create)?;
         let shared = Arc::new(Shared::new(
             &config,
             store,

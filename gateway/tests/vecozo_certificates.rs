@@ -131,6 +131,7 @@ agb_codes = ["{PROVIDER}"]
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_ketenpoort"))
             .arg("serve")
+            .arg("--init")
             .arg("--config")
             .arg(&config)
             .env_remove("RUST_LOG")

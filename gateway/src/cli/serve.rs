@@ -1,4 +1,6 @@
-//! `ketenpoort serve [--dev] [--config FILE]`: runs the gateway until SIGINT or SIGTERM.
+//! `ketenpoort serve [--dev] [--init] [--config FILE]`: runs the gateway until SIGINT or
+//! SIGTERM. The first start of a production gateway passes `--init` to create its store;
+//! dev mode creates one on a new directory by itself (see [`crate::store::open`]).
 //!
 //! `--dev` serves plaintext gRPC on 127.0.0.1:50051 with a dev tenant (token `dev`) that may
 //! act for every AGB code, data in `./ketenpoort-data`, the loopback stand-in as its VECOZO
@@ -25,6 +27,11 @@ pub struct ServeArgs {
     /// AGB code, loopback stand-in for VECOZO. Never with real data.
     #[arg(long)]
     pub dev: bool,
+    /// Create the store in `server.data_dir` if there is none (the first start). Without it
+    /// (and without dev mode) `serve` refuses a directory that holds no store, so that a
+    /// store that lost its files is never replaced by an empty one unnoticed.
+    #[arg(long)]
+    pub init: bool,
     /// Configuration file (TOML); `KETENPOORT_*` environment variables override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -38,7 +45,10 @@ pub const EXIT_CODE_ERROR: u8 = 2;
 /// exit code (0 after a clean stop).
 pub fn run(args: &ServeArgs, out: &mut impl Write, err: &mut impl Write) -> io::Result<u8> {
     let config = match Config::load(args.config.as_deref(), args.dev, std::env::vars()) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            c.store_must_exist = !(c.dev || args.init);
+            c
+        }
         Err(e) => {
             writeln!(err, "ketenpoort serve: {e}")?;
             return Ok(EXIT_CODE_ERROR);

@@ -13,9 +13,11 @@ pub mod access_log;
 pub mod duties;
 pub mod expectations;
 pub mod history;
+pub mod open;
 pub mod received;
 pub mod sled_store;
 pub mod stored_xml;
+pub mod write_guard;
 
 use std::sync::Arc;
 
@@ -638,8 +640,13 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Vec<(u64, FollowRecord)>, Error>;
     /// Watches a counter that changes whenever messages are queued.
     fn watch_queue(&self) -> watch::Receiver<u64>;
-    /// The number of queued messages.
+    /// The number of queued messages, from a counter: never a scan of the store.
     fn queue_depth(&self) -> Result<usize, Error>;
+    /// `Ok` when the store takes writes now; else why not (for `/readyz`; no personal data).
+    /// Answers at once, without reading the store.
+    fn writable(&self) -> Result<(), String> {
+        Ok(())
+    }
     /// Reserves the next value of a durable counter (in memory until a [`SubmitWrite`]
     /// carrying it is flushed; a value whose submit never lands may be handed out again).
     fn reserve(&self, counter: &str) -> Result<u64, Error>;

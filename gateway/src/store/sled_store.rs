@@ -56,6 +56,7 @@ mod duties;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -66,8 +67,10 @@ use ketenpoort_messages::rules::cross::check_against;
 
 use super::expectations::{self, Expectation, Missed};
 use super::history::{self, Index, StoreHistory};
+use super::open::{self, Create};
 use super::received::{self, Correlation, SentIndex};
 use super::stored_xml;
+use super::write_guard::{MIN_FREE_BYTES, WriteGuard};
 use super::{
     Commit, EventBody, EventRecord, FollowRecord, IdempotencyRecord, IncomingContent,
     IncomingWrite, LeaseOutcome, Melding, MessageMeta, MessageState, OutboxRecord, Outcome, Store,
@@ -172,6 +175,11 @@ pub struct SledStore {
     counters: Mutex<HashMap<String, u64>>,
     events: watch::Receiver<u64>,
     queue: watch::Receiver<u64>,
+    /// The number of `q/` keys, kept by the writer (counted once on open), so that
+    /// `/readyz` and `/metrics` never scan the store.
+    queued: Arc<AtomicU64>,
+    /// Whether writes are taken now ([`super::write_guard`]).
+    guard: Arc<WriteGuard>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -250,10 +258,11 @@ fn next_after_last(db: &sled::Db, prefix: &[u8]) -> Result<u64, Error> {
 }
 
 impl SledStore {
-    /// Opens (or creates) the store in `dir` and starts its writer thread.
+    /// Opens the store in `dir` (creating it when there is none: [`Create::IfNew`]) and
+    /// starts its writer thread.
     ///
-    /// A store that fails to open is refused with [`Error::StoreOpen`]; ketenpoort does not
-    /// try to repair or remove it.
+    /// A store that fails to open is refused with [`Error::StoreOpen`] (see
+    /// [`super::open`]); ketenpoort does not try to repair or remove it.
     pub fn open(dir: &Path) -> Result<Arc<SledStore>, Error> {
         Ok(SledStore::open_with_closed(dir)?.0)
     }
@@ -262,13 +271,30 @@ impl SledStore {
     /// handle was dropped, the writer flushed and stopped, and sled released its lock on the
     /// directory (so that it can be opened again, e.g. by a restarted server).
     pub fn open_with_closed(dir: &Path) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
-        let db = sled::Config::new()
-            .path(dir)
-            .open()
-            .map_err(|e| Error::StoreOpen {
-                path: dir.to_owned(),
-                detail: e.to_string(),
-            })?;
+        SledStore::open_in(dir, Create::IfNew)
+    }
+
+    /// [`SledStore::open_with_closed`], creating a store only as `create` allows
+    /// (`ketenpoort serve` without `--init` or dev mode: [`Create::Never`]).
+    pub fn open_in(
+        dir: &Path,
+        create: Create,
+    ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+        let found = open::prepare(dir, create)?;
+        if matches!(found, open::Found::Existing(_)) {
+            open::verify(dir)?;
+        }
+        open::forget_clean_close(dir)?;
+        let db = open::open_sled(dir)?;
+        let identity = open::settle(dir, &db, found)?;
+        tracing::info!(store = %identity.store_id, created = %identity.created_at, "store opened");
+        SledStore::start(dir, db).map_err(|e| match e {
+            Error::StoreOpen { .. } => e,
+            other => open::damaged(dir, &other.to_string()),
+        })
+    }
+
+    fn start(dir: &Path, db: sled::Db) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
         let next_id = next_after_last(&db, b"m/")?;
         let next_cursor = next_after_last(&db, b"e/")?;
         let next_received = next_after_last(&db, b"r/")?;
@@ -286,6 +312,13 @@ impl SledStore {
             let record: OutboxRecord = serde_json::from_slice(&v)?;
             sent.pushed(record.traceer_id, read_u64(&k[2..])?);
         }
+        let mut queued = 0u64;
+        for k in db.scan_prefix(b"q/").keys() {
+            k?;
+            queued += 1;
+        }
+        let queued = Arc::new(AtomicU64::new(queued));
+        let guard = Arc::new(WriteGuard::new(dir, MIN_FREE_BYTES));
         tracing::info!(
             messages = n,
             ms = started.elapsed().as_millis() as u64,
@@ -295,6 +328,7 @@ impl SledStore {
         let (queue_tx, queue) = watch::channel(0);
         let (writes, rx) = mpsc::unbounded_channel();
         let (closed_tx, closed) = oneshot::channel();
+        let dir = dir.to_owned();
         let writer = Writer {
             db: db.clone(),
             history: history.clone(),
@@ -308,11 +342,14 @@ impl SledStore {
             sent,
             session: uuid::Uuid::new_v4(),
             calendar: WorkingDays::new(),
+            queued: queued.clone(),
+            guard: guard.clone(),
         };
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
             .spawn(move || {
                 writer.run(rx);
+                open::record_clean_close(&dir);
                 let _ = closed_tx.send(());
             })
             .map_err(|e| Error::Store(format!("could not start the writer thread: {e}")))?;
@@ -324,6 +361,8 @@ impl SledStore {
             counters: Mutex::new(HashMap::new()),
             events,
             queue,
+            queued,
+            guard,
         });
         Ok((store, closed))
     }
@@ -488,7 +527,11 @@ impl Store for SledStore {
     }
 
     fn queue_depth(&self) -> Result<usize, Error> {
-        Ok(self.db.scan_prefix(b"q/").count())
+        Ok(usize::try_from(self.queued.load(Ordering::Acquire)).unwrap_or(usize::MAX))
+    }
+
+    fn writable(&self) -> Result<(), String> {
+        self.guard.check()
     }
 
     fn reserve(&self, counter: &str) -> Result<u64, Error> {
@@ -626,6 +669,23 @@ fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Re
     Ok(n)
 }
 
+/// About how many bytes `write` adds to the store, for the free-space check
+/// ([`WriteGuard::room_for`]).
+fn payload_bytes(write: &Write) -> u64 {
+    let n = match write {
+        Write::Submit(s) => s
+            .messages
+            .iter()
+            .map(|m| m.xml.len() + m.compressed_xml.len())
+            .sum(),
+        Write::Incoming(w) => 2 * w.payload.len(),
+        Write::Received { xml, .. } => xml.len(),
+        Write::Retour(r) => r.retour.message.xml.len(),
+        _ => 4096,
+    };
+    n as u64
+}
+
 // === impl Writer ===
 
 /// The single writer: owns id and cursor assignment, and the history's updates.
@@ -647,6 +707,11 @@ struct Writer {
     session: uuid::Uuid,
     /// Working days, for the due dates of expectations.
     calendar: WorkingDays,
+    /// The number of `q/` keys ([`SledStore::queue_depth`]): each write that adds or removes
+    /// one changes it once sled applied the write.
+    queued: Arc<AtomicU64>,
+    /// Refuses a group when the disk is (nearly) full or a write failed before.
+    guard: Arc<WriteGuard>,
 }
 
 impl Writer {
@@ -668,6 +733,18 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            // Not applied at all when the disk cannot take it: sled keeps a failed log write
+            // as an error for every later write (see `super::write_guard`).
+            let need = group.iter().map(|p| payload_bytes(&p.write)).sum();
+            if self.guard.room_for(need).is_err() {
+                let reason = self.guard.public_reason();
+                for p in group {
+                    let _ = p
+                        .reply
+                        .send(Err(Error::Store(format!("nothing written: {reason}"))));
+                }
+                continue;
+            }
             let mut results: Vec<Result<Outcome, Error>> = Vec::with_capacity(group.len());
             // The submits of a group share one sled batch: sled writes its log at every
             // `apply_batch`, so one batch per submit cost two log writes each. The batch is
@@ -687,6 +764,7 @@ impl Writer {
             self.apply_group_batch(&mut batch, &mut results);
             if let Err(e) = self.db.flush() {
                 tracing::error!(error = %e, "store flush failed");
+                self.guard.failed(&e.to_string());
                 for r in &mut results {
                     *r = Err(Error::Store(format!("flush failed: {e}")));
                 }
@@ -724,12 +802,23 @@ impl Writer {
         }
         if let Err(e) = self.db.apply_batch(taken.batch) {
             tracing::error!(error = %e, "store write failed");
+            self.guard.failed(&e.to_string());
             for i in taken.members {
                 if let Some(r) = results.get_mut(i) {
                     *r = Err(Error::Store(format!("write failed: {e}")));
                 }
             }
+            return;
         }
+        let added: usize = taken
+            .members
+            .iter()
+            .filter_map(|i| match results.get(*i) {
+                Some(Ok(Outcome::Stored(ids))) => Some(ids.len()),
+                _ => None,
+            })
+            .sum();
+        self.queued.fetch_add(added as u64, Ordering::AcqRel);
     }
 
     /// Applies one write; a submit only adds its keys to `group` (see [`Writer::serve`]).
@@ -832,6 +921,15 @@ impl Writer {
         }
     }
 
+    /// One `q/` key fewer.
+    fn unqueued(&self) {
+        let _ = self
+            .queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                Some(n.saturating_sub(1))
+            });
+    }
+
     /// Moves a message on, with an event:
     ///
     /// - `Some(Delivered)`: a queued message leaves the queue; if it was pushed (`o/`) it is
@@ -916,6 +1014,9 @@ impl Writer {
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         self.db.apply_batch(batch)?;
+        if queued {
+            self.unqueued();
+        }
         self.next_cursor += 1;
         Ok(Outcome::Delivered(true))
     }
@@ -972,9 +1073,13 @@ impl Writer {
         }
         batch.remove(key(b"f/", &be(message_id)));
         self.forget_expectations(&mut batch, message_id)?;
+        let was_queued = self.db.contains_key(key(b"q/", &be(message_id)))?;
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
         self.db.apply_batch(batch)?;
+        if !was_queued {
+            self.queued.fetch_add(1, Ordering::AcqRel);
+        }
         self.next_cursor += 1;
         Ok(Outcome::Requeued(Some(before)))
     }
@@ -1205,6 +1310,9 @@ impl Writer {
             self.incoming_duties(&mut batch, w, cursor, retour)?;
         }
         self.db.apply_batch(batch)?;
+        if retour.is_some() {
+            self.queued.fetch_add(1, Ordering::AcqRel);
+        }
         if let Some(message) = learnt {
             index.record(&message);
         }
@@ -1478,27 +1586,66 @@ impl Writer {
 
 // === backup and export ===
 
-fn open_existing(dir: &Path) -> Result<sled::Db, Error> {
-    if !dir.is_dir() {
-        return Err(Error::StoreOpen {
-            path: dir.to_owned(),
-            detail: "no store directory there".into(),
-        });
+/// A store opened for reading by `backup` or `export`: never created, never given a
+/// marker; a store this process cannot write is read from a private temporary copy.
+struct ForReading {
+    db: sled::Db,
+    identity: Option<open::Identity>,
+    /// The copy, removed when this is dropped (after `db`).
+    _copy: Option<tempfile::TempDir>,
+    /// The store, when it was opened in place (not a copy).
+    in_place: Option<std::path::PathBuf>,
+}
+
+impl ForReading {
+    /// Closes the store; one opened in place is recorded as closed cleanly (an early return
+    /// on an error leaves no record: the next open checks it on a copy).
+    fn close(self) {
+        let ForReading { db, in_place, .. } = self;
+        drop(db);
+        if let Some(dir) = in_place {
+            open::record_clean_close(&dir);
+        }
     }
-    sled::Config::new()
-        .path(dir)
-        .open()
-        .map_err(|e| Error::StoreOpen {
+}
+
+fn open_existing(dir: &Path) -> Result<ForReading, Error> {
+    let copy = if dir.join("db").is_file() && !open::writable(dir) {
+        tracing::info!(dir = %dir.display(), "the store is not writable here; reading a copy");
+        Some(open::copy_for_reading(dir)?)
+    } else {
+        None
+    };
+    let at = copy.as_ref().map_or(dir, |c| c.path());
+    let named = |e: Error| match e {
+        Error::StoreOpen { detail, .. } => Error::StoreOpen {
             path: dir.to_owned(),
-            detail: format!("{e} (a running gateway holds the store: stop it first)"),
-        })
+            detail,
+        },
+        other => other,
+    };
+    let found = open::prepare(at, Create::Never).map_err(named)?;
+    if copy.is_none() {
+        open::verify(at)?;
+        open::forget_clean_close(at)?;
+    }
+    let db = open::open_sled(at).map_err(named)?;
+    let identity = open::check_identity(at, &db, &found).map_err(named)?;
+    let in_place = copy.is_none().then(|| dir.to_owned());
+    Ok(ForReading {
+        db,
+        identity,
+        _copy: copy,
+        in_place,
+    })
 }
 
 /// Copies the store in `data_dir` into a new store at `target` (which must not exist), record
 /// by record, and flushes it. The copy is itself a store: start a gateway on it to restore.
 /// Run it while the gateway is stopped (sled allows one process per store).
 pub fn backup(data_dir: &Path, target: &Path) -> Result<u64, Error> {
-    let src = open_existing(data_dir)?;
+    let source = open_existing(data_dir)?;
+    let src = &source.db;
     if target.exists() {
         return Err(Error::Store(format!(
             "backup target {} exists; choose a new path",
@@ -1512,11 +1659,17 @@ pub fn backup(data_dir: &Path, target: &Path) -> Result<u64, Error> {
         .map_err(|e| Error::Store(format!("cannot create {}: {e}", target.display())))?;
     let mut n = 0;
     for kv in src.iter() {
-        let (k, v) = kv?;
+        let (k, v) = kv.map_err(|e| open::classify(data_dir, &e))?;
         dst.insert(k, v)?;
         n += 1;
     }
     dst.flush()?;
+    drop(dst);
+    if let Some(identity) = &source.identity {
+        open::write_marker(target, identity)?;
+    }
+    open::record_clean_close(target);
+    source.close();
     Ok(n)
 }
 
@@ -1542,7 +1695,8 @@ enum ExportLine {
 /// `{"type":"received","sequence":…,"after_id":…,"xml":…}`), in that order, each in
 /// id/cursor/sequence order. The output holds personal data (the XML): treat it like the store.
 pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Error> {
-    let db = open_existing(data_dir)?;
+    let store = open_existing(data_dir)?;
+    let db = &store.db;
     let mut n = 0;
     let io = |e: std::io::Error| Error::Store(format!("cannot write the export: {e}"));
     for kv in db.scan_prefix(b"m/") {
@@ -1575,6 +1729,7 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
         n += 1;
     }
     out.flush().map_err(io)?;
+    store.close();
     Ok(n)
 }
 

@@ -64,7 +64,7 @@ pub struct ChildServer {
     pub console: Option<SocketAddr>,
 }
 
-/// Starts `ketenpoort serve --config CONFIG` with `env` added, stderr appended to `log`, and
+/// Starts `ketenpoort serve --init --config CONFIG` with `env` added, stderr appended to `log`, and
 /// waits (at most [`START_DEADLINE`]) for the two address lines on stdout.
 pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
     let stderr = std::fs::OpenOptions::new()
@@ -73,7 +73,9 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
         .open(log)
         .expect("open the log file");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ketenpoort"));
+    // `--init`: the first start creates the store; later ones open it.
     cmd.arg("serve")
+        .arg("--init")
         .arg("--config")
         .arg(config)
         .env_remove("RUST_LOG")
@@ -163,12 +165,21 @@ impl ChildServer {
     /// SIGTERM, then waits (polling, at most [`START_DEADLINE`]) until the child exits;
     /// returns its exit code.
     pub fn terminate(&mut self) -> Option<i32> {
+        self.signal_and_wait("-TERM")
+    }
+
+    /// SIGINT (Ctrl-C), then waits as [`ChildServer::terminate`] does.
+    pub fn interrupt(&mut self) -> Option<i32> {
+        self.signal_and_wait("-INT")
+    }
+
+    fn signal_and_wait(&mut self, signal: &str) -> Option<i32> {
         let status = Command::new("kill")
-            .arg("-TERM")
+            .arg(signal)
             .arg(self.process.id().to_string())
             .status()
             .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
+        assert!(status.success(), "kill {signal} failed");
         let deadline = Instant::now() + START_DEADLINE;
         loop {
             if let Some(s) = self.process.try_wait().expect("try_wait") {
@@ -176,7 +187,7 @@ impl ChildServer {
             }
             assert!(
                 Instant::now() < deadline,
-                "ketenpoort serve did not stop within {START_DEADLINE:?} of SIGTERM"
+                "ketenpoort serve did not stop within {START_DEADLINE:?} of kill {signal}"
             );
             std::thread::sleep(Duration::from_millis(20));
         }

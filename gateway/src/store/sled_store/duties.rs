@@ -244,6 +244,8 @@ impl Writer {
         batch.insert(dk, &be(id)[..]);
         let mut index = self.history.write()?;
         self.db.apply_batch(batch)?;
+        self.queued
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         index.record(&m.message);
         self.sent.sent(id, &m.message);
         self.sent.pushed(r.retour.traceer_id, id);

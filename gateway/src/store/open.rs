@@ -1,0 +1,582 @@
+//! Opening a store directory: what must be there, and refusals that say what is wrong.
+//!
+//! A store is a directory with sled's files (`db`, `conf`, `snap.*`, `blobs/`) and an
+//! identity marker, the file [`MARKER`] (JSON: a store id and when the store was created),
+//! whose id sled holds too (key [`ID_KEY`]). Only an explicit first start creates one
+//! ([`Create::IfNew`]: `ketenpoort serve --init`, or dev mode); otherwise a directory without
+//! a store is refused, and so is a store that lost its files (the marker without `db`, an
+//! empty `db`, sled's other files without `db`, or a `db` that holds another store's id).
+//! A store from before the marker (a `db` with records, no marker) gets one on its next open.
+//!
+//! Before sled is asked, [`prepare`] tells apart what can be told without writing: missing
+//! files, no permission (`access(2)`: also a read-only file system) and a store in use (the
+//! `flock` sled takes on `db`, tried here on a read-only descriptor). None of these reaches
+//! sled, so nothing is written. What sled itself refuses, or what does not read back
+//! afterwards, is reported as damaged, with the path.
+//!
+//! sled writes while it opens (it zeroes the torn end of its log), also when it then fails.
+//! So a store that was not closed cleanly since it last changed is first opened and read
+//! through on a copy ([`verify`]), in a directory inside the store directory that is removed
+//! afterwards; only when that succeeds is the store itself opened. A clean close records the
+//! size and modification time of `db` in [`CLOSED`], removed again when the store is next
+//! opened in place; a store that still matches is opened directly, so the copy is made only
+//! after a crash or a change by hand. A `db` shorter than at its clean close was cut off (sled
+//! shrinks it only while it runs) and is refused as damaged: sled itself would take the cut
+//! for a torn write and open what is left.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// The identity marker's file name in the store directory.
+pub const MARKER: &str = "KETENPOORT-STORE";
+
+/// The file a clean close writes: `db`'s size and modification time then.
+pub const CLOSED: &str = "KETENPOORT-STORE.closed";
+
+/// The prefix of the directories [`verify`] copies a store into.
+const VERIFY_PREFIX: &str = ".ketenpoort-verify";
+
+/// The key under which sled holds the store's id (the marker's `store_id`).
+pub const ID_KEY: &[u8] = b"z/store_id";
+
+/// Whether an open may create a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// Only an existing store opens (`ketenpoort serve`, `backup`, `export`).
+    Never,
+    /// A directory that is missing or holds nothing of a store gets a new store
+    /// (`serve --init`, dev mode); an existing store opens as usual.
+    IfNew,
+}
+
+/// What [`MARKER`] holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Identity {
+    /// Made when the store was created.
+    pub store_id: uuid::Uuid,
+    /// When it was created (or, for a store from before the marker, first given one), RFC 3339.
+    pub created_at: String,
+}
+
+/// What [`prepare`] found.
+#[derive(Debug)]
+pub enum Found {
+    /// A store: its marker, if it has one (a store from before the marker has none).
+    Existing(Option<Identity>),
+    /// Nothing of a store; [`Create::IfNew`] lets it be created.
+    New,
+}
+
+fn refuse(dir: &Path, detail: String) -> Error {
+    Error::StoreOpen {
+        path: dir.to_owned(),
+        detail,
+    }
+}
+
+const RESTORE: &str = "to restore it from a backup (made by `ketenpoort backup`), stop the \
+                       gateway, move the directory aside and copy the backup directory to its \
+                       path";
+
+/// Checks `dir` before sled opens it (see the module docs); creates the directory only
+/// when `create` allows a new store there.
+pub fn prepare(dir: &Path, create: Create) -> Result<Found, Error> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(refuse(dir, "it is not a directory".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if create == Create::IfNew {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| refuse(dir, format!("cannot create the store directory: {e}")))?;
+                return Ok(Found::New);
+            }
+            return Err(refuse(
+                dir,
+                format!(
+                    "there is no store: the directory does not exist. Start once with \
+                     `ketenpoort serve --init` to create a new store; {RESTORE}"
+                ),
+            ));
+        }
+        Err(e) => return Err(permission(dir, &e.to_string())),
+    }
+    let rwx =
+        rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK | rustix::fs::Access::EXEC_OK;
+    if let Err(e) = rustix::fs::access(dir, rwx) {
+        return Err(permission(dir, &std::io::Error::from(e).to_string()));
+    }
+    let db = dir.join("db");
+    let marker = read_marker(dir)?;
+    let db_len = match std::fs::metadata(&db) {
+        Ok(m) => Some(m.len()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(permission(&db, &e.to_string())),
+    };
+    let leftovers = sled_files(dir)?;
+    match (&marker, db_len) {
+        (Some(id), None) => Err(refuse(
+            dir,
+            format!(
+                "the database file {} is missing: the store {} (created {}) lost its data. \
+                 ketenpoort does not start an empty store in its place; {RESTORE}",
+                db.display(),
+                id.store_id,
+                id.created_at
+            ),
+        )),
+        (_, Some(0)) => Err(refuse(
+            dir,
+            format!(
+                "the database file {} is empty{}; {RESTORE}",
+                db.display(),
+                marker_note(marker.as_ref())
+            ),
+        )),
+        (_, Some(_)) => {
+            let rw = rustix::fs::Access::READ_OK | rustix::fs::Access::WRITE_OK;
+            if let Err(e) = rustix::fs::access(&db, rw) {
+                return Err(permission(&db, &std::io::Error::from(e).to_string()));
+            }
+            locked(dir, &db)?;
+            Ok(Found::Existing(marker))
+        }
+        (None, None) if !leftovers.is_empty() => Err(refuse(
+            dir,
+            format!(
+                "it holds parts of a store ({}) but no database file db: the store lost its \
+                 data; {RESTORE}",
+                leftovers.join(", ")
+            ),
+        )),
+        (None, None) => match create {
+            Create::IfNew => Ok(Found::New),
+            Create::Never => Err(refuse(
+                dir,
+                format!(
+                    "there is no store here (no database file db). Start once with \
+                     `ketenpoort serve --init` to create a new store; {RESTORE}"
+                ),
+            )),
+        },
+    }
+}
+
+fn marker_note(id: Option<&Identity>) -> String {
+    match id {
+        Some(id) => format!(
+            ": the store {} (created {}) lost its data",
+            id.store_id, id.created_at
+        ),
+        None => String::new(),
+    }
+}
+
+fn permission(path: &Path, error: &str) -> Error {
+    refuse(
+        path,
+        format!(
+            "no permission: {} cannot be read and written ({error}). The gateway needs read \
+             and write access to the store directory and its files (`ketenpoort export` and \
+             `backup` read a store they cannot write from a copy)",
+            path.display()
+        ),
+    )
+}
+
+/// Whether another process holds sled's lock on `db`: the same `flock`, tried on a
+/// read-only descriptor and released at once.
+fn locked(dir: &Path, db: &Path) -> Result<(), Error> {
+    let file = std::fs::File::open(db).map_err(|e| permission(db, &e.to_string()))?;
+    // fs2's, as sled's own lock (std's `File::try_lock_shared` needs Rust 1.89).
+    match fs2::FileExt::try_lock_shared(&file) {
+        Ok(()) => {
+            let _ = fs2::FileExt::unlock(&file);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(in_use(dir, db)),
+        Err(e) => Err(refuse(
+            dir,
+            format!("cannot tell whether {} is in use: {e}", db.display()),
+        )),
+    }
+}
+
+fn in_use(dir: &Path, db: &Path) -> Error {
+    refuse(
+        dir,
+        format!(
+            "the store is in use: another process holds the lock on {} (a running gateway, \
+             `ketenpoort backup` or `export`); stop it first",
+            db.display()
+        ),
+    )
+}
+
+/// sled's files other than `db` that are in `dir`.
+fn sled_files(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = std::fs::read_dir(dir).map_err(|e| permission(dir, &e.to_string()))?;
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "conf" || name == "blobs" || name.starts_with("snap.") {
+            found.push(name);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn read_marker(dir: &Path) -> Result<Option<Identity>, Error> {
+    let path = dir.join(MARKER);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            refuse(
+                dir,
+                format!("the identity marker {} does not read: {e}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(permission(&path, &e.to_string())),
+    }
+}
+
+/// Opens sled in `dir` (after [`prepare`]); its refusals named and classified.
+pub fn open_sled(dir: &Path) -> Result<sled::Db, Error> {
+    sled::Config::new()
+        .path(dir)
+        .open()
+        .map_err(|e| classify(dir, &e))
+}
+
+/// A sled error met while opening or first reading the store in `dir`, as the operator
+/// needs it: in use, no permission, or damaged; with the path.
+pub fn classify(dir: &Path, e: &sled::Error) -> Error {
+    match e {
+        sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+            in_use(dir, &dir.join("db"))
+        }
+        sled::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            permission(dir, &io.to_string())
+        }
+        other => damaged(dir, &other.to_string()),
+    }
+}
+
+/// The store in `dir` does not read back: `detail` says where.
+pub fn damaged(dir: &Path, detail: &str) -> Error {
+    refuse(
+        dir,
+        format!(
+            "the store is damaged: {detail} (in {}). ketenpoort does not repair or remove it; \
+             {RESTORE}",
+            dir.join("db").display()
+        ),
+    )
+}
+
+/// After sled opened `dir`: checks that sled holds the marker's id, or makes a new store's
+/// identity (sled first, flushed, then the marker), or gives a store from before the marker
+/// one.
+pub fn settle(dir: &Path, db: &sled::Db, found: Found) -> Result<Identity, Error> {
+    let stored = db
+        .get(ID_KEY)
+        .map_err(|e| classify(dir, &e))?
+        .and_then(|v| uuid::Uuid::from_slice(&v).ok());
+    match found {
+        Found::Existing(Some(marker)) => match stored {
+            Some(id) if id == marker.store_id => Ok(marker),
+            Some(id) => Err(refuse(
+                dir,
+                format!(
+                    "the database file holds store {id}, but the marker {} names store {}: \
+                     the files of two stores were mixed; {RESTORE}",
+                    dir.join(MARKER).display(),
+                    marker.store_id
+                ),
+            )),
+            None if db.is_empty() => Err(refuse(
+                dir,
+                format!(
+                    "the database holds no records{}; {RESTORE}",
+                    marker_note(Some(&marker))
+                ),
+            )),
+            // A marker written before sled held the id (should not happen): adopt it.
+            None => {
+                write_id(dir, db, marker.store_id)?;
+                Ok(marker)
+            }
+        },
+        Found::Existing(None) => {
+            let identity = Identity {
+                store_id: stored.unwrap_or_else(uuid::Uuid::new_v4),
+                created_at: chrono::Utc::now().to_rfc3339(),
+            };
+            if stored.is_none() {
+                write_id(dir, db, identity.store_id)?;
+            }
+            write_marker(dir, &identity)?;
+            tracing::info!(store = %identity.store_id, "store identity marker written");
+            Ok(identity)
+        }
+        Found::New => {
+            let identity = Identity {
+                store_id: uuid::Uuid::new_v4(),
+                created_at: chrono::Utc::now().to_rfc3339(),
+            };
+            write_id(dir, db, identity.store_id)?;
+            write_marker(dir, &identity)?;
+            tracing::info!(store = %identity.store_id, "new store created");
+            Ok(identity)
+        }
+    }
+}
+
+fn write_id(dir: &Path, db: &sled::Db, id: uuid::Uuid) -> Result<(), Error> {
+    db.insert(ID_KEY, id.as_bytes().as_slice())
+        .and_then(|_| db.flush())
+        .map(|_| ())
+        .map_err(|e| classify(dir, &e))
+}
+
+/// For a reader (`backup`, `export`), which writes nothing: the store in `dir` is the one its
+/// marker names, if it has one.
+pub fn check_identity(dir: &Path, db: &sled::Db, found: &Found) -> Result<Option<Identity>, Error> {
+    let Found::Existing(Some(marker)) = found else {
+        return Ok(None);
+    };
+    let stored = db
+        .get(ID_KEY)
+        .map_err(|e| classify(dir, &e))?
+        .and_then(|v| uuid::Uuid::from_slice(&v).ok());
+    match stored {
+        Some(id) if id != marker.store_id => Err(refuse(
+            dir,
+            format!(
+                "the database file holds store {id}, but the marker names store {}: the files                  of two stores were mixed",
+                marker.store_id
+            ),
+        )),
+        None if db.is_empty() => Err(refuse(
+            dir,
+            format!(
+                "the database holds no records{}; {RESTORE}",
+                marker_note(Some(marker))
+            ),
+        )),
+        _ => Ok(Some(marker.clone())),
+    }
+}
+
+/// Writes the marker atomically (a temporary file, synced, renamed).
+pub fn write_marker(dir: &Path, identity: &Identity) -> Result<(), Error> {
+    use std::io::Write as _;
+    let path = dir.join(MARKER);
+    let tmp: PathBuf = dir.join(format!("{MARKER}.tmp"));
+    let text = serde_json::to_vec_pretty(identity)?;
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&text)?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        std::fs::File::open(dir)?.sync_all()
+    };
+    write().map_err(|e| {
+        refuse(
+            dir,
+            format!("cannot write the identity marker {}: {e}", path.display()),
+        )
+    })
+}
+
+/// A copy of the store in `dir` in a new private temporary directory, for reading a store
+/// the caller cannot write (sled opens its files for writing). Removed when dropped.
+pub fn copy_for_reading(dir: &Path) -> Result<tempfile::TempDir, Error> {
+    let copy = tempfile::Builder::new()
+        .prefix("ketenpoort-store-copy")
+        .tempdir()
+        .map_err(|e| refuse(dir, format!("cannot make a temporary copy to read it: {e}")))?;
+    copy_tree(dir, copy.path()).map_err(|e| {
+        refuse(
+            dir,
+            format!(
+                "cannot copy it to {} to read it: {e}",
+                copy.path().display()
+            ),
+        )
+    })?;
+    Ok(copy)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let store_file =
+            ["db", "conf", "blobs", MARKER].contains(&name.as_ref()) || name.starts_with("snap.");
+        if !store_file {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_all(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies everything under `from` (the `blobs/` directory) into `to`.
+fn copy_all(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_all(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether this process may write `dir` (a store it cannot write is read from a copy).
+pub fn writable(dir: &Path) -> bool {
+    rustix::fs::access(dir, rustix::fs::Access::WRITE_OK).is_ok()
+        && rustix::fs::access(dir.join("db"), rustix::fs::Access::WRITE_OK).is_ok()
+}
+
+/// `db`'s size and modification time, as [`CLOSED`] keeps them.
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Fingerprint {
+    db_len: u64,
+    db_modified_ns: u128,
+}
+
+fn fingerprint(dir: &Path) -> Option<Fingerprint> {
+    let m = std::fs::metadata(dir.join("db")).ok()?;
+    let modified = m.modified().ok()?;
+    let ns = modified
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(Fingerprint {
+        db_len: m.len(),
+        db_modified_ns: ns,
+    })
+}
+
+/// Records that the store in `dir` was closed cleanly (sled released it): the next open
+/// need not [`verify`] it while `db` is unchanged. A failure only costs that check.
+pub fn record_clean_close(dir: &Path) {
+    let Some(print) = fingerprint(dir) else {
+        return;
+    };
+    let write = || -> std::io::Result<()> {
+        let tmp = dir.join(format!("{CLOSED}.tmp"));
+        std::fs::write(&tmp, serde_json::to_vec(&print)?)?;
+        std::fs::rename(&tmp, dir.join(CLOSED))
+    };
+    if let Err(e) = write() {
+        tracing::warn!(error = %e, "could not record the clean close of the store");
+    }
+}
+
+/// What [`CLOSED`] says about `db` now.
+enum SinceClose {
+    /// Closed cleanly, unchanged since.
+    Unchanged,
+    /// Shorter than at the clean close, with no open in between: cut off.
+    Shorter { was: u64, now: u64 },
+    /// No record, or changed otherwise (grown, or a copy with other times).
+    Unknown,
+}
+
+fn since_close(dir: &Path) -> SinceClose {
+    let Ok(text) = std::fs::read(dir.join(CLOSED)) else {
+        return SinceClose::Unknown;
+    };
+    let Ok(recorded) = serde_json::from_slice::<Fingerprint>(&text) else {
+        return SinceClose::Unknown;
+    };
+    match fingerprint(dir) {
+        Some(now) if now == recorded => SinceClose::Unchanged,
+        Some(now) if now.db_len < recorded.db_len => SinceClose::Shorter {
+            was: recorded.db_len,
+            now: now.db_len,
+        },
+        _ => SinceClose::Unknown,
+    }
+}
+
+/// Called just before sled opens the store in place: from now on it is not closed cleanly
+/// until [`record_clean_close`] says so again (sled may shrink `db` while it runs).
+pub fn forget_clean_close(dir: &Path) -> Result<(), Error> {
+    match std::fs::remove_file(dir.join(CLOSED)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(permission(&dir.join(CLOSED), &e.to_string())),
+    }
+}
+
+/// Before an existing store that was not closed cleanly is opened in place: opens a copy of
+/// it and reads every record, so that a damaged store is refused without sled writing to
+/// it. A copy that cannot be made (a full disk) is skipped with a warning: the store is then
+/// opened in place, as before this check.
+pub fn verify(dir: &Path) -> Result<(), Error> {
+    match since_close(dir) {
+        SinceClose::Unchanged => return Ok(()),
+        SinceClose::Shorter { was, now } => {
+            return Err(damaged(
+                dir,
+                &format!(
+                    "the database file is {now} bytes, shorter than the {was} bytes it had when                      the store was last closed: it was cut off"
+                ),
+            ));
+        }
+        SinceClose::Unknown => {}
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with(VERIFY_PREFIX) {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let copy = match tempfile::Builder::new()
+        .prefix(VERIFY_PREFIX)
+        .tempdir_in(dir)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "store not checked on a copy before opening it");
+            return Ok(());
+        }
+    };
+    if let Err(e) = copy_tree(dir, copy.path()) {
+        tracing::warn!(error = %e, "store not checked on a copy before opening it");
+        return Ok(());
+    }
+    let db = sled::Config::new()
+        .path(copy.path())
+        .open()
+        .map_err(|e| classify(dir, &e))?;
+    for kv in db.iter() {
+        if let Err(e) = kv {
+            return Err(damaged(dir, &e.to_string()));
+        }
+    }
+    drop(db);
+    Ok(())
+}
