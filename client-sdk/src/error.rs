@@ -81,8 +81,12 @@ pub enum Error {
         cross_message: bool,
         /// The gateway's summary.
         message: String,
-        /// Every broken rule, in the gateway's order.
+        /// The broken rules, in the gateway's order: all of them, or the first ones when
+        /// there are more than fit in a status (see `total`).
         violations: Vec<Violation>,
+        /// How many rules the message breaks in all; more than `violations.len()` when the
+        /// gateway listed only the first ones (it keeps its error trailers under 8 KiB).
+        total: usize,
     },
     /// No credentials, or credentials the gateway does not know (UNAUTHENTICATED).
     #[error("not authenticated: {0}")]
@@ -139,11 +143,15 @@ impl Error {
     pub fn from_status(status: tonic::Status, attempts: u32, deadline: Duration) -> Error {
         let message = status.message().to_owned();
         match status.code() {
-            Code::InvalidArgument | Code::FailedPrecondition => Error::Violations {
-                cross_message: status.code() == Code::FailedPrecondition,
-                violations: violations(&status),
-                message,
-            },
+            Code::InvalidArgument | Code::FailedPrecondition => {
+                let violations = violations(&status);
+                Error::Violations {
+                    cross_message: status.code() == Code::FailedPrecondition,
+                    total: total_violations(&status).unwrap_or(0).max(violations.len()),
+                    violations,
+                    message,
+                }
+            }
             Code::Unauthenticated => Error::Unauthenticated(message),
             Code::PermissionDenied => Error::PermissionDenied(message),
             Code::AlreadyExists => Error::AlreadyExists(message),
@@ -165,11 +173,20 @@ impl Error {
         }
     }
 
-    /// The rule violations, when the gateway refused the message for broken rules.
+    /// The rule violations, when the gateway refused the message for broken rules (the
+    /// first ones when there are many: see [`Error::total_violations`]).
     pub fn violations(&self) -> &[Violation] {
         match self {
             Error::Violations { violations, .. } => violations,
             _ => &[],
+        }
+    }
+
+    /// How many rules the refused message breaks in all (0 for other errors).
+    pub fn total_violations(&self) -> usize {
+        match self {
+            Error::Violations { total, .. } => *total,
+            _ => 0,
         }
     }
 }
@@ -185,6 +202,15 @@ pub fn violations(status: &tonic::Status) -> Vec<Violation> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// How many violations the gateway found in all, from the `google.rpc.ErrorInfo` detail
+/// (reason `VIOLATIONS`, metadata `total`) it sends with a BadRequest; `None` without one.
+pub fn total_violations(status: &tonic::Status) -> Option<usize> {
+    status
+        .get_details_error_info()
+        .filter(|i| i.reason == "VIOLATIONS" && i.domain == "ketenpoort")
+        .and_then(|i| i.metadata.get("total")?.parse().ok())
 }
 
 /// True when the status was made on this side (a transport error, a local deadline) rather

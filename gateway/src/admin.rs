@@ -11,10 +11,10 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use tokio::net::TcpListener;
 
 use crate::api::Shared;
 use crate::error::Error;
+use crate::listen::AdminListener;
 
 async fn healthz() -> &'static str {
     "ok\n"
@@ -35,9 +35,10 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> String {
     shared.metrics.render(depth)
 }
 
-/// Serves the admin endpoints on `listener` until `shutdown` completes.
+/// Serves the admin endpoints on `listener` (a connection limit, idle connections closed,
+/// see [`crate::listen`]) until `shutdown` completes.
 pub async fn run(
-    listener: TcpListener,
+    listener: AdminListener,
     shared: Arc<Shared>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {

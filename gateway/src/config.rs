@@ -171,6 +171,24 @@ pub struct ServerConfig {
     /// what examples and request files do on a later date. 0 (the default): the system
     /// clock. Refused outside dev mode.
     pub dev_clock_offset_days: u32,
+    /// Most gRPC connections open at once (default 1024). Lowered by itself to what the
+    /// process's open-files limit leaves room for. When full, a new connection takes the
+    /// place of the oldest one still in its handshake; with none, it waits in the backlog.
+    pub max_connections: usize,
+    /// Seconds a new gRPC connection has for its TLS handshake and the HTTP/2 preface
+    /// (default 10); then it is closed.
+    pub handshake_timeout_secs: u64,
+    /// Seconds a gRPC connection may stay open without a call in progress (default 300);
+    /// then it is closed and the client connects again when it next calls. 0: never.
+    pub idle_timeout_secs: u64,
+    /// Seconds between HTTP/2 keepalive pings on a gRPC connection (default 60). 0: none.
+    pub keepalive_interval_secs: u64,
+    /// Seconds a keepalive ping may go unanswered before the connection is closed (default
+    /// 20).
+    pub keepalive_timeout_secs: u64,
+    /// Most admin HTTP connections open at once (default 64); idle ones are closed after
+    /// `handshake_timeout_secs` without a byte.
+    pub admin_max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -182,6 +200,12 @@ impl Default for ServerConfig {
             allow_plaintext: false,
             max_request_bytes: 64 * 1024 * 1024,
             dev_clock_offset_days: 0,
+            max_connections: 1024,
+            handshake_timeout_secs: 10,
+            idle_timeout_secs: 300,
+            keepalive_interval_secs: 60,
+            keepalive_timeout_secs: 20,
+            admin_max_connections: 64,
         }
     }
 }
@@ -383,6 +407,42 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         "KETENPOORT_SERVER_DEV_CLOCK_OFFSET_DAYS",
         "server",
         "dev_clock_offset_days",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_MAX_CONNECTIONS",
+        "server",
+        "max_connections",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_HANDSHAKE_TIMEOUT_SECS",
+        "server",
+        "handshake_timeout_secs",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_IDLE_TIMEOUT_SECS",
+        "server",
+        "idle_timeout_secs",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_KEEPALIVE_INTERVAL_SECS",
+        "server",
+        "keepalive_interval_secs",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_KEEPALIVE_TIMEOUT_SECS",
+        "server",
+        "keepalive_timeout_secs",
+        EnvKind::Int,
+    ),
+    (
+        "KETENPOORT_SERVER_ADMIN_MAX_CONNECTIONS",
+        "server",
+        "admin_max_connections",
         EnvKind::Int,
     ),
     ("KETENPOORT_TLS_CERT", "tls", "cert", EnvKind::Str),
@@ -590,6 +650,25 @@ impl Config {
                     format!("organisations.per_tenant.{name:?}"),
                     "names no tenant of [[tenants]]",
                 ));
+            }
+        }
+        for (key, value) in [
+            ("server.max_connections", self.server.max_connections as u64),
+            (
+                "server.admin_max_connections",
+                self.server.admin_max_connections as u64,
+            ),
+            (
+                "server.handshake_timeout_secs",
+                self.server.handshake_timeout_secs,
+            ),
+            (
+                "server.keepalive_timeout_secs",
+                self.server.keepalive_timeout_secs,
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(key.into(), "must be at least 1"));
             }
         }
         if self.server.dev_clock_offset_days != 0 && !self.dev {

@@ -57,6 +57,7 @@ pub mod deadlines;
 pub mod dev_simulator;
 pub mod error;
 pub mod header;
+pub mod listen;
 pub mod loopback;
 pub mod manual;
 pub mod metrics;

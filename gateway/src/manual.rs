@@ -59,6 +59,22 @@
 //! messages and events of those codes. Acting for another AGB code is PERMISSION_DENIED,
 //! which is what VECOZO would answer later with BRS03.
 //!
+//! ## Connections
+//!
+//! See [`crate::listen`]. The gRPC listener holds at most `[server] max_connections`
+//! (default 1024, lowered at start to the open-files limit less 64 and the admin
+//! connections). A new connection has `handshake_timeout_secs` (default 10) for its TLS
+//! handshake and the HTTP/2 preface, and is closed after `idle_timeout_secs` (default 300; 0:
+//! never) without a call in progress; a return stream is a call in progress. HTTP/2
+//! keepalive pings every `keepalive_interval_secs` (60) close a connection whose peer does not
+//! answer within `keepalive_timeout_secs` (20). When the limit is reached, or `accept` fails
+//! for want of file descriptors, the oldest connection still in its handshake is closed to
+//! make room, so idle or half-open connections cannot keep real clients out; accept errors
+//! are retried after 10 ms to 1 s, never in a busy loop. The admin endpoint keeps at most
+//! `admin_max_connections` (64) and closes one after `handshake_timeout_secs` without a byte.
+//! `gateway/tests/slow_loris.rs` attempts 5,000 idle and half-preface connections against the
+//! binary under a 256 open-files limit while grpc.health.v1 keeps answering SERVING.
+//!
 //! ## Idempotency (AIP-155)
 //!
 //! Every submit carries a client-chosen `request_id`, scoped to the tenant. The store keeps
@@ -74,6 +90,14 @@
 //!
 //! Two concurrent submits with one request_id are decided by the single store writer: one
 //! is stored, the other gets the first one's response (or ALREADY_EXISTS).
+//!
+//! ## Refusals with many violations
+//!
+//! A message can break thousands of rules (a claim with 20,000 identical lines). The error
+//! trailers stay under 8 KiB so that every common client reads them (grpcio stops at 16
+//! KiB): the `google.rpc.BadRequest` lists the first violations that fit, and the total is in
+//! the message and in a `google.rpc.ErrorInfo` (reason `VIOLATIONS`, metadata `total`). The
+//! SDKs and the CLI show the total; none of them sends a refused request again.
 //!
 //! ## Cross-message rules
 //!

@@ -7,13 +7,13 @@ use std::future::Future;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
+use tonic::transport::Server;
 
 use crate::api::{GatewayService, Shared};
 use crate::config::{Config, VecozoMode};
 use crate::error::Error;
 use crate::header::{Clock, OffsetClock, SystemClock};
+use crate::listen::{Tracked, grpc_incoming};
 use crate::metrics::Metrics;
 use crate::proto::gateway_server::GatewayServer;
 use crate::store::open::Create;
@@ -164,20 +164,32 @@ impl Gateway {
             .max_decoding_message_size(config.server.max_request_bytes)
             .max_encoding_message_size(config.server.max_request_bytes.max(64 * 1024 * 1024));
 
-        let mut builder = Server::builder();
-        if let Some(tls) = &config.tls {
-            let read = |p: &std::path::Path| {
-                std::fs::read(p).map_err(|e| Error::Server(format!("{}: {e}", p.display())))
-            };
-            let mut tls_config = ServerTlsConfig::new()
-                .identity(Identity::from_pem(read(&tls.cert)?, read(&tls.key)?));
-            if let Some(ca) = &tls.client_ca {
-                tls_config = tls_config.client_ca_root(Certificate::from_pem(read(ca)?));
-            }
-            builder = builder
-                .tls_config(tls_config)
-                .map_err(|e| Error::Server(format!("TLS: {e}")))?;
+        // TLS is done by the listener (crate::listen), under the handshake timeout.
+        let tls = match &config.tls {
+            Some(tls) => Some(tls_acceptor(tls)?),
+            None => None,
+        };
+        let secs = |s: u64| (s > 0).then(|| std::time::Duration::from_secs(s));
+        let limits = crate::listen::Limits {
+            max_connections: crate::listen::connection_limit(
+                config.server.max_connections,
+                config.server.admin_max_connections,
+            ),
+            handshake_timeout: std::time::Duration::from_secs(
+                config.server.handshake_timeout_secs.max(1),
+            ),
+            idle_timeout: secs(config.server.idle_timeout_secs),
+        };
+        if limits.max_connections < config.server.max_connections {
+            tracing::info!(
+                max_connections = limits.max_connections,
+                configured = config.server.max_connections,
+                "gRPC connection limit lowered to what the open-files limit leaves room for"
+            );
         }
+        let mut builder = Server::builder()
+            .http2_keepalive_interval(secs(config.server.keepalive_interval_secs))
+            .http2_keepalive_timeout(secs(config.server.keepalive_timeout_secs));
 
         // Mode simulator: the simulator is running now; its certificates are loaded here.
         let vecozo = match vecozo {
@@ -258,6 +270,11 @@ impl Gateway {
         if let Some(admin) = admin {
             let mut stopping = shared.stopping.subscribe();
             let admin_shared = shared.clone();
+            let admin = crate::listen::AdminListener::new(
+                admin,
+                config.server.admin_max_connections,
+                limits.handshake_timeout,
+            );
             tasks.spawn(async move {
                 let stop = async move {
                     let _ = stopping.wait_for(|s| *s).await;
@@ -291,11 +308,11 @@ impl Gateway {
         }
         let stopping = shared.stopping.clone();
         let result = builder
-            .add_service(health)
-            .add_service(reflection)
-            .add_service(reflection_v1alpha)
-            .add_service(gateway)
-            .serve_with_incoming_shutdown(incoming(grpc), async move {
+            .add_service(Tracked(health))
+            .add_service(Tracked(reflection))
+            .add_service(Tracked(reflection_v1alpha))
+            .add_service(Tracked(gateway))
+            .serve_with_incoming_shutdown(grpc_incoming(grpc, tls, limits), async move {
                 shutdown.await;
                 stopping.send_replace(true);
             })
@@ -314,21 +331,46 @@ impl Gateway {
     }
 }
 
-/// The connections of `listener`, with Nagle's algorithm off: a gRPC answer is written as
-/// several small frames (headers, data, trailers), and with Nagle on, the last of them waits
-/// for the client's delayed ACK, adding ~40 ms to every call.
-fn incoming(
-    listener: TcpListener,
-) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    use tokio_stream::StreamExt as _;
-    TcpListenerStream::new(listener).map(|conn| {
-        if let Ok(c) = &conn
-            && let Err(e) = c.set_nodelay(true)
-        {
-            tracing::debug!(error = %e, "could not turn Nagle's algorithm off");
+/// The TLS acceptor of `[tls]`: the server certificate, and with `client_ca` a client
+/// certificate signed by it required (mTLS); HTTP/2 by ALPN.
+fn tls_acceptor(tls: &crate::config::TlsConfig) -> Result<tokio_rustls::TlsAcceptor, Error> {
+    use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::server::WebPkiClientVerifier;
+    use tokio_rustls::rustls::{RootCertStore, ServerConfig};
+
+    let err = |p: &std::path::Path, e: &dyn std::fmt::Display| {
+        Error::Server(format!("TLS: {}: {e}", p.display()))
+    };
+    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| err(p, &e));
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let chain = CertificateDer::pem_slice_iter(&read(&tls.cert)?)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| err(&tls.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_slice(&read(&tls.key)?).map_err(|e| err(&tls.key, &e))?;
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Server(format!("TLS: {e}")))?;
+    let builder = match &tls.client_ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for cert in CertificateDer::pem_slice_iter(&read(ca)?) {
+                roots
+                    .add(cert.map_err(|e| err(ca, &e))?)
+                    .map_err(|e| err(ca, &e))?;
+            }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| err(ca, &e))?;
+            builder.with_client_cert_verifier(verifier)
         }
-        conn
-    })
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(chain, key)
+        .map_err(|e| err(&tls.cert, &e))?;
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Opens the gateway for `config` and serves gRPC on `listener` until `shutdown` completes.

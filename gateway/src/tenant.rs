@@ -118,7 +118,10 @@ impl Tenants {
                 })?;
             return self.by_token(token);
         }
-        if let Some(certs) = request.peer_certs()
+        if let Some(certs) = request
+            .extensions()
+            .get::<crate::listen::ConnInfo>()
+            .and_then(|i| i.peer_certs.as_ref())
             && let Some(cert) = certs.first()
         {
             return self.by_certificate(cert.as_ref());

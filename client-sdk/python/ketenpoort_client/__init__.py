@@ -120,12 +120,16 @@ class KetenpoortError(Exception):
     """A call failed. ``code`` is the gRPC status code, ``attempts`` how often it was sent."""
 
     def __init__(self, code: grpc.StatusCode, message: str, attempts: int = 1,
-                 violations: Sequence[Violation] = ()) -> None:
+                 violations: Sequence[Violation] = (), total: Optional[int] = None) -> None:
         super().__init__(f"{code.name}: {message}")
         self.code = code
         self.message = message
         self.attempts = attempts
+        #: The broken rules: all of them, or the first ones when there are many (``total``).
         self.violations: list[Violation] = list(violations)
+        #: How many rules are broken in all; more than ``len(violations)`` when the gateway
+        #: listed only the first ones (it keeps its error trailers under 8 KiB).
+        self.total = max(total or 0, len(self.violations))
 
 
 class ViolationsError(KetenpoortError):
@@ -177,31 +181,44 @@ _ERRORS: dict[grpc.StatusCode, type[KetenpoortError]] = {
 _RETRYABLE = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 
 
-def _violations(error: grpc.RpcError) -> list[Violation]:
-    """The BadRequest field violations in the status details of ``error``."""
+def _violations(error: grpc.RpcError) -> tuple[list[Violation], Optional[int]]:
+    """The BadRequest field violations in the status details of ``error``, and the total
+    count from the ``google.rpc.ErrorInfo`` (reason ``VIOLATIONS``) beside them."""
     try:
         from google.rpc import error_details_pb2
         from grpc_status import rpc_status
     except ImportError:  # grpcio-status is a dependency; be lenient all the same
-        return []
+        return [], None
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     if status is None:
-        return []
+        return [], None
     found: list[Violation] = []
+    total: Optional[int] = None
     for detail in status.details:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
             detail.Unpack(bad)
             found.extend(Violation.from_parts(v.field, v.reason, v.description)
                          for v in bad.field_violations)
-    return found
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            if info.reason == "VIOLATIONS" and info.domain == "ketenpoort":
+                try:
+                    total = int(info.metadata.get("total", ""))
+                except ValueError:
+                    pass
+    return found, total
 
 
 def _error(error: grpc.RpcError, attempts: int) -> KetenpoortError:
     code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
     message = error.details() if hasattr(error, "details") else str(error)
     cls = _ERRORS.get(code, KetenpoortError)
-    return cls(code, message or "", attempts, _violations(error) if cls is ViolationsError else ())
+    if cls is not ViolationsError:
+        return cls(code, message or "", attempts)
+    violations, total = _violations(error)
+    return cls(code, message or "", attempts, violations, total)
 
 
 # === client ===

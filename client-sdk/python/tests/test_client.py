@@ -79,6 +79,35 @@ def test_violations_are_decoded_from_the_status_details(gateway: Any) -> None:
     assert "11-proef" in bsn[0].description
 
 
+@pytest.mark.parametrize("lines", [200, 20_000])
+def test_many_violations_fit_in_the_trailers_grpcio_reads(gateway: Any, lines: int) -> None:
+    # Identical lines: every one after the first breaks TR416. grpcio refuses trailers over
+    # 16 KiB (RESOURCE_EXHAUSTED, the violations lost); the gateway lists the first ones
+    # and sends the total.
+    request = declaration()
+    request["common"]["validate_only"] = True
+    one = request["clients"][0]["lines"][0]
+    request["clients"][0]["lines"] = [dict(one) for _ in range(lines)]
+    calls: list[Any] = []
+    with kp.connect_dev(gateway.target) as client:
+        submit = client.stub.SubmitDeclaration
+        client._stub.SubmitDeclaration = (  # type: ignore[method-assign]
+            lambda *a, **k: calls.append(1) or submit(*a, **k))
+        with pytest.raises(kp.ViolationsError) as caught:
+            client.submit_declaration(request)
+    error = caught.value
+    assert error.code == grpc.StatusCode.INVALID_ARGUMENT, error
+    assert len(calls) == 1, "a refused request is not sent again"
+    assert error.attempts == 1
+    tr416 = [v for v in error.violations if v.rule == "TR416"]
+    assert tr416, error.violations
+    assert error.total >= lines - 1, (error.total, len(error.violations))
+    assert 0 < len(error.violations) <= error.total
+    if lines > 200:
+        assert len(error.violations) < error.total, "only the first ones are listed"
+    assert f"{error.total:,} violation(s)" in error.message, error.message
+
+
 def test_the_same_request_id_gives_the_original_answer_and_other_content_is_refused(
         gateway: Any) -> None:
     with kp.connect_dev(gateway.target) as client:

@@ -117,7 +117,8 @@ pub async fn resend_message(
         }
         Outcome::Requeued(Some(state)) => Err(Error::FailedPrecondition {
             message: format!(
-                "message {id} is {}, not REJECTED_BY_VECOZO: only a message VECOZO refused can                  be sent again",
+                "message {id} is {}, not REJECTED_BY_VECOZO: only a message VECOZO refused can \
+                 be sent again",
                 state_to_proto(state).as_str_name()
             ),
             violations: Vec::new(),
@@ -127,6 +128,15 @@ pub async fn resend_message(
             "unexpected store outcome {other:?}"
         ))),
     }
+}
+
+/// A negative `page_size`: a bug in the caller, refused rather than read as "the default".
+pub(super) fn negative_page_size() -> Error {
+    Error::InvalidArgument(vec![FieldViolation::request(
+        "page_size",
+        "KP-page-size",
+        "must not be negative (0: the default)",
+    )])
 }
 
 fn date_ms(field: &str, value: &str, end_of_day: bool) -> Result<Option<i64>, Error> {
@@ -243,8 +253,10 @@ pub fn list_messages(
         &r.accepted_to,
     )?;
     let page = match r.page_size {
-        n if n <= 0 => DEFAULT_PAGE,
-        n => (n as usize).min(MAX_PAGE),
+        0 => DEFAULT_PAGE,
+        n => usize::try_from(n)
+            .map_err(|_| negative_page_size())?
+            .min(MAX_PAGE),
     };
     let before = if r.page_token.is_empty() {
         None

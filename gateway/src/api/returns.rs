@@ -423,8 +423,10 @@ pub fn list(
         tenant.check_agb(&r.agb_code)?;
     }
     let page = match r.page_size {
-        n if n <= 0 => LIST_DEFAULT,
-        n => usize::try_from(n).unwrap_or(LIST_MAX).min(LIST_MAX),
+        0 => LIST_DEFAULT,
+        n => usize::try_from(n)
+            .map_err(|_| super::query::negative_page_size())?
+            .min(LIST_MAX),
     };
     let filter = |e: &EventRecord| {
         tenant.may_act_for(&e.agb)

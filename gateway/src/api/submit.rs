@@ -493,14 +493,29 @@ fn is_placeholder(n: &DeclaratieNummer, prefix: &str) -> bool {
     n.0 == format_number(prefix, 0)
 }
 
-/// A request_id for a call that stores something (`field` is its proto path): required, and
-/// at most [`MAX_REQUEST_ID`] bytes.
+/// A request_id for a call that stores something (`field` is its proto path): required, at
+/// most [`MAX_REQUEST_ID`] bytes, with no control characters and not only white space (such
+/// an id is a bug in the caller, and cannot be shown or typed back by an operator).
 pub(super) fn check_request_id(field: &str, request_id: &str) -> Result<(), Error> {
     if request_id.is_empty() {
         return Err(invalid(
             field,
             "is required: a client-chosen idempotency key (e.g. a UUID)",
         ));
+    }
+    if request_id.chars().any(char::is_control) {
+        return Err(Error::InvalidArgument(vec![FieldViolation::request(
+            field,
+            "KP-request-id",
+            "must not contain control characters",
+        )]));
+    }
+    if request_id.chars().all(char::is_whitespace) {
+        return Err(Error::InvalidArgument(vec![FieldViolation::request(
+            field,
+            "KP-request-id",
+            "must not be only white space",
+        )]));
     }
     if request_id.len() > MAX_REQUEST_ID {
         return Err(Error::InvalidArgument(vec![FieldViolation::request(

@@ -87,8 +87,10 @@ enum Outcome {
         code: &'static str,
         /// The gateway's summary.
         message: String,
-        /// The broken rules.
+        /// The broken rules (the first ones, when the gateway listed only those).
         violations: Vec<Violation>,
+        /// How many rules are broken in all.
+        total: usize,
     },
     /// The file could not be read or parsed.
     Unreadable(String),
@@ -317,6 +319,7 @@ async fn send(client: &Client, mut request: Request, dry_run: bool) -> Outcome {
             cross_message,
             message,
             violations,
+            total,
         }) => Outcome::Rejected {
             code: if cross_message {
                 "FAILED_PRECONDITION"
@@ -325,6 +328,7 @@ async fn send(client: &Client, mut request: Request, dry_run: bool) -> Outcome {
             },
             message,
             violations,
+            total,
         },
         Err(e @ Error::PermissionDenied(_)) => rejected("PERMISSION_DENIED", &e),
         Err(e @ Error::AlreadyExists(_)) => rejected("ALREADY_EXISTS", &e),
@@ -370,6 +374,7 @@ fn rejected(code: &'static str, e: &Error) -> Outcome {
         code,
         message: e.to_string(),
         violations: Vec::new(),
+        total: 0,
     }
 }
 
@@ -423,11 +428,19 @@ fn write_text(out: &mut impl Write, r: &FileResult, dry_run: bool) -> io::Result
             code: status,
             message,
             violations,
+            total,
         } => {
             let verdict = if dry_run { "invalid" } else { "rejected" };
             writeln!(out, "{file}: {verdict} {code} ({status}): {message}")?;
             for v in violations {
                 writeln!(out, "  {}", violation_text(v))?;
+            }
+            if *total > violations.len() {
+                writeln!(
+                    out,
+                    "  … and {} more violation(s) not listed ({total} in all)",
+                    total - violations.len()
+                )?;
             }
             Ok(())
         }
@@ -479,12 +492,14 @@ fn result_json(r: &FileResult, dry_run: bool) -> serde_json::Value {
             code,
             message,
             violations,
+            total,
         } => json!({
             "file": file,
             "outcome": if dry_run { "invalid" } else { "rejected" },
             "kind": kind,
             "code": code,
             "message": message,
+            "total_violations": total,
             "violations": violations.iter().map(|v| json!({
                 "field": v.field,
                 "rule": v.rule,

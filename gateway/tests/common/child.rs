@@ -67,12 +67,35 @@ pub struct ChildServer {
 /// Starts `ketenpoort serve --init --config CONFIG` with `env` added, stderr appended to `log`, and
 /// waits (at most [`START_DEADLINE`]) for the two address lines on stdout.
 pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
+    spawn_command(
+        Command::new(env!("CARGO_BIN_EXE_ketenpoort")),
+        config,
+        env,
+        log,
+    )
+}
+
+/// [`spawn`] under `prlimit --nofile=N:N` (util-linux), which runs the binary in its own
+/// process: the child's open-files limit is `nofile`.
+pub fn spawn_with_nofile(
+    nofile: u64,
+    config: &Path,
+    env: &[(&str, &str)],
+    log: &Path,
+) -> ChildServer {
+    let mut cmd = Command::new("prlimit");
+    cmd.arg(format!("--nofile={nofile}:{nofile}"))
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_ketenpoort"));
+    spawn_command(cmd, config, env, log)
+}
+
+fn spawn_command(mut cmd: Command, config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log)
         .expect("open the log file");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ketenpoort"));
     // `--init`: the first start creates the store; later ones open it.
     cmd.arg("serve")
         .arg("--init")
@@ -133,6 +156,11 @@ pub fn spawn(config: &Path, env: &[(&str, &str)], log: &Path) -> ChildServer {
 }
 
 impl ChildServer {
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     /// Everything the child wrote to stdout so far.
     pub fn stdout(&self) -> String {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()
