@@ -67,7 +67,8 @@ impl Gateway {
         } else {
             None
         };
-        let (store, closed) = SledStore::open_with_closed(&config.server.data_dir)?;
+        let (store, closed) =
+            SledStore::open_with(&config.server.data_dir, &config.store.options())?;
         let shared = Arc::new(Shared::new(
             &config,
             store,
