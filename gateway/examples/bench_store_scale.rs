@@ -262,7 +262,9 @@ fn dir_mb(dir: &Path) -> f64 {
 
 /// In a fresh process: open the store at `dir` and submit to it.
 async fn measure(dir: &Path) {
-    let submits: u64 = arg("--submits").and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    let submits: u64 = arg("--submits")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
     let clients: u64 = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(64);
     let size_mb = dir_mb(dir);
     let t = Instant::now();
@@ -312,7 +314,8 @@ async fn measure(dir: &Path) {
     }
     let secs = t.elapsed().as_secs_f64();
     lat.sort();
-    let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+    let p =
+        |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     println!(
         "RESULT size_mb={size_mb:.0} open_ms={open_ms:.0} rss_open_mb={rss_open:.0} submits_per_s={:.0} p50_ms={:.1} p99_ms={:.1} rss_after_mb={:.0} refused={refused}",
         lat.len() as f64 / secs,
@@ -326,7 +329,10 @@ async fn measure(dir: &Path) {
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir").filter_map(Result::ok) {
+    for e in std::fs::read_dir(from)
+        .expect("read_dir")
+        .filter_map(Result::ok)
+    {
         let target = to.join(e.file_name());
         if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
             copy_dir(&e.path(), &target);
@@ -378,7 +384,11 @@ async fn main() {
     for size in &sizes {
         let copy = work.join(format!("copy-{size}"));
         copy_dir(&root.join(format!("store-{size}")), &copy);
-        println!("| {} | {} |", size / PER_CLIENT * PER_CLIENT, run_child(&copy));
+        println!(
+            "| {} | {} |",
+            size / PER_CLIENT * PER_CLIENT,
+            run_child(&copy)
+        );
         let _ = std::fs::remove_dir_all(&copy);
     }
 }
