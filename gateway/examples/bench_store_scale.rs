@@ -13,12 +13,17 @@
 //! are what the gateway writes.
 //!
 //! Then, for an empty store and for every size, a fresh process (this program with
-//! `--measure DIR`) opens the store and reports: the time `SledStore::open` takes, the RSS
-//! after it, and then `--submits` new submits (half JW315, half JW323 of 20 lines against a
-//! new client's allocation, recorded first) from `--clients` concurrent tasks through
-//! `Store::commit` with the cross-message check on: throughput, p50/p99 latency, the RSS
-//! after them and how many the check refused. Measured at the store, not over gRPC: the
-//! gRPC path on top is the same for every size (docs/PERFORMANCE.md, bench_submit).
+//! `--measure DIR`) opens a copy of the store (cold: just copied) and reports: the time of
+//! sled's own first open of it (`sled_recovery_ms`: sled reads its log back; dropped
+//! again), then the time `SledStore::open` takes (`open_ms`: format check, request_id
+//! hashes, writer start), the RSS after it, and then `--submits` new submits (half JW315,
+//! half JW323 of 20 lines against a new client's allocation, recorded first; each new
+//! client with a municipality of its own, so that its generated claim month is not before
+//! another's, TR318) from `--clients` concurrent tasks through `Store::commit` with the
+//! cross-message check on: throughput, p50/p99 latency, the RSS after them (which includes
+//! the bench's own prepared submits, about 100 MB) and how many the check refused.
+//! Measured at the store, not over gRPC: the gRPC path on top is the same for every size
+//! (docs/PERFORMANCE.md, bench_submit).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -73,11 +78,25 @@ fn bsn(n: u64) -> String {
 }
 
 fn header(h: &mut ketenpoort_messages::model::header::Header, ident: &str, provider: bool) {
+    // Built clients share one municipality; the measured ones (ids from 50,000,000) each
+    // get their own, so that their generated claim months do not fall before one another's
+    // (TR318 is per provider and municipality).
+    let c: u64 = ident
+        .trim_start_matches(|ch: char| ch.is_ascii_alphabetic())
+        .split('M')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let municipality = if c >= 50_000_000 {
+        format!("{:04}", 1000 + c % 8000)
+    } else {
+        MUNICIPALITY.to_owned()
+    };
     if provider {
         h.afzender = AGB.into();
-        h.ontvanger = MUNICIPALITY.into();
+        h.ontvanger = municipality;
     } else {
-        h.afzender = MUNICIPALITY.into();
+        h.afzender = municipality;
         h.ontvanger = AGB.into();
     }
     h.bericht_identificatie.identificatie = ident.into();
@@ -101,6 +120,16 @@ fn client_messages(c: u64) -> Vec<(bool, Message)> {
         }
     }
     out.push((false, m));
+    // The allocation starts on the first claimed day and covers any product (TR387, TR339).
+    let first_day = match &message(MessageType::M323, c * 3).content {
+        Content::Declaration(h) => h
+            .body
+            .clienten
+            .first()
+            .and_then(|cl| cl.prestaties.first())
+            .map(|p| p.product_periode.begindatum),
+        _ => None,
+    };
     let mut m = message(MessageType::M301, c);
     if let Content::Allocation(h) = &mut m.content {
         header(&mut h.header, &format!("T{c}"), false);
@@ -109,6 +138,11 @@ fn client_messages(c: u64) -> Vec<(bool, Message)> {
             p.toewijzing_nummer = Nummer(allocation);
             p.referentie_aanbieder = Some(format!("RA{c}").as_str().into());
             p.einddatum = None;
+            p.product = None;
+            p.reden_wijziging = None;
+            if let Some(day) = first_day {
+                p.ingangsdatum = day;
+            }
         }
     }
     out.push((true, m));
@@ -151,7 +185,7 @@ fn client_messages(c: u64) -> Vec<(bool, Message)> {
         if let (Content::DeclarationAnswer(ans), Some((claim_header, body))) =
             (&mut a.content, claim)
         {
-            ans.header.heen.afzender = MUNICIPALITY.into();
+            ans.header.heen.afzender = claim_header.ontvanger.clone();
             ans.header.heen.ontvanger = AGB.into();
             ans.header.heen.bericht_identificatie.identificatie =
                 format!("V{c}M{month}").as_str().into();
@@ -268,8 +302,17 @@ async fn measure(dir: &Path) {
     let clients: u64 = arg("--clients").and_then(|s| s.parse().ok()).unwrap_or(64);
     let size_mb = dir_mb(dir);
     let t = Instant::now();
+    let db = sled::Config::new()
+        .path(dir)
+        .cache_capacity(Options::default().cache_bytes)
+        .open()
+        .expect("sled");
+    let sled_ms = t.elapsed().as_secs_f64() * 1000.0;
+    drop(db);
+    let t = Instant::now();
     let (store, closed) = SledStore::open_with(dir, &Options::default()).expect("open");
     let open_ms = t.elapsed().as_secs_f64() * 1000.0;
+
     let rss_open = rss_mb();
     // New clients far above the built ones: a 301 each, recorded before timing.
     let base = 50_000_000u64;
@@ -298,7 +341,19 @@ async fn measure(dir: &Path) {
                 let s = Instant::now();
                 match store.commit(w).wait().await.expect("commit") {
                     Outcome::Stored(_) => {}
-                    _ => refused += 1,
+                    Outcome::CrossRules(v) => {
+                        if refused == 0 {
+                            let rules: Vec<&str> = v.iter().map(|v| v.rule).collect();
+                            eprintln!("refused by {rules:?}");
+                        }
+                        refused += 1;
+                    }
+                    other => {
+                        if refused == 0 {
+                            eprintln!("refused: {other:?}");
+                        }
+                        refused += 1;
+                    }
                 }
                 lat.push(s.elapsed());
             }
@@ -317,7 +372,7 @@ async fn measure(dir: &Path) {
     let p =
         |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
     println!(
-        "RESULT size_mb={size_mb:.0} open_ms={open_ms:.0} rss_open_mb={rss_open:.0} submits_per_s={:.0} p50_ms={:.1} p99_ms={:.1} rss_after_mb={:.0} refused={refused}",
+        "RESULT size_mb={size_mb:.0} sled_recovery_ms={sled_ms:.0} open_ms={open_ms:.0} rss_open_mb={rss_open:.0} submits_per_s={:.0} p50_ms={:.1} p99_ms={:.1} rss_after_mb={:.0} refused={refused}",
         lat.len() as f64 / secs,
         p(0.50),
         p(0.99),
@@ -352,6 +407,7 @@ fn run_child(dir: &Path) -> String {
         }
     }
     let out = cmd.output().expect("child");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     text.lines()
         .find(|l| l.starts_with("RESULT"))
