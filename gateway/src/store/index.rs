@@ -1115,3 +1115,83 @@ impl<K: Kv> History for Indexed<K> {
         self.ok(self.kv.get(&k)).is_some()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_holds_at_most_its_capacity_and_forgets_what_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        for i in 0..100u64 {
+            db.insert(i.to_be_bytes(), i.to_be_bytes().to_vec())
+                .expect("insert");
+        }
+        let cache = Cache::new(10);
+        let cached = Cached {
+            kv: &db,
+            cache: &cache,
+        };
+        for round in 0..3 {
+            for i in 0..100u64 {
+                let v = cached.get(&i.to_be_bytes()).expect("get");
+                assert_eq!(v, Some(i.to_be_bytes().to_vec()), "round {round}, key {i}");
+                assert!(cache.len() <= 10, "{} keys held", cache.len());
+            }
+        }
+        // A key read (and cached), then written and invalidated, reads the new value; a
+        // missing key is cached as missing until it is written.
+        let k = 7u64.to_be_bytes();
+        assert!(cached.get(&k).expect("get").is_some());
+        assert_eq!(cached.get(b"absent").expect("get"), None);
+        db.insert(k, b"new".to_vec()).expect("insert");
+        db.insert(b"absent", b"here".to_vec()).expect("insert");
+        cache.invalidate([k.as_slice(), b"absent".as_slice()]);
+        assert_eq!(cached.get(&k).expect("get"), Some(b"new".to_vec()));
+        assert_eq!(cached.get(b"absent").expect("get"), Some(b"here".to_vec()));
+        // Capacity 0: nothing is held.
+        let none = Cache::new(0);
+        let uncached = Cached {
+            kv: &db,
+            cache: &none,
+        };
+        assert!(uncached.get(&k).expect("get").is_some());
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_layer_scans_the_store_with_its_pending_writes_in_key_order_both_ways() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        for k in [b"p/1", b"p/3", b"p/5", b"q/0"] {
+            db.insert(k, k.to_vec()).expect("insert");
+        }
+        let mut pending = Pending::new();
+        pending.insert(b"p/2".to_vec(), Some(b"two".to_vec()));
+        pending.insert(b"p/3".to_vec(), None);
+        pending.insert(b"p/5".to_vec(), Some(b"five".to_vec()));
+        pending.insert(b"p/6".to_vec(), Some(b"six".to_vec()));
+        let layer = Layer {
+            base: &db,
+            pending: &pending,
+        };
+        let forward: Vec<Entry> = layer.scan(b"p/").expect("scan");
+        let expected: Vec<Entry> = vec![
+            (b"p/1".to_vec(), b"p/1".to_vec()),
+            (b"p/2".to_vec(), b"two".to_vec()),
+            (b"p/5".to_vec(), b"five".to_vec()),
+            (b"p/6".to_vec(), b"six".to_vec()),
+        ];
+        assert_eq!(forward, expected);
+        let backward: Vec<Entry> = layer
+            .scan_rev(b"p/")
+            .collect::<Result<_, _>>()
+            .expect("scan_rev");
+        let mut reversed = expected;
+        reversed.reverse();
+        assert_eq!(backward, reversed);
+        assert_eq!(layer.get(b"p/3").expect("get"), None);
+        assert_eq!(layer.get(b"q/0").expect("get"), Some(b"q/0".to_vec()));
+    }
+}
