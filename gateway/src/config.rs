@@ -90,6 +90,41 @@ pub struct Config {
     /// verantwoording`, the GetOrganisation RPC).
     #[serde(default)]
     pub organisations: OrganisationsConfig,
+    /// How the store keeps what it reads in memory.
+    #[serde(default)]
+    pub store: StoreConfig,
+}
+
+/// `[store]`: the memory the store may use for what it reads, whatever the number of
+/// messages it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// Records of the message history (allocations, claimed lines, requests, claims) kept
+    /// in memory once read; default 50,000.
+    pub history_cache_entries: usize,
+    /// sled's page cache in MiB; default 64.
+    pub cache_mb: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        let o = crate::store::sled_store::Options::default();
+        StoreConfig {
+            history_cache_entries: o.history_cache_entries,
+            cache_mb: o.cache_bytes / (1024 * 1024),
+        }
+    }
+}
+
+impl StoreConfig {
+    /// The store's open options.
+    pub fn options(&self) -> crate::store::sled_store::Options {
+        crate::store::sled_store::Options {
+            history_cache_entries: self.history_cache_entries,
+            cache_bytes: self.cache_mb.saturating_mul(1024 * 1024),
+        }
+    }
 }
 
 /// `[organisations]`: who accounts for the care, for the *Totaalblad* of the

@@ -74,7 +74,8 @@ impl Gateway {
         } else {
             Create::IfNew
         };
-        let (store, closed) = SledStore::open_in(&config.server.data_dir, create)?;
+        let (store, closed) =
+            SledStore::open_in(&config.server.data_dir, create, &config.store.options())?;
         let shared = Arc::new(Shared::new(
             &config,
             store,

@@ -25,6 +25,8 @@ fn the_example_file_parses() {
     assert_eq!(c.messages.bericht_xsd_versie, "1.0.0");
     assert_eq!(c.vecozo_mode(), VecozoMode::Off);
     assert!(c.tls.is_some());
+    assert_eq!(c.store.history_cache_entries, 50_000);
+    assert_eq!(c.store.cache_mb, 64);
 }
 
 #[test]

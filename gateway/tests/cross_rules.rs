@@ -218,6 +218,40 @@ async fn of_concurrent_claims_with_one_reference_number_only_one_is_stored() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_concurrent_claims_with_one_declaration_number_only_one_is_stored() {
+    const N: u64 = 8;
+    let server = start_checking().await;
+    let numbers: Vec<u64> = (0..N).map(|i| 3001 + i).collect();
+    record_allocations(&server, &[allocations_for_claims("A2", &numbers)]).await;
+    let mut tasks = Vec::new();
+    for (i, n) in numbers.into_iter().enumerate() {
+        let mut c = server.client().await;
+        tasks.push(tokio::spawn(async move {
+            let mut r = declaration(Law::Ijw, AGB_A, &format!("number-race-{i}"));
+            r.declaration_number = "DRACE1".into();
+            r.clients[0].lines = vec![line(&format!("R-NUMBER-{i}"), n, Law::Ijw)];
+            c.submit_declaration(req(TOKEN_A, r)).await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => ok += 1,
+            Err(e) => {
+                let v = refused(&e);
+                assert!(
+                    v.iter()
+                        .any(|(f, r, _)| f == "declaration_number" && r == "TR333"),
+                    "{v:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(ok, 1, "exactly one claim numbered DRACE1 is stored");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_check_can_be_turned_off() {
     let server = start_with(|c| c.messages.cross_message_rules = false).await;

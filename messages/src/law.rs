@@ -6,7 +6,9 @@
 use std::fmt;
 
 /// The law a message belongs to: iJw (Jeugdwet) or iWmo (Wet maatschappelijke ondersteuning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Law {
     /// iJw: Jeugdwet (youth care); message codes `JWnnn`.
     Ijw,
@@ -51,7 +53,9 @@ impl fmt::Display for Law {
 }
 
 /// The 14 message types of release 3.2, identical in number for both laws.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum MessageType {
     /// 301 Toewijzing (allocation), municipality → provider.
     M301,

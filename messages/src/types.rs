@@ -17,7 +17,8 @@ use crate::xml::{Ns, Report};
 macro_rules! string_type {
     ($(#[$meta:meta])* $name:ident: min $min:literal, max $max:expr, $pattern:expr, $pattern_rule:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(pub String);
 
         impl $name {
@@ -74,7 +75,8 @@ macro_rules! string_type {
 macro_rules! int_type {
     ($(#[$meta:meta])* $name:ident: max $max:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
         pub struct $name(pub u64);
 
         impl $name {

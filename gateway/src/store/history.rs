@@ -3,41 +3,25 @@
 //!
 //! The store is the record: the XML of every message ketenpoort sent (`x/`) and of every
 //! message it received (`r/`, see [`Write::Received`]). The history is an index over that
-//! record, held in memory as a [`MemoryHistory`]:
+//! record, kept in the store itself under `h/` keys ([`super::index`]): the writer records
+//! each message into the same atomic batch that stores it, so the history is never ahead of
+//! or behind the store. Questions are answered on demand from those keys, through a bounded
+//! cache of the records read ([`StoreHistory::new`]: `[store] history_cache_entries`), so
+//! neither opening the store nor its memory grows with the number of stored messages.
 //!
-//! - on open, the store reads every stored message back, in the order it took them (sent
-//!   ones by message id, each received one after the last message id it followed), and
-//!   records it;
-//! - afterwards the store's single writer records each message right after it writes it,
-//!   before it takes the next write, so the history never runs ahead of or behind the store
-//!   by more than the write in progress. The writer is the only one that records: it checks
-//!   under the read lock and takes the write lock only to record.
-//!
-//! A submit is checked by the writer just before it stores the messages, so that two
-//! concurrent submits cannot both pass (two claims with one ReferentieNummer, TR314); a
-//! `validate_only` call, which stores nothing, is checked in the request handler
-//! ([`StoreHistory::check`]).
-//!
-//! Why in memory rather than a look-up per question in sled: the history's records are the
-//! messages crate's types, which have no serialised form, and every look-up in sled would
-//! decode a record again. The costs of this choice: opening the store parses every message it
-//! holds (seconds per ten thousand small messages; a 25 MB claim takes a few hundred
-//! milliseconds), and the memory grows with the number of claimed lines and allocations kept.
-//! A persistent index (records as JSON under their own keys) is the way out when that
-//! matters; the [`History`] trait does not change.
+//! A submit is checked by the writer just before it stores the messages, against the store
+//! plus the submits before it in the same group commit, so that two concurrent submits
+//! cannot both pass (two claims with one ReferentieNummer, TR314); a `validate_only` call,
+//! which stores nothing, is checked in the request handler ([`StoreHistory::check`]).
 
-use std::borrow::Cow;
-use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use ketenpoort_messages::message::ReadLimits;
-use ketenpoort_messages::model::basis::GeslotenPeriode;
-use ketenpoort_messages::rules::cross::{
-    self, AllocationRecord, CareEvent, ClaimedLine, DeclarationRecord, History, MemoryHistory,
-    RequestRecord, Scope,
-};
-use ketenpoort_messages::{Law, Message, MessageType, Violation};
+use ketenpoort_messages::rules::cross;
+use ketenpoort_messages::{Message, Violation};
 
 use super::Write;
+use super::index::{Cache, Cached, Indexed, Kv};
 use crate::error::Error;
 
 /// The reader's size limit for stored messages: above VECOZO's payload limit, since the
@@ -53,32 +37,56 @@ pub fn parse(xml: &str) -> Result<Message, Error> {
 }
 
 /// The history of the messages in the store; see the module docs.
-#[derive(Debug, Default)]
 pub struct StoreHistory {
-    index: RwLock<Index>,
+    kv: Arc<dyn Kv + Send + Sync>,
+    cache: Cache,
 }
 
+impl std::fmt::Debug for StoreHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreHistory")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The history as read now: answers the [`cross::History`] questions from the store.
+pub type Reader<'a> = Indexed<Cached<'a>>;
+
 impl StoreHistory {
-    /// An empty history.
-    pub fn new() -> Self {
-        Self::default()
+    /// The history kept in `kv` under `h/`, read through a cache of at most
+    /// `cache_entries` records.
+    pub fn new(kv: Arc<dyn Kv + Send + Sync>, cache_entries: usize) -> Self {
+        StoreHistory {
+            kv,
+            cache: Cache::new(cache_entries),
+        }
     }
 
     /// The cross-message rules `message` breaks against the history as it is now.
     pub fn check(&self, message: &Message) -> Result<Vec<Violation>, Error> {
-        Ok(cross::check_against(&*self.read()?, message))
+        let reader = self.read()?;
+        let violations = cross::check_against(&reader, message);
+        reader.finish(violations)
     }
 
-    pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Index>, Error> {
-        self.index
-            .read()
-            .map_err(|_| Error::Internal("history lock poisoned".into()))
+    /// The history as it is now, for questions of its own (a read error makes the
+    /// answers empty; [`Indexed::finish`] reports it).
+    pub fn read(&self) -> Result<Reader<'_>, Error> {
+        Ok(Indexed::new(self.cached()))
     }
 
-    pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, Index>, Error> {
-        self.index
-            .write()
-            .map_err(|_| Error::Internal("history lock poisoned".into()))
+    /// The store's keys read through the cache.
+    pub fn cached(&self) -> Cached<'_> {
+        Cached {
+            kv: &*self.kv,
+            cache: &self.cache,
+        }
+    }
+
+    /// The cache of records read.
+    pub fn cache(&self) -> &Cache {
+        &self.cache
     }
 }
 
@@ -106,111 +114,6 @@ pub async fn record_received(store: &dyn super::Store, xml: &str) -> Result<(), 
         .wait()
         .await
         .map(drop)
-}
-
-// === impl Index ===
-
-/// A [`MemoryHistory`] that also keeps the latest claimed period per scope.
-///
-/// `MemoryHistory::last_declaration_period` walks every claim of the scope; asked for every
-/// claim submitted (twice: in the handler and in the writer), that made a submit's cost grow
-/// with the number of claims sent before (15% of the CPU after 3,000 claims in
-/// `bench_submit`). Here the answer is kept per scope: raised when a claim is recorded, and
-/// asked afresh from the history only when a 325 may have voided a claim.
-#[derive(Debug, Default)]
-pub struct Index {
-    history: MemoryHistory,
-    last_period: foldhash::HashMap<Scope, Option<GeslotenPeriode>>,
-}
-
-impl Index {
-    /// Records a message sent or received (see [`MemoryHistory::record`]).
-    pub fn record(&mut self, message: &Message) {
-        if !self.history.record(message) {
-            return;
-        }
-        let scope = Scope::of(message);
-        match message.content.message_type() {
-            MessageType::M323 => {
-                if let ketenpoort_messages::Content::Declaration(h) = &message.content {
-                    let period = &h.body.declaratie_periode;
-                    let entry = self.last_period.entry(scope).or_insert_with(|| None);
-                    if entry
-                        .as_ref()
-                        .is_none_or(|last| period.begindatum >= last.begindatum)
-                    {
-                        *entry = Some(period.clone());
-                    }
-                }
-            }
-            MessageType::M325 => {
-                let fresh = self.history.last_declaration_period(&scope);
-                self.last_period.insert(scope, fresh);
-            }
-            _ => {}
-        }
-    }
-}
-
-impl History for Index {
-    fn allocation(&self, scope: &Scope, nummer: u64) -> Option<Cow<'_, AllocationRecord>> {
-        self.history.allocation(scope, nummer)
-    }
-
-    fn client_allocations(&self, scope: &Scope, bsn: &str) -> Vec<Cow<'_, AllocationRecord>> {
-        self.history.client_allocations(scope, bsn)
-    }
-
-    fn allocation_lines(&self, scope: &Scope, nummer: u64) -> Vec<Cow<'_, ClaimedLine>> {
-        self.history.allocation_lines(scope, nummer)
-    }
-
-    fn allocation_and_lines(
-        &self,
-        scope: &Scope,
-        nummer: u64,
-    ) -> (Option<Cow<'_, AllocationRecord>>, Vec<Cow<'_, ClaimedLine>>) {
-        self.history.allocation_and_lines(scope, nummer)
-    }
-
-    fn line(&self, scope: &Scope, referentie_nummer: &str) -> Option<Cow<'_, ClaimedLine>> {
-        self.history.line(scope, referentie_nummer)
-    }
-
-    fn credit_of(&self, scope: &Scope, referentie_nummer: &str) -> Option<Cow<'_, ClaimedLine>> {
-        self.history.credit_of(scope, referentie_nummer)
-    }
-
-    fn declaration(&self, scope: &Scope, nummer: &str) -> Option<Cow<'_, DeclarationRecord>> {
-        self.history.declaration(scope, nummer)
-    }
-
-    fn last_declaration_period(&self, scope: &Scope) -> Option<GeslotenPeriode> {
-        self.last_period.get(scope).cloned().flatten()
-    }
-
-    fn request(&self, scope: &Scope, referentie: &str) -> Option<Cow<'_, RequestRecord>> {
-        self.history.request(scope, referentie)
-    }
-
-    fn client_requests(&self, scope: &Scope, bsn: &str) -> Vec<Cow<'_, RequestRecord>> {
-        self.history.client_requests(scope, bsn)
-    }
-
-    fn care_events(&self, scope: &Scope, bsn: &str) -> Cow<'_, [CareEvent]> {
-        self.history.care_events(scope, bsn)
-    }
-
-    fn identificatie_used(
-        &self,
-        law: Law,
-        message_type: MessageType,
-        afzender: &str,
-        identificatie: &str,
-    ) -> bool {
-        self.history
-            .identificatie_used(law, message_type, afzender, identificatie)
-    }
 }
 
 #[cfg(test)]

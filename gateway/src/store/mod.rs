@@ -8,11 +8,21 @@
 //! [`sled_store::SledStore`] is the embedded implementation; see [`crate::manual`] (Durability)
 //! for what its flush does and does not guarantee. The trait is what a multi-node engine
 //! (PostgreSQL, NATS JetStream) would implement instead.
+//!
+//! What a second backend must provide beyond the trait's methods: the message history
+//! ([`Store::history`]) as the indexes of [`index`] — point reads and ordered prefix scans
+//! of its keys over what is committed ([`index::Kv`]), and the writes that
+//! [`index::Changes::record`] makes for each stored message applied in the same
+//! transaction as that message, with the cross-message check of a submit
+//! ([`SubmitWrite::cross_message_rules`]) made over the committed keys plus those of the
+//! submits committed with it, so that of two conflicting submits only the first is stored.
+//! Opening must not read the messages back: the history's memory is its cache.
 
 pub mod access_log;
 pub mod duties;
 pub mod expectations;
 pub mod history;
+pub mod index;
 pub mod open;
 pub mod received;
 pub mod sled_store;
@@ -654,7 +664,9 @@ pub trait Store: Send + Sync + 'static {
     fn peek(&self, counter: &str) -> Result<u64, Error>;
     /// Whether `agb` already used DeclaratieNummer `number` (TR333).
     fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error>;
-    /// The history of the messages sent and received, for the cross-message rules.
+    /// The history of the messages sent and received, for the cross-message rules: indexes
+    /// in the store ([`index`]) read on demand through a bounded cache; see the module docs
+    /// for what a backend provides for it.
     fn history(&self) -> &history::StoreHistory;
     /// What the store holds about the retour owed on the collected 301/319 `traceer_id`.
     fn retour_state(&self, traceer_id: uuid::Uuid) -> Result<duties::RetourState, Error>;

@@ -242,9 +242,10 @@ fn read_marker(dir: &Path) -> Result<Option<Identity>, Error> {
 }
 
 /// Opens sled in `dir` (after [`prepare`]); its refusals named and classified.
-pub fn open_sled(dir: &Path) -> Result<sled::Db, Error> {
+pub fn open_sled(dir: &Path, cache_bytes: u64) -> Result<sled::Db, Error> {
     sled::Config::new()
         .path(dir)
+        .cache_capacity(cache_bytes)
         .open()
         .map_err(|e| classify(dir, &e))
 }

@@ -351,90 +351,109 @@ fn key_of(path: &[(String, usize)]) -> String {
         .collect()
 }
 
-// === impl SentIndex ===
+// === SentIndex ===
 
-/// In-memory keys from sent messages to their ids, for correlation: rebuilt on open from
-/// `x/` and `o/`, kept current by the store's writer.
-#[derive(Debug, Default)]
-pub struct SentIndex {
-    by_identificatie: foldhash::HashMap<(String, String, String), u64>,
-    by_reference: foldhash::HashMap<(String, String, String), u64>,
-    by_traceer: foldhash::HashMap<Uuid, u64>,
+/// Keys from sent messages to their ids, for correlation, kept in the store beside the
+/// history (`h/s/` AGB kind Identificatie, `h/q/` law AGB ReferentieAanbieder, `h/t/`
+/// traceerId; value: the message id, u64 BE) and written in the batch that stores the
+/// message or its push. Nothing of it is held in memory.
+pub struct SentIndex;
+
+fn text_key(tag: &[u8], parts: &[&str]) -> Vec<u8> {
+    let mut k = tag.to_vec();
+    for p in parts {
+        k.extend_from_slice(p.as_bytes());
+        k.push(0);
+    }
+    k
 }
 
 impl SentIndex {
-    /// Records sent message `id`.
-    pub fn sent(&mut self, id: u64, message: &Message) {
+    /// The keys that find sent message `id`.
+    pub fn sent(id: u64, message: &Message) -> Vec<(Vec<u8>, Vec<u8>)> {
         let kind = message.kind();
         let header = message.content.header();
-        let agb = header.afzender.clone();
-        self.by_identificatie.insert(
-            (
-                agb.clone(),
-                kind.code(),
-                header
-                    .bericht_identificatie
-                    .identificatie
-                    .as_str()
-                    .to_owned(),
+        let agb = header.afzender.as_str();
+        let value = id.to_be_bytes().to_vec();
+        let mut out = vec![(
+            text_key(
+                b"h/s/",
+                &[
+                    agb,
+                    &kind.code(),
+                    header.bericht_identificatie.identificatie.as_str(),
+                ],
             ),
-            id,
-        );
-        let references: Vec<String> = match &message.content {
+            value.clone(),
+        )];
+        let references: Vec<&str> = match &message.content {
             Content::RequestForAllocation(h) => h
                 .body
                 .aangevraagde_producten
                 .iter()
-                .map(|p| p.referentie_aanbieder.as_str().to_owned())
+                .map(|p| p.referentie_aanbieder.as_str())
                 .collect(),
-            Content::ChangeRequest(h) => {
-                vec![h.body.verzoek.referentie_aanbieder.as_str().to_owned()]
-            }
+            Content::ChangeRequest(h) => vec![h.body.verzoek.referentie_aanbieder.as_str()],
             _ => Vec::new(),
         };
         for r in references {
-            self.by_reference
-                .insert((kind.law.code_prefix().to_owned(), agb.clone(), r), id);
+            out.push((
+                text_key(b"h/q/", &[kind.law.code_prefix(), agb, r]),
+                value.clone(),
+            ));
         }
+        out
     }
 
-    /// Records the traceerId the outbox worker pushes message `id` with.
-    pub fn pushed(&mut self, traceer_id: Uuid, id: u64) {
-        self.by_traceer.insert(traceer_id, id);
+    /// The key that finds the message the outbox worker pushes with `traceer_id`.
+    pub fn pushed(traceer_id: Uuid, id: u64) -> (Vec<u8>, Vec<u8>) {
+        let mut k = b"h/t/".to_vec();
+        k.extend_from_slice(traceer_id.as_bytes());
+        (k, id.to_be_bytes().to_vec())
     }
 
     /// The sent message `correlation` names for provider `agb` under the law with code
     /// `prefix` (`JW`, `WMO`), or the one pushed with `als_antwoord_op`. Declarations are
     /// looked up by number in the store (`d/`) by the caller; here only by Identificatie.
     pub fn find(
-        &self,
+        kv: &dyn super::index::Kv,
         correlation: &Correlation,
         agb: &str,
         prefix: &str,
         als_antwoord_op: Option<Uuid>,
-    ) -> Option<u64> {
-        let by_ident = |kind: &str, identificatie: &str| {
-            self.by_identificatie
-                .get(&(agb.to_owned(), kind.to_owned(), identificatie.to_owned()))
-                .copied()
+    ) -> Result<Option<u64>, crate::error::Error> {
+        let id = |k: Vec<u8>| -> Result<Option<u64>, crate::error::Error> {
+            Ok(kv
+                .get(&k)?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+                .map(u64::from_be_bytes))
         };
         let found = match correlation {
             Correlation::Heen {
                 kind,
                 identificatie,
-            } => by_ident(kind, identificatie),
-            Correlation::References(refs) => refs.iter().find_map(|r| {
-                self.by_reference
-                    .get(&(prefix.to_owned(), agb.to_owned(), r.clone()))
-                    .copied()
-            }),
-            Correlation::Declaration { identificatie, .. } => by_ident(
-                &format!("{prefix}{}", MessageType::M323.number()),
-                identificatie,
-            ),
+            } => id(text_key(b"h/s/", &[agb, kind, identificatie]))?,
+            Correlation::References(refs) => {
+                let mut found = None;
+                for r in refs {
+                    found = id(text_key(b"h/q/", &[prefix, agb, r]))?;
+                    if found.is_some() {
+                        break;
+                    }
+                }
+                found
+            }
+            Correlation::Declaration { identificatie, .. } => {
+                let kind = format!("{prefix}{}", MessageType::M323.number());
+                id(text_key(b"h/s/", &[agb, &kind, identificatie]))?
+            }
             Correlation::None => None,
         };
-        found.or_else(|| als_antwoord_op.and_then(|t| self.by_traceer.get(&t).copied()))
+        match (found, als_antwoord_op) {
+            (Some(f), _) => Ok(Some(f)),
+            (None, Some(t)) => id(Self::pushed(t, 0).0),
+            (None, None) => Ok(None),
+        }
     }
 }
 

@@ -23,6 +23,8 @@
 //! | `w/` | message id + index (u32 BE) | [`super::expectations::Expectation`] JSON: an answer it is still owed |
 //! | `v/` | see [`super::duties`] | the provider's own duties (302/320 by hand, 305/307 terms), written by `duties` below |
 //! | `n/` | sequence (u64 BE) | [`super::access_log::AccessEntry`] JSON: the access log (NEN 7513), only ever added to |
+//! | `h/` | see [`super::index`] and [`SentIndex`] | the message history the cross-message rules read, and the keys that find a sent message, written with the message |
+//! | `z/format` | | the store's format version (u64 BE, [`format`]) |
 //!
 //! A collected message ([`Write::Incoming`]) is one batch: `t/` (idempotency on the
 //! traceerId), `r/` (the XML as received; for a quarantined payload the reason, its bytes in
@@ -31,15 +33,22 @@
 //! queued on it ([`super::QueuedRetour`]: `m/`, `x/`, `q/`, `o/`, `c/`). A delivery
 //! ([`Write::Delivered`]) stores the message's expectations (`w/`) in its batch; a
 //! [`Write::CheckDeadlines`] turns the overdue ones into events. The keys that find the sent message
-//! ([`super::received::SentIndex`]) are kept in memory and rebuilt from `x/` and `o/` on open.
+//! ([`super::received::SentIndex`]) are `h/` keys written with the message and its push.
 //!
-//! The history the cross-message rules read ([`StoreHistory`]) is rebuilt from `x/` and `r/`
-//! on open and kept current by the writer, which also checks every submit against it once
-//! more before storing it (see [`super::history`]).
+//! The history the cross-message rules read ([`StoreHistory`]) is a set of `h/` indexes
+//! ([`super::index`]) that the writer puts into the batch of the message they come from; it
+//! also checks every submit against them once more before storing it, over the keys the
+//! submits before it in the group wrote (see [`super::history`]). Opening the store reads
+//! no message: a store written before the indexes existed (format 1) gets them once, at its
+//! first open by this version ([`format`]).
 //!
 //! One writer thread owns all writes: it takes every write that is waiting (up to
 //! [`MAX_GROUP`]), applies each atomically, calls `flush` once, and only then answers the
 //! waiters. A submit therefore never hears OK before its record is flushed.
+//!
+//! The memory the store uses does not grow with what it holds: sled's page cache
+//! ([`Options::cache_bytes`]) and the history's cache ([`Options::history_cache_entries`])
+//! are bounded; the request_ids of [`KnownKeys`] (8 bytes each) are the one exception left.
 //!
 //! The submits of a group go into one sled batch, applied before any other write of the
 //! group and at its end: sled 0.34 writes its log at every `apply_batch` (two `pwrite` +
@@ -47,11 +56,11 @@
 //! its threads), so a batch per submit cost ten context switches per submit and held the JW315
 //! at half its throughput (docs/PERFORMANCE.md). A submit reads what the submits before it in
 //! the group wrote (request_id, DeclaratieNummer, counters) from the group, not from sled. If
-//! sled refuses the batch, every submit in it gets the error; the in-memory history then
-//! already holds them, which can only make later cross-message checks stricter until a
-//! restart rebuilds it from what was stored.
+//! sled refuses the batch, every submit in it gets the error, and the history (in the same
+//! batch) does not hold them either.
 
 mod duties;
+pub mod format;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -66,7 +75,8 @@ use ketenpoort_messages::calendar::WorkingDays;
 use ketenpoort_messages::rules::cross::check_against;
 
 use super::expectations::{self, Expectation, Missed};
-use super::history::{self, Index, StoreHistory};
+use super::history::StoreHistory;
+use super::index::{Changes, Indexed, Layer, Pending};
 use super::open::{self, Create};
 use super::received::{self, Correlation, SentIndex};
 use super::stored_xml;
@@ -81,7 +91,7 @@ use crate::error::Error;
 /// Most writes flushed together in one group commit.
 pub const MAX_GROUP: usize = 512;
 
-struct Pending {
+struct QueuedWrite {
     write: Write,
     reply: oneshot::Sender<Result<Outcome, Error>>,
 }
@@ -93,7 +103,7 @@ struct Pending {
 struct GroupBatch {
     batch: sled::Batch,
     /// Keys written (`Some`) or removed (`None`) earlier in the group.
-    written: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    written: Pending,
     /// The indexes in the group of the submits in `batch`.
     members: Vec<usize>,
 }
@@ -124,7 +134,7 @@ impl GroupBatch {
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ReceivedRecord {
     /// The id of the last message sent before it arrived (0: none), which places it among
-    /// the sent messages when the history is rebuilt.
+    /// the sent messages when the history indexes are built from the XML ([`format`]).
     pub after_id: u64,
     /// The message's XML (empty for a quarantined payload: its bytes are in `p/`).
     pub xml: String,
@@ -166,12 +176,30 @@ pub struct LeaseRecord {
     pub until_ms: i64,
 }
 
+/// How to open a [`SledStore`] (`[store]` in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// History records kept in memory once read ([`StoreHistory`]'s cache).
+    pub history_cache_entries: usize,
+    /// sled's page cache, in bytes (sled's own default is 1 GiB).
+    pub cache_bytes: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            history_cache_entries: 50_000,
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
 /// The sled-backed [`Store`].
 pub struct SledStore {
     db: sled::Db,
     history: Arc<StoreHistory>,
     known: Arc<KnownKeys>,
-    writes: mpsc::UnboundedSender<Pending>,
+    writes: mpsc::UnboundedSender<QueuedWrite>,
     counters: Mutex<HashMap<String, u64>>,
     events: watch::Receiver<u64>,
     queue: watch::Receiver<u64>,
@@ -267,51 +295,62 @@ impl SledStore {
         Ok(SledStore::open_with_closed(dir)?.0)
     }
 
+    /// [`SledStore::open_with_closed`] with default [`Options`].
+    pub fn open_with_closed(dir: &Path) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+        SledStore::open_with(dir, &Options::default())
+    }
+
     /// [`SledStore::open`], plus a receiver that completes once the store is closed: the last
     /// handle was dropped, the writer flushed and stopped, and sled released its lock on the
     /// directory (so that it can be opened again, e.g. by a restarted server).
-    pub fn open_with_closed(dir: &Path) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
-        SledStore::open_in(dir, Create::IfNew)
+    pub fn open_with(
+        dir: &Path,
+        options: &Options,
+    ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+        SledStore::open_in(dir, Create::IfNew, options)
     }
 
-    /// [`SledStore::open_with_closed`], creating a store only as `create` allows
+    /// [`SledStore::open_with`], creating a store only as `create` allows
     /// (`ketenpoort serve` without `--init` or dev mode: [`Create::Never`]).
     pub fn open_in(
         dir: &Path,
         create: Create,
+        options: &Options,
     ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
         let found = open::prepare(dir, create)?;
         if matches!(found, open::Found::Existing(_)) {
             open::verify(dir)?;
         }
         open::forget_clean_close(dir)?;
-        let db = open::open_sled(dir)?;
+        let db = open::open_sled(dir, options.cache_bytes)?;
         let identity = open::settle(dir, &db, found)?;
         tracing::info!(store = %identity.store_id, created = %identity.created_at, "store opened");
-        SledStore::start(dir, db).map_err(|e| match e {
+        SledStore::start(dir, db, options).map_err(|e| match e {
             Error::StoreOpen { .. } => e,
             other => open::damaged(dir, &other.to_string()),
         })
     }
 
-    fn start(dir: &Path, db: sled::Db) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+    fn start(
+        dir: &Path,
+        db: sled::Db,
+        options: &Options,
+    ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
         let next_id = next_after_last(&db, b"m/")?;
         let next_cursor = next_after_last(&db, b"e/")?;
         let next_received = next_after_last(&db, b"r/")?;
         let next_access = next_after_last(&db, super::access_log::PREFIX)?;
-        let history = Arc::new(StoreHistory::new());
-        let started = std::time::Instant::now();
-        let mut sent = SentIndex::default();
-        let n = rebuild_history(&db, &mut *history.write()?, &mut sent)?;
+        format::open(&db, dir)?;
+        let history = Arc::new(StoreHistory::new(
+            Arc::new(db.clone()),
+            options.history_cache_entries,
+        ));
         let known = Arc::new(KnownKeys::default());
         for k in db.scan_prefix(b"i/").keys() {
             known.insert(&k?);
         }
-        for kv in db.scan_prefix(b"o/") {
-            let (k, v) = kv?;
-            let record: OutboxRecord = serde_json::from_slice(&v)?;
-            sent.pushed(record.traceer_id, read_u64(&k[2..])?);
-        }
+        // The queue is small (what waits for VECOZO): counted once here, then kept by the
+        // writer, so that health and readiness never scan the store.
         let mut queued = 0u64;
         for k in db.scan_prefix(b"q/").keys() {
             k?;
@@ -319,11 +358,6 @@ impl SledStore {
         }
         let queued = Arc::new(AtomicU64::new(queued));
         let guard = Arc::new(WriteGuard::new(dir, MIN_FREE_BYTES));
-        tracing::info!(
-            messages = n,
-            ms = started.elapsed().as_millis() as u64,
-            "message history rebuilt from the store"
-        );
         let (events_tx, events) = watch::channel(next_cursor - 1);
         let (queue_tx, queue) = watch::channel(0);
         let (writes, rx) = mpsc::unbounded_channel();
@@ -339,7 +373,6 @@ impl SledStore {
             next_access,
             events: events_tx,
             queue: queue_tx,
-            sent,
             session: uuid::Uuid::new_v4(),
             calendar: WorkingDays::new(),
             queued: queued.clone(),
@@ -385,7 +418,7 @@ impl SledStore {
 impl Store for SledStore {
     fn commit(&self, write: Write) -> Commit {
         let (reply, rx) = oneshot::channel();
-        if let Err(mpsc::error::SendError(p)) = self.writes.send(Pending { write, reply }) {
+        if let Err(mpsc::error::SendError(p)) = self.writes.send(QueuedWrite { write, reply }) {
             let _ = p
                 .reply
                 .send(Err(Error::Store("the store's writer stopped".into())));
@@ -614,61 +647,6 @@ impl Store for SledStore {
     }
 }
 
-/// Records every stored message in `index`, in the order the store took them: sent messages
-/// by id, each received one after the sent message it followed. A message that does not read
-/// back is left out with a warning (its id only), rather than keeping the gateway down.
-fn rebuild_history(db: &sled::Db, index: &mut Index, sent: &mut SentIndex) -> Result<usize, Error> {
-    let mut n = 0;
-    let mut record = |what: &str, xml: &str, id: Option<u64>| {
-        match history::parse(xml) {
-            Ok(m) => {
-                index.record(&m);
-                if let Some(id) = id {
-                    sent.sent(id, &m);
-                }
-                n += 1;
-            }
-            Err(e) => tracing::warn!(
-                message = what,
-                error = %e,
-                "left out of the message history: does not read back"
-            ),
-        };
-    };
-    let mut received = db.scan_prefix(b"r/");
-    let mut next_received = || -> Result<Option<(u64, ReceivedRecord)>, Error> {
-        match received.next() {
-            Some(kv) => {
-                let (k, v) = kv?;
-                Ok(Some((read_u64(&k[2..])?, serde_json::from_slice(&v)?)))
-            }
-            None => Ok(None),
-        }
-    };
-    let mut pending = next_received()?;
-    for kv in db.scan_prefix(b"x/") {
-        let (k, v) = kv?;
-        let id = read_u64(&k[2..])?;
-        while let Some((seq, r)) = pending.take_if(|(_, r)| r.after_id < id) {
-            if r.quarantined.is_none() && !r.duplicate {
-                record(&format!("received {seq}"), &r.xml, None);
-            }
-            pending = next_received()?;
-        }
-        match stored_xml::decode(&v) {
-            Ok(xml) => record(&format!("message {id}"), &xml, Some(id)),
-            Err(e) => tracing::warn!(message = id, error = %e, "stored XML not read"),
-        }
-    }
-    while let Some((seq, r)) = pending {
-        if r.quarantined.is_none() && !r.duplicate {
-            record(&format!("received {seq}"), &r.xml, None);
-        }
-        pending = next_received()?;
-    }
-    Ok(n)
-}
-
 /// About how many bytes `write` adds to the store, for the free-space check
 /// ([`WriteGuard::room_for`]).
 fn payload_bytes(write: &Write) -> u64 {
@@ -701,8 +679,6 @@ struct Writer {
     next_access: u64,
     events: watch::Sender<u64>,
     queue: watch::Sender<u64>,
-    /// Keys from sent messages to their ids, for correlating what arrives.
-    sent: SentIndex,
     /// This open of the store: leases of other sessions are void.
     session: uuid::Uuid,
     /// Working days, for the due dates of expectations.
@@ -717,14 +693,14 @@ struct Writer {
 impl Writer {
     /// Applies writes until every [`SledStore`] handle is gone, then flushes and drops the
     /// last database handle, which releases sled's lock.
-    fn run(mut self, mut rx: mpsc::UnboundedReceiver<Pending>) {
+    fn run(mut self, mut rx: mpsc::UnboundedReceiver<QueuedWrite>) {
         self.serve(&mut rx);
         if let Err(e) = self.db.flush() {
             tracing::error!(error = %e, "store flush at close failed");
         }
     }
 
-    fn serve(&mut self, rx: &mut mpsc::UnboundedReceiver<Pending>) {
+    fn serve(&mut self, rx: &mut mpsc::UnboundedReceiver<QueuedWrite>) {
         while let Some(first) = rx.blocking_recv() {
             let mut group = vec![first];
             while group.len() < MAX_GROUP {
@@ -800,7 +776,15 @@ impl Writer {
         if taken.members.is_empty() {
             return;
         }
-        if let Err(e) = self.db.apply_batch(taken.batch) {
+        let applied = self.db.apply_batch(taken.batch);
+        self.history.cache().invalidate(
+            taken
+                .written
+                .keys()
+                .filter(|k| k.starts_with(super::index::PREFIX))
+                .map(Vec::as_slice),
+        );
+        if let Err(e) = applied {
             tracing::error!(error = %e, "store write failed");
             self.guard.failed(&e.to_string());
             for i in taken.members {
@@ -886,8 +870,11 @@ impl Writer {
                         als_antwoord_op: None,
                     },
                 };
-                self.db.insert(ok, serde_json::to_vec(&record)?)?;
-                self.sent.pushed(record.traceer_id, *message_id);
+                let mut batch = sled::Batch::default();
+                batch.insert(ok, serde_json::to_vec(&record)?);
+                let (tk, tv) = SentIndex::pushed(record.traceer_id, *message_id);
+                batch.insert(tk, tv);
+                self.db.apply_batch(batch)?;
                 Ok(Outcome::Attempt(Some(record)))
             }
             Write::Rejected {
@@ -1105,12 +1092,17 @@ impl Writer {
         // needs no more than a read lock, and the write lock is taken only to record:
         // validate_only handlers checking meanwhile do not wait for the store's write.
         if s.cross_message_rules {
-            let index = self.history.read()?;
+            let cached = self.history.cached();
+            let index = Indexed::new(Layer {
+                base: &cached,
+                pending: &group.written,
+            });
             let violations: Vec<_> = s
                 .messages
                 .iter()
-                .flat_map(|m| check_against(&*index, &m.message))
+                .flat_map(|m| check_against(&index, &m.message))
                 .collect();
+            let violations = index.finish(violations)?;
             if !violations.is_empty() {
                 return Ok(Outcome::CrossRules(violations));
             }
@@ -1161,17 +1153,23 @@ impl Writer {
         };
         self.known.insert(&ik);
         group.insert(ik, serde_json::to_vec(&record)?);
-        self.next_id += ids.len() as u64;
-        let mut index = self.history.write()?;
-        for (m, id) in s.messages.iter().zip(&ids) {
-            index.record(&m.message);
-            self.sent.sent(*id, &m.message);
+        let sent: Vec<(Option<u64>, &Message)> = ids
+            .iter()
+            .zip(&s.messages)
+            .map(|(id, m)| (Some(*id), &*m.message))
+            .collect();
+        let pending = self.changes(&group.written, &sent)?;
+        for (k, v) in pending {
+            match v {
+                Some(v) => group.insert(k, v),
+                None => group.remove(k),
+            }
         }
+        self.next_id += ids.len() as u64;
         Ok(Outcome::Stored(ids))
     }
 
     fn received(&mut self, xml: &str, message: &Message) -> Result<Outcome, Error> {
-        let mut index = self.history.write()?;
         let record = ReceivedRecord {
             after_id: self.next_id - 1,
             xml: xml.to_owned(),
@@ -1180,12 +1178,14 @@ impl Writer {
             cursor: None,
             duplicate: false,
         };
-        self.db.insert(
+        let mut batch = sled::Batch::default();
+        batch.insert(
             key(b"r/", &be(self.next_received)),
             serde_json::to_vec(&record)?,
-        )?;
+        );
+        let pending = self.changes(&Pending::new(), &[(None, message)])?;
+        self.apply_with_history(batch, pending)?;
         self.next_received += 1;
-        index.record(message);
         Ok(Outcome::Received)
     }
     /// Stores a collected message once per traceerId: record, event, correlation, history.
@@ -1206,7 +1206,6 @@ impl Writer {
             },
             IncomingContent::Quarantined { reason } => Err(reason.clone()),
         };
-        let mut index = self.history.write()?;
         let mut learnt = None;
         let (event, correlated, quarantined) = match readable {
             Ok((message, xml)) => {
@@ -1309,17 +1308,19 @@ impl Writer {
         if !quarantined {
             self.incoming_duties(&mut batch, w, cursor, retour)?;
         }
-        self.db.apply_batch(batch)?;
-        if retour.is_some() {
-            self.queued.fetch_add(1, Ordering::AcqRel);
-        }
-        if let Some(message) = learnt {
-            index.record(&message);
+        let mut recorded: Vec<(Option<u64>, &Message)> = Vec::new();
+        if let Some(message) = &learnt {
+            recorded.push((None, &**message));
         }
         if let (Some(id), Some(r)) = (retour, &w.retour) {
-            index.record(&r.message.message);
-            self.sent.sent(id, &r.message.message);
-            self.sent.pushed(r.traceer_id, id);
+            recorded.push((Some(id), &*r.message.message));
+            let (tk, tv) = SentIndex::pushed(r.traceer_id, id);
+            batch.insert(tk, tv);
+        }
+        let pending = self.changes(&Pending::new(), &recorded)?;
+        self.apply_with_history(batch, pending)?;
+        if retour.is_some() {
+            self.queued.fetch_add(1, Ordering::AcqRel);
             self.next_id += 1;
         }
         self.next_received += 1;
@@ -1330,6 +1331,54 @@ impl Writer {
             quarantined,
             retour,
         })
+    }
+
+    /// The writes to the history and the sent index that recording `messages` in order
+    /// makes (`Some(id)`: sent, as message `id`), over the store plus `base` (writes of the
+    /// group not applied yet).
+    pub(super) fn changes(
+        &self,
+        base: &Pending,
+        messages: &[(Option<u64>, &Message)],
+    ) -> Result<Pending, Error> {
+        let cached = self.history.cached();
+        let view = Layer {
+            base: &cached,
+            pending: base,
+        };
+        let mut changes = Changes::new(&view);
+        for (_, m) in messages {
+            changes.record(m)?;
+        }
+        let mut pending = changes.into_pending();
+        for (id, m) in messages {
+            if let Some(id) = id {
+                for (k, v) in SentIndex::sent(*id, m) {
+                    pending.insert(k, Some(v));
+                }
+            }
+        }
+        Ok(pending)
+    }
+
+    /// Applies `batch` with the history's `pending` writes, atomically, and then drops the
+    /// records they replace from the history's cache.
+    pub(super) fn apply_with_history(
+        &self,
+        mut batch: sled::Batch,
+        pending: Pending,
+    ) -> Result<(), Error> {
+        for (k, v) in &pending {
+            match v {
+                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
+                None => batch.remove(k.as_slice()),
+            }
+        }
+        let applied = self.db.apply_batch(batch);
+        self.history
+            .cache()
+            .invalidate(pending.keys().map(Vec::as_slice));
+        Ok(applied?)
     }
 
     /// Adds to `batch` the answers `meta` (just delivered at `at_ms`) is owed, except those
@@ -1540,9 +1589,13 @@ impl Writer {
             return Ok(Some(read_u64(&v)?));
         }
         let prefix = message.kind().law.code_prefix();
-        Ok(self
-            .sent
-            .find(&meaning.correlation, &meaning.agb, prefix, als_antwoord_op))
+        SentIndex::find(
+            &self.db,
+            &meaning.correlation,
+            &meaning.agb,
+            prefix,
+            als_antwoord_op,
+        )
     }
 
     /// Takes (`until_ms` given) or gives up (`None`) lease `name` for `holder`.
@@ -1629,7 +1682,7 @@ fn open_existing(dir: &Path) -> Result<ForReading, Error> {
         open::verify(at)?;
         open::forget_clean_close(at)?;
     }
-    let db = open::open_sled(at).map_err(named)?;
+    let db = open::open_sled(at, Options::default().cache_bytes).map_err(named)?;
     let identity = open::check_identity(at, &db, &found).map_err(named)?;
     let in_place = copy.is_none().then(|| dir.to_owned());
     Ok(ForReading {

@@ -445,7 +445,7 @@ macro_rules! xml_struct {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $fty, )*
         }

@@ -1,5 +1,6 @@
-//! [`Index`] answers every question as [`MemoryHistory`] does; the latest claimed period,
-//! which it keeps itself, is compared after every claim and every 325 of a mixed sequence.
+//! The indexed history ([`crate::store::index`]) answers as [`MemoryHistory`] does; the
+//! latest claimed period, which it keeps as an index of its own, is compared after every
+//! claim and every 325 of a mixed sequence.
 
 use chrono::NaiveDate;
 use ketenpoort_messages::codes::RetourCode;
@@ -7,7 +8,45 @@ use ketenpoort_messages::generate::{Gen, Shape};
 use ketenpoort_messages::rules::cross::{History, MemoryHistory, Scope};
 use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 
-use super::Index;
+use crate::store::index::{Changes, Indexed};
+
+/// The indexed history in a sled database of its own.
+struct Index {
+    db: sled::Db,
+    _dir: tempfile::TempDir,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        Index { db, _dir: dir }
+    }
+}
+
+impl Index {
+    fn record(&mut self, m: &Message) {
+        let mut changes = Changes::new(&self.db);
+        changes.record(m).expect("record");
+        let mut batch = sled::Batch::default();
+        for (k, v) in changes.into_pending() {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.db.apply_batch(batch).expect("apply");
+    }
+
+    fn last_declaration_period(
+        &self,
+        scope: &Scope,
+    ) -> Option<ketenpoort_messages::model::basis::GeslotenPeriode> {
+        let h = Indexed::new(&self.db);
+        let p = h.last_declaration_period(scope);
+        h.finish(p).expect("read")
+    }
+}
 
 const AGB: &str = "12345678";
 const GEMEENTE: &str = "0268";

@@ -43,7 +43,7 @@ impl SledStore {
                 .map(|end| duties::stop_due(&calendar, end));
             terms.stops.push((watch, due));
         }
-        Ok(terms)
+        index.finish(terms)
     }
 
     /// [`crate::store::Store::retour_state`].
@@ -123,7 +123,7 @@ impl Writer {
                             late = Some(late.map_or(due, |d: chrono::NaiveDate| d.min(due)));
                         }
                     }
-                    late.map(|due| (due, "OP271"))
+                    index.finish(late.map(|due| (due, "OP271")))?
                 }
                 Content::CareStop(h) => {
                     let mut late = None;
@@ -242,13 +242,15 @@ impl Writer {
         batch.insert(ik, serde_json::to_vec(&record)?);
         batch.remove(rk);
         batch.insert(dk, &be(id)[..]);
-        let mut index = self.history.write()?;
-        self.db.apply_batch(batch)?;
+        let (tk, tv) = crate::store::received::SentIndex::pushed(r.retour.traceer_id, id);
+        batch.insert(tk, tv);
+        let pending = self.changes(
+            &crate::store::index::Pending::new(),
+            &[(Some(id), &*m.message)],
+        )?;
+        self.apply_with_history(batch, pending)?;
         self.queued
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-        index.record(&m.message);
-        self.sent.sent(id, &m.message);
-        self.sent.pushed(r.retour.traceer_id, id);
         self.next_id += 1;
         Ok(Outcome::Stored(vec![id]))
     }
@@ -359,6 +361,7 @@ impl Writer {
                 watch.missed = true;
                 batch.insert(k, serde_json::to_vec(&watch)?);
             }
+            index.finish(())?;
         }
         if missed.is_empty() {
             return Ok(Outcome::DutiesMissed(missed));

@@ -37,7 +37,7 @@ use crate::model::header::Header;
 ///
 /// Questions about numbers a provider must keep unique across municipalities (ReferentieNummer,
 /// DeclaratieNummer, ReferentieAanbieder: TR314, TR333, TR347) use only `law` and `aanbieder`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Scope {
     /// The law (wettelijk domein).
     pub law: Law,
@@ -70,7 +70,7 @@ impl Scope {
 
 /// An allocated product (toegewezen product) as last received in a 301: the version with the
 /// most recent Toewijzingsdatum and Toewijzingstijd (IV013).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AllocationRecord {
     /// ToewijzingNummer.
     pub toewijzing_nummer: u64,
@@ -133,7 +133,7 @@ impl AllocationRecord {
 }
 
 /// What the municipality made of a claimed line (prestatie).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LineStatus {
     /// Sent; no 325 yet.
     Pending,
@@ -153,7 +153,7 @@ impl LineStatus {
 }
 
 /// A claimed line (prestatie) sent in a 323, with its client and its fate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClaimedLine {
     /// The municipality the claim went to (shared by the claim's lines).
     pub gemeente: Arc<str>,
@@ -175,7 +175,7 @@ impl ClaimedLine {
 }
 
 /// What the municipality made of a claim (declaratie) as a whole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DeclarationStatus {
     /// Sent; no 325 yet.
     Pending,
@@ -186,7 +186,7 @@ pub enum DeclarationStatus {
 }
 
 /// A claim (323 Declaratie) sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeclarationRecord {
     /// The municipality it went to.
     pub gemeente: String,
@@ -204,7 +204,7 @@ pub struct DeclarationRecord {
 
 /// A request (verzoek) sent: one AangevraagdProduct of a 315 or the Verzoek of a 317, known by
 /// its ReferentieAanbieder, and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RequestRecord {
     /// ReferentieAanbieder.
     pub referentie_aanbieder: String,
@@ -232,7 +232,7 @@ impl RequestRecord {
 
 /// The logical key (logische sleutel) of a StartProduct below its client, which a StopProduct
 /// repeats: ToewijzingNummer, Product and Begindatum (IV008, IV096).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StartKey {
     /// ToewijzingNummer (absent for taakgericht care).
     pub toewijzing_nummer: Option<u64>,
@@ -243,7 +243,7 @@ pub struct StartKey {
 }
 
 /// The part of a StopProduct's key beyond its start: Einddatum and RedenBeeindiging.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StopDetails {
     /// Einddatum of the care.
     pub einddatum: NaiveDate,
@@ -253,7 +253,7 @@ pub struct StopDetails {
 
 /// One delivery (aanlevering) of a start (305 StartProduct) or stop (307 StopProduct) sent for
 /// a client, in the order sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CareEvent {
     /// The start key.
     pub key: StartKey,
