@@ -330,3 +330,43 @@ fn read_halves(file: &File, len: u64) -> io::Result<Option<Vec<u8>>> {
     }
     Ok(Some(bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that differ at every offset, so that a half read into the wrong place shows.
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn a_large_file_read_in_halves_is_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("large.xml");
+        // Odd length, above the threshold: the halves differ in size by one byte.
+        let content = pattern((READ_IN_HALVES_FROM as usize) * 3 + 7);
+        std::fs::write(&path, &content).expect("write");
+        match load(&path, 25 * 1024 * 1024).expect("load") {
+            Loaded::Bytes(bytes) => assert!(bytes == content, "the bytes read differ"),
+            Loaded::TooLarge(_) => panic!("within the limit"),
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_or_longer_than_its_size_is_read_the_ordinary_way() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("changing.xml");
+        let content = pattern((READ_IN_HALVES_FROM as usize) + 1000);
+        std::fs::write(&path, &content).expect("write");
+        let file = File::open(&path).expect("open");
+        // As if the file had been larger when its size was taken, then truncated.
+        let size = content.len() as u64;
+        assert!(read_halves(&file, size + 10).expect("read").is_none());
+        // As if it had grown after its size was taken.
+        assert!(read_halves(&file, size - 10).expect("read").is_none());
+        assert!(read_halves(&file, size).expect("read") == Some(content));
+    }
+}
