@@ -4,7 +4,7 @@
 //! `.*[^\s].*` means "one line with at least one non-blank character".
 
 use crate::xml::Report;
-use crate::xml::read::{is_xml_char, is_xml_space};
+use crate::xml::read::{all_xml_chars, is_xml_space};
 
 /// The XSD `pattern` facets that occur in the 3.2 basisschema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,10 +31,12 @@ impl Pattern {
     pub fn matches(self, s: &str) -> bool {
         match self {
             Pattern::None => true,
+            // Byte scans: the white space and line ends are ASCII, and every byte of a
+            // non-ASCII character is none of them.
             Pattern::NonBlankLine => {
-                !s.contains(['\n', '\r']) && s.chars().any(|c| !is_xml_space(c))
+                !s.bytes().any(|b| b == b'\n' || b == b'\r') && s.bytes().any(|b| !is_space(b))
             }
-            Pattern::NonBlank => s.chars().any(|c| !is_xml_space(c)),
+            Pattern::NonBlank => s.bytes().any(|b| !is_space(b)),
             Pattern::Digits(n) => s.len() == n && s.bytes().all(|b| b.is_ascii_digit()),
             Pattern::DigitsAny => s.bytes().all(|b| b.is_ascii_digit()),
             Pattern::Letters => {
@@ -83,23 +85,33 @@ pub(crate) struct StringFacets {
     pub pattern_rule: &'static str,
 }
 
+/// XML white space as a byte.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 /// Checks a string against its facets. Never echoes the value (it may be personal data).
 pub(crate) fn check_string(s: &str, f: &StringFacets, rep: &mut Report) {
-    if !s.chars().all(is_xml_char) {
+    if !all_xml_chars(s) {
         rep.violation("XSD-char", "contains a character that XML does not allow");
         return;
     }
-    let len = s.chars().count();
-    if len < f.min {
+    // Lengths are in characters; a string has at most as many characters as bytes, so the
+    // characters are counted only when the byte length does not settle the facet.
+    let short = s.len() < f.min || (f.min > 1 && s.chars().count() < f.min);
+    if short {
         rep.violation("RS033", "must not be empty");
         return;
     }
     if let Some(max) = f.max {
-        if len > max {
-            rep.violation(
-                f.max_rule,
-                format!("is {len} characters long, at most {max} allowed"),
-            );
+        if s.len() > max {
+            let len = s.chars().count();
+            if len > max {
+                rep.violation(
+                    f.max_rule,
+                    format!("is {len} characters long, at most {max} allowed"),
+                );
+            }
         }
     }
     if !f.pattern.matches(s) {

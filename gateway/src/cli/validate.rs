@@ -262,9 +262,17 @@ enum Loaded {
     TooLarge(u64),
 }
 
+/// Files at least this large are read by two threads, one half each (see [`read_halves`]).
+const READ_IN_HALVES_FROM: u64 = 1 << 20;
+
 fn load(path: &Path, max_bytes: usize) -> io::Result<Loaded> {
     let file = File::open(path)?;
     let declared = file.metadata()?.len();
+    if (READ_IN_HALVES_FROM..=u64::try_from(max_bytes).unwrap_or(u64::MAX)).contains(&declared)
+        && let Some(bytes) = read_halves(&file, declared)?
+    {
+        return Ok(Loaded::Bytes(bytes));
+    }
     let cap = u64::try_from(max_bytes)
         .unwrap_or(u64::MAX)
         .saturating_add(1);
@@ -276,4 +284,89 @@ fn load(path: &Path, max_bytes: usize) -> io::Result<Loaded> {
         return Ok(Loaded::TooLarge(declared.max(read)));
     }
     Ok(Loaded::Bytes(bytes))
+}
+
+/// Reads a file of `len` bytes with two threads, one per half: the kernel's copy into fresh
+/// memory (a page fault per page) is a fifth of `validate`'s time on a 24 MB claim, and the
+/// two halves fault and copy in parallel. Reads by offset, so the file's cursor stays at the
+/// start. `None` when this did not work out — no second thread, or the file is no longer
+/// `len` bytes long — and the caller reads it the ordinary way.
+fn read_halves(file: &File, len: u64) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    let Ok(n) = usize::try_from(len) else {
+        return Ok(None);
+    };
+    // Zeroed memory from the allocator is fresh pages from the kernel: no extra pass.
+    let mut bytes = vec![0u8; n];
+    let (front, back) = bytes.split_at_mut(n / 2);
+    let middle = front.len() as u64;
+    let (first, second) = std::thread::scope(|s| {
+        let helper = std::thread::Builder::new()
+            .name("validate-read".to_owned())
+            .spawn_scoped(s, || file.read_exact_at(back, middle));
+        let first = file.read_exact_at(front, 0);
+        let second = match helper {
+            Ok(handle) => handle.join().ok(),
+            Err(_) => None,
+        };
+        (first, second)
+    });
+    let short = |r: &io::Result<()>| {
+        r.as_ref()
+            .is_err_and(|e| e.kind() == io::ErrorKind::UnexpectedEof)
+    };
+    let Some(second) = second else {
+        return Ok(None);
+    };
+    if short(&first) || short(&second) {
+        return Ok(None);
+    }
+    first?;
+    second?;
+    // A file that grew since its size was taken is read the ordinary way, with the limit.
+    let mut probe = [0u8; 1];
+    if file.read_at(&mut probe, len)? != 0 {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that differ at every offset, so that a half read into the wrong place shows.
+    fn pattern(len: usize) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ (i / 251) as u8)
+            .collect()
+    }
+
+    #[test]
+    fn a_large_file_read_in_halves_is_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("large.xml");
+        // Odd length, above the threshold: the halves differ in size by one byte.
+        let content = pattern((READ_IN_HALVES_FROM as usize) * 3 + 7);
+        std::fs::write(&path, &content).expect("write");
+        match load(&path, 25 * 1024 * 1024).expect("load") {
+            Loaded::Bytes(bytes) => assert!(bytes == content, "the bytes read differ"),
+            Loaded::TooLarge(_) => panic!("within the limit"),
+        }
+    }
+
+    #[test]
+    fn a_file_shorter_or_longer_than_its_size_is_read_the_ordinary_way() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("changing.xml");
+        let content = pattern((READ_IN_HALVES_FROM as usize) + 1000);
+        std::fs::write(&path, &content).expect("write");
+        let file = File::open(&path).expect("open");
+        // As if the file had been larger when its size was taken, then truncated.
+        let size = content.len() as u64;
+        assert!(read_halves(&file, size + 10).expect("read").is_none());
+        // As if it had grown after its size was taken.
+        assert!(read_halves(&file, size - 10).expect("read").is_none());
+        assert!(read_halves(&file, size).expect("read") == Some(content));
+    }
 }

@@ -296,9 +296,9 @@ pub(crate) fn product_key(p: Option<&Product>) -> Option<(ProductCategorie, Opti
 
 /// TR101: the indices of the items whose logical key occurred before in the same list.
 pub(crate) fn duplicates<K: Eq + Hash>(keys: impl IntoIterator<Item = K>) -> Vec<usize> {
-    let mut seen = HashSet::new();
-    keys.into_iter()
-        .enumerate()
+    let keys = keys.into_iter();
+    let mut seen = HashSet::with_capacity(keys.size_hint().0);
+    keys.enumerate()
         .filter_map(|(i, k)| (!seen.insert(k)).then_some(i))
         .collect()
 }

@@ -256,7 +256,7 @@ impl Namespaces {
     /// Splits a qualified name into its namespace (URI and class) and local name.
     /// An undeclared prefix (or an empty default namespace) resolves to no namespace.
     pub fn resolve<'n>(&self, qname: &'n str) -> (Option<&str>, ChildNs, &'n str) {
-        let (prefix, local) = qname.split_once(':').unwrap_or(("", qname));
+        let (prefix, local) = split_qname(qname);
         match self.lookup(prefix) {
             Some(b) if !b.uri.is_empty() => (Some(&b.uri), b.class, local),
             _ => (None, ChildNs::Other, local),
@@ -424,8 +424,17 @@ impl<'i> Reader<'i> {
 
     /// Brings an element's namespace declarations into scope, keeps its `xsi:type` for
     /// [`Reader::take_xsi_type`] and reports other attributes.
+    #[inline]
     pub fn declare(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), Error> {
         self.xsi_type = None;
+        // 3.2 messages carry attributes only on the root: the common case is none at all.
+        if start.attributes_raw().is_empty() {
+            return Ok(());
+        }
+        self.declare_attributes(start, depth)
+    }
+
+    fn declare_attributes(&mut self, start: &BytesStart<'_>, depth: usize) -> Result<(), Error> {
         let mut xsi_type = None;
         let report = &mut self.report;
         let declared = self.ns.declare(start, depth, |a| match a {
@@ -454,27 +463,48 @@ impl<'i> Reader<'i> {
         }
         let mut text: Cow<'i, str> = Cow::Borrowed("");
         let mut has_children = false;
+        // A character XML does not allow was seen (reported after the element, as before).
+        let mut forbidden = false;
         let mut before = self.position();
         loop {
             let event = self.next_event()?;
             let after = self.position();
             // The reader trims leading white space from text (and drops text that is only
             // white space), so the text is taken from the input: everything before the first
-            // markup or reference in what this event consumed.
+            // markup or reference in what this event consumed. A text event consumed only
+            // text; any other event starts with markup or a reference, perhaps after white
+            // space the reader dropped.
             let consumed = self.input.get(before..after).unwrap_or_default();
-            let end = consumed.find(['<', '&']).unwrap_or(consumed.len());
+            let end = match event {
+                Event::Text(_) => consumed.len(),
+                _ => consumed
+                    .bytes()
+                    .position(|b| b == b'<' || b == b'&')
+                    .unwrap_or(consumed.len()),
+            };
             if end > 0 {
-                let piece = &consumed[..end];
-                // A byte scan first: a `str` pattern search costs a setup on every leaf.
-                if piece.as_bytes().contains(&b']') && piece.contains("]]>") {
-                    return Err(not_well_formed(before as u64, XmlProblem::CdataEndInText));
+                let piece = consumed.get(..end).unwrap_or_default();
+                // One pass over the bytes: plain text (no control character, no `]`, no
+                // byte that may start U+FFFE/U+FFFF) needs none of the checks below.
+                let plain = piece.bytes().all(|b| b >= 0x20 && b != b']' && b != 0xEF);
+                if plain {
+                    append(&mut text, Cow::Borrowed(piece));
+                } else {
+                    if piece.contains("]]>") {
+                        return Err(not_well_formed(before as u64, XmlProblem::CdataEndInText));
+                    }
+                    forbidden |= !all_xml_chars(piece);
+                    append(&mut text, normalize_line_ends(piece));
                 }
-                append(&mut text, normalize_line_ends(piece));
             }
             before = after;
             match event {
                 Event::Text(_) => {}
-                Event::CData(c) => append(&mut text, c.xml10_content()),
+                Event::CData(c) => {
+                    let content = c.xml10_content();
+                    forbidden |= !all_xml_chars(&content);
+                    append(&mut text, content);
+                }
                 Event::GeneralRef(r) => {
                     let c = wf::reference(&r).map_err(|p| self.fatal(p))?;
                     text.to_mut().push(c);
@@ -493,7 +523,8 @@ impl<'i> Reader<'i> {
                 _ => {}
             }
         }
-        if !all_xml_chars(&text) {
+        // References were checked by `wf::reference`; the input's pieces and CDATA above.
+        if forbidden {
             return Err(self.fatal(XmlProblem::ForbiddenCharacter));
         }
         if has_children {
@@ -535,6 +566,19 @@ impl<'i> Reader<'i> {
         }
         self.ns.leave(self.depth);
         Ok(())
+    }
+}
+
+/// Splits a qualified name at its first colon into prefix and local name (an empty prefix
+/// when there is none). A plain byte loop: names are short, and this runs for every element.
+#[inline]
+fn split_qname(qname: &str) -> (&str, &str) {
+    match qname.bytes().position(|b| b == b':') {
+        Some(i) => (
+            qname.get(..i).unwrap_or_default(),
+            qname.get(i + 1..).unwrap_or_default(),
+        ),
+        None => ("", qname),
     }
 }
 
