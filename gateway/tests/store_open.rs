@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use common::*;
 use ketenpoort::proto::Law;
 use ketenpoort::store::open::{Create, MARKER};
-use ketenpoort::store::sled_store::SledStore;
+use ketenpoort::store::sled_store::{Options, SledStore};
 
 fn ketenpoort(args: &[&str], dirs: &[&Path]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ketenpoort"));
@@ -62,7 +62,7 @@ async fn store_with_messages() -> (tempfile::TempDir, Vec<String>) {
 }
 
 fn open_error(dir: &Path, create: Create) -> String {
-    match SledStore::open_in(dir, create) {
+    match SledStore::open_in(dir, create, &Options::default()) {
         Ok(_) => panic!("{} opened", dir.display()),
         Err(e) => e.to_string(),
     }
@@ -134,7 +134,8 @@ async fn a_new_store_carries_a_marker_and_a_store_that_lost_its_db_is_refused() 
         .status()
         .expect("cp");
     assert!(status.success());
-    let (store, _closed) = SledStore::open_in(&restored, Create::Never).expect("restored");
+    let (store, _closed) =
+        SledStore::open_in(&restored, Create::Never, &Options::default()).expect("restored");
     use ketenpoort::store::Store as _;
     let listed = store.list_messages(None, 10, &|_| true).expect("list");
     let mut listed: Vec<String> = listed.iter().map(|m| m.id.to_string()).collect();
