@@ -7,11 +7,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-/// mimalloc instead of glibc's malloc: reading a large message allocates some hundred
-/// thousand small strings (see docs/PERFORMANCE.md, `ketenpoort validate`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use ketenpoort::cli::{
     Cli, Command, answer, outbox, report, returns, serve, status, store, submit, validate,
     verantwoording,

@@ -152,6 +152,7 @@ async fn a_db_of_another_store_is_refused() {
     std::fs::copy(b.path().join(MARKER), a.path().join(MARKER)).expect("swap the marker");
     let e = open_error(a.path(), Create::Never);
     assert!(e.contains("two stores were mixed"), "{e}");
+    assert!(!e.contains("  "), "one space between words: {e}");
 }
 
 #[test]
@@ -211,6 +212,7 @@ async fn a_truncated_db_is_called_damaged_with_its_path() {
     let e = open_error(dir.path(), Create::Never);
     assert!(e.contains("damaged"), "{e}");
     assert!(e.contains("cut off"), "{e}");
+    assert!(!e.contains("  "), "one space between words: {e}");
     assert!(e.contains(&db.display().to_string()), "{e}");
     assert!(!e.contains("in use"), "{e}");
     assert_eq!(files(dir.path()), before, "sizes and mtimes unchanged");

@@ -360,7 +360,7 @@ pub fn check_identity(dir: &Path, db: &sled::Db, found: &Found) -> Result<Option
         Some(id) if id != marker.store_id => Err(refuse(
             dir,
             format!(
-                "the database file holds store {id}, but the marker names store {}: the files                  of two stores were mixed",
+                "the database file holds store {id}, but the marker names store {}: the files of two stores were mixed",
                 marker.store_id
             ),
         )),
@@ -542,7 +542,7 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
             return Err(damaged(
                 dir,
                 &format!(
-                    "the database file is {now} bytes, shorter than the {was} bytes it had when                      the store was last closed: it was cut off"
+                    "the database file is {now} bytes, shorter than the {was} bytes it had when the store was last closed: it was cut off"
                 ),
             ));
         }
