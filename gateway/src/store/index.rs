@@ -40,9 +40,9 @@ use ketenpoort_messages::model::basis::GeslotenPeriode;
 use ketenpoort_messages::model::header::Header;
 use ketenpoort_messages::rules::cross::{
     AllocationRecord, CareEvent, ClaimedLine, DeclarationRecord, DeclarationStatus, History,
-    LineStatus, RequestRecord, Scope, StartKey, StopDetails,
+    LineStatus, Recorder, RequestRecord, Scope,
 };
-use ketenpoort_messages::{Content, Law, Message, MessageType};
+use ketenpoort_messages::{Law, Message, MessageType};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use crate::error::Error;
@@ -477,192 +477,7 @@ impl<'a> Changes<'a> {
     /// `false`, writing nothing, for a heen message whose Identificatie this sender already
     /// used for this message type (a redelivery).
     pub fn record(&mut self, message: &Message) -> Result<bool, Error> {
-        let scope = Scope::of(message);
-        let law = message.law;
-        let message_type = message.content.message_type();
-        let header = message.content.header();
-        if !message_type.is_retour() {
-            let k = id_key(
-                law,
-                message_type,
-                &header.afzender,
-                &header.bericht_identificatie.identificatie.0,
-            );
-            if self.view().get(&k)?.is_some() {
-                return Ok(false);
-            }
-            self.put(k, &None::<Sent>)?;
-        }
-        match &message.content {
-            Content::Allocation(m) => {
-                for p in &m.body.toegewezen_producten {
-                    self.insert_allocation(
-                        &scope,
-                        AllocationRecord::from_product(&m.body.bsn.0, p),
-                    )?;
-                    if let Some(r) = &p.referentie_aanbieder {
-                        let rk = provider(b'r', &scope).s(&r.0).0;
-                        if let Some(mut req) = self.get::<RequestRecord>(&rk)? {
-                            req.allocated = true;
-                            self.put(rk, &req)?;
-                        }
-                    }
-                }
-            }
-            Content::CareStart(m) => {
-                let events = m
-                    .body
-                    .start_producten
-                    .iter()
-                    .map(|p| CareEvent {
-                        key: StartKey {
-                            toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                            product: p.product.clone(),
-                            begindatum: p.begindatum,
-                        },
-                        stop: None,
-                        status: p.status_aanlevering,
-                        rejected: false,
-                    })
-                    .collect();
-                self.record_care(&scope, message_type, header, &m.body.bsn.0, events)?;
-            }
-            Content::CareStop(m) => {
-                let events = m
-                    .body
-                    .stop_producten
-                    .iter()
-                    .map(|p| CareEvent {
-                        key: StartKey {
-                            toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                            product: p.product.clone(),
-                            begindatum: p.begindatum,
-                        },
-                        stop: Some(StopDetails {
-                            einddatum: p.einddatum,
-                            reden: p.reden_beeindiging,
-                        }),
-                        status: p.status_aanlevering,
-                        rejected: false,
-                    })
-                    .collect();
-                self.record_care(&scope, message_type, header, &m.body.bsn.0, events)?;
-            }
-            Content::CareStartRetour(r) => {
-                let rejected: Option<Vec<CareEvent>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.start_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| CareEvent {
-                                    key: StartKey {
-                                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                                        product: p.product.clone(),
-                                        begindatum: p.begindatum,
-                                    },
-                                    stop: None,
-                                    status: p.status_aanlevering,
-                                    rejected: false,
-                                })
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_care(law, MessageType::M305, &r.header.heen, rejected)?;
-            }
-            Content::CareStopRetour(r) => {
-                let rejected: Option<Vec<CareEvent>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.stop_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| CareEvent {
-                                    key: StartKey {
-                                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                                        product: p.product.clone(),
-                                        begindatum: p.begindatum,
-                                    },
-                                    stop: Some(StopDetails {
-                                        einddatum: p.einddatum,
-                                        reden: p.reden_beeindiging,
-                                    }),
-                                    status: p.status_aanlevering,
-                                    rejected: false,
-                                })
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_care(law, MessageType::M307, &r.header.heen, rejected)?;
-            }
-            Content::RequestForAllocation(m) => {
-                let references = m
-                    .body
-                    .aangevraagde_producten
-                    .iter()
-                    .map(|p| p.referentie_aanbieder.0.clone())
-                    .collect();
-                self.record_requests(&scope, message_type, header, &m.body.bsn.0, references)?;
-            }
-            Content::ChangeRequest(m) => {
-                let references = vec![m.body.verzoek.referentie_aanbieder.0.clone()];
-                self.record_requests(&scope, message_type, header, &m.body.bsn.0, references)?;
-            }
-            Content::RequestForAllocationRetour(r) => {
-                let rejected: Option<Vec<String>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.aangevraagde_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| p.referentie_aanbieder.0.clone())
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_requests(law, MessageType::M315, &r.header.heen, rejected)?;
-            }
-            Content::ChangeRequestRetour(r) => {
-                // One VOW is one request: any rejected class rejects it.
-                let rejected = rejects(&r.header.retour_codes)
-                    || r.body.as_ref().is_some_and(|b| {
-                        let v = &b.verzoek;
-                        rejects(&b.retour_codes)
-                            || rejects(&v.retour_codes)
-                            || v.ongewijzigde_producten
-                                .iter()
-                                .any(|p| rejects(&p.retour_codes))
-                            || v.te_wijzigen_producten
-                                .iter()
-                                .any(|p| rejects(&p.retour_codes))
-                            || v.nieuwe_producten.iter().any(|p| rejects(&p.retour_codes))
-                    });
-                let which = if rejected { None } else { Some(Vec::new()) };
-                self.reject_requests(law, MessageType::M317, &r.header.heen, which)?;
-            }
-            Content::Answer(m) => {
-                let rk = provider(b'r', &scope).s(&m.body.referentie_aanbieder.0).0;
-                if let Some(mut req) = self.get::<RequestRecord>(&rk)? {
-                    req.answers.push(m.body.verzoek_antwoord);
-                    self.put(rk, &req)?;
-                }
-            }
-            Content::Declaration(m) => self.record_claim(&scope, header, &m.body)?,
-            Content::DeclarationAnswer(a) => self.record_claim_answer(&scope, a)?,
-            Content::AllocationRetour(_) | Content::AnswerRetour(_) => {}
-        }
-        Ok(true)
+        ketenpoort_messages::rules::cross::record(self, message)
     }
 
     /// Stores an allocation unless the stored version is more recent (IV013).
@@ -982,6 +797,106 @@ impl<'a> Changes<'a> {
 }
 
 // === reading ===
+
+impl Recorder for Changes<'_> {
+    type Error = Error;
+
+    fn first_use(
+        &mut self,
+        law: Law,
+        message_type: MessageType,
+        header: &Header,
+    ) -> Result<bool, Error> {
+        let k = id_key(
+            law,
+            message_type,
+            &header.afzender,
+            &header.bericht_identificatie.identificatie.0,
+        );
+        if self.view().get(&k)?.is_some() {
+            return Ok(false);
+        }
+        self.put(k, &None::<Sent>)?;
+        Ok(true)
+    }
+
+    fn put_allocation(&mut self, scope: &Scope, record: AllocationRecord) -> Result<(), Error> {
+        self.insert_allocation(scope, record)
+    }
+
+    fn update_request(
+        &mut self,
+        scope: &Scope,
+        reference: &str,
+        change: &mut dyn FnMut(&mut RequestRecord),
+    ) -> Result<(), Error> {
+        let rk = provider(b'r', scope).s(reference).0;
+        if let Some(mut req) = self.get::<RequestRecord>(&rk)? {
+            change(&mut req);
+            self.put(rk, &req)?;
+        }
+        Ok(())
+    }
+
+    fn care(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        events: Vec<CareEvent>,
+    ) -> Result<(), Error> {
+        self.record_care(scope, message_type, header, bsn, events)
+    }
+
+    fn care_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<CareEvent>>,
+    ) -> Result<(), Error> {
+        self.reject_care(law, heen, heen_header, which)
+    }
+
+    fn requests(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        references: Vec<String>,
+    ) -> Result<(), Error> {
+        self.record_requests(scope, message_type, header, bsn, references)
+    }
+
+    fn requests_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<String>>,
+    ) -> Result<(), Error> {
+        self.reject_requests(law, heen, heen_header, which)
+    }
+
+    fn claim(
+        &mut self,
+        scope: &Scope,
+        header: &Header,
+        d: &ketenpoort_messages::model::declaration::Declaratie,
+    ) -> Result<(), Error> {
+        self.record_claim(scope, header, d)
+    }
+
+    fn claim_answer(
+        &mut self,
+        scope: &Scope,
+        a: &ketenpoort_messages::message::DeclarationAnswer,
+    ) -> Result<(), Error> {
+        self.record_claim_answer(scope, a)
+    }
+}
 
 /// The [`History`] over the keys of a [`Kv`]. A read error cannot pass through the trait:
 /// the question is answered as if nothing were stored and the error kept, for

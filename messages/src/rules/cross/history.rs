@@ -532,185 +532,10 @@ impl MemoryHistory {
     /// request). Returns `false`, recording nothing, for a heen message whose Identificatie
     /// this sender already used for this message type (a redelivery).
     pub fn record(&mut self, message: &Message) -> bool {
-        let scope = Scope::of(message);
-        let law = message.law;
-        let message_type = message.content.message_type();
-        let header = message.content.header();
-        if !message_type.is_retour() {
-            let id = message_id(law, message_type, header);
-            if !self.identificaties.insert(id) {
-                return false;
-            }
+        match record(self, message) {
+            Ok(recorded) => recorded,
+            Err(never) => match never {},
         }
-        match &message.content {
-            Content::Allocation(m) => {
-                for p in &m.body.toegewezen_producten {
-                    self.insert_allocation(
-                        &scope,
-                        AllocationRecord::from_product(&m.body.bsn.0, p),
-                    );
-                    if let Some(r) = &p.referentie_aanbieder {
-                        if let Some(req) = self.provider_mut(&scope).requests.get_mut(&r.0) {
-                            req.allocated = true;
-                        }
-                    }
-                }
-            }
-            Content::CareStart(m) => {
-                let events = m.body.start_producten.iter().map(|p| CareEvent {
-                    key: StartKey {
-                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                        product: p.product.clone(),
-                        begindatum: p.begindatum,
-                    },
-                    stop: None,
-                    status: p.status_aanlevering,
-                    rejected: false,
-                });
-                self.record_care(
-                    &scope,
-                    message_type,
-                    header,
-                    &m.body.bsn.0,
-                    events.collect(),
-                );
-            }
-            Content::CareStop(m) => {
-                let events = m.body.stop_producten.iter().map(|p| CareEvent {
-                    key: StartKey {
-                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                        product: p.product.clone(),
-                        begindatum: p.begindatum,
-                    },
-                    stop: Some(StopDetails {
-                        einddatum: p.einddatum,
-                        reden: p.reden_beeindiging,
-                    }),
-                    status: p.status_aanlevering,
-                    rejected: false,
-                });
-                self.record_care(
-                    &scope,
-                    message_type,
-                    header,
-                    &m.body.bsn.0,
-                    events.collect(),
-                );
-            }
-            Content::CareStartRetour(r) => {
-                let rejected: Option<Vec<CareEvent>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.start_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| CareEvent {
-                                    key: StartKey {
-                                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                                        product: p.product.clone(),
-                                        begindatum: p.begindatum,
-                                    },
-                                    stop: None,
-                                    status: p.status_aanlevering,
-                                    rejected: false,
-                                })
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_care(law, MessageType::M305, &r.header.heen, rejected);
-            }
-            Content::CareStopRetour(r) => {
-                let rejected: Option<Vec<CareEvent>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.stop_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| CareEvent {
-                                    key: StartKey {
-                                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
-                                        product: p.product.clone(),
-                                        begindatum: p.begindatum,
-                                    },
-                                    stop: Some(StopDetails {
-                                        einddatum: p.einddatum,
-                                        reden: p.reden_beeindiging,
-                                    }),
-                                    status: p.status_aanlevering,
-                                    rejected: false,
-                                })
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_care(law, MessageType::M307, &r.header.heen, rejected);
-            }
-            Content::RequestForAllocation(m) => {
-                let references = m
-                    .body
-                    .aangevraagde_producten
-                    .iter()
-                    .map(|p| p.referentie_aanbieder.0.clone())
-                    .collect();
-                self.record_requests(&scope, message_type, header, &m.body.bsn.0, references);
-            }
-            Content::ChangeRequest(m) => {
-                let references = vec![m.body.verzoek.referentie_aanbieder.0.clone()];
-                self.record_requests(&scope, message_type, header, &m.body.bsn.0, references);
-            }
-            Content::RequestForAllocationRetour(r) => {
-                let rejected: Option<Vec<String>> = match &r.body {
-                    Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => {
-                        Some(
-                            b.aangevraagde_producten
-                                .iter()
-                                .filter(|p| rejects(&p.retour_codes))
-                                .map(|p| p.referentie_aanbieder.0.clone())
-                                .collect(),
-                        )
-                    }
-                    Some(_) => None,
-                    None if rejects(&r.header.retour_codes) => None,
-                    None => Some(Vec::new()),
-                };
-                self.reject_requests(law, MessageType::M315, &r.header.heen, rejected);
-            }
-            Content::ChangeRequestRetour(r) => {
-                // One VOW is one request: any rejected class rejects it.
-                let rejected = rejects(&r.header.retour_codes)
-                    || r.body.as_ref().is_some_and(|b| {
-                        let v = &b.verzoek;
-                        rejects(&b.retour_codes)
-                            || rejects(&v.retour_codes)
-                            || v.ongewijzigde_producten
-                                .iter()
-                                .any(|p| rejects(&p.retour_codes))
-                            || v.te_wijzigen_producten
-                                .iter()
-                                .any(|p| rejects(&p.retour_codes))
-                            || v.nieuwe_producten.iter().any(|p| rejects(&p.retour_codes))
-                    });
-                let which = if rejected { None } else { Some(Vec::new()) };
-                self.reject_requests(law, MessageType::M317, &r.header.heen, which);
-            }
-            Content::Answer(m) => {
-                let reference = &m.body.referentie_aanbieder.0;
-                if let Some(req) = self.provider_mut(&scope).requests.get_mut(reference) {
-                    req.answers.push(m.body.verzoek_antwoord);
-                }
-            }
-            Content::Declaration(m) => self.record_claim(&scope, header, &m.body),
-            Content::DeclarationAnswer(a) => self.record_claim_answer(&scope, a),
-            Content::AllocationRetour(_) | Content::AnswerRetour(_) => {}
-        }
-        true
     }
 
     fn record_care(
@@ -950,6 +775,355 @@ impl MemoryHistory {
                 }
             }
         }
+    }
+}
+
+/// The writes that recording a message makes, whatever keeps the history: [`record`] decides
+/// what a message means for the history (one dispatch for every backend); an implementation
+/// stores it — [`MemoryHistory`] in memory, the gateway's store as indexes on disk.
+pub trait Recorder {
+    /// What storing can fail with ([`std::convert::Infallible`] in memory).
+    type Error;
+    /// Marks a heen message's Identificatie (per sender and message type) as used; `false`
+    /// when it already was (a redelivery).
+    fn first_use(
+        &mut self,
+        law: Law,
+        message_type: MessageType,
+        header: &Header,
+    ) -> Result<bool, Self::Error>;
+    /// Stores an allocation unless the stored version is more recent (IV013).
+    fn put_allocation(
+        &mut self,
+        scope: &Scope,
+        record: AllocationRecord,
+    ) -> Result<(), Self::Error>;
+    /// Changes the request with ReferentieAanbieder `reference`, when there is one.
+    fn update_request(
+        &mut self,
+        scope: &Scope,
+        reference: &str,
+        change: &mut dyn FnMut(&mut RequestRecord),
+    ) -> Result<(), Self::Error>;
+    /// Records the start or stop deliveries (305/307) of client `bsn`.
+    fn care(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        events: Vec<CareEvent>,
+    ) -> Result<(), Self::Error>;
+    /// A retour on the 305/307 `heen_header`: `None` rejects it whole, `Some` the listed
+    /// deliveries.
+    fn care_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<CareEvent>>,
+    ) -> Result<(), Self::Error>;
+    /// Records the requests (315/317) of client `bsn` by ReferentieAanbieder.
+    fn requests(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        references: Vec<String>,
+    ) -> Result<(), Self::Error>;
+    /// A retour on the 315/317 `heen_header`: `None` rejects it whole, `Some` the listed
+    /// references.
+    fn requests_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<String>>,
+    ) -> Result<(), Self::Error>;
+    /// Records a claim (323) and its lines.
+    fn claim(
+        &mut self,
+        scope: &Scope,
+        header: &Header,
+        d: &crate::model::declaration::Declaratie,
+    ) -> Result<(), Self::Error>;
+    /// Records a claim's answer (325): lines granted or rejected, or the claim refused.
+    fn claim_answer(
+        &mut self,
+        scope: &Scope,
+        a: &crate::message::DeclarationAnswer,
+    ) -> Result<(), Self::Error>;
+}
+
+/// Records a message sent or received into `sink`, with what it does to earlier records (a
+/// retour rejecting deliveries, a 325 approving or rejecting lines, a 301 or 319 answering a
+/// request). Returns `false`, recording nothing, for a heen message whose Identificatie this
+/// sender already used for this message type (a redelivery).
+pub fn record<R: Recorder + ?Sized>(sink: &mut R, message: &Message) -> Result<bool, R::Error> {
+    let scope = Scope::of(message);
+    let law = message.law;
+    let message_type = message.content.message_type();
+    let header = message.content.header();
+    if !message_type.is_retour() && !sink.first_use(law, message_type, header)? {
+        return Ok(false);
+    }
+    match &message.content {
+        Content::Allocation(m) => {
+            for p in &m.body.toegewezen_producten {
+                sink.put_allocation(&scope, AllocationRecord::from_product(&m.body.bsn.0, p))?;
+                if let Some(r) = &p.referentie_aanbieder {
+                    sink.update_request(&scope, &r.0, &mut |req| req.allocated = true)?;
+                }
+            }
+        }
+        Content::CareStart(m) => {
+            let events = m
+                .body
+                .start_producten
+                .iter()
+                .map(|p| CareEvent {
+                    key: StartKey {
+                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
+                        product: p.product.clone(),
+                        begindatum: p.begindatum,
+                    },
+                    stop: None,
+                    status: p.status_aanlevering,
+                    rejected: false,
+                })
+                .collect();
+            sink.care(&scope, message_type, header, &m.body.bsn.0, events)?;
+        }
+        Content::CareStop(m) => {
+            let events = m
+                .body
+                .stop_producten
+                .iter()
+                .map(|p| CareEvent {
+                    key: StartKey {
+                        toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
+                        product: p.product.clone(),
+                        begindatum: p.begindatum,
+                    },
+                    stop: Some(StopDetails {
+                        einddatum: p.einddatum,
+                        reden: p.reden_beeindiging,
+                    }),
+                    status: p.status_aanlevering,
+                    rejected: false,
+                })
+                .collect();
+            sink.care(&scope, message_type, header, &m.body.bsn.0, events)?;
+        }
+        Content::CareStartRetour(r) => {
+            let rejected: Option<Vec<CareEvent>> = match &r.body {
+                Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => Some(
+                    b.start_producten
+                        .iter()
+                        .filter(|p| rejects(&p.retour_codes))
+                        .map(|p| CareEvent {
+                            key: StartKey {
+                                toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
+                                product: p.product.clone(),
+                                begindatum: p.begindatum,
+                            },
+                            stop: None,
+                            status: p.status_aanlevering,
+                            rejected: false,
+                        })
+                        .collect(),
+                ),
+                Some(_) => None,
+                None if rejects(&r.header.retour_codes) => None,
+                None => Some(Vec::new()),
+            };
+            sink.care_rejected(law, MessageType::M305, &r.header.heen, rejected)?;
+        }
+        Content::CareStopRetour(r) => {
+            let rejected: Option<Vec<CareEvent>> = match &r.body {
+                Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => Some(
+                    b.stop_producten
+                        .iter()
+                        .filter(|p| rejects(&p.retour_codes))
+                        .map(|p| CareEvent {
+                            key: StartKey {
+                                toewijzing_nummer: p.toewijzing_nummer.map(|n| n.0),
+                                product: p.product.clone(),
+                                begindatum: p.begindatum,
+                            },
+                            stop: Some(StopDetails {
+                                einddatum: p.einddatum,
+                                reden: p.reden_beeindiging,
+                            }),
+                            status: p.status_aanlevering,
+                            rejected: false,
+                        })
+                        .collect(),
+                ),
+                Some(_) => None,
+                None if rejects(&r.header.retour_codes) => None,
+                None => Some(Vec::new()),
+            };
+            sink.care_rejected(law, MessageType::M307, &r.header.heen, rejected)?;
+        }
+        Content::RequestForAllocation(m) => {
+            let references = m
+                .body
+                .aangevraagde_producten
+                .iter()
+                .map(|p| p.referentie_aanbieder.0.clone())
+                .collect();
+            sink.requests(&scope, message_type, header, &m.body.bsn.0, references)?;
+        }
+        Content::ChangeRequest(m) => {
+            let references = vec![m.body.verzoek.referentie_aanbieder.0.clone()];
+            sink.requests(&scope, message_type, header, &m.body.bsn.0, references)?;
+        }
+        Content::RequestForAllocationRetour(r) => {
+            let rejected: Option<Vec<String>> = match &r.body {
+                Some(b) if !rejects(&r.header.retour_codes) && !rejects(&b.retour_codes) => Some(
+                    b.aangevraagde_producten
+                        .iter()
+                        .filter(|p| rejects(&p.retour_codes))
+                        .map(|p| p.referentie_aanbieder.0.clone())
+                        .collect(),
+                ),
+                Some(_) => None,
+                None if rejects(&r.header.retour_codes) => None,
+                None => Some(Vec::new()),
+            };
+            sink.requests_rejected(law, MessageType::M315, &r.header.heen, rejected)?;
+        }
+        Content::ChangeRequestRetour(r) => {
+            // One VOW is one request: any rejected class rejects it.
+            let rejected = rejects(&r.header.retour_codes)
+                || r.body.as_ref().is_some_and(|b| {
+                    let v = &b.verzoek;
+                    rejects(&b.retour_codes)
+                        || rejects(&v.retour_codes)
+                        || v.ongewijzigde_producten
+                            .iter()
+                            .any(|p| rejects(&p.retour_codes))
+                        || v.te_wijzigen_producten
+                            .iter()
+                            .any(|p| rejects(&p.retour_codes))
+                        || v.nieuwe_producten.iter().any(|p| rejects(&p.retour_codes))
+                });
+            let which = if rejected { None } else { Some(Vec::new()) };
+            sink.requests_rejected(law, MessageType::M317, &r.header.heen, which)?;
+        }
+        Content::Answer(m) => {
+            let answer = m.body.verzoek_antwoord;
+            sink.update_request(&scope, &m.body.referentie_aanbieder.0, &mut |req| {
+                req.answers.push(answer)
+            })?;
+        }
+        Content::Declaration(m) => sink.claim(&scope, header, &m.body)?,
+        Content::DeclarationAnswer(a) => sink.claim_answer(&scope, a)?,
+        Content::AllocationRetour(_) | Content::AnswerRetour(_) => {}
+    }
+    Ok(true)
+}
+
+impl Recorder for MemoryHistory {
+    type Error = std::convert::Infallible;
+
+    fn first_use(
+        &mut self,
+        law: Law,
+        message_type: MessageType,
+        header: &Header,
+    ) -> Result<bool, Self::Error> {
+        Ok(self
+            .identificaties
+            .insert(message_id(law, message_type, header)))
+    }
+
+    fn put_allocation(
+        &mut self,
+        scope: &Scope,
+        record: AllocationRecord,
+    ) -> Result<(), Self::Error> {
+        self.insert_allocation(scope, record);
+        Ok(())
+    }
+
+    fn update_request(
+        &mut self,
+        scope: &Scope,
+        reference: &str,
+        change: &mut dyn FnMut(&mut RequestRecord),
+    ) -> Result<(), Self::Error> {
+        if let Some(req) = self.provider_mut(scope).requests.get_mut(reference) {
+            change(req);
+        }
+        Ok(())
+    }
+
+    fn care(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        events: Vec<CareEvent>,
+    ) -> Result<(), Self::Error> {
+        self.record_care(scope, message_type, header, bsn, events);
+        Ok(())
+    }
+
+    fn care_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<CareEvent>>,
+    ) -> Result<(), Self::Error> {
+        self.reject_care(law, heen, heen_header, which);
+        Ok(())
+    }
+
+    fn requests(
+        &mut self,
+        scope: &Scope,
+        message_type: MessageType,
+        header: &Header,
+        bsn: &str,
+        references: Vec<String>,
+    ) -> Result<(), Self::Error> {
+        self.record_requests(scope, message_type, header, bsn, references);
+        Ok(())
+    }
+
+    fn requests_rejected(
+        &mut self,
+        law: Law,
+        heen: MessageType,
+        heen_header: &Header,
+        which: Option<Vec<String>>,
+    ) -> Result<(), Self::Error> {
+        self.reject_requests(law, heen, heen_header, which);
+        Ok(())
+    }
+
+    fn claim(
+        &mut self,
+        scope: &Scope,
+        header: &Header,
+        d: &crate::model::declaration::Declaratie,
+    ) -> Result<(), Self::Error> {
+        self.record_claim(scope, header, d);
+        Ok(())
+    }
+
+    fn claim_answer(
+        &mut self,
+        scope: &Scope,
+        a: &crate::message::DeclarationAnswer,
+    ) -> Result<(), Self::Error> {
+        self.record_claim_answer(scope, a);
+        Ok(())
     }
 }
 

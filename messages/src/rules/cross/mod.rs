@@ -23,7 +23,7 @@ mod request;
 
 pub use history::{
     AllocationRecord, CareEvent, ClaimedLine, DeclarationRecord, DeclarationStatus, History,
-    LineStatus, MemoryHistory, RequestRecord, Scope, StartKey, StopDetails,
+    LineStatus, MemoryHistory, Recorder, RequestRecord, Scope, StartKey, StopDetails, record,
 };
 
 use crate::error::Violation;
