@@ -35,12 +35,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use ketenpoort_messages::codes::{DebetCredit, RetourCode};
+use ketenpoort_messages::codes::DebetCredit;
 use ketenpoort_messages::model::basis::GeslotenPeriode;
 use ketenpoort_messages::model::header::Header;
 use ketenpoort_messages::rules::cross::{
     AllocationRecord, CareEvent, ClaimedLine, DeclarationRecord, DeclarationStatus, History,
-    LineStatus, Recorder, RequestRecord, Scope,
+    LineStatus, Recorder, RequestRecord, Scope, claim_answer_verdict, refused_line_references,
 };
 use ketenpoort_messages::{Law, Message, MessageType};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -415,11 +415,6 @@ enum Sent {
     },
 }
 
-/// A retourcode that rejects its class: anything but 0200 (geen opmerking).
-fn rejects(codes: &[RetourCode]) -> bool {
-    codes.iter().any(|c| *c != RetourCode::R0200)
-}
-
 // === writing ===
 
 /// The writes that recording messages makes to the history's keys, over `base`.
@@ -734,17 +729,8 @@ impl<'a> Changes<'a> {
         let Some(mut stored) = self.get::<StoredDeclaration>(&dk)? else {
             return Ok(());
         };
-        let whole_rejected = rejects(&a.header.retour_codes)
-            || a.body.as_ref().is_none_or(|b| {
-                b.retour_codes
-                    .iter()
-                    .any(|c| !matches!(c, RetourCode::R0200 | RetourCode::R8001))
-            });
-        let (status, line_status) = if whole_rejected {
-            (DeclarationStatus::Void, LineStatus::Void)
-        } else {
-            (DeclarationStatus::Answered, LineStatus::Approved)
-        };
+        let (status, line_status) = claim_answer_verdict(a);
+        let whole_rejected = status == DeclarationStatus::Void;
         stored.record.status = status;
         let own_scope = Scope {
             gemeente: stored.record.gemeente.clone(),
@@ -768,27 +754,17 @@ impl<'a> Changes<'a> {
         if whole_rejected {
             return Ok(());
         }
-        let Some(body) = &a.body else {
-            return Ok(());
-        };
-        for client in &body.clienten {
-            let client_rejected = rejects(&client.retour_codes);
-            for p in &client.prestaties {
-                if !(client_rejected || rejects(&p.retour_codes)) {
-                    continue;
-                }
-                let reference = &p.product_referentie.referentie_nummer.0;
-                let found = self
-                    .view()
-                    .get(&provider(b'R', scope).s(reference).0)?
-                    .and_then(|v| tail(&v))
-                    .filter(|s| (first..first + count).contains(s));
-                if let Some(seq) = found {
-                    let lk = provider(b'l', scope).n(seq).0;
-                    if let Some(mut line) = self.get::<ClaimedLine>(&lk)? {
-                        line.status = LineStatus::Rejected;
-                        self.put(lk, &line)?;
-                    }
+        for reference in refused_line_references(a) {
+            let found = self
+                .view()
+                .get(&provider(b'R', scope).s(reference).0)?
+                .and_then(|v| tail(&v))
+                .filter(|s| (first..first + count).contains(s));
+            if let Some(seq) = found {
+                let lk = provider(b'l', scope).n(seq).0;
+                if let Some(mut line) = self.get::<ClaimedLine>(&lk)? {
+                    line.status = LineStatus::Rejected;
+                    self.put(lk, &line)?;
                 }
             }
         }

@@ -478,6 +478,47 @@ fn rejects(codes: &[RetourCode]) -> bool {
     codes.iter().any(|c| *c != RetourCode::R0200)
 }
 
+/// What a 325 decides for its claim as a whole: voided when the header, or the claim with any
+/// code but 0200 and 8001, refuses it (or it has no body), else answered; with the status
+/// every claimed line gets before the lines it refuses one by one.
+pub fn claim_answer_verdict(
+    a: &crate::message::DeclarationAnswer,
+) -> (DeclarationStatus, LineStatus) {
+    let whole_rejected = rejects(&a.header.retour_codes)
+        || a.body.as_ref().is_none_or(|b| {
+            b.retour_codes
+                .iter()
+                .any(|c| !matches!(c, RetourCode::R0200 | RetourCode::R8001))
+        });
+    if whole_rejected {
+        (DeclarationStatus::Void, LineStatus::Void)
+    } else {
+        (DeclarationStatus::Answered, LineStatus::Approved)
+    }
+}
+
+/// The ReferentieNummers of the lines a 325 refuses one by one (by a retourcode on the line or
+/// on its client); none when it voids the whole claim ([`claim_answer_verdict`]).
+pub fn refused_line_references(a: &crate::message::DeclarationAnswer) -> Vec<&str> {
+    if claim_answer_verdict(a).0 == DeclarationStatus::Void {
+        return Vec::new();
+    }
+    let Some(body) = &a.body else {
+        return Vec::new();
+    };
+    body.clienten
+        .iter()
+        .flat_map(|client| {
+            let client_rejected = rejects(&client.retour_codes);
+            client
+                .prestaties
+                .iter()
+                .filter(move |p| client_rejected || rejects(&p.retour_codes))
+                .map(|p| p.product_referentie.referentie_nummer.0.as_str())
+        })
+        .collect()
+}
+
 impl MemoryHistory {
     /// An empty history.
     pub fn new() -> Self {
@@ -736,17 +777,8 @@ impl MemoryHistory {
         let Some(stored) = nummer.and_then(|n| provider.declarations.get_mut(&n)) else {
             return;
         };
-        let whole_rejected = rejects(&a.header.retour_codes)
-            || a.body.as_ref().is_none_or(|b| {
-                b.retour_codes
-                    .iter()
-                    .any(|c| !matches!(c, RetourCode::R0200 | RetourCode::R8001))
-            });
-        let (status, line_status) = if whole_rejected {
-            (DeclarationStatus::Void, LineStatus::Void)
-        } else {
-            (DeclarationStatus::Answered, LineStatus::Approved)
-        };
+        let (status, line_status) = claim_answer_verdict(a);
+        let whole_rejected = status == DeclarationStatus::Void;
         stored.record.status = status;
         let indices = stored.lines.clone();
         for i in &indices {
@@ -757,22 +789,14 @@ impl MemoryHistory {
         if whole_rejected {
             return;
         }
-        let Some(body) = &a.body else { return };
-        for client in &body.clienten {
-            let client_rejected = rejects(&client.retour_codes);
-            for p in &client.prestaties {
-                if !(client_rejected || rejects(&p.retour_codes)) {
-                    continue;
-                }
-                let reference = &p.product_referentie.referentie_nummer.0;
-                let found = provider
-                    .line_by_ref
-                    .get(reference)
-                    .copied()
-                    .filter(|i| indices.contains(i));
-                if let Some(line) = found.and_then(|i| provider.lines.get_mut(i)) {
-                    line.status = LineStatus::Rejected;
-                }
+        for reference in refused_line_references(a) {
+            let found = provider
+                .line_by_ref
+                .get(reference)
+                .copied()
+                .filter(|i| indices.contains(i));
+            if let Some(line) = found.and_then(|i| provider.lines.get_mut(i)) {
+                line.status = LineStatus::Rejected;
             }
         }
     }

@@ -23,7 +23,8 @@ mod request;
 
 pub use history::{
     AllocationRecord, CareEvent, ClaimedLine, DeclarationRecord, DeclarationStatus, History,
-    LineStatus, MemoryHistory, Recorder, RequestRecord, Scope, StartKey, StopDetails, record,
+    LineStatus, MemoryHistory, Recorder, RequestRecord, Scope, StartKey, StopDetails,
+    claim_answer_verdict, record, refused_line_references,
 };
 
 use crate::error::Violation;
