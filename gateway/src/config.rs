@@ -105,6 +105,9 @@ pub struct StoreConfig {
     pub history_cache_entries: usize,
     /// sled's page cache in MiB; default 64.
     pub cache_mb: u64,
+    /// The largest store (MiB) that is read through on a copy before it is opened after an
+    /// unclean shutdown; a larger one is opened in place with a warning. Default 1024.
+    pub verify_copy_max_mb: u64,
 }
 
 impl Default for StoreConfig {
@@ -113,6 +116,7 @@ impl Default for StoreConfig {
         StoreConfig {
             history_cache_entries: o.history_cache_entries,
             cache_mb: o.cache_bytes / (1024 * 1024),
+            verify_copy_max_mb: o.verify_copy_max_bytes / (1024 * 1024),
         }
     }
 }
@@ -123,6 +127,7 @@ impl StoreConfig {
         crate::store::sled_store::Options {
             history_cache_entries: self.history_cache_entries,
             cache_bytes: self.cache_mb.saturating_mul(1024 * 1024),
+            verify_copy_max_bytes: self.verify_copy_max_mb.saturating_mul(1024 * 1024),
         }
     }
 }

@@ -29,7 +29,9 @@
 //!   and says what is wrong: *in use* (another process holds sled's lock), *no permission*
 //!   (also a read-only file system), *missing* (no store, or one that lost its `db`) or
 //!   *damaged*. It does not repair or remove the store, and a store not closed cleanly is
-//!   first opened on a copy, so that a failed open writes nothing ([`crate::store::open`]).
+//!   first opened on a copy, so that a failed open writes nothing ([`crate::store::open`]);
+//!   a store larger than `[store] verify_copy_max_mb` (default 1024) is not copied but
+//!   opened in place with a warning, so that a restart after a crash does not copy gigabytes.
 //!   Keep backups and restore from one: `ketenpoort backup --data-dir DIR TARGET` copies the
 //!   store into a new directory that a gateway can serve from (restore: stop the gateway,
 //!   move DIR aside, copy TARGET to DIR); `ketenpoort export --data-dir DIR` writes every

@@ -416,14 +416,15 @@ pub fn copy_for_reading(dir: &Path) -> Result<tempfile::TempDir, Error> {
     Ok(copy)
 }
 
+/// Whether a name in a store directory is one of the store's files (sled's and the marker).
+fn is_store_file(name: &str) -> bool {
+    ["db", "conf", "blobs", MARKER].contains(&name) || name.starts_with("snap.")
+}
+
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let store_file =
-            ["db", "conf", "blobs", MARKER].contains(&name.as_ref()) || name.starts_with("snap.");
-        if !store_file {
+        if !is_store_file(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let target = to.join(entry.file_name());
@@ -463,6 +464,28 @@ pub fn writable(dir: &Path) -> bool {
 struct Fingerprint {
     db_len: u64,
     db_modified_ns: u128,
+}
+
+/// The bytes of the store's files that [`verify`] would copy.
+fn store_bytes(dir: &Path) -> u64 {
+    fn bytes(p: &Path) -> u64 {
+        match std::fs::symlink_metadata(p) {
+            Ok(m) if m.is_dir() => std::fs::read_dir(p)
+                .map(|entries| entries.flatten().map(|e| bytes(&e.path())).sum())
+                .unwrap_or(0),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        }
+    }
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| is_store_file(&e.file_name().to_string_lossy()))
+                .map(|e| bytes(&e.path()))
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn fingerprint(dir: &Path) -> Option<Fingerprint> {
@@ -531,13 +554,52 @@ pub fn forget_clean_close(dir: &Path) -> Result<(), Error> {
     }
 }
 
+/// How [`verify`] may check a store that was not closed cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyLimits {
+    /// The largest `db` (bytes) checked on a copy; a larger one is opened in place with a
+    /// warning, so that a restart after a crash never copies and reads a store of many
+    /// gigabytes (`[store] verify_copy_max_mb`).
+    pub max_copy_bytes: u64,
+    /// sled's page cache for reading the copy, so that the check uses no more memory than
+    /// the store itself will (`[store] cache_mb`).
+    pub cache_bytes: u64,
+}
+
+impl Default for VerifyLimits {
+    fn default() -> Self {
+        VerifyLimits {
+            max_copy_bytes: 1024 * 1024 * 1024,
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// What [`verify`] did before the store is opened in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// Closed cleanly and unchanged since: nothing to check.
+    ClosedCleanly,
+    /// Opened and read through on a copy without an error.
+    OnCopy,
+    /// Larger than [`VerifyLimits::max_copy_bytes`] (its files' `bytes`): not checked.
+    TooLarge {
+        /// The size of the store's files.
+        bytes: u64,
+    },
+    /// No copy could be made (e.g. a full disk): not checked.
+    NoCopy,
+}
+
 /// Before an existing store that was not closed cleanly is opened in place: opens a copy of
 /// it and reads every record, so that a damaged store is refused without sled writing to
-/// it. A copy that cannot be made (a full disk) is skipped with a warning: the store is then
-/// opened in place, as before this check.
-pub fn verify(dir: &Path) -> Result<(), Error> {
+/// it. A copy that cannot be made (a full disk), or a store larger than
+/// [`VerifyLimits::max_copy_bytes`], is not checked, with a warning: the store is then
+/// opened in place, as before this check (sled's own recovery still refuses what it cannot
+/// read, but may have written to the store by then).
+pub fn verify(dir: &Path, limits: VerifyLimits) -> Result<Verified, Error> {
     match since_close(dir) {
-        SinceClose::Unchanged => return Ok(()),
+        SinceClose::Unchanged => return Ok(Verified::ClosedCleanly),
         SinceClose::Shorter { was, now } => {
             return Err(damaged(
                 dir,
@@ -547,6 +609,16 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
             ));
         }
         SinceClose::Unknown => {}
+    }
+    let size = store_bytes(dir);
+    if size > limits.max_copy_bytes {
+        tracing::warn!(
+            store_mb = size / (1024 * 1024),
+            limit_mb = limits.max_copy_bytes / (1024 * 1024),
+            "the store was not closed cleanly and is larger than [store] verify_copy_max_mb: \
+             opened in place without first being checked on a copy"
+        );
+        return Ok(Verified::TooLarge { bytes: size });
     }
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
@@ -562,15 +634,16 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(error = %e, "store not checked on a copy before opening it");
-            return Ok(());
+            return Ok(Verified::NoCopy);
         }
     };
     if let Err(e) = copy_tree(dir, copy.path()) {
         tracing::warn!(error = %e, "store not checked on a copy before opening it");
-        return Ok(());
+        return Ok(Verified::NoCopy);
     }
     let db = sled::Config::new()
         .path(copy.path())
+        .cache_capacity(limits.cache_bytes)
         .open()
         .map_err(|e| classify(dir, &e))?;
     for kv in db.iter() {
@@ -579,5 +652,72 @@ pub fn verify(dir: &Path) -> Result<(), Error> {
         }
     }
     drop(db);
-    Ok(())
+    Ok(Verified::OnCopy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sled store of some 2 MB in a new directory, not closed cleanly (no [`CLOSED`]).
+    fn unclean_store() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        for i in 0u32..2_000 {
+            db.insert(i.to_be_bytes(), vec![7u8; 1024]).expect("insert");
+        }
+        db.flush().expect("flush");
+        drop(db);
+        dir
+    }
+
+    #[test]
+    fn a_store_not_closed_cleanly_is_read_on_a_copy_up_to_the_limit() {
+        let dir = unclean_store();
+        let limits = VerifyLimits::default();
+        assert_eq!(
+            verify(dir.path(), limits).expect("verify"),
+            Verified::OnCopy
+        );
+        let leftovers = std::fs::read_dir(dir.path())
+            .expect("list")
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(VERIFY_PREFIX))
+            .count();
+        assert_eq!(leftovers, 0, "the copy is removed");
+    }
+
+    #[test]
+    fn a_larger_store_is_not_copied() {
+        let dir = unclean_store();
+        let size = store_bytes(dir.path());
+        assert!(size > 1_000_000, "the store's files are counted: {size}");
+        let limits = VerifyLimits {
+            max_copy_bytes: size - 1,
+            ..VerifyLimits::default()
+        };
+        assert_eq!(
+            verify(dir.path(), limits).expect("verify"),
+            Verified::TooLarge { bytes: size }
+        );
+        let at_limit = VerifyLimits {
+            max_copy_bytes: size,
+            ..VerifyLimits::default()
+        };
+        assert_eq!(
+            verify(dir.path(), at_limit).expect("verify"),
+            Verified::OnCopy
+        );
+    }
+
+    #[test]
+    fn a_cleanly_closed_store_is_not_checked_at_all() {
+        let dir = unclean_store();
+        record_clean_close(dir.path());
+        let limits = VerifyLimits::default();
+        assert_eq!(
+            verify(dir.path(), limits).expect("verify"),
+            Verified::ClosedCleanly
+        );
+    }
 }

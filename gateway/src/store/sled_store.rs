@@ -65,7 +65,7 @@ pub mod format;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{mpsc, oneshot, watch};
@@ -183,13 +183,27 @@ pub struct Options {
     pub history_cache_entries: usize,
     /// sled's page cache, in bytes (sled's own default is 1 GiB).
     pub cache_bytes: u64,
+    /// The largest store checked on a copy after an unclean shutdown ([`open::verify`]).
+    pub verify_copy_max_bytes: u64,
+}
+
+impl Options {
+    /// What [`open::verify`] may do with these options.
+    fn verify_limits(&self) -> open::VerifyLimits {
+        open::VerifyLimits {
+            max_copy_bytes: self.verify_copy_max_bytes,
+            cache_bytes: self.cache_bytes,
+        }
+    }
 }
 
 impl Default for Options {
     fn default() -> Self {
+        let verify = open::VerifyLimits::default();
         Options {
             history_cache_entries: 50_000,
-            cache_bytes: 64 * 1024 * 1024,
+            cache_bytes: verify.cache_bytes,
+            verify_copy_max_bytes: verify.max_copy_bytes,
         }
     }
 }
@@ -239,15 +253,46 @@ fn read_u64(v: &[u8]) -> Result<u64, Error> {
 /// applied a batch, every read waits while the writer applies the next one, and a request
 /// thread waiting there is one of the runtime's few. Only an optimisation: a hash present
 /// may be a collision (sled is asked then), and a key missing here is still found by the
-/// writer, which answers the retry with the original. Rebuilt on open from the `i/` keys;
-/// the writer adds every key it writes.
+/// writer, which answers the retry with the original. Rebuilt from the `i/` keys by a thread
+/// of its own after the store opened (so that opening does not read every request_id; until
+/// it is done every lookup asks sled); the writer adds every key it writes.
 #[derive(Default)]
 struct KnownKeys {
     state: foldhash::fast::RandomState,
     hashes: RwLock<foldhash::HashSet<u64>>,
+    /// Set once every `i/` key that was in the store at open is in `hashes`.
+    complete: AtomicBool,
+    /// Set when the store closes: [`KnownKeys::load`] stops, releasing its handle on sled.
+    stop: AtomicBool,
 }
 
 impl KnownKeys {
+    /// Adds every `i/` key of `db` and then marks the set complete; on a read error the set
+    /// stays incomplete, so every lookup keeps asking sled.
+    fn load(&self, db: &sled::Db) {
+        let started = std::time::Instant::now();
+        let mut n = 0u64;
+        for k in db.scan_prefix(b"i/").keys() {
+            if self.stop.load(Ordering::Relaxed) {
+                return;
+            }
+            match k {
+                Ok(k) => self.insert(&k),
+                Err(e) => {
+                    tracing::warn!(error = %e, "request_id index not loaded; submits ask the store");
+                    return;
+                }
+            }
+            n += 1;
+        }
+        self.complete.store(true, Ordering::Release);
+        tracing::debug!(
+            request_ids = n,
+            ms = started.elapsed().as_millis() as u64,
+            "request_id index loaded"
+        );
+    }
+
     fn insert(&self, key: &[u8]) {
         let hash = self.state.hash_one(key);
         if let Ok(mut hashes) = self.hashes.write() {
@@ -257,6 +302,9 @@ impl KnownKeys {
 
     /// False only when `key` is certainly not stored.
     fn may_hold(&self, key: &[u8]) -> bool {
+        if !self.complete.load(Ordering::Acquire) {
+            return true;
+        }
         let hash = self.state.hash_one(key);
         self.hashes.read().map_or(true, |h| h.contains(&hash))
     }
@@ -319,7 +367,7 @@ impl SledStore {
     ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
         let found = open::prepare(dir, create)?;
         if matches!(found, open::Found::Existing(_)) {
-            open::verify(dir)?;
+            open::verify(dir, options.verify_limits())?;
         }
         open::forget_clean_close(dir)?;
         let db = open::open_sled(dir, options.cache_bytes)?;
@@ -346,9 +394,16 @@ impl SledStore {
             options.history_cache_entries,
         ));
         let known = Arc::new(KnownKeys::default());
-        for k in db.scan_prefix(b"i/").keys() {
-            known.insert(&k?);
-        }
+        let loader = {
+            let (known, db) = (known.clone(), db.clone());
+            std::thread::Builder::new()
+                .name("store-request-ids".to_owned())
+                .spawn(move || known.load(&db))
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, "request_id index not loaded; submits ask the store");
+                })
+                .ok()
+        };
         // The queue is small (what waits for VECOZO): counted once here, then kept by the
         // writer, so that health and readiness never scan the store.
         let mut queued = 0u64;
@@ -381,7 +436,13 @@ impl SledStore {
         std::thread::Builder::new()
             .name("ketenpoort-store-writer".into())
             .spawn(move || {
+                let known = writer.known.clone();
                 writer.run(rx);
+                // The loader's handle on sled must go before the store counts as closed.
+                known.stop.store(true, Ordering::Relaxed);
+                if let Some(loader) = loader {
+                    let _ = loader.join();
+                }
                 open::record_clean_close(&dir);
                 let _ = closed_tx.send(());
             })
@@ -1679,7 +1740,7 @@ fn open_existing(dir: &Path) -> Result<ForReading, Error> {
     };
     let found = open::prepare(at, Create::Never).map_err(named)?;
     if copy.is_none() {
-        open::verify(at)?;
+        open::verify(at, Options::default().verify_limits())?;
         open::forget_clean_close(at)?;
     }
     let db = open::open_sled(at, Options::default().cache_bytes).map_err(named)?;
@@ -1788,7 +1849,30 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
 
 #[cfg(test)]
 mod tests {
-    use super::GroupBatch;
+    use super::{GroupBatch, KnownKeys};
+
+    #[test]
+    fn request_ids_count_as_unknown_only_once_all_stored_ones_are_loaded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        db.insert(b"i/t\0stored", b"{}".as_slice()).expect("insert");
+        let known = KnownKeys::default();
+        // Before the load every key may be stored: the caller asks sled.
+        assert!(known.may_hold(b"i/t\0new"));
+        assert!(known.may_hold(b"i/t\0stored"));
+        known.load(&db);
+        assert!(known.may_hold(b"i/t\0stored"));
+        assert!(!known.may_hold(b"i/t\0new"));
+        known.insert(b"i/t\0new");
+        assert!(known.may_hold(b"i/t\0new"));
+        // A load told to stop leaves the set incomplete: lookups keep asking sled.
+        let stopped = KnownKeys::default();
+        stopped
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        stopped.load(&db);
+        assert!(stopped.may_hold(b"i/t\0new"));
+    }
 
     #[test]
     fn a_group_batch_reads_its_own_writes_and_removals_over_the_database() {
