@@ -105,6 +105,9 @@ pub struct StoreConfig {
     pub history_cache_entries: usize,
     /// sled's page cache in MiB; default 64.
     pub cache_mb: u64,
+    /// `[store.retention]`: how long `ketenpoort prune` keeps the XML and personal data of
+    /// finished conversations.
+    pub retention: crate::store::retention::Retention,
 }
 
 impl Default for StoreConfig {
@@ -113,6 +116,7 @@ impl Default for StoreConfig {
         StoreConfig {
             history_cache_entries: o.history_cache_entries,
             cache_mb: o.cache_bytes / (1024 * 1024),
+            retention: crate::store::retention::Retention::default(),
         }
     }
 }
@@ -705,6 +709,9 @@ impl Config {
             if value == 0 {
                 return Err(invalid(key.into(), "must be at least 1"));
             }
+        }
+        if let Err(message) = self.store.retention.check() {
+            return Err(invalid("store.retention.xml_years".into(), &message));
         }
         if self.server.dev_clock_offset_days != 0 && !self.dev {
             return Err(invalid(

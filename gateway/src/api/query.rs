@@ -57,6 +57,7 @@ pub(crate) fn record(meta: &MessageMeta, xml: String) -> proto::MessageRecord {
         meldingen: meldingen(&meta.meldingen),
         xml,
         event_cursors: meta.event_cursors.clone(),
+        xml_purged_at: meta.purged_at_ms.map(timestamp),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod history;
 pub mod index;
 pub mod open;
 pub mod received;
+pub mod retention;
 pub mod sled_store;
 pub mod stored_xml;
 pub mod write_guard;
@@ -88,6 +89,10 @@ pub struct MessageMeta {
     pub meldingen: Vec<Melding>,
     /// Cursors of the events about it.
     pub event_cursors: Vec<u64>,
+    /// When `ketenpoort prune` purged its XML under `[store.retention]` (milliseconds since
+    /// the Unix epoch); `None` while the XML is kept. The rest of this record stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at_ms: Option<i64>,
 }
 
 /// A message to store, as built by a submit.

@@ -61,6 +61,7 @@
 
 mod duties;
 pub mod format;
+pub mod prune;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -150,6 +151,10 @@ pub struct ReceivedRecord {
     /// A second 325 for one 323 (IB019): kept, but not in the history and without an event.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub duplicate: bool,
+    /// When `ketenpoort prune` purged its XML (and a quarantined payload's bytes in `p/`),
+    /// milliseconds since the Unix epoch; `xml` is empty then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at_ms: Option<i64>,
 }
 
 /// What `t/` holds for a collected traceerId.
@@ -1124,6 +1129,7 @@ impl Writer {
                 state: MessageState::Queued,
                 meldingen: Vec::new(),
                 event_cursors: Vec::new(),
+                purged_at_ms: None,
             };
             group
                 .batch
@@ -1177,6 +1183,7 @@ impl Writer {
             quarantined: None,
             cursor: None,
             duplicate: false,
+            purged_at_ms: None,
         };
         let mut batch = sled::Batch::default();
         batch.insert(
@@ -1229,6 +1236,7 @@ impl Writer {
                         quarantined: None,
                         cursor: None,
                         duplicate: true,
+                        purged_at_ms: None,
                     };
                     batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                     let trace = TraceRecord {
@@ -1257,6 +1265,7 @@ impl Writer {
                     quarantined: None,
                     cursor: Some(cursor),
                     duplicate: false,
+                    purged_at_ms: None,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 let event = EventRecord {
@@ -1282,6 +1291,7 @@ impl Writer {
                     quarantined: Some(reason.clone()),
                     cursor: Some(cursor),
                     duplicate: false,
+                    purged_at_ms: None,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 batch.insert(key(b"p/", &be(sequence)), w.payload.as_slice());
@@ -1555,6 +1565,7 @@ impl Writer {
             state: MessageState::Queued,
             meldingen: Vec::new(),
             event_cursors: Vec::new(),
+            purged_at_ms: None,
         };
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
         batch.insert(key(b"x/", &be(id)), m.stored_xml().as_ref());
@@ -1741,12 +1752,19 @@ enum ExportLine {
         #[serde(flatten)]
         record: ReceivedRecord,
     },
+    /// A quarantined payload (`p/`), its bytes in lowercase hex.
+    Payload {
+        sequence: u64,
+        hex: String,
+    },
 }
 
-/// Writes every message (with its XML), every event and every received message of the store
-/// in `data_dir` to `out` as JSON lines (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`,
-/// `{"type":"received","sequence":…,"after_id":…,"xml":…}`), in that order, each in
-/// id/cursor/sequence order. The output holds personal data (the XML): treat it like the store.
+/// Writes every message (with its XML), every event, every received message and every
+/// quarantined payload of the store in `data_dir` to `out` as JSON lines
+/// (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`,
+/// `{"type":"received","sequence":…,"after_id":…,"xml":…}`, `{"type":"payload","sequence":…,
+/// "hex":…}`), in that order, each in id/cursor/sequence order. The output holds personal
+/// data (the XML): treat it like the store. `ketenpoort prune --archive` writes the same lines.
 pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Error> {
     let store = open_existing(data_dir)?;
     let db = &store.db;
@@ -1776,6 +1794,16 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
         let line = ExportLine::Received {
             sequence: read_u64(&k[2..])?,
             record,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    for kv in db.scan_prefix(b"p/") {
+        let (k, v) = kv?;
+        let line = ExportLine::Payload {
+            sequence: read_u64(&k[2..])?,
+            hex: prune::hex(&v),
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n").map_err(io)?;
