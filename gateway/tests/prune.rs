@@ -64,6 +64,51 @@ fn allocation_on(
     allocation_xml(Law::Ijw, AGB_A, CLAIM_BSN, id, &products).replace("2025-02-10", day)
 }
 
+/// A 325 that approves every line of the 323 `claim_xml`, dated `day`, with Identificatie
+/// `id`, as a municipality sends it.
+fn approving_325(claim_xml: &str, day: chrono::NaiveDate, id: &str) -> String {
+    use ketenpoort_messages::codes::RetourCode;
+    use ketenpoort_messages::model::basis::BerichtIdentificatie;
+    use ketenpoort_messages::model::declaration::DeclaratieAntwoord;
+    use ketenpoort_messages::model::header::{DeclarationAnswerHeader, Header};
+    use ketenpoort_messages::types::{IdentificatieBericht, IdentificatieDeclaratie};
+    use ketenpoort_messages::{Content, DeclarationAnswer, Message};
+    let claim = ketenpoort_messages::read(claim_xml.as_bytes(), Default::default()).expect("a 323");
+    let Content::Declaration(heen) = &claim.content else {
+        panic!("not a 323");
+    };
+    let answer = DeclarationAnswer {
+        header: DeclarationAnswerHeader {
+            heen: Header {
+                afzender: heen.header.ontvanger.clone(),
+                ontvanger: heen.header.afzender.clone(),
+                bericht_identificatie: BerichtIdentificatie {
+                    identificatie: IdentificatieBericht(id.into()),
+                    dagtekening: day,
+                },
+                xsd_versie: heen.header.xsd_versie.clone(),
+            },
+            declaratie_identificatie: heen.header.bericht_identificatie.clone(),
+            xslt_versie: None,
+            xsd_versie_declaratie: heen.header.xsd_versie.clone(),
+            retour_codes: vec![RetourCode::R0200],
+        },
+        body: Some(DeclaratieAntwoord {
+            declaratie_nummer: IdentificatieDeclaratie(heen.body.declaratie_nummer.0.clone()),
+            totaal_ingediend_bedrag: heen.body.totaal_ingediend_bedrag.clone(),
+            totaal_toegekend_bedrag: heen.body.totaal_ingediend_bedrag.clone(),
+            clienten: Vec::new(),
+            retour_codes: vec![RetourCode::R8001],
+        }),
+    };
+    Message {
+        law: claim.law,
+        content: Content::DeclarationAnswer(answer),
+    }
+    .to_xml()
+    .expect("the 325 writes")
+}
+
 /// What [`old_store`] built.
 struct Built {
     dir: tempfile::TempDir,
@@ -195,20 +240,6 @@ fn dev_config(dir: &Path) -> std::path::PathBuf {
     )
     .expect("write the configuration");
     path
-}
-
-/// One deadline check on `y-m-d`, as the periodic check makes it.
-async fn check_deadlines(server: &TestServer, y: i32, m: u32, d: u32) {
-    let shared = server.shared.upgrade().expect("the server runs");
-    shared
-        .store
-        .commit(Write::CheckDeadlines {
-            today: chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a day"),
-            at_ms: noon_ms(y, m, d),
-        })
-        .wait()
-        .await
-        .expect("checked");
 }
 
 fn ketenpoort(args: &[&str], data_dir: &Path) -> std::process::Output {
@@ -595,7 +626,8 @@ async fn prune_survives_kill_9_at_any_batch_and_a_rerun_ends_as_an_uninterrupted
 #[tokio::test]
 async fn the_rules_that_look_back_work_as_before_after_a_prune() {
     // A claim of January 2021 (purged on 2029-06-01) and one of January 2025 (inside TR335's
-    // five years then), both against allocations, with the cross-message rules on.
+    // five years then), both against allocations and approved, with the cross-message rules
+    // on.
     let clock = TestClock::at(2021, 2, 10);
     let checking = |c: &mut ketenpoort::config::Config| c.messages.cross_message_rules = true;
     let server = start_in_with_clock(
@@ -626,14 +658,58 @@ async fn the_rules_that_look_back_work_as_before_after_a_prune() {
     .await;
     let mut c = server.client().await;
     let old = submit(&mut c, claim("c2021", "2021-01", "OLD")).await;
-    // Each claim ends unanswered (its 325 reported missed) in the year it was sent.
-    check_deadlines(&server, 2021, 6, 1).await;
+    // A claim of 2021 answered only in 2025: its conversation is as young as its answer.
+    clock.set(2021, 3, 10);
+    let late = submit(&mut c, claim("c2021-late", "2021-02", "LATE")).await;
     clock.set(2025, 2, 10);
     let mut recent = claim("c2025", "2025-01", "NEW");
     recent.clients[0].lines[0].allocation_number = 2001;
     recent.clients[0].lines[1].allocation_number = 2002;
     let recent_id = submit(&mut c, recent).await;
-    check_deadlines(&server, 2025, 6, 2).await;
+    // The municipality approves the claims: a conversation of a 323 and its 325 each.
+    let mut answers = Vec::new();
+    for (id, day, answer_id) in [
+        (
+            old,
+            chrono::NaiveDate::from_ymd_opt(2021, 3, 1),
+            "A325-2021",
+        ),
+        (
+            recent_id,
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 3),
+            "A325-2025",
+        ),
+        (
+            late,
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 4),
+            "A325-LATE",
+        ),
+    ] {
+        let xml = c
+            .get_message(req(
+                TOKEN_A,
+                proto::GetMessageRequest {
+                    message_id: id.to_string(),
+                },
+            ))
+            .await
+            .expect("the claim")
+            .into_inner()
+            .xml;
+        let day = day.expect("a day");
+        let at = day.and_hms_opt(12, 0, 0).expect("noon").and_utc();
+        answers.push(
+            collect(
+                &server,
+                &approving_325(&xml, day, answer_id),
+                uuid::Uuid::new_v4(),
+                uuid::Uuid::new_v4(),
+                at.timestamp_millis(),
+                false,
+            )
+            .await,
+        );
+    }
     let dir = server.stop_keeping_data().await;
     let keep = tempfile::tempdir().expect("temp dir");
     let config = dev_config(keep.path());
@@ -645,6 +721,18 @@ async fn the_rules_that_look_back_work_as_before_after_a_prune() {
         !purged(&after, "message", recent_id),
         "the 2025 claim is kept"
     );
+    // Each 325 goes with its claim.
+    let answer_of = |cursor: u64| {
+        after
+            .iter()
+            .find(|((k, _), v)| k == "received" && v["cursor"] == cursor)
+            .map(|((_, s), _)| *s)
+            .expect("the 325's record")
+    };
+    assert!(purged(&after, "received", answer_of(answers[0])));
+    assert!(!purged(&after, "received", answer_of(answers[1])));
+    assert!(!purged(&after, "message", late), "answered in 2025");
+    assert!(!purged(&after, "received", answer_of(answers[2])));
 
     let clock = TestClock::at(2029, 6, 1);
     let server = start_in_with_clock(dir, clock, checking).await;
