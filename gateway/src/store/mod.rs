@@ -392,7 +392,8 @@ pub enum Write {
     },
     /// Puts a message VECOZO refused back into the queue (a resend): state QUEUED, its
     /// meldingen cleared, its push identifiers dropped so that the worker mints a new
-    /// traceerId, and a [`EventBody::Delivery`] event. Answers [`Outcome::Requeued`].
+    /// traceerId, and a [`EventBody::Delivery`] event. Answers [`Outcome::Requeued`]; a
+    /// message whose XML was purged ([`MessageMeta::purged_at_ms`]) is not queued again.
     Requeue {
         /// The message.
         message_id: u64,

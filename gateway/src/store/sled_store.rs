@@ -1021,7 +1021,8 @@ impl Writer {
         };
         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
         let before = meta.state;
-        if before != MessageState::RejectedByVecozo {
+        // A purged message has no XML left to send.
+        if before != MessageState::RejectedByVecozo || meta.purged_at_ms.is_some() {
             return Ok(Outcome::Requeued(Some(before)));
         }
         let cursor = self.next_cursor;
