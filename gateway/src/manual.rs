@@ -52,6 +52,62 @@
 //! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
 //! needs more (power-loss safety, several nodes) can move to an existing engine.
 //!
+//! ## Retention and `ketenpoort prune`
+//!
+//! The store keeps the XML of every message it sent or received, and the XML holds personal
+//! data (BSN, names, addresses, birth dates). `[store.retention] xml_years` (default 7, as
+//! fiscal law asks for financial records) says how long; `ketenpoort prune` purges what is
+//! past it. Prune is offline: it opens the data directory itself, so the gateway must be
+//! stopped (sled's lock refuses a store in use, with that reason).
+//!
+//! - **What is purged**: a *conversation* — a message sent and every message and event
+//!   correlated with it (a 323 and its 325, a 315 and its 316, a collected 301 and the 302
+//!   ketenpoort queued on it) — once all of it is finished and old. Finished: nothing of it
+//!   queued (`q/`), followed for its VECOZO status (`f/`), owed an answer (`w/`: the
+//!   expectation is removed when the answer comes or when the deadline check reports it
+//!   missed), or owed by the provider (`v/r/` a 302/320, `v/s/` an awaited 307, `v/l/` a late
+//!   305/307 still to report). Old: its *age* — the latest of every acceptance, event,
+//!   Dagtekening, claimed period end (DeclaratiePeriode) and allocated product end in it,
+//!   rounded up to the end of its calendar year — plus `xml_years` has ended. An allocation
+//!   without Einddatum is still in force: its conversation is never purged. Each 305 and 307
+//!   is a conversation of its own (with its 306/308); the allocation it starts is not joined
+//!   to it, because no rule reads a purged XML (below).
+//! - **What stays**: the message record (`m/`: kind, AGB code, municipality, Identificatie,
+//!   DeclaratieNummer, request_id, state, meldingen, event cursors) with `purged_at_ms`, the
+//!   received record (`r/`) with an empty XML and `purged_at_ms`, every event (`e/`) without
+//!   its XML and without the Bsn of a 301, so cursors and answers stay as they were.
+//!   GetMessage and ListMessages answer with an empty `xml` and `xml_purged_at`; `ketenpoort
+//!   status` and the console show the date; a purged message cannot be resent. The
+//!   DeclaratieNummers (`d/`, TR333) and request_ids (`i/`) stay, so neither can be used
+//!   again, and so do the traceerIds (`t/`, `o/`).
+//! - **The rules that look back keep working**: they read the history indexes (`h/`), which
+//!   prune does not touch, never the XML. The furthest look-back is TR335: a claim line's
+//!   ProductPeriode may end up to five years before the DeclaratieDagtekening (so a credit may
+//!   name a line of five years ago, and TR314 must still know its ReferentieNummer). An
+//!   `xml_years` below 5 is refused when the configuration loads, naming TR335.
+//! - **What is not purged yet**: the history indexes hold BSNs in some keys and values
+//!   (`h/A/`, `h/C/`, `h/e/`, the allocation and claim records) for as long as the store
+//!   lives, and the access log (`n/`, NEN 7513) keeps the BSNs it logged. Purging those needs
+//!   a horizon of its own beyond every rule's (a later `[store.retention]` key).
+//! - **`--dry-run`** lists what would go — per record `message ID KIND accepted DATE age
+//!   DATE events N` or `received SEQUENCE KIND age DATE`, never a BSN or name — and the
+//!   total, and changes nothing.
+//! - **`--archive FILE`** appends every record of a batch, as it was, to FILE in the format
+//!   of `ketenpoort export` (JSON lines: `message` with its XML, `received`, `event`,
+//!   `payload` for a quarantined payload in hex) and syncs it before the batch is purged. The
+//!   file holds personal data (mode 0600). A run stopped between the sync and the purge
+//!   writes that batch again on its rerun: take the last line per key.
+//! - **Kill safety**: each batch (`--batch N` records, never splitting a conversation) is one
+//!   atomic sled batch followed by a flush. A prune killed at any moment (`kill -9`) leaves
+//!   every conversation untouched or wholly purged — never an XML without its record, nor an
+//!   event that still holds what its message lost — and the store opens normally; a rerun
+//!   finishes the job and ends as an uninterrupted run would (`gateway/tests/prune.rs` kills
+//!   it at several batches and compares). Progress goes to stderr after each batch.
+//! - **Dev mode**: with a dev configuration, prune runs on the gateway's clock moved by
+//!   `[server] dev_clock_offset_days`, so a dev store ages as its gateway sees it.
+//!
+//! A second store backend provides the same: see [`crate::store`].
+//!
 //! ## Tenants
 //!
 //! See [`crate::tenant`]: a tenant authenticates by API token (`authorization: Bearer`) or

@@ -6,15 +6,15 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON |
-//! | `x/` | message id | the XML, LZ4-compressed ([`super::stored_xml`]) |
+//! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON (`purged_at_ms` once pruned) |
+//! | `x/` | message id | the XML, LZ4-compressed ([`super::stored_xml`]); removed by [`prune`] |
 //! | `i/` | tenant `\0` request_id | [`IdempotencyRecord`] JSON |
 //! | `c/` | counter name | u64 BE |
 //! | `e/` | cursor (u64 BE) | [`EventRecord`] JSON |
 //! | `a/` | tenant | acknowledged cursor (u64 BE) |
 //! | `q/` | message id | empty: the message is queued |
 //! | `d/` | AGB `/` DeclaratieNummer | message id |
-//! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON |
+//! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON (XML emptied by [`prune`]) |
 //! | `o/` | message id | [`super::OutboxRecord`] JSON: push identifiers, attempts |
 //! | `t/` | VECOZO traceerId (16 bytes) | [`TraceRecord`] JSON: a collected message is stored |
 //! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
