@@ -105,12 +105,28 @@ struct ForPruning {
 }
 
 impl ForPruning {
-    fn open(dir: &Path) -> Result<ForPruning, Error> {
+    /// Opens the store in `dir`; a store of an older format is upgraded first, as a gateway
+    /// would, unless `dry` (then it is refused: a dry run writes nothing).
+    fn open(dir: &Path, dry: bool) -> Result<ForPruning, Error> {
         let found = open::prepare(dir, Create::Never)?;
         open::verify(dir)?;
         open::forget_clean_close(dir)?;
         let db = open::open_sled(dir, super::Options::default().cache_bytes)?;
         open::check_identity(dir, &db, &found)?;
+        let older = match db.get(format::FORMAT_KEY)? {
+            Some(v) => read_u64(&v)? < format::CURRENT,
+            None => true,
+        };
+        if dry && older {
+            return Err(Error::StoreOpen {
+                path: dir.to_owned(),
+                detail: format!(
+                    "the store is not of format {}: start the gateway (or prune without \
+                     --dry-run) once to upgrade it",
+                    format::CURRENT
+                ),
+            });
+        }
         format::open(&db, dir)?;
         Ok(ForPruning {
             db,
@@ -136,7 +152,7 @@ pub fn prune(
     list: &mut dyn std::io::Write,
     progress: &mut dyn FnMut(&Report, usize),
 ) -> Result<Report, Error> {
-    let store = ForPruning::open(data_dir)?;
+    let store = ForPruning::open(data_dir, options.dry_run)?;
     let candidates = candidates(&store.db, options)?;
     let mut report = Report::default();
     let io = |e: std::io::Error| Error::Store(format!("cannot write: {e}"));
