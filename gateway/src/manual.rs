@@ -96,7 +96,8 @@
 //!   of `ketenpoort export` (JSON lines: `message` with its XML, `received`, `event`,
 //!   `payload` for a quarantined payload in hex) and syncs it before the batch is purged. The
 //!   file holds personal data (mode 0600). A run stopped between the sync and the purge
-//!   writes that batch again on its rerun: take the last line per key.
+//!   writes that batch again on its rerun (take the last line per key); a line a stop cut
+//!   off is cut away when the next run opens the file (its batch was not purged yet).
 //! - **Kill safety**: each batch (`--batch N` records, never splitting a conversation) is one
 //!   atomic sled batch followed by a flush. A prune killed at any moment (`kill -9`) leaves
 //!   every conversation untouched or wholly purged — never an XML without its record, nor an

@@ -141,15 +141,65 @@ pub fn run(args: &PruneArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     }
 }
 
-/// The archive, opened for appending (a rerun after a stop adds to it); readable by its
-/// owner only where the platform allows.
+/// The archive, opened for appending (a rerun after a stop adds to it), readable by its
+/// owner only where the platform allows. A line cut off by a stop is cut away: its batch was
+/// not purged (the archive is synced before the purge), so the rerun writes it again whole.
 fn open_archive(path: &std::path::Path) -> io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
-    o.create(true).append(true);
+    o.create(true).read(true).append(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    o.open(path)
+    let mut file = o.open(path)?;
+    let whole = whole_lines(&mut file)?;
+    if whole < file.metadata()?.len() {
+        file.set_len(whole)?;
+        file.sync_data()?;
+    }
+    Ok(file)
+}
+
+/// The length of `file` up to and including its last newline (0 when it has none).
+fn whole_lines(file: &mut std::fs::File) -> io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = file.metadata()?.len();
+    let mut buf = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let n = usize::try_from(end - start).unwrap_or(buf.len());
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut buf[..n])?;
+        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::open_archive;
+
+    #[test]
+    fn a_line_cut_off_by_a_stop_is_cut_away_and_whole_lines_stay() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("archive.jsonl");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":").expect("write");
+        let mut f = open_archive(&path).expect("open");
+        f.write_all(b"{\"c\":3}\n").expect("append");
+        drop(f);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"
+        );
+        std::fs::write(&path, "no newline at all").expect("write");
+        drop(open_archive(&path).expect("open"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
+    }
 }
