@@ -89,6 +89,20 @@
 //!   (`h/A/`, `h/C/`, `h/e/`, the allocation and claim records) for as long as the store
 //!   lives, and the access log (`n/`, NEN 7513) keeps the BSNs it logged. Purging those needs
 //!   a horizon of its own beyond every rule's (a later `[store.retention]` key).
+//! - **Every key of the store, its personal data and what prune does** (the prefixes of
+//!   `store::sled_store`):
+//!
+//!   | key | personal data | prune |
+//!   |---|---|---|
+//!   | `x/` XML sent | yes: BSN, name, address, birth date | removed |
+//!   | `r/` received | yes: the XML | XML emptied, `purged_at_ms` set, the record stays |
+//!   | `p/` quarantined payloads | may be | removed |
+//!   | `e/` events | yes: `raw_xml`, the Bsn of a 301 (Allocation) | both emptied, the event stays |
+//!   | `m/` message records | no (AGB, gemeente, Identificatie, request_id) | kept, `purged_at_ms` set |
+//!   | `h/` history indexes | yes: BSN in `h/A/`, `h/C/`, `h/e/` keys and in allocation and claim records | kept (the rules read them) |
+//!   | `n/` access log | yes: the BSNs shown | kept (NEN 7513) |
+//!   | `i/`, `d/`, `t/`, `o/`, `q/`, `f/`, `w/`, `v/`, `a/`, `c/`, `l/`, `z/` | no | kept |
+//!
 //! - **`--dry-run`** lists what would go — per record `message ID KIND accepted DATE age
 //!   DATE events N` or `received SEQUENCE KIND age DATE`, never a BSN or name — and the
 //!   total, and changes nothing.
