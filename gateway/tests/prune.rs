@@ -475,7 +475,7 @@ async fn a_prune_purges_finished_old_conversations_keeps_open_ones_and_archives_
     assert!(out.contains("total: 0 conversations"), "{out}");
 
     // The gateway serves the pruned store: a purged message says so, with no XML.
-    let server = start_in(built.dir, |_| {}).await;
+    let server = Console::start(built.dir.path()).await;
     let mut c = server.client().await;
     let got = c
         .get_message(req(
@@ -512,7 +512,66 @@ async fn a_prune_purges_finished_old_conversations_keeps_open_ones_and_archives_
         .map(|m| m.message_id.parse().expect("an id"))
         .collect();
     assert_eq!(marked, built.finished.iter().copied().collect());
+
+    // The console's page of a purged message says so; a kept one does not.
+    let mut web = common::web::Web::new(server.console);
+    web.sign_in(TOKEN_A, "Operator").await;
+    let page = web.get(&format!("/berichten/{}", built.finished[0])).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("XML verwijderd"), "{}", page.body);
+    let page = web.get(&format!("/berichten/{}", built.expected)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("XML verwijderd"), "{}", page.body);
     server.stop().await;
+}
+
+/// A gateway with its operator console on the store in `dir`.
+struct Console {
+    grpc: std::net::SocketAddr,
+    console: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), ketenpoort::Error>>,
+}
+
+impl Console {
+    async fn start(dir: &Path) -> Console {
+        let clock = TestClock::at(2029, 6, 1);
+        let gateway_console = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let console = gateway_console.local_addr().expect("addr");
+        let gateway = ketenpoort::server::Gateway::open_with_clock(config(dir), clock)
+            .expect("gateway opens")
+            .with_console(gateway_console);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let grpc = listener.local_addr().expect("addr");
+        let (stop, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(gateway.serve(listener, None, async {
+            let _ = rx.await;
+        }));
+        Console {
+            grpc,
+            console,
+            stop,
+            task,
+        }
+    }
+
+    async fn client(&self) -> proto::gateway_client::GatewayClient<tonic::transport::Channel> {
+        proto::gateway_client::GatewayClient::connect(format!("http://{}", self.grpc))
+            .await
+            .expect("connect")
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task
+            .await
+            .expect("the server task did not panic")
+            .expect("the server ran without error");
+    }
 }
 
 /// Runs `prune` on `data` and kills it with SIGKILL once it reported `batches` batches on
