@@ -668,6 +668,22 @@ async fn prune_survives_kill_9_at_any_batch_and_a_rerun_ends_as_an_uninterrupted
         let now = export(data);
         let done = check_whole(&now, &before, &complete, &built.finished);
         eprintln!("killed after {batches} batch reports: {done} of {n} claims purged");
+        // The gateway's own open takes it too, and reads a purged message as purged.
+        let (store, closed) = ketenpoort::store::sled_store::SledStore::open_with_closed(data)
+            .expect("the store opens after kill -9");
+        {
+            use ketenpoort::store::Store as _;
+            for id in &built.finished {
+                let meta = store
+                    .message(*id)
+                    .expect("reads")
+                    .expect("the record stays");
+                let xml = store.message_xml(*id).expect("reads");
+                assert_eq!(meta.purged_at_ms.is_some(), xml.is_none(), "message {id}");
+            }
+        }
+        drop(store);
+        closed.await.expect("closed");
         assert!(done >= last, "a rerun never takes a purge back");
         assert!(done > last || finished, "each run makes progress");
         last = done;
@@ -896,5 +912,14 @@ async fn prune_refuses_a_store_in_use() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("in use"), "{stderr}");
+    // Nor does a refused prune leave an empty archive behind.
+    let keep = tempfile::tempdir().expect("temp dir");
+    let archive = keep.path().join("archive.jsonl");
+    let out = ketenpoort(
+        &["prune", "--archive", archive.to_str().expect("UTF-8")],
+        server.dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!archive.exists());
     server.stop().await;
 }

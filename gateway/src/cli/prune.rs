@@ -53,6 +53,7 @@ pub fn run(args: &PruneArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
         .data_dir
         .clone()
         .unwrap_or_else(|| config.server.data_dir.clone());
+    let archive_is_new = args.archive.as_ref().is_some_and(|p| !p.exists());
     let mut archive = match &args.archive {
         Some(path) if !args.dry_run => match open_archive(path) {
             Ok(f) => Some(f),
@@ -135,6 +136,12 @@ pub fn run(args: &PruneArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
             Ok(0)
         }
         Err(e) => {
+            // A new archive the run never wrote to (the store refused, say) is not left behind.
+            if let (true, Some(path), Some(file)) = (archive_is_new, &args.archive, &archive)
+                && file.metadata().is_ok_and(|m| m.len() == 0)
+            {
+                let _ = std::fs::remove_file(path);
+            }
             writeln!(err, "ketenpoort prune: {e}")?;
             Ok(2)
         }
