@@ -33,7 +33,8 @@
 //!   Keep backups and restore from one: `ketenpoort backup --data-dir DIR TARGET` copies the
 //!   store into a new directory that a gateway can serve from (restore: stop the gateway,
 //!   move DIR aside, copy TARGET to DIR); `ketenpoort export --data-dir DIR` writes every
-//!   message (with its XML) and every event as JSON lines. Both need the gateway stopped
+//!   message (with its XML), every event, every received message and every quarantined
+//!   payload (hex) as JSON lines. Both need the gateway stopped
 //!   (sled allows one process per store), never create a store, and read a store they cannot
 //!   write from a private temporary copy; online backups are not built yet.
 //! - **Creating a store is explicit.** `ketenpoort serve --init` creates the store on its

@@ -50,8 +50,8 @@ pub enum Command {
     /// Copy the store into a new directory (the gateway must be stopped); start a gateway on
     /// the copy to restore it.
     Backup(store::BackupArgs),
-    /// Write every message (with its XML) and every event as JSON lines to stdout (the
-    /// gateway must be stopped). The output holds personal data. For a period's messages
+    /// Write every message (with its XML), every event, every received message and every
+    /// quarantined payload as JSON lines to stdout (the gateway must be stopped). The output holds personal data. For a period's messages
     /// from a running gateway, see `report`.
     Export(store::ExportArgs),
     /// Purge the XML and personal data of finished conversations older than
