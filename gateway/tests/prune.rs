@@ -639,7 +639,7 @@ fn check_whole(now: &Lines, before: &Lines, complete: &Lines, claims: &[u64]) ->
 
 #[tokio::test]
 async fn prune_survives_kill_9_at_any_batch_and_a_rerun_ends_as_an_uninterrupted_run() {
-    let n = 60;
+    let n = 120;
     let built = old_store(n).await;
     let data = built.dir.path();
     let keep = tempfile::tempdir().expect("temp dir");
