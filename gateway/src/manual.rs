@@ -119,6 +119,8 @@
 //!   event that still holds what its message lost — and the store opens normally; a rerun
 //!   finishes the job and ends as an uninterrupted run would (`gateway/tests/prune.rs` kills
 //!   it at several batches and compares). Progress goes to stderr after each batch.
+//! - **Memory**: the plan holds one small entry per message and received record (ids, kind,
+//!   dates, event cursors) while prune runs; see docs/PERFORMANCE.md for figures.
 //! - **Dev mode**: with a dev configuration, prune runs on the gateway's clock moved by
 //!   `[server] dev_clock_offset_days`, so a dev store ages as its gateway sees it.
 //!
