@@ -108,6 +108,9 @@ pub struct StoreConfig {
     /// The largest store (MiB) that is read through on a copy before it is opened after an
     /// unclean shutdown; a larger one is opened in place with a warning. Default 1024.
     pub verify_copy_max_mb: u64,
+    /// `[store.retention]`: how long `ketenpoort prune` keeps the XML and personal data of
+    /// finished conversations.
+    pub retention: crate::store::retention::Retention,
 }
 
 impl Default for StoreConfig {
@@ -117,6 +120,7 @@ impl Default for StoreConfig {
             history_cache_entries: o.history_cache_entries,
             cache_mb: o.cache_bytes / (1024 * 1024),
             verify_copy_max_mb: o.verify_copy_max_bytes / (1024 * 1024),
+            retention: crate::store::retention::Retention::default(),
         }
     }
 }
@@ -710,6 +714,9 @@ impl Config {
             if value == 0 {
                 return Err(invalid(key.into(), "must be at least 1"));
             }
+        }
+        if let Err(message) = self.store.retention.check() {
+            return Err(invalid("store.retention.xml_years".into(), &message));
         }
         if self.server.dev_clock_offset_days != 0 && !self.dev {
             return Err(invalid(

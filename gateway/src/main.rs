@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use ketenpoort::cli::{
-    Cli, Command, answer, outbox, report, returns, serve, status, store, submit, validate,
+    Cli, Command, answer, outbox, prune, report, returns, serve, status, store, submit, validate,
     verantwoording,
 };
 
@@ -36,6 +36,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         }
         Command::Export(args) => store::export(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stderr"),
+        Command::Prune(args) => prune::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write to stdout or stderr"),
         Command::Submit(args) => submit::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write the report"),
         Command::Status(args) => status::run(&args, &mut io::stdout().lock(), &mut io::stderr())

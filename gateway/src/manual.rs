@@ -35,7 +35,8 @@
 //!   Keep backups and restore from one: `ketenpoort backup --data-dir DIR TARGET` copies the
 //!   store into a new directory that a gateway can serve from (restore: stop the gateway,
 //!   move DIR aside, copy TARGET to DIR); `ketenpoort export --data-dir DIR` writes every
-//!   message (with its XML) and every event as JSON lines. Both need the gateway stopped
+//!   message (with its XML), every event, every received message and every quarantined
+//!   payload (hex) as JSON lines. Both need the gateway stopped
 //!   (sled allows one process per store), never create a store, and read a store they cannot
 //!   write from a private temporary copy; online backups are not built yet.
 //! - **Creating a store is explicit.** `ketenpoort serve --init` creates the store on its
@@ -53,6 +54,79 @@
 //!
 //! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
 //! needs more (power-loss safety, several nodes) can move to an existing engine.
+//!
+//! ## Retention and `ketenpoort prune`
+//!
+//! The store keeps the XML of every message it sent or received, and the XML holds personal
+//! data (BSN, names, addresses, birth dates). `[store.retention] xml_years` (default 7, as
+//! fiscal law asks for financial records) says how long; `ketenpoort prune` purges what is
+//! past it. Prune is offline: it opens the data directory itself, so the gateway must be
+//! stopped (sled's lock refuses a store in use, with that reason).
+//!
+//! - **What is purged**: a *conversation* — a message sent and every message and event
+//!   correlated with it (a 323 and its 325, a 315 and its 316, a collected 301 and the 302
+//!   ketenpoort queued on it) — once all of it is finished and old. Finished: nothing of it
+//!   queued (`q/`), followed for its VECOZO status (`f/`), owed an answer (`w/`: the
+//!   expectation is removed when the answer comes or when the deadline check reports it
+//!   missed), or owed by the provider (`v/r/` a 302/320, `v/s/` an awaited 307, `v/l/` a late
+//!   305/307 still to report). Old: its *age* — the latest of every acceptance, event,
+//!   Dagtekening, claimed period end (DeclaratiePeriode) and allocated product end in it,
+//!   rounded up to the end of its calendar year — plus `xml_years` has ended. An allocation
+//!   without Einddatum is still in force: its conversation is never purged. Each 305 and 307
+//!   is a conversation of its own (with its 306/308); the allocation it starts is not joined
+//!   to it, because no rule reads a purged XML (below).
+//! - **What stays**: the message record (`m/`: kind, AGB code, municipality, Identificatie,
+//!   DeclaratieNummer, request_id, state, meldingen, event cursors) with `purged_at_ms`, the
+//!   received record (`r/`) with an empty XML and `purged_at_ms`, every event (`e/`) without
+//!   its XML and without the Bsn of a 301, so cursors and answers stay as they were.
+//!   GetMessage and ListMessages answer with an empty `xml` and `xml_purged_at`; `ketenpoort
+//!   status` and the console show the date; a purged message cannot be resent. The
+//!   DeclaratieNummers (`d/`, TR333) and request_ids (`i/`) stay, so neither can be used
+//!   again, and so do the traceerIds (`t/`, `o/`).
+//! - **The rules that look back keep working**: they read the history indexes (`h/`), which
+//!   prune does not touch, never the XML. The furthest look-back is TR335: a claim line's
+//!   ProductPeriode may end up to five years before the DeclaratieDagtekening (so a credit may
+//!   name a line of five years ago, and TR314 must still know its ReferentieNummer). An
+//!   `xml_years` below 5 is refused when the configuration loads, naming TR335.
+//! - **What is not purged yet**: the history indexes hold BSNs in some keys and values
+//!   (`h/A/`, `h/C/`, `h/e/`, the allocation and claim records) for as long as the store
+//!   lives, and the access log (`n/`, NEN 7513) keeps the BSNs it logged. Purging those needs
+//!   a horizon of its own beyond every rule's (a later `[store.retention]` key).
+//! - **Every key of the store, its personal data and what prune does** (the prefixes of
+//!   `store::sled_store`):
+//!
+//!   | key | personal data | prune |
+//!   |---|---|---|
+//!   | `x/` XML sent | yes: BSN, name, address, birth date | removed |
+//!   | `r/` received | yes: the XML | XML emptied, `purged_at_ms` set, the record stays |
+//!   | `p/` quarantined payloads | may be | removed |
+//!   | `e/` events | yes: `raw_xml`, the Bsn of a 301 (Allocation) | both emptied, the event stays |
+//!   | `m/` message records | no (AGB, gemeente, Identificatie, request_id) | kept, `purged_at_ms` set |
+//!   | `h/` history indexes | yes: BSN in `h/A/`, `h/C/`, `h/e/` keys and in allocation and claim records | kept (the rules read them) |
+//!   | `n/` access log | yes: the BSNs shown | kept (NEN 7513) |
+//!   | `i/`, `d/`, `t/`, `o/`, `q/`, `f/`, `w/`, `v/`, `a/`, `c/`, `l/`, `z/` | no | kept |
+//!
+//! - **`--dry-run`** lists what would go — per record `message ID KIND accepted DATE age
+//!   DATE events N` or `received SEQUENCE KIND age DATE`, never a BSN or name — and the
+//!   total, and changes nothing.
+//! - **`--archive FILE`** appends every record of a batch, as it was, to FILE in the format
+//!   of `ketenpoort export` (JSON lines: `message` with its XML, `received`, `event`,
+//!   `payload` for a quarantined payload in hex) and syncs it before the batch is purged. The
+//!   file holds personal data (mode 0600). A run stopped between the sync and the purge
+//!   writes that batch again on its rerun (take the last line per key); a line a stop cut
+//!   off is cut away when the next run opens the file (its batch was not purged yet).
+//! - **Kill safety**: each batch (`--batch N` records, never splitting a conversation) is one
+//!   atomic sled batch followed by a flush. A prune killed at any moment (`kill -9`) leaves
+//!   every conversation untouched or wholly purged — never an XML without its record, nor an
+//!   event that still holds what its message lost — and the store opens normally; a rerun
+//!   finishes the job and ends as an uninterrupted run would (`gateway/tests/prune.rs` kills
+//!   it at several batches and compares). Progress goes to stderr after each batch.
+//! - **Memory**: the plan holds one small entry per message and received record (ids, kind,
+//!   dates, event cursors) while prune runs; see docs/PERFORMANCE.md for figures.
+//! - **Dev mode**: with a dev configuration, prune runs on the gateway's clock moved by
+//!   `[server] dev_clock_offset_days`, so a dev store ages as its gateway sees it.
+//!
+//! A second store backend provides the same: see [`crate::store`].
 //!
 //! ## Tenants
 //!

@@ -57,6 +57,7 @@ pub(crate) fn record(meta: &MessageMeta, xml: String) -> proto::MessageRecord {
         meldingen: meldingen(&meta.meldingen),
         xml,
         event_cursors: meta.event_cursors.clone(),
+        xml_purged_at: meta.purged_at_ms.map(timestamp),
     }
 }
 
@@ -76,7 +77,15 @@ pub fn visible_message(
     Ok(meta)
 }
 
-/// GetMessage: the message with its XML.
+/// The UTC day of a purge time, for messages (`YYYY-MM-DD`).
+pub fn purge_day(at_ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(at_ms)
+        .map(|t| t.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+/// GetMessage: the message with its XML (empty, with `xml_purged_at`, once `ketenpoort
+/// prune` purged it).
 pub fn get_message(
     shared: &Shared,
     tenant: &Tenant,
@@ -95,7 +104,18 @@ pub async fn resend_message(
     r: &proto::ResendMessageRequest,
 ) -> Result<proto::MessageRecord, Error> {
     let not_found = || Error::NotFound(format!("message {:?}", r.message_id));
-    let id = visible_message(shared, tenant, &r.message_id)?.id;
+    let meta = visible_message(shared, tenant, &r.message_id)?;
+    let id = meta.id;
+    if let Some(at) = meta.purged_at_ms {
+        return Err(Error::FailedPrecondition {
+            message: format!(
+                "message {id}'s XML was purged on {} under the store's retention: it cannot be \
+                 sent again",
+                purge_day(at)
+            ),
+            violations: Vec::new(),
+        });
+    }
     let outcome = shared
         .store
         .commit(Write::Requeue {

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 pub mod answer;
 pub mod connect;
 pub mod outbox;
+pub mod prune;
 pub mod report;
 pub mod request_file;
 pub mod retourcodes;
@@ -49,10 +50,18 @@ pub enum Command {
     /// Copy the store into a new directory (the gateway must be stopped); start a gateway on
     /// the copy to restore it.
     Backup(store::BackupArgs),
-    /// Write every message (with its XML) and every event as JSON lines to stdout (the
-    /// gateway must be stopped). The output holds personal data. For a period's messages
+    /// Write every message (with its XML), every event, every received message and every
+    /// quarantined payload as JSON lines to stdout (the gateway must be stopped). The output holds personal data. For a period's messages
     /// from a running gateway, see `report`.
     Export(store::ExportArgs),
+    /// Purge the XML and personal data of finished conversations older than
+    /// `[store.retention]` (default 7 years after the end of their calendar year), keeping
+    /// that each message existed and when it was purged. Offline: the gateway must be
+    /// stopped (the store's lock refuses a store in use). Safe to stop at any moment; run it
+    /// again to finish.
+    ///
+    /// Exit code 0 when done (or listed with --dry-run), 2 when it failed.
+    Prune(prune::PruneArgs),
     /// Send request files (JSON or TOML, one submit request each) to a gateway and report
     /// what was accepted and what was rejected with which rules.
     ///

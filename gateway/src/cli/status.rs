@@ -2,10 +2,11 @@
 //! municipality, state, Identificatie, request_id, when it was accepted, VECOZO's meldingen
 //! and the cursors of the events about it. `--events` also prints those events (read
 //! without acknowledging them), `--json` prints one JSON object, `--xml` only the XML that
-//! was sent (which holds personal data).
+//! was sent (which holds personal data). A message whose XML `ketenpoort prune` purged shows
+//! when (`xml_purged`); `--xml` then fails with exit code 1.
 //!
-//! Exit code: 0 found, 1 no such message for this tenant, 2 connection or credential
-//! errors.
+//! Exit code: 0 found, 1 no such message for this tenant (or `--xml` of a purged message), 2
+//! connection or credential errors.
 
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -53,6 +54,16 @@ pub fn run(args: &StatusArgs, out: &mut impl Write, err: &mut impl Write) -> io:
             }
             Err(e) => return connect::fail(err, "status", &e.to_string()),
         };
+        if args.xml && record.xml_purged_at.is_some() {
+            writeln!(
+                err,
+                "ketenpoort status: the XML of message {} was purged at {} under the store's \
+                 retention",
+                record.message_id,
+                time(record.xml_purged_at.as_ref())
+            )?;
+            return Ok(EXIT_REFUSED);
+        }
         if args.xml {
             out.write_all(record.xml.as_bytes())?;
             if !record.xml.ends_with('\n') {
@@ -109,6 +120,7 @@ pub fn record_json(r: &proto::MessageRecord) -> serde_json::Value {
             .map(|m| json!({"code": m.code, "description": m.description}))
             .collect::<Vec<_>>(),
         "event_cursors": r.event_cursors,
+        "xml_purged_at": r.xml_purged_at.as_ref().map(|t| time(Some(t))),
     })
 }
 
@@ -125,6 +137,14 @@ fn write_record(out: &mut impl Write, r: &proto::MessageRecord) -> io::Result<()
     ];
     for (name, value) in rows {
         writeln!(out, "  {name:<14}{value}")?;
+    }
+    if r.xml_purged_at.is_some() {
+        writeln!(
+            out,
+            "  {:<14}{} (retention; the record stays)",
+            "xml_purged",
+            time(r.xml_purged_at.as_ref())
+        )?;
     }
     if r.meldingen.is_empty() {
         writeln!(out, "  {:<14}none", "meldingen")?;

@@ -103,6 +103,8 @@ pub struct Texts {
     pub municipality: &'static str,
     /// Column.
     pub accepted_at: &'static str,
+    /// Fact: when `ketenpoort prune` purged the XML (retention).
+    pub xml_purged: &'static str,
     /// Column.
     pub identificatie: &'static str,
     /// Column.
@@ -357,6 +359,7 @@ pub static NL: Texts = Texts {
     agb: "AGB-code",
     municipality: "Gemeente",
     accepted_at: "Aangenomen",
+    xml_purged: "XML verwijderd (bewaartermijn verstreken)",
     identificatie: "Identificatie",
     declaration_number: "DeclaratieNummer",
     allocation_number: "ToewijzingNummer",
@@ -496,6 +499,7 @@ pub static EN: Texts = Texts {
     agb: "AGB code",
     municipality: "Municipality",
     accepted_at: "Accepted",
+    xml_purged: "XML purged (retention period over)",
     identificatie: "Identificatie",
     declaration_number: "DeclaratieNummer",
     allocation_number: "ToewijzingNummer",

@@ -17,6 +17,18 @@
 //! ([`SubmitWrite::cross_message_rules`]) made over the committed keys plus those of the
 //! submits committed with it, so that of two conflicting submits only the first is stored.
 //! Opening must not read the messages back: the history's memory is its cache.
+//!
+//! And for retention ([`retention`], `ketenpoort prune`; today `sled_store::prune`): a way to
+//! find the conversations whose XML may be purged — the messages sent and received, joined
+//! by the events that correlate them and by the retours queued on received messages, with
+//! the open work that holds them back (queued, followed, expected answers, the provider's
+//! duties) — and to purge each conversation in one atomic, durable write: its sent XML
+//! removed, its received XML and quarantined payloads emptied or removed, its events
+//! stripped of XML and Bsn, and its message records kept with `purged_at_ms`
+//! ([`MessageMeta::purged_at_ms`]), never one without the other. The history indexes, the
+//! DeclaratieNummers and the request_ids are not touched, so the cross-message rules and
+//! idempotency answer as before. Reads of a purged message answer its record with no XML
+//! ([`Store::message_xml`] `None`), never an error.
 
 pub mod access_log;
 pub mod duties;
@@ -25,6 +37,7 @@ pub mod history;
 pub mod index;
 pub mod open;
 pub mod received;
+pub mod retention;
 pub mod sled_store;
 pub mod stored_xml;
 pub mod write_guard;
@@ -88,6 +101,10 @@ pub struct MessageMeta {
     pub meldingen: Vec<Melding>,
     /// Cursors of the events about it.
     pub event_cursors: Vec<u64>,
+    /// When `ketenpoort prune` purged its XML under `[store.retention]` (milliseconds since
+    /// the Unix epoch); `None` while the XML is kept. The rest of this record stays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at_ms: Option<i64>,
 }
 
 /// A message to store, as built by a submit.
@@ -387,7 +404,8 @@ pub enum Write {
     },
     /// Puts a message VECOZO refused back into the queue (a resend): state QUEUED, its
     /// meldingen cleared, its push identifiers dropped so that the worker mints a new
-    /// traceerId, and a [`EventBody::Delivery`] event. Answers [`Outcome::Requeued`].
+    /// traceerId, and a [`EventBody::Delivery`] event. Answers [`Outcome::Requeued`]; a
+    /// message whose XML was purged ([`MessageMeta::purged_at_ms`]) is not queued again.
     Requeue {
         /// The message.
         message_id: u64,
@@ -614,7 +632,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<IdempotencyRecord>, Error>;
     /// A message's metadata.
     fn message(&self, id: u64) -> Result<Option<MessageMeta>, Error>;
-    /// A message's XML.
+    /// A message's XML; `None` also once `ketenpoort prune` purged it (its record then has
+    /// [`MessageMeta::purged_at_ms`]).
     fn message_xml(&self, id: u64) -> Result<Option<String>, Error>;
     /// Up to `limit` messages with an id below `before` (all when `None`) that pass
     /// `filter`, newest first.

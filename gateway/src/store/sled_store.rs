@@ -6,15 +6,15 @@
 //!
 //! | prefix | key | value |
 //! |---|---|---|
-//! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON |
-//! | `x/` | message id | the XML, LZ4-compressed ([`super::stored_xml`]) |
+//! | `m/` | message id (u64 BE) | [`MessageMeta`] JSON (`purged_at_ms` once pruned) |
+//! | `x/` | message id | the XML, LZ4-compressed ([`super::stored_xml`]); removed by [`prune`] |
 //! | `i/` | tenant `\0` request_id | [`IdempotencyRecord`] JSON |
 //! | `c/` | counter name | u64 BE |
 //! | `e/` | cursor (u64 BE) | [`EventRecord`] JSON |
 //! | `a/` | tenant | acknowledged cursor (u64 BE) |
 //! | `q/` | message id | empty: the message is queued |
 //! | `d/` | AGB `/` DeclaratieNummer | message id |
-//! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON |
+//! | `r/` | sequence (u64 BE) | a received message: [`ReceivedRecord`] JSON (XML emptied by [`prune`]) |
 //! | `o/` | message id | [`super::OutboxRecord`] JSON: push identifiers, attempts |
 //! | `t/` | VECOZO traceerId (16 bytes) | [`TraceRecord`] JSON: a collected message is stored |
 //! | `p/` | sequence (as `r/`) | a quarantined payload, bytes as downloaded |
@@ -61,6 +61,7 @@
 
 mod duties;
 pub mod format;
+pub mod prune;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -150,6 +151,10 @@ pub struct ReceivedRecord {
     /// A second 325 for one 323 (IB019): kept, but not in the history and without an event.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub duplicate: bool,
+    /// When `ketenpoort prune` purged its XML (and a quarantined payload's bytes in `p/`),
+    /// milliseconds since the Unix epoch; `xml` is empty then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged_at_ms: Option<i64>,
 }
 
 /// What `t/` holds for a collected traceerId.
@@ -1077,7 +1082,8 @@ impl Writer {
         };
         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
         let before = meta.state;
-        if before != MessageState::RejectedByVecozo {
+        // A purged message has no XML left to send.
+        if before != MessageState::RejectedByVecozo || meta.purged_at_ms.is_some() {
             return Ok(Outcome::Requeued(Some(before)));
         }
         let cursor = self.next_cursor;
@@ -1185,6 +1191,7 @@ impl Writer {
                 state: MessageState::Queued,
                 meldingen: Vec::new(),
                 event_cursors: Vec::new(),
+                purged_at_ms: None,
             };
             group
                 .batch
@@ -1238,6 +1245,7 @@ impl Writer {
             quarantined: None,
             cursor: None,
             duplicate: false,
+            purged_at_ms: None,
         };
         let mut batch = sled::Batch::default();
         batch.insert(
@@ -1290,6 +1298,7 @@ impl Writer {
                         quarantined: None,
                         cursor: None,
                         duplicate: true,
+                        purged_at_ms: None,
                     };
                     batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                     let trace = TraceRecord {
@@ -1318,6 +1327,7 @@ impl Writer {
                     quarantined: None,
                     cursor: Some(cursor),
                     duplicate: false,
+                    purged_at_ms: None,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 let event = EventRecord {
@@ -1343,6 +1353,7 @@ impl Writer {
                     quarantined: Some(reason.clone()),
                     cursor: Some(cursor),
                     duplicate: false,
+                    purged_at_ms: None,
                 };
                 batch.insert(key(b"r/", &be(sequence)), serde_json::to_vec(&record)?);
                 batch.insert(key(b"p/", &be(sequence)), w.payload.as_slice());
@@ -1616,6 +1627,7 @@ impl Writer {
             state: MessageState::Queued,
             meldingen: Vec::new(),
             event_cursors: Vec::new(),
+            purged_at_ms: None,
         };
         batch.insert(key(b"m/", &be(id)), serde_json::to_vec(&meta)?);
         batch.insert(key(b"x/", &be(id)), m.stored_xml().as_ref());
@@ -1802,12 +1814,19 @@ enum ExportLine {
         #[serde(flatten)]
         record: ReceivedRecord,
     },
+    /// A quarantined payload (`p/`), its bytes in lowercase hex.
+    Payload {
+        sequence: u64,
+        hex: String,
+    },
 }
 
-/// Writes every message (with its XML), every event and every received message of the store
-/// in `data_dir` to `out` as JSON lines (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`,
-/// `{"type":"received","sequence":…,"after_id":…,"xml":…}`), in that order, each in
-/// id/cursor/sequence order. The output holds personal data (the XML): treat it like the store.
+/// Writes every message (with its XML), every event, every received message and every
+/// quarantined payload of the store in `data_dir` to `out` as JSON lines
+/// (`{"type":"message",…,"xml":…}`, `{"type":"event",…}`,
+/// `{"type":"received","sequence":…,"after_id":…,"xml":…}`, `{"type":"payload","sequence":…,
+/// "hex":…}`), in that order, each in id/cursor/sequence order. The output holds personal
+/// data (the XML): treat it like the store. `ketenpoort prune --archive` writes the same lines.
 pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Error> {
     let store = open_existing(data_dir)?;
     let db = &store.db;
@@ -1837,6 +1856,16 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
         let line = ExportLine::Received {
             sequence: read_u64(&k[2..])?,
             record,
+        };
+        serde_json::to_writer(&mut *out, &line)?;
+        out.write_all(b"\n").map_err(io)?;
+        n += 1;
+    }
+    for kv in db.scan_prefix(b"p/") {
+        let (k, v) = kv?;
+        let line = ExportLine::Payload {
+            sequence: read_u64(&k[2..])?,
+            hex: prune::hex(&v),
         };
         serde_json::to_writer(&mut *out, &line)?;
         out.write_all(b"\n").map_err(io)?;

@@ -365,6 +365,7 @@ struct MessagePage {
     csrf: String,
     facts: Vec<(&'static str, String)>,
     rejected: bool,
+    resendable: bool,
     meldingen: Vec<(String, String)>,
     clients: Vec<ClientRow>,
     revealed: bool,
@@ -456,6 +457,9 @@ fn build(console: &Console, signed: &Signed, id: &str, reveal: bool) -> Result<B
     if let Some(d) = &meta.declaration_number {
         facts.push((t.declaration_number, d.clone()));
     }
+    if let Some(at) = meta.purged_at_ms {
+        facts.push((t.xml_purged, when(at)));
+    }
     if !scan.allocation_numbers.is_empty() {
         facts.push((
             t.allocation_number,
@@ -473,6 +477,9 @@ fn build(console: &Console, signed: &Signed, id: &str, reveal: bool) -> Result<B
         csrf: signed.session.csrf.clone(),
         facts,
         rejected: meta.state == crate::store::MessageState::RejectedByVecozo,
+        // A purged message has no XML to send again.
+        resendable: meta.state == crate::store::MessageState::RejectedByVecozo
+            && meta.purged_at_ms.is_none(),
         meldingen: meta
             .meldingen
             .iter()

@@ -1,0 +1,212 @@
+//! `ketenpoort prune [--config FILE] [--data-dir DIR] [--dry-run] [--archive FILE]`: purges
+//! the XML and personal data of finished conversations past `[store.retention]`, offline on
+//! the data directory. See [`crate::store::sled_store::prune`] for what goes and what stays.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::header::{Clock, OffsetClock, SystemClock};
+use crate::store::sled_store::prune::{self, PruneOptions, Report};
+
+/// Arguments of `ketenpoort prune`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PruneArgs {
+    /// The configuration file: `server.data_dir`, `[store.retention]` and, in dev mode,
+    /// `server.dev_clock_offset_days` are read from it (and from the `KETENPOORT_*`
+    /// variables). Without it the defaults apply (7 years, `./ketenpoort-data`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The store directory; overrides the configuration's `server.data_dir`. The gateway
+    /// must be stopped: a store in use is refused.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// List what would be purged (ids, kinds, dates) and the total; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Append the records of each batch to FILE (JSON lines, the format of `ketenpoort
+    /// export`), synced to disk before the batch is purged. The file holds personal data.
+    #[arg(long, value_name = "FILE")]
+    pub archive: Option<PathBuf>,
+    /// Records per batch (one atomic write and flush each).
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub batch: usize,
+}
+
+/// Runs `prune`; the result is the exit code (0 done, 2 failed: the store in use, the
+/// configuration refused, a write failed). A run stopped at any moment (even `kill -9`)
+/// leaves every conversation untouched or purged; run it again to finish.
+pub fn run(args: &PruneArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<u8> {
+    // Without a file only the defaults apply: prune needs no tenants.
+    let config = match &args.config {
+        Some(path) => match Config::load(Some(path), false, std::env::vars()) {
+            Ok(c) => c,
+            Err(e) => {
+                writeln!(err, "ketenpoort prune: {e}")?;
+                return Ok(2);
+            }
+        },
+        None => Config::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| config.server.data_dir.clone());
+    let archive_is_new = args.archive.as_ref().is_some_and(|p| !p.exists());
+    let mut archive = match &args.archive {
+        Some(path) if !args.dry_run => match open_archive(path) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                writeln!(
+                    err,
+                    "ketenpoort prune: cannot open the archive {}: {e}",
+                    path.display()
+                )?;
+                return Ok(2);
+            }
+        },
+        _ => None,
+    };
+    // The gateway's clock: in dev mode moved ahead by `[server] dev_clock_offset_days`, so
+    // that a dev store ages as its gateway sees it.
+    let now = match config.server.dev_clock_offset_days {
+        0 => SystemClock.now(),
+        days => {
+            writeln!(
+                err,
+                "ketenpoort prune: DEV MODE: the clock runs {days} days ahead of the system clock"
+            )?;
+            OffsetClock { days }.now()
+        }
+    };
+    let options = PruneOptions {
+        retention: config.store.retention,
+        today: now.date_naive(),
+        now_ms: now.timestamp_millis(),
+        dry_run: args.dry_run,
+        batch: args.batch.max(1),
+    };
+    let started = Instant::now();
+    let mut progress_failed = None;
+    let mut progress = |r: &Report, total: usize| {
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        if let Err(e) = writeln!(
+            err,
+            "ketenpoort prune: {}/{total} conversations purged, batch {} ({:.0} records/s)",
+            r.conversations,
+            r.batches,
+            (r.sent + r.received) as f64 / secs
+        ) {
+            progress_failed.get_or_insert(e);
+        }
+    };
+    let result = prune::prune(
+        &data_dir,
+        &options,
+        archive.as_mut(),
+        &mut *out,
+        &mut progress,
+    );
+    if let Some(e) = progress_failed {
+        return Err(e);
+    }
+    match result {
+        Ok(r) if args.dry_run => {
+            writeln!(
+                out,
+                "total: {} conversations would be purged ({} messages sent, {} received, {} \
+                 events), retention {} years",
+                r.conversations, r.sent, r.received, r.events, options.retention.xml_years
+            )?;
+            Ok(0)
+        }
+        Ok(r) => {
+            writeln!(
+                err,
+                "ketenpoort prune: done: {} conversations purged ({} messages sent, {} \
+                 received, {} events) in {} batches, {:.1} s",
+                r.conversations,
+                r.sent,
+                r.received,
+                r.events,
+                r.batches,
+                started.elapsed().as_secs_f64()
+            )?;
+            Ok(0)
+        }
+        Err(e) => {
+            // A new archive the run never wrote to (the store refused, say) is not left behind.
+            if let (true, Some(path), Some(file)) = (archive_is_new, &args.archive, &archive)
+                && file.metadata().is_ok_and(|m| m.len() == 0)
+            {
+                let _ = std::fs::remove_file(path);
+            }
+            writeln!(err, "ketenpoort prune: {e}")?;
+            Ok(2)
+        }
+    }
+}
+
+/// The archive, opened for appending (a rerun after a stop adds to it), readable by its
+/// owner only where the platform allows. A line cut off by a stop is cut away: its batch was
+/// not purged (the archive is synced before the purge), so the rerun writes it again whole.
+fn open_archive(path: &std::path::Path) -> io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).read(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut file = o.open(path)?;
+    let whole = whole_lines(&mut file)?;
+    if whole < file.metadata()?.len() {
+        file.set_len(whole)?;
+        file.sync_data()?;
+    }
+    Ok(file)
+}
+
+/// The length of `file` up to and including its last newline (0 when it has none).
+fn whole_lines(file: &mut std::fs::File) -> io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    const CHUNK: u64 = 64 * 1024;
+    let mut end = file.metadata()?.len();
+    let mut buf = vec![0u8; CHUNK as usize];
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK);
+        let n = usize::try_from(end - start).unwrap_or(buf.len());
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut buf[..n])?;
+        if let Some(i) = buf[..n].iter().rposition(|&b| b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::open_archive;
+
+    #[test]
+    fn a_line_cut_off_by_a_stop_is_cut_away_and_whole_lines_stay() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("archive.jsonl");
+        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":").expect("write");
+        let mut f = open_archive(&path).expect("open");
+        f.write_all(b"{\"c\":3}\n").expect("append");
+        drop(f);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"
+        );
+        std::fs::write(&path, "no newline at all").expect("write");
+        drop(open_archive(&path).expect("open"));
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
+    }
+}
