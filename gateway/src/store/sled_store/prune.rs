@@ -109,9 +109,10 @@ impl ForPruning {
     /// would, unless `dry` (then it is refused: a dry run writes nothing).
     fn open(dir: &Path, dry: bool) -> Result<ForPruning, Error> {
         let found = open::prepare(dir, Create::Never)?;
-        open::verify(dir)?;
+        let options = super::Options::default();
+        open::verify(dir, options.verify_limits())?;
         open::forget_clean_close(dir)?;
-        let db = open::open_sled(dir, super::Options::default().cache_bytes)?;
+        let db = open::open_sled(dir, options.cache_bytes)?;
         open::check_identity(dir, &db, &found)?;
         let older = match db.get(format::FORMAT_KEY)? {
             Some(v) => read_u64(&v)? < format::CURRENT,
