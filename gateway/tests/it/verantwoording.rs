@@ -18,12 +18,15 @@ use ketenpoort::verantwoording::Organisation;
 
 const BSN: &str = "123456782";
 
-/// The scenario: provider AGB_A with its own certificate, three municipalities, fast
-/// timings; with `no_325` the municipalities never answer a claim.
+/// The scenario: provider AGB_A with its own certificate, three municipalities, answering
+/// at once (no ketencontrole wait, no working-day delays, a tick every 20 ms: the test is
+/// about the workbook, and waits for each round of answers); with `no_325` the
+/// municipalities never answer a claim.
 fn scenario(no_325: bool) -> String {
     let mut s = String::from(
-        "[ketencontrole]\nstart_after_seconds = 1\nduration_seconds = 1\n\
-         offer_after_seconds = 1\ngemeente_pickup_seconds = 1\n\
+        "[simulator]\ntick_interval_ms = 20\n\
+         [ketencontrole]\nstart_after_seconds = 0\nduration_seconds = 0\n\
+         offer_after_seconds = 0\ngemeente_pickup_seconds = 0\n\
          [gemeentebot]\nretour_werkdagen = 0\ntoewijzing_werkdagen = 0\n\
          declaratie_werkdagen = 0\n",
     );
