@@ -10,7 +10,7 @@
 //! What a flush of sled 0.34 guarantees, honestly:
 //!
 //! - **Process crash** (kill -9, panic, OOM kill): everything that was answered OK survives.
-//!   `gateway/tests/crash.rs` shows it: `ketenpoort serve` is killed with SIGKILL during a
+//!   `gateway/tests/it/crash.rs` shows it: `ketenpoort serve` is killed with SIGKILL during a
 //!   burst from 32 clients at six seeded moments, and after each restart every submit that
 //!   was answered OK is there exactly once, no refused one is, and the event log and the
 //!   acknowledged cursor are intact. A submit cut off by the crash has an unknown outcome:

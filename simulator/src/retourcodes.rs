@@ -359,7 +359,7 @@ pub fn markdown() -> String {
     let mut out = String::from(
         "# Retourcodes of the simulated municipality\n\n\
          Generated from `simulator/src/retourcodes.rs`; do not edit by hand. To regenerate:\n\
-         `UPDATE_RETOURCODES_MD=1 cargo test -p ketenpoort-sim --test retourcodes`.\n\n\
+         `UPDATE_RETOURCODES_MD=1 cargo test -p ketenpoort-sim --test it retourcodes::`.\n\n\
          Every retourcode the municipality bot of `ketenpoort-sim` can send, where it puts it \
          and when, so that a provider can rehearse each retour it will meet. Level-3 and \
          level-4 findings follow IV028: a rule broken in the header gives only the header with \

@@ -73,7 +73,7 @@ class DevGateway:
                 # The loopback stand-in instead of dev mode's simulator. It receives no
                 # allocations (301), so the cross-message rules would refuse every
                 # 305/307/317/323; these tests are about the SDK, not the rules
-                # (gateway/tests/cross_rules.rs is).
+                # (gateway/tests/it/cross_rules.rs is).
                 "KETENPOORT_VECOZO_MODE": "loopback",
                 "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES": "false",
             })

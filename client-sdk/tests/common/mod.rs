@@ -24,7 +24,7 @@ pub struct DevGateway {
 ///
 /// The cross-message rules are off, as in the gateway's own tests: the loopback stand-in
 /// receives no allocations (301), so a 305/307/317/323 could never pass them, and these tests
-/// are about the SDK, not the rules (gateway/tests/cross_rules.rs is).
+/// are about the SDK, not the rules (gateway/tests/it/cross_rules.rs is).
 pub fn dev_config(dir: &std::path::Path) -> Config {
     let mut c = Config::dev();
     c.server.data_dir = dir.to_owned();

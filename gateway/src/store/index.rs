@@ -28,7 +28,7 @@
 //! whatever the caller has not applied yet ([`Layer`]); the store puts them into the same
 //! atomic batch as the message. [`Indexed`] answers the [`History`] questions from a [`Kv`].
 //! Both follow `MemoryHistory` rule for rule; a property test holds them to it
-//! (`gateway/tests/history_differential.rs`).
+//! (`gateway/tests/it/history_differential.rs`).
 
 use std::borrow::Cow;
 use std::cell::RefCell;

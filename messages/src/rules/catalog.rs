@@ -4,7 +4,7 @@
 //! It lists the restrictions, constraints and conditions (RS/CS/CD, from the condities-
 //! constraints tables of both laws), every technical rule (TR: the XSLT-level, cross-message
 //! and external-source sets of both laws) and every business rule (OP, bedrijfsregels).
-//! `messages/tests/rules_catalog.rs` keeps it honest: every rule id in the source has an
+//! `messages/tests/it/rules_catalog.rs` keeps it honest: every rule id in the source has an
 //! entry, every test named here exists, every rule of the standard is here, and
 //! `docs/RULES.md` is [`markdown`] of this catalog.
 //!
@@ -1783,7 +1783,7 @@ pub fn markdown() -> String {
     out.push_str("# Rules of the iJw/iWmo 3.2 standard in ketenpoort\n\n");
     out.push_str(
         "Generated from `messages/src/rules/catalog.rs`; do not edit by hand. To regenerate:\n\
-         `UPDATE_RULES_MD=1 cargo test -p ketenpoort-messages --test rules_catalog`.\n\n",
+         `UPDATE_RULES_MD=1 cargo test -p ketenpoort-messages --test it rules_catalog::`.\n\n",
     );
     out.push_str(&format!(
         "{} rules: the RS/CS/CD rules of the condities-constraints tables, every technical rule \

@@ -1,0 +1,119 @@
+//! Issue 13 item 8: `/readyz` and `/metrics` no longer scan `q/` for the queue depth; the
+//! writer keeps a counter. It must stay equal to the number of queued messages through every
+//! write that queues or unqueues one: submits (also refused duplicates in one group),
+//! deliveries, a delivery of a message no longer queued, a rejection, a requeue, a requeue
+//! of a message that is not rejected. The oracle is the store's own list of queued ids
+//! (`queued_ids`, a scan), and a reopened store, which counts `q/` once on open.
+
+use crate::vecozo_support;
+
+use ketenpoort::store::sled_store::SledStore;
+use ketenpoort::store::{Outcome, Store, Write};
+
+fn submit(request_id: &str, n: usize) -> Write {
+    let identificatie = format!("QD{n:06}");
+    vecozo_support::jw315_submit(
+        "t",
+        request_id,
+        &identificatie,
+        vecozo_support::jw315_string(&identificatie),
+        None,
+        Vec::new(),
+    )
+}
+
+fn scanned(store: &SledStore) -> usize {
+    store
+        .queued_ids(None, usize::MAX)
+        .expect("queued ids")
+        .len()
+}
+
+async fn write(store: &SledStore, w: Write) -> Outcome {
+    store.commit(w).wait().await.expect("written")
+}
+
+#[tokio::test]
+async fn the_queue_depth_counter_follows_every_queueing_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+    let mut ids = Vec::new();
+    // One group: ten submits and a retry of each (a duplicate queues nothing).
+    let commits: Vec<_> = (0..10)
+        .flat_map(|n| {
+            let rid = format!("r{n}");
+            [store.commit(submit(&rid, n)), store.commit(submit(&rid, n))]
+        })
+        .collect();
+    for c in commits {
+        if let Outcome::Stored(stored) = c.wait().await.expect("written") {
+            ids.extend(stored);
+        }
+    }
+    assert_eq!(ids.len(), 10);
+    assert_eq!(store.queue_depth().expect("depth"), 10);
+    assert_eq!(scanned(&store), 10);
+
+    let delivered = |id: u64| Write::Delivered {
+        message_id: id,
+        at_ms: 1,
+    };
+    write(&store, delivered(ids[0])).await;
+    write(&store, delivered(ids[1])).await;
+    // Delivered again: no longer queued, nothing changes.
+    write(&store, delivered(ids[1])).await;
+    write(
+        &store,
+        Write::Rejected {
+            message_id: ids[2],
+            at_ms: 2,
+            meldingen: Vec::new(),
+            vecozo_status: None,
+        },
+    )
+    .await;
+    assert_eq!(store.queue_depth().expect("depth"), 7);
+    assert_eq!(scanned(&store), 7);
+
+    // Requeue the rejected one; a requeue of a delivered one does nothing.
+    let requeued = write(
+        &store,
+        Write::Requeue {
+            message_id: ids[2],
+            at_ms: 3,
+        },
+    )
+    .await;
+    assert!(
+        matches!(requeued, Outcome::Requeued(Some(_))),
+        "{requeued:?}"
+    );
+    write(
+        &store,
+        Write::Requeue {
+            message_id: ids[0],
+            at_ms: 3,
+        },
+    )
+    .await;
+    assert_eq!(store.queue_depth().expect("depth"), 8);
+    assert_eq!(scanned(&store), 8);
+
+    drop(store);
+    closed.await.expect("closed");
+    // sled's lock can outlive the close signal by a moment under load (see
+    // vecozo_collect_store.rs): wait for it, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let reopened = loop {
+        match SledStore::open(dir.path()) {
+            Ok(s) => break s,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the store does not reopen: {e}"),
+        }
+    };
+    assert_eq!(reopened.queue_depth().expect("depth"), 8);
+    assert_eq!(scanned(&reopened), 8);
+}
