@@ -119,7 +119,7 @@
 //!   atomic sled batch followed by a flush. A prune killed at any moment (`kill -9`) leaves
 //!   every conversation untouched or wholly purged — never an XML without its record, nor an
 //!   event that still holds what its message lost — and the store opens normally; a rerun
-//!   finishes the job and ends as an uninterrupted run would (`gateway/tests/prune.rs` kills
+//!   finishes the job and ends as an uninterrupted run would (`gateway/tests/it/prune.rs` kills
 //!   it at several batches and compares). Progress goes to stderr after each batch.
 //! - **Memory**: the plan holds one small entry per message and received record (ids, kind,
 //!   dates, event cursors) while prune runs; see docs/PERFORMANCE.md for figures.

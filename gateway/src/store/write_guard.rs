@@ -172,7 +172,9 @@ mod tests {
             "{reason}"
         );
         // The free space in the text may change between the two calls (other writers).
-        let again = greedy.check().expect_err("still no disk has u64::MAX bytes free");
+        let again = greedy
+            .check()
+            .expect_err("still no disk has u64::MAX bytes free");
         assert!(again.contains("is full"), "{again}");
         guard.failed("No space left on device (os error 28)");
         let reason = guard.check().expect_err("failed");

@@ -48,6 +48,7 @@ mod list_events;
 mod log_colour;
 mod manual_answers;
 mod privacy;
+mod prune;
 mod queue_depth;
 mod request_checks;
 mod retour_once;

@@ -8,7 +8,7 @@
 //! 3.2 standard, CS100) accepts them, and the prune runs with a dev configuration whose
 //! `dev_clock_offset_days` moves its clock to 2029-06-01, past the seven years of 2021.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
