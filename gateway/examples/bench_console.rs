@@ -30,6 +30,10 @@ use ketenpoort::server::Gateway;
 use ketenpoort::store::{IncomingContent, IncomingWrite, Melding, Outcome, Write};
 use ketenpoort::tenant::token_digest;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg_or, rss_mb};
+
 const TOKEN: &str = "bench-token";
 const AGB: &str = "12345678";
 const MUNICIPALITY: &str = "0268";
@@ -228,25 +232,6 @@ fn allocation_xml(n: usize) -> String {
 /// The fields of a page fetched with a POST.
 type Form = Vec<(&'static str, String)>;
 
-fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kib| kib / 1024.0)
-}
-
 /// Runs `jobs` futures at most `width` at a time.
 async fn in_parallel<F>(jobs: Vec<F>, width: usize)
 where
@@ -272,9 +257,8 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let total = arg(&args, "--messages", 100_000);
-    let rounds = arg(&args, "--rounds", 20);
+    let total = arg_or("--messages", 100_000usize);
+    let rounds = arg_or("--rounds", 20usize);
     let claims = total * 2 / 5;
     let requests = total - claims;
     let dir = tempfile::tempdir().expect("temp dir");
@@ -406,7 +390,7 @@ async fn main() {
     );
 
     // 2. The console's index.
-    let rss_before = rss_mib();
+    let rss_before = rss_mb();
     let console = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -479,7 +463,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let index_time = index_started.elapsed();
-    let rss_after = rss_mib();
+    let rss_after = rss_mb();
     println!(
         "index: complete {:.1} s after the console started; process memory {rss_before:.0} MiB \
          before, {rss_after:.0} MiB after",

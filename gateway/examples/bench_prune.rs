@@ -26,26 +26,14 @@ use ketenpoort_messages::codes::RetourCode;
 use ketenpoort_messages::generate::{Shape, sample};
 use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, rss_mb};
+
 const AGB: &str = "12345678";
 const LINES: usize = 20;
 /// 2021-03-01 12:00 UTC.
 const ACCEPTED_MS: i64 = 1_614_600_000_000;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// Claim `c` (20 lines) and the 325 that approves it.
 fn claim_and_answer(c: u64) -> (Message, Message) {

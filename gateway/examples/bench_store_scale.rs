@@ -38,26 +38,14 @@ use ketenpoort_messages::generate::{Shape, sample};
 use ketenpoort_messages::types::Nummer;
 use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{arg, rss_mb};
+
 const AGB: &str = "12345678";
 const MUNICIPALITY: &str = "0268";
 const LINES: usize = 20;
 const PER_CLIENT: u64 = 9;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
 
 /// A BSN that passes the elfproef, distinct per `n`.
 fn bsn(n: u64) -> String {

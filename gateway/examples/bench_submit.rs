@@ -50,6 +50,10 @@ use tokio::sync::oneshot;
 use tonic::transport::{Channel, Server};
 use tonic::{Request, Response, Status};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::arg_or;
+
 const TOKEN: &str = "bench-token";
 const AGB: &str = "12345678";
 const MUNICIPALITY: &str = "0268";
@@ -620,19 +624,11 @@ async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool)
     r
 }
 
-fn arg(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let clients = arg(&args, "--clients", 64);
-    let n315 = arg(&args, "--requests-315", 20_000);
-    let n323 = arg(&args, "--requests-323", 4_000);
+    let clients = arg_or("--clients", 64usize);
+    let n315 = arg_or("--requests-315", 20_000usize);
+    let n323 = arg_or("--requests-323", 4_000usize);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -646,7 +642,7 @@ fn main() {
     let raw_only = args.iter().any(|a| a == "--raw-only");
     let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
     INCLUDE_XML.store(args.iter().any(|a| a == "--include-xml"), Ordering::Relaxed);
-    let rounds = arg(&args, "--rounds", 3).max(1);
+    let rounds = arg_or("--rounds", 3usize).max(1);
     let mut rows: Vec<(String, Measured, Measured, Measured)> = Vec::new();
     let mut summary = Vec::new();
     for (name, kind, n) in [
