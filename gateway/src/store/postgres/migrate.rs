@@ -50,11 +50,7 @@ const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS ketenpoort_schema (
 /// SHA-256 of `sql`, lower-case hex.
 pub fn checksum(sql: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, sql.as_bytes());
-    digest
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What [`migrate`] did.
@@ -70,6 +66,34 @@ pub struct Migrated {
 /// transaction under [`LOCK_KEY`]; refuses a newer schema or a changed migration.
 pub async fn migrate(client: &mut Client) -> Result<Migrated, PgError> {
     migrate_with(client, MIGRATIONS).await
+}
+
+/// Refuses a schema newer than the binary's, and an applied migration that is not the
+/// embedded one.
+fn check(
+    done: &[(i32, String, String)],
+    database: i32,
+    binary: i32,
+    migrations: &[Migration],
+) -> Result<(), PgError> {
+    if database > binary {
+        return Err(PgError::NewerSchema { database, binary });
+    }
+    for (version, name, recorded) in done {
+        let embedded = migrations
+            .iter()
+            .find(|m| m.version == *version)
+            .map_or_else(|| "none (not embedded)".to_owned(), Migration::checksum);
+        if *recorded != embedded {
+            return Err(PgError::ChecksumMismatch {
+                version: *version,
+                name: name.clone(),
+                database: recorded.clone(),
+                binary: embedded,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// As [`migrate`], with the given migrations (sorted by version).
@@ -93,27 +117,11 @@ async fn migrate_with(client: &mut Client, migrations: &[Migration]) -> Result<M
         done.push((version, name, recorded));
     }
     let database = done.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
-    if database > binary {
-        return Err(PgError::NewerSchema { database, binary });
-    }
-    for (version, name, recorded) in &done {
-        let Some(embedded) = migrations.iter().find(|m| m.version == *version) else {
-            return Err(PgError::ChecksumMismatch {
-                version: *version,
-                name: name.clone(),
-                database: recorded.clone(),
-                binary: "none (not embedded)".to_owned(),
-            });
-        };
-        let binary = embedded.checksum();
-        if *recorded != binary {
-            return Err(PgError::ChecksumMismatch {
-                version: *version,
-                name: name.clone(),
-                database: recorded.clone(),
-                binary,
-            });
-        }
+    if let Err(refused) = check(&done, database, binary, migrations) {
+        // Ends the transaction (and frees the lock) now rather than when the dropped
+        // transaction's ROLLBACK reaches the server.
+        tx.rollback().await?;
+        return Err(refused);
     }
     let mut applied = Vec::new();
     for migration in migrations {

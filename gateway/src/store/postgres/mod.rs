@@ -32,10 +32,10 @@ pub enum PgError {
     #[error("cannot build the PostgreSQL pool: {0}")]
     Pool(String),
     /// No connection could be taken from the pool (connecting failed or timed out).
-    #[error("cannot connect to PostgreSQL: {0}")]
+    #[error("cannot connect to PostgreSQL: {}", describe_pool(.0))]
     Connect(#[from] deadpool_postgres::PoolError),
     /// A statement failed.
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", describe(.0))]
     Db(#[from] tokio_postgres::Error),
     /// The database's schema is newer than this binary knows.
     #[error(
@@ -66,4 +66,24 @@ pub enum PgError {
     /// A value read from the database is out of range (e.g. a negative cursor).
     #[error("PostgreSQL: {0}")]
     Corrupt(String),
+}
+
+/// The driver's error with the server's message and SQLSTATE (its `Display` says only
+/// "db error"). The server's DETAIL is left out: it can quote row values.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// As [`describe`], for an error of the pool.
+fn describe_pool(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => describe(e),
+        other => other.to_string(),
+    }
 }
