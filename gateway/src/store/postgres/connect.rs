@@ -22,7 +22,7 @@ pub struct PgOptions {
     /// A libpq-style url or key=value string (`postgres://user@host:5432/db`); `None`: the
     /// `PG*` environment variables (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE).
     pub url: Option<String>,
-    /// Connections the pool keeps at most.
+    /// Connections the pool keeps at most (at least one).
     pub pool_size: usize,
     /// `statement_timeout` of every connection (whole milliseconds; zero: none).
     pub statement_timeout: Duration,

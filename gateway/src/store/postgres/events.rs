@@ -39,7 +39,8 @@ pub struct Event {
 
 /// Appends an event for `tenant` in `tx` and returns its cursor. Holds the log's head row
 /// until `tx` ends: call it last before committing. Notifies [`CHANNEL`] with the tenant
-/// (delivered at commit).
+/// (delivered at commit). `tx` must be READ COMMITTED (the default): under REPEATABLE READ
+/// a concurrent appender fails with a serialisation error instead of waiting.
 pub async fn append(tx: &Transaction<'_>, tenant: &str, payload: &[u8]) -> Result<u64, PgError> {
     let row = tx
         .query_one(
