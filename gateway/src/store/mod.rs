@@ -36,6 +36,7 @@ pub mod expectations;
 pub mod history;
 pub mod index;
 pub mod open;
+pub mod postgres;
 pub mod received;
 pub mod retention;
 pub mod sled_store;

@@ -47,6 +47,7 @@ mod list_and_restart;
 mod list_events;
 mod log_colour;
 mod manual_answers;
+mod postgres;
 mod privacy;
 mod prune;
 mod queue_depth;

@@ -1,0 +1,89 @@
+//! The foundation of a PostgreSQL backend for the [`super::Store`] (issue 16): connecting
+//! ([`connect`]), the schema and its embedded migrations ([`migrate`]) and an event log that
+//! readers cannot skip through ([`events`]). The `Store` implementation itself, and a
+//! configuration key to select it, are still to come: nothing here can be turned on by a
+//! user yet. docs/POSTGRES.md explains the schema and the event log's design.
+
+pub mod connect;
+pub mod events;
+pub mod migrate;
+
+pub use connect::{PgOptions, connect};
+
+/// What can go wrong with the PostgreSQL store. No variant prints a password: a url that
+/// does not parse is not shown, and the driver's errors do not contain the password.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    /// The database url does not parse; not shown, as it may hold a password.
+    #[error("the PostgreSQL url does not parse (not shown: it may hold a password)")]
+    Url,
+    /// A `PG*` environment variable holds a value that cannot be used.
+    #[error("environment variable {var} is invalid: {reason}")]
+    Env {
+        /// The variable's name, e.g. `PGPORT`.
+        var: &'static str,
+        /// Why it cannot be used (never its value when it could be secret).
+        reason: String,
+    },
+    /// The schema name (search_path) is not a plain lower-case identifier.
+    #[error("invalid PostgreSQL schema name {0:?}: use lower-case letters, digits and _")]
+    Schema(String),
+    /// The pool could not be built.
+    #[error("cannot build the PostgreSQL pool: {0}")]
+    Pool(String),
+    /// No connection could be taken from the pool (connecting failed or timed out).
+    #[error("cannot connect to PostgreSQL: {}", describe_pool(.0))]
+    Connect(#[from] deadpool_postgres::PoolError),
+    /// A statement failed.
+    #[error("PostgreSQL: {}", describe(.0))]
+    Db(#[from] tokio_postgres::Error),
+    /// The database's schema is newer than this binary knows.
+    #[error(
+        "the database schema is at version {database}, newer than this binary's {binary}: \
+         run a ketenpoort that knows version {database}"
+    )]
+    NewerSchema {
+        /// The highest version applied to the database.
+        database: i32,
+        /// The highest version embedded in this binary.
+        binary: i32,
+    },
+    /// An applied migration differs from the one embedded in this binary.
+    #[error(
+        "migration {version} ({name}) applied to the database differs from this binary's \
+         (checksum {database} in the database, {binary} embedded)"
+    )]
+    ChecksumMismatch {
+        /// Its version.
+        version: i32,
+        /// Its name.
+        name: String,
+        /// The checksum recorded in the database.
+        database: String,
+        /// The checksum of the embedded SQL.
+        binary: String,
+    },
+    /// A value read from the database is out of range (e.g. a negative cursor).
+    #[error("PostgreSQL: {0}")]
+    Corrupt(String),
+}
+
+/// The driver's error with the server's message and SQLSTATE (its `Display` says only
+/// "db error"). The server's DETAIL is left out: it can quote row values.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} {}: {}", db.severity(), db.code().code(), db.message()),
+        None => match std::error::Error::source(e) {
+            Some(source) => format!("{e}: {source}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// As [`describe`], for an error of the pool.
+fn describe_pool(e: &deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => describe(e),
+        other => other.to_string(),
+    }
+}
