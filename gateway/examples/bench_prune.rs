@@ -21,14 +21,14 @@ use std::time::Instant;
 use ketenpoort::store::retention::Retention;
 use ketenpoort::store::sled_store::prune::{self, PruneOptions};
 use ketenpoort::store::sled_store::{Options, SledStore};
-use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write, stored_xml};
+use ketenpoort::store::{Outcome, Store, SubmitWrite, Write};
 use ketenpoort_messages::codes::RetourCode;
 use ketenpoort_messages::generate::{Shape, sample};
 use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{arg, rss_mb};
+use support::{arg, new_message, rss_mb};
 
 const AGB: &str = "12345678";
 const LINES: usize = 20;
@@ -83,26 +83,12 @@ fn claim_and_answer(c: u64) -> (Message, Message) {
 }
 
 fn submit(m: &Message, c: u64) -> Write {
-    let xml = m.to_xml().unwrap_or_default();
-    let header = m.content.header();
     Write::Submit(SubmitWrite {
         tenant: "bench".into(),
         request_id: format!("p{c}"),
         content_hash: String::new(),
         at_ms: ACCEPTED_MS,
-        messages: vec![NewMessage {
-            message: Arc::new(m.clone()),
-            kind: m.kind().code(),
-            agb: header.afzender.clone(),
-            municipality: header.ontvanger.clone(),
-            identificatie: header.bericht_identificatie.identificatie.0.clone(),
-            declaration_number: match &m.content {
-                Content::Declaration(h) => Some(h.body.declaratie_nummer.0.clone()),
-                _ => None,
-            },
-            compressed_xml: stored_xml::encode(&xml),
-            xml,
-        }],
+        messages: vec![new_message(m)],
         counters: Vec::new(),
         cross_message_rules: false,
     })

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ketenpoort::store::sled_store::{Options, SledStore};
-use ketenpoort::store::{NewMessage, Outcome, Store, SubmitWrite, Write, stored_xml};
+use ketenpoort::store::{Outcome, Store, SubmitWrite, Write};
 use ketenpoort_messages::codes::RetourCode;
 use ketenpoort_messages::generate::{Shape, sample};
 use ketenpoort_messages::types::Nummer;
@@ -40,7 +40,7 @@ use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{arg, rss_mb};
+use support::{arg, new_message, rss_mb};
 
 const AGB: &str = "12345678";
 const MUNICIPALITY: &str = "0268";
@@ -190,24 +190,6 @@ fn client_messages(c: u64) -> Vec<(bool, Message)> {
         out.push((true, a));
     }
     out
-}
-
-fn new_message(m: &Message) -> NewMessage {
-    let xml = m.to_xml().unwrap_or_default();
-    let header = m.content.header();
-    NewMessage {
-        message: Arc::new(m.clone()),
-        kind: m.kind().code(),
-        agb: header.afzender.clone(),
-        municipality: header.ontvanger.clone(),
-        identificatie: header.bericht_identificatie.identificatie.0.clone(),
-        declaration_number: match &m.content {
-            Content::Declaration(h) => Some(h.body.declaratie_nummer.0.clone()),
-            _ => None,
-        },
-        compressed_xml: stored_xml::encode(&xml),
-        xml,
-    }
 }
 
 fn write(m: &Message, received: bool, request_id: String, check: bool) -> Write {

@@ -4,6 +4,11 @@
 
 #![allow(dead_code)]
 
+use std::sync::Arc;
+
+use ketenpoort::store::{NewMessage, stored_xml};
+use ketenpoort_messages::{Content, Message};
+
 /// The value after `name` on the command line, if any.
 pub fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -26,4 +31,23 @@ pub fn rss_mb() -> f64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// `m` as a submit stores it, its XML compressed up front (as a request thread does).
+pub fn new_message(m: &Message) -> NewMessage {
+    let xml = m.to_xml().unwrap_or_default();
+    let header = m.content.header();
+    NewMessage {
+        message: Arc::new(m.clone()),
+        kind: m.kind().code(),
+        agb: header.afzender.clone(),
+        municipality: header.ontvanger.clone(),
+        identificatie: header.bericht_identificatie.identificatie.0.clone(),
+        declaration_number: match &m.content {
+            Content::Declaration(h) => Some(h.body.declaratie_nummer.0.clone()),
+            _ => None,
+        },
+        compressed_xml: stored_xml::encode(&xml),
+        xml,
+    }
 }
