@@ -701,6 +701,32 @@ async fn blocked_by(observer: &Client, holder: i32, waiter: i32) -> bool {
         .get(0)
 }
 
+/// Drives `acquire` until the server shows it waiting for `holder_pid`'s lock (a bounded
+/// poll of the lock table); panics if it finishes first. Returns it, still waiting.
+async fn waiting_for<F>(
+    observer: &Client,
+    holder_pid: i32,
+    waiter_pid: i32,
+    acquire: F,
+) -> std::pin::Pin<Box<F>>
+where
+    F: std::future::Future<Output = Result<Option<lease::Lease>, PgError>>,
+{
+    let mut acquire = Box::pin(acquire);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "the acquire never waited");
+        tokio::select! {
+            taken = &mut acquire => panic!("the acquire did not wait for the fence: {taken:?}"),
+            () = tokio::time::sleep(Duration::from_millis(5)) => {
+                if blocked_by(observer, holder_pid, waiter_pid).await {
+                    return acquire;
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_take_over_waits_until_the_fenced_transaction_has_ended() {
     const NAME: &str = "certificate-b";
@@ -720,15 +746,33 @@ async fn a_take_over_waits_until_the_fenced_transaction_has_ended() {
         .await
         .expect("acquire")
         .expect("free");
+    let b_id = uuid::Uuid::new_v4();
 
-    // A's transaction passes the fence and writes; then the lease expires before A commits.
+    // 1. While a transaction that passed the fence runs, the lease row is locked: B's
+    // acquire waits for it (and then finds the lease running).
     let tx = a_conn.transaction().await.expect("begin");
     lease::fenced(&tx, &a).await.expect("A holds it");
     tx.execute("INSERT INTO lease_work VALUES ('a', 1)", &[])
         .await
         .expect("A's write");
-    // The lease runs out while A's transaction is still open. Moved by another session this
-    // would wait for A's lock (that is the point); so A's own transaction moves it.
+    let b_take = waiting_for(
+        &observer,
+        pid_a,
+        pid_b,
+        lease::acquire(&b_conn, NAME, b_id, Duration::from_secs(60)),
+    )
+    .await;
+    tx.commit().await.expect("A commits");
+    assert_eq!(b_take.await.expect("acquire"), None, "A's lease still runs");
+
+    // 2. The lease runs out while A's fenced transaction is still open (moved by another
+    // session this would wait for the lock, which is the point; so A's transaction moves
+    // it). B takes it over only after A's work has committed, as token 2.
+    let tx = a_conn.transaction().await.expect("begin");
+    lease::fenced(&tx, &a).await.expect("A holds it");
+    tx.execute("INSERT INTO lease_work VALUES ('a', 1)", &[])
+        .await
+        .expect("A's write");
     tx.execute(
         "UPDATE ketenpoort_leases \
          SET until_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1 \
@@ -737,30 +781,25 @@ async fn a_take_over_waits_until_the_fenced_transaction_has_ended() {
     )
     .await
     .expect("expire within A's transaction");
-    let b_take = lease::acquire(&b_conn, NAME, uuid::Uuid::new_v4(), Duration::from_secs(60));
-    tokio::pin!(b_take);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        assert!(Instant::now() < deadline, "B's acquire never waited for A");
-        tokio::select! {
-            taken = &mut b_take => panic!("B's acquire did not wait for A's fence: {taken:?}"),
-            () = tokio::time::sleep(Duration::from_millis(5)) => {
-                if blocked_by(&observer, pid_a, pid_b).await {
-                    break;
-                }
-            }
-        }
-    }
+    let b_take = waiting_for(
+        &observer,
+        pid_a,
+        pid_b,
+        lease::acquire(&b_conn, NAME, b_id, Duration::from_secs(60)),
+    )
+    .await;
     tx.commit()
         .await
         .expect("A commits under a token that was current");
-    // Only now, with A's work committed, does B take the expired lease over, as token 2.
     let b = b_take
         .await
         .expect("acquire")
         .expect("expired once A committed");
     assert_eq!(b.token, 2);
-    assert_eq!(lease_work(&observer).await, vec![("a".to_owned(), 1)]);
+    assert_eq!(
+        lease_work(&observer).await,
+        vec![("a".to_owned(), 1), ("a".to_owned(), 1)]
+    );
     drop((a_conn, observer));
     pool.close();
     db.drop_schema().await;
