@@ -1,5 +1,6 @@
 //! The PostgreSQL store's foundation (issue 16): migrations, the event log readers cannot
-//! skip through, its wake-ups, and connection errors without the password. Each test works
+//! skip through, its wake-ups, connection errors without the password, leases with fencing
+//! tokens and the push queue replicas claim from. Each test works
 //! in a schema of its own (`crate::common::pg`); without PostgreSQL they skip, unless
 //! `KETENPOORT_REQUIRE_POSTGRES=1`.
 
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use ketenpoort::store::postgres::events::{self, Event};
 use ketenpoort::store::postgres::migrate::{MIGRATIONS, Migrated, migrate};
 use ketenpoort::store::postgres::{PgError, PgOptions, connect};
+use ketenpoort::store::postgres::{lease, push_queue};
 use tokio_postgres::{Client, Transaction};
 
 use crate::common::pg::{TestDb, base_options};
@@ -159,7 +161,9 @@ async fn a_changed_migration_is_refused() {
     assert!(err.to_string().contains("migration 1 (init)"), "{err}");
     // Refused before anything was written: the record is as it was.
     let rows = schema_rows(&client).await;
-    assert_eq!(rows, vec![(1, "edited".to_owned())]);
+    let mut expected = embedded_rows();
+    expected[0].1 = "edited".to_owned();
+    assert_eq!(rows, expected);
     drop(client);
     db.drop_schema().await;
 }
@@ -451,5 +455,519 @@ async fn connection_errors_never_show_the_password() {
         assert!(!text.contains(SECRET), "{text}");
         assert!(text.contains("kp_no_such_role"), "names the role: {text}");
     }
+    db.drop_schema().await;
+}
+
+// === leases with fencing tokens, and the push queue (issue 16 point 5) ===
+
+/// A pool of `size` connections into the test's schema, migrated: enough connections for
+/// tasks that race to really run at once.
+async fn migrated_pool(db: &TestDb, size: usize) -> deadpool_postgres::Pool {
+    let pool = connect(&PgOptions {
+        pool_size: size,
+        ..db.options.clone()
+    })
+    .await
+    .expect("pool");
+    let mut client = pool.get().await.expect("connection");
+    migrate(&mut client).await.expect("migrate");
+    pool
+}
+
+/// Moves lease `name`'s expiry to just before the database's now: it has expired.
+async fn expire_lease(client: &Client, name: &str) {
+    let changed = client
+        .execute(
+            "UPDATE ketenpoort_leases \
+             SET until_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1 \
+             WHERE name = $1",
+            &[&name],
+        )
+        .await
+        .expect("expire the lease");
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_many_racing_acquirers_one_wins_and_tokens_increase_across_expiries() {
+    const NAME: &str = "certificate-a";
+    const TASKS: usize = 16;
+    let Some(db) = TestDb::new("racing_acquirers").await else {
+        return;
+    };
+    let pool = migrated_pool(&db, TASKS + 1).await;
+    let holders = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()];
+    // Every task has its connection before any of them asks.
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(TASKS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..TASKS {
+        let (pool, start, holder) = (pool.clone(), start.clone(), holders[i % 2]);
+        tasks.spawn(async move {
+            let client = pool.get().await.expect("connection");
+            start.wait().await;
+            lease::acquire(&client, NAME, holder, Duration::from_secs(60))
+                .await
+                .expect("acquire")
+        });
+    }
+    let mut won = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        if let Some(lease) = result.expect("task") {
+            won.push(lease);
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one acquirer wins: {won:?}");
+    let first = won.remove(0);
+    assert_eq!(first.token, 1);
+    assert!(first.locally_valid());
+    let client = pool.get().await.expect("connection");
+    let (holder, token): (uuid::Uuid, i64) = {
+        let row = client
+            .query_one(
+                "SELECT holder, fencing_token FROM ketenpoort_leases WHERE name = $1",
+                &[&NAME],
+            )
+            .await
+            .expect("the lease row");
+        (row.get(0), row.get(1))
+    };
+    assert_eq!((holder, token), (first.holder, 1));
+
+    // 100 cycles: the lease ends (its expiry moved by the database, or a release); both
+    // holders race for it again; one wins, with the next token, never a used one.
+    let mut current = first;
+    for cycle in 0..100u64 {
+        let (c1, c2) = (
+            pool.get().await.expect("connection"),
+            pool.get().await.expect("connection"),
+        );
+        let race = || async {
+            let (r1, r2) = tokio::join!(
+                lease::acquire(&c1, NAME, holders[0], Duration::from_secs(60)),
+                lease::acquire(&c2, NAME, holders[1], Duration::from_secs(60)),
+            );
+            [r1.expect("acquire"), r2.expect("acquire")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        };
+        // Unexpired: nobody takes it, its holder neither.
+        assert_eq!(race().await, vec![], "cycle {cycle}");
+        if cycle % 2 == 0 {
+            expire_lease(&client, NAME).await;
+        } else {
+            assert!(
+                lease::release(&client, current.clone())
+                    .await
+                    .expect("release")
+            );
+        }
+        let won = race().await;
+        assert_eq!(won.len(), 1, "cycle {cycle}: {won:?}");
+        let next = won.into_iter().next().expect("one winner");
+        assert_eq!(next.token, current.token + 1, "cycle {cycle}");
+        current = next;
+    }
+    assert_eq!(current.token, 101);
+    // A zero TTL gives a lease that has expired at once: the next acquire takes it over.
+    assert!(lease::release(&client, current).await.expect("release"));
+    let instant = lease::acquire(&client, NAME, holders[0], Duration::ZERO)
+        .await
+        .expect("acquire")
+        .expect("released: free");
+    assert!(!instant.locally_valid());
+    let after = lease::acquire(&client, NAME, holders[1], Duration::from_secs(60))
+        .await
+        .expect("acquire")
+        .expect("a zero TTL has expired");
+    assert_eq!((instant.token, after.token), (102, 103));
+    drop(client);
+    pool.close();
+    db.drop_schema().await;
+}
+
+/// Lease-protected work: one row written in a transaction that [`lease::fenced`] guards.
+async fn write_under(client: &mut Client, lease: &lease::Lease, who: &str) -> Result<(), PgError> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO lease_work (who, token) VALUES ($1, $2)",
+        &[&who, &i64::try_from(lease.token).expect("small token")],
+    )
+    .await?;
+    lease::fenced(&tx, lease).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn lease_work(client: &Client) -> Vec<(String, i64)> {
+    client
+        .query("SELECT who, token FROM lease_work ORDER BY token, who", &[])
+        .await
+        .expect("read lease_work")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_holder_that_lost_its_lease_is_fenced_off() {
+    const NAME: &str = "deadline-check";
+    let Some(db) = TestDb::new("a_holder_that_lost_its_lease").await else {
+        return;
+    };
+    let pool = migrated_pool(&db, 3).await;
+    let (mut a_conn, mut b_conn) = (
+        pool.get().await.expect("connection"),
+        pool.get().await.expect("connection"),
+    );
+    a_conn
+        .batch_execute("CREATE TABLE lease_work (who text NOT NULL, token bigint NOT NULL)")
+        .await
+        .expect("work table");
+    let (a_id, b_id) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let mut a = lease::acquire(&a_conn, NAME, a_id, Duration::from_secs(60))
+        .await
+        .expect("acquire")
+        .expect("free");
+    assert_eq!(a.token, 1);
+    write_under(&mut a_conn, &a, "a").await.expect("A holds it");
+    assert!(lease::renew(&a_conn, &mut a).await.expect("renew"));
+
+    // A pauses; meanwhile its lease expires. Not yet taken over: A is fenced off as expired.
+    expire_lease(&a_conn, NAME).await;
+    let err = write_under(&mut a_conn, &a, "a")
+        .await
+        .expect_err("an expired lease");
+    assert!(
+        matches!(
+            &err,
+            PgError::Fenced {
+                token: 1,
+                reason: lease::Fence::Expired,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // B takes it over, with token 2.
+    let b = lease::acquire(&b_conn, NAME, b_id, Duration::from_secs(60))
+        .await
+        .expect("acquire")
+        .expect("expired: free");
+    assert_eq!(b.token, 2);
+
+    // A wakes up and acts on the lease it lost: refused, and its write is not committed.
+    let err = write_under(&mut a_conn, &a, "a")
+        .await
+        .expect_err("a lease taken over");
+    assert!(
+        matches!(
+            &err,
+            PgError::Fenced {
+                token: 1,
+                reason: lease::Fence::Superseded { current: 2 },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(NAME), "{err}");
+    write_under(&mut b_conn, &b, "b").await.expect("B holds it");
+    assert_eq!(
+        lease_work(&a_conn).await,
+        vec![("a".to_owned(), 1), ("b".to_owned(), 2)],
+        "A's write under the lost lease is not there"
+    );
+    // Neither can A renew or release B's lease.
+    assert!(!lease::renew(&a_conn, &mut a).await.expect("renew"));
+    assert!(!lease::release(&a_conn, a).await.expect("release"));
+    write_under(&mut b_conn, &b, "b2")
+        .await
+        .expect("B still holds it");
+    drop((a_conn, b_conn));
+    pool.close();
+    db.drop_schema().await;
+}
+
+/// Whether `waiter`'s backend is blocked by `holder`'s, as the server's lock table says.
+async fn blocked_by(observer: &Client, holder: i32, waiter: i32) -> bool {
+    observer
+        .query_one(
+            "SELECT $1 = ANY (pg_blocking_pids($2))",
+            &[&holder, &waiter],
+        )
+        .await
+        .expect("pg_blocking_pids")
+        .get(0)
+}
+
+/// Drives `acquire` until the server shows it waiting for `holder_pid`'s lock (a bounded
+/// poll of the lock table); panics if it finishes first. Returns it, still waiting.
+async fn waiting_for<F>(
+    observer: &Client,
+    holder_pid: i32,
+    waiter_pid: i32,
+    acquire: F,
+) -> std::pin::Pin<Box<F>>
+where
+    F: std::future::Future<Output = Result<Option<lease::Lease>, PgError>>,
+{
+    let mut acquire = Box::pin(acquire);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(Instant::now() < deadline, "the acquire never waited");
+        tokio::select! {
+            taken = &mut acquire => panic!("the acquire did not wait for the fence: {taken:?}"),
+            () = tokio::time::sleep(Duration::from_millis(5)) => {
+                if blocked_by(observer, holder_pid, waiter_pid).await {
+                    return acquire;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_take_over_waits_until_the_fenced_transaction_has_ended() {
+    const NAME: &str = "certificate-b";
+    let Some(db) = TestDb::new("a_take_over_waits").await else {
+        return;
+    };
+    let pool = migrated_pool(&db, 3).await;
+    let mut a_conn = pool.get().await.expect("connection");
+    let b_conn = pool.get().await.expect("connection");
+    let observer = pool.get().await.expect("connection");
+    a_conn
+        .batch_execute("CREATE TABLE lease_work (who text NOT NULL, token bigint NOT NULL)")
+        .await
+        .expect("work table");
+    let (pid_a, pid_b) = (backend_pid(&a_conn).await, backend_pid(&b_conn).await);
+    let a = lease::acquire(&a_conn, NAME, uuid::Uuid::new_v4(), Duration::from_secs(60))
+        .await
+        .expect("acquire")
+        .expect("free");
+    let b_id = uuid::Uuid::new_v4();
+
+    // 1. While a transaction that passed the fence runs, the lease row is locked: B's
+    // acquire waits for it (and then finds the lease running).
+    let tx = a_conn.transaction().await.expect("begin");
+    lease::fenced(&tx, &a).await.expect("A holds it");
+    tx.execute("INSERT INTO lease_work VALUES ('a', 1)", &[])
+        .await
+        .expect("A's write");
+    let b_take = waiting_for(
+        &observer,
+        pid_a,
+        pid_b,
+        lease::acquire(&b_conn, NAME, b_id, Duration::from_secs(60)),
+    )
+    .await;
+    tx.commit().await.expect("A commits");
+    assert_eq!(b_take.await.expect("acquire"), None, "A's lease still runs");
+
+    // 2. The lease runs out while A's fenced transaction is still open (moved by another
+    // session this would wait for the lock, which is the point; so A's transaction moves
+    // it). B takes it over only after A's work has committed, as token 2.
+    let tx = a_conn.transaction().await.expect("begin");
+    lease::fenced(&tx, &a).await.expect("A holds it");
+    tx.execute("INSERT INTO lease_work VALUES ('a', 1)", &[])
+        .await
+        .expect("A's write");
+    tx.execute(
+        "UPDATE ketenpoort_leases \
+         SET until_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1 \
+         WHERE name = $1",
+        &[&NAME],
+    )
+    .await
+    .expect("expire within A's transaction");
+    let b_take = waiting_for(
+        &observer,
+        pid_a,
+        pid_b,
+        lease::acquire(&b_conn, NAME, b_id, Duration::from_secs(60)),
+    )
+    .await;
+    tx.commit()
+        .await
+        .expect("A commits under a token that was current");
+    let b = b_take
+        .await
+        .expect("acquire")
+        .expect("expired once A committed");
+    assert_eq!(b.token, 2);
+    assert_eq!(
+        lease_work(&observer).await,
+        vec![("a".to_owned(), 1), ("a".to_owned(), 1)]
+    );
+    drop((a_conn, observer));
+    pool.close();
+    db.drop_schema().await;
+}
+
+/// Messages 1..=n, each queued to be pushed.
+async fn queue_messages(client: &Client, n: i64) {
+    client
+        .execute(
+            "INSERT INTO ketenpoort_messages \
+             (id, tenant, request_id, kind, agb, municipality, state, accepted_at_ms, meta) \
+             SELECT g, 'tenant', 'request-' || g, 'JW315', '12345678', '0363', 'QUEUED', 0, \
+                    '{}'::jsonb \
+             FROM generate_series(1, $1::bigint) AS g",
+            &[&n],
+        )
+        .await
+        .expect("messages");
+    client
+        .execute(
+            "INSERT INTO ketenpoort_queue (message_id) SELECT generate_series(1, $1::bigint)",
+            &[&n],
+        )
+        .await
+        .expect("queue");
+}
+
+/// Who has claimed message `id`, by the row.
+async fn claimed_by(client: &Client, id: i64) -> Option<uuid::Uuid> {
+    client
+        .query_one(
+            "SELECT claimed_by FROM ketenpoort_queue WHERE message_id = $1",
+            &[&id],
+        )
+        .await
+        .expect("queue row")
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_replicas_claim_every_queued_message_exactly_once() {
+    const MESSAGES: i64 = 200;
+    const HOLDERS: usize = 4;
+    let Some(db) = TestDb::new("four_replicas_claim").await else {
+        return;
+    };
+    let pool = migrated_pool(&db, HOLDERS + 1).await;
+    let client = pool.get().await.expect("connection");
+    queue_messages(&client, MESSAGES).await;
+    let start = std::sync::Arc::new(tokio::sync::Barrier::new(HOLDERS));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..HOLDERS {
+        let (pool, start, holder) = (pool.clone(), start.clone(), uuid::Uuid::new_v4());
+        tasks.spawn(async move {
+            let client = pool.get().await.expect("connection");
+            start.wait().await;
+            let mut mine = Vec::new();
+            loop {
+                let batch = push_queue::claim(&client, 7, holder, Duration::from_secs(60))
+                    .await
+                    .expect("claim");
+                if batch.is_empty() {
+                    break;
+                }
+                assert!(batch.windows(2).all(|w| w[0] < w[1]), "{batch:?}");
+                mine.extend(batch);
+            }
+            (holder, mine)
+        });
+    }
+    let mut all = Vec::new();
+    let mut per_holder = Vec::new();
+    while let Some(result) = tasks.join_next().await {
+        let (holder, mine) = result.expect("task");
+        for &id in &mine {
+            let id = i64::try_from(id).expect("small id");
+            assert_eq!(claimed_by(&client, id).await, Some(holder), "message {id}");
+        }
+        per_holder.push(mine.len());
+        all.extend(mine);
+    }
+    all.sort_unstable();
+    let expected: Vec<u64> = (1..=200).collect();
+    assert_eq!(
+        all, expected,
+        "every message claimed once: none twice, none lost"
+    );
+    eprintln!("claims per holder: {per_holder:?}");
+    // Nothing is left to claim while the claims run.
+    let late = push_queue::claim(&client, 500, uuid::Uuid::new_v4(), Duration::from_secs(60))
+        .await
+        .expect("claim");
+    assert_eq!(late, Vec::<u64>::new());
+    drop(client);
+    pool.close();
+    db.drop_schema().await;
+}
+
+#[tokio::test]
+async fn an_expired_claim_passes_to_another_replica_and_the_loser_cannot_finish_it() {
+    let Some(db) = TestDb::new("an_expired_claim").await else {
+        return;
+    };
+    let pool = migrated_pool(&db, 2).await;
+    let mut client = pool.get().await.expect("connection");
+    queue_messages(&client, 3).await;
+    let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let minute = Duration::from_secs(60);
+    assert_eq!(
+        push_queue::claim(&client, 10, a, minute)
+            .await
+            .expect("claim"),
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        push_queue::claim(&client, 10, b, minute)
+            .await
+            .expect("claim"),
+        Vec::<u64>::new(),
+        "all claimed, none expired"
+    );
+    // A stalls; its claim on message 2 runs out (the database moves the time).
+    client
+        .execute(
+            "UPDATE ketenpoort_queue \
+             SET claimed_until_ms = (extract(epoch FROM clock_timestamp()) * 1000)::bigint - 1 \
+             WHERE message_id = 2",
+            &[],
+        )
+        .await
+        .expect("expire the claim");
+    assert_eq!(
+        push_queue::claim(&client, 10, b, minute)
+            .await
+            .expect("claim"),
+        vec![2]
+    );
+    // A wakes: it can neither finish nor hand back what B has now.
+    assert!(!push_queue::done(&**client, 2, a).await.expect("done"));
+    assert!(!push_queue::release(&**client, 2, a).await.expect("release"));
+    assert_eq!(claimed_by(&client, 2).await, Some(b));
+    // B finishes it inside its own transaction (as the Store will, with the outcome).
+    let tx = client.transaction().await.expect("begin");
+    assert!(push_queue::done(&*tx, 2, b).await.expect("done"));
+    tx.commit().await.expect("commit");
+    // A finishes message 1 and hands 3 back; 3 is claimable at once, 1 and 2 are gone.
+    assert!(push_queue::done(&**client, 1, a).await.expect("done"));
+    assert!(push_queue::release(&**client, 3, a).await.expect("release"));
+    assert_eq!(
+        push_queue::claim(&client, 10, b, Duration::ZERO)
+            .await
+            .expect("claim"),
+        vec![3]
+    );
+    // Claimed with a zero lease: expired at once, so another replica may take it.
+    assert_eq!(
+        push_queue::claim(&client, 10, a, minute)
+            .await
+            .expect("claim"),
+        vec![3]
+    );
+    let left: i64 = client
+        .query_one("SELECT count(*) FROM ketenpoort_queue", &[])
+        .await
+        .expect("count")
+        .get(0);
+    assert_eq!(left, 1);
+    drop(client);
+    pool.close();
     db.drop_schema().await;
 }

@@ -30,11 +30,18 @@ impl Migration {
 }
 
 /// The migrations this binary knows, by version.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "queue_claims",
+        sql: include_str!("migrations/0002_queue_claims.sql"),
+    },
+];
 
 /// The key of the advisory lock migrations run under (`ketenpoo` in ASCII).
 pub const LOCK_KEY: i64 = 0x6b65_7465_6e70_6f6f;

@@ -1,12 +1,15 @@
 //! The foundation of a PostgreSQL backend for the [`super::Store`] (issue 16): connecting
-//! ([`connect`]), the schema and its embedded migrations ([`migrate`]) and an event log that
-//! readers cannot skip through ([`events`]). The `Store` implementation itself, and a
+//! ([`connect`]), the schema and its embedded migrations ([`migrate`]), an event log that
+//! readers cannot skip through ([`events`]), leases with fencing tokens ([`lease`]) and a
+//! push queue that replicas claim from without taking one message twice ([`push_queue`]). The `Store` implementation itself, and a
 //! configuration key to select it, are still to come: nothing here can be turned on by a
 //! user yet. docs/POSTGRES.md explains the schema and the event log's design.
 
 pub mod connect;
 pub mod events;
+pub mod lease;
 pub mod migrate;
+pub mod push_queue;
 
 pub use connect::{PgOptions, connect};
 
@@ -62,6 +65,17 @@ pub enum PgError {
         database: String,
         /// The checksum of the embedded SQL.
         binary: String,
+    },
+    /// Lease-protected work was refused ([`lease::fenced`]): the lease is no longer the
+    /// caller's. Its transaction must not commit.
+    #[error("lease {name:?} with fencing token {token} is no longer held: {reason}")]
+    Fenced {
+        /// The lease's name.
+        name: String,
+        /// The caller's (stale) token.
+        token: u64,
+        /// Why.
+        reason: lease::Fence,
     },
     /// A value read from the database is out of range (e.g. a negative cursor).
     #[error("PostgreSQL: {0}")]
