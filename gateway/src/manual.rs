@@ -114,7 +114,10 @@
 //!   `payload` for a quarantined payload in hex) and syncs it before the batch is purged. The
 //!   file holds personal data (mode 0600). A run stopped between the sync and the purge
 //!   writes that batch again on its rerun (take the last line per key); a line a stop cut
-//!   off is cut away when the next run opens the file (its batch was not purged yet).
+//!   off is cut away when the next run opens the file (its batch was not purged yet). A
+//!   FILE that is not a regular file, or does not read as such an archive (its first line,
+//!   or its cut-off last line, not beginning `{"type":"`), is refused and left untouched:
+//!   a mistyped path never cuts another file.
 //! - **Kill safety**: each batch (`--batch N` records, never splitting a conversation) is one
 //!   atomic sled batch followed by a flush. A prune killed at any moment (`kill -9`) leaves
 //!   every conversation untouched or wholly purged — never an XML without its record, nor an

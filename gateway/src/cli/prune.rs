@@ -148,9 +148,15 @@ pub fn run(args: &PruneArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Re
     }
 }
 
+/// How every line of an export (and so of an archive) begins: serde writes the tag first.
+const LINE_START: &[u8] = b"{\"type\":\"";
+
 /// The archive, opened for appending (a rerun after a stop adds to it), readable by its
 /// owner only where the platform allows. A line cut off by a stop is cut away: its batch was
 /// not purged (the archive is synced before the purge), so the rerun writes it again whole.
+/// A file that is not a regular file, or whose first line or cut-off tail does not begin as
+/// an export line does, is refused and left as it is: a mistyped `--archive` never cuts an
+/// unrelated file.
 fn open_archive(path: &std::path::Path) -> io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
     o.create(true).read(true).append(true);
@@ -160,12 +166,47 @@ fn open_archive(path: &std::path::Path) -> io::Result<std::fs::File> {
         o.mode(0o600);
     }
     let mut file = o.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_an_archive("it is not a regular file"));
+    }
+    let len = meta.len();
+    if len == 0 {
+        return Ok(file);
+    }
+    if !starts_as_a_line(&mut file, 0)? {
+        return Err(not_an_archive(
+            "it does not begin as `ketenpoort export` lines do; give a new file or an earlier archive",
+        ));
+    }
     let whole = whole_lines(&mut file)?;
-    if whole < file.metadata()?.len() {
+    if whole < len {
+        if !starts_as_a_line(&mut file, whole)? {
+            return Err(not_an_archive(
+                "its last line is not an export line cut off by a stop",
+            ));
+        }
         file.set_len(whole)?;
         file.sync_data()?;
     }
     Ok(file)
+}
+
+fn not_an_archive(why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("not an archive of ketenpoort prune: {why}"),
+    )
+}
+
+/// Whether what `file` holds from `at` on begins as an export line (a shorter rest: as far
+/// as it goes).
+fn starts_as_a_line(file: &mut std::fs::File, at: u64) -> io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::Start(at))?;
+    let mut head = Vec::with_capacity(LINE_START.len());
+    file.take(LINE_START.len() as u64).read_to_end(&mut head)?;
+    Ok(!head.is_empty() && LINE_START.starts_with(&head))
 }
 
 /// The length of `file` up to and including its last newline (0 when it has none).
@@ -197,16 +238,39 @@ mod tests {
     fn a_line_cut_off_by_a_stop_is_cut_away_and_whole_lines_stay() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("archive.jsonl");
-        std::fs::write(&path, "{\"a\":1}\n{\"b\":2}\n{\"c\":").expect("write");
+        let whole = "{\"type\":\"message\",\"id\":1}\n{\"type\":\"event\",\"cursor\":1}\n";
+        std::fs::write(&path, format!("{whole}{{\"type\":\"mess")).expect("write");
         let mut f = open_archive(&path).expect("open");
-        f.write_all(b"{\"c\":3}\n").expect("append");
+        f.write_all(b"{\"type\":\"message\",\"id\":2}\n")
+            .expect("append");
         drop(f);
         assert_eq!(
             std::fs::read_to_string(&path).expect("read"),
-            "{\"a\":1}\n{\"b\":2}\n{\"c\":3}\n"
+            format!("{whole}{{\"type\":\"message\",\"id\":2}}\n")
         );
-        std::fs::write(&path, "no newline at all").expect("write");
+        // A stop inside the very first line, a few bytes into it.
+        std::fs::write(&path, "{\"ty").expect("write");
         drop(open_archive(&path).expect("open"));
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "");
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_archive_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("notes.txt");
+        for content in [
+            "no newline at all",
+            "line one\nline two without its newline",
+            "{\"type\":\"message\"}\nnot an export line at the end",
+        ] {
+            std::fs::write(&path, content).expect("write");
+            let e = open_archive(&path).expect_err("not an archive");
+            assert!(e.to_string().contains("not an archive"), "{e}");
+            assert_eq!(std::fs::read_to_string(&path).expect("read"), content);
+        }
+        assert!(
+            open_archive(dir.path()).is_err(),
+            "a directory is no archive"
+        );
     }
 }
