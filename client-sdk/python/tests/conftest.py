@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -34,14 +33,13 @@ def _binary() -> Path:
     return binary
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class DevGateway:
-    """``ketenpoort serve --dev`` as a child process; restartable on the same port and data."""
+    """``ketenpoort serve --dev`` as a child process; restartable on the same port and data.
+
+    The first start listens on port 0 and reads the bound addresses from the gateway's
+    ``listening on ADDR`` lines: a port picked here and bound later by the gateway could be
+    taken in between (by the built-in simulator, by another test's connection), as CI saw.
+    """
 
     def __init__(self, binary: Path, data_dir: Path, as_serve_dev: bool = False) -> None:
         self.binary = binary
@@ -49,8 +47,9 @@ class DevGateway:
         #: Exactly as `ketenpoort serve --dev` runs (the built-in simulator, cross-message
         #: rules on), but on free ports and a temporary data directory.
         self.as_serve_dev = as_serve_dev
-        self.port = _free_port()
-        self.admin_port = _free_port()
+        #: The gRPC and admin ports once the gateway has listened (0 before the first start).
+        self.port = 0
+        self.admin_port = 0
         self.process: Optional[subprocess.Popen[bytes]] = None
         self.log = data_dir.parent / "gateway.log"
 
@@ -59,9 +58,22 @@ class DevGateway:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Starts the gateway; a restart keeps the ports of the first start (the clients'
+        target), retrying for a while when the old port is not free yet."""
+        deadline = time.monotonic() + 60
+        while True:
+            error = self._start_once(deadline)
+            if error is None:
+                return
+            if self.port == 0 or "Address already in use" not in error \
+                    or time.monotonic() > deadline:
+                raise RuntimeError(error)
+            time.sleep(0.2)
+
+    def _start_once(self, deadline: float) -> Optional[str]:
         env = dict(os.environ)
         env.update({
-            "KETENPOORT_SERVER_GRPC_LISTEN": self.target,
+            "KETENPOORT_SERVER_GRPC_LISTEN": f"127.0.0.1:{self.port}",
             "KETENPOORT_SERVER_ADMIN_LISTEN": f"127.0.0.1:{self.admin_port}",
             # The operator console of dev mode, off its fixed port 8090.
             "KETENPOORT_CONSOLE_LISTEN": "127.0.0.1:0",
@@ -77,21 +89,30 @@ class DevGateway:
                 "KETENPOORT_VECOZO_MODE": "loopback",
                 "KETENPOORT_MESSAGES_CROSS_MESSAGE_RULES": "false",
             })
+        # The log is appended to across restarts: read only what this start writes.
+        offset = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([str(self.binary), "serve", "--dev"], env=env,
                                             stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the gateway exited with {self.process.returncode}: "
-                                   f"{self.log.read_text(errors='replace')}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
+            exited = self.process.poll() is not None
+            with open(self.log, "rb") as log:
+                log.seek(offset)
+                lines = log.read().decode(errors="replace").splitlines()
+            grpc = [l[len("listening on "):] for l in lines if l.startswith("listening on ")]
+            admin = [l[len("admin listening on "):] for l in lines
+                     if l.startswith("admin listening on ")]
+            if grpc and admin:
+                self.port = int(grpc[0].rsplit(":", 1)[1])
+                self.admin_port = int(admin[0].rsplit(":", 1)[1])
+                return None
+            if exited:
+                code = self.process.returncode
+                self.process = None
+                return f"the gateway exited with {code}: " + "\n".join(lines)
+            time.sleep(0.05)
         self.stop()
-        raise RuntimeError("the gateway did not listen within 60 s")
+        return "the gateway did not listen within 60 s"
 
     def stop(self) -> None:
         if self.process is None:
