@@ -2,8 +2,13 @@
 //!
 //! ```text
 //! cargo run --release -p ketenpoort --example bench_store_scale -- \
-//!     [--sizes 100000,300000] [--dir /var/tmp/kp-scale] [--submits 10000] [--clients 64]
+//!     [--sizes 100000,300000] [--dir /var/tmp/kp-scale] [--submits 10000] [--clients 64] \
+//!     [--grow]
 //! ```
+//!
+//! `--grow` builds one store (`store-grow`) and grows it from size to size instead of
+//! building each size apart, and measures the largest in place instead of on a copy: what
+//! makes 3M fit a disk that cannot hold two copies of it.
 //!
 //! For every size, a store of that many messages is built (once; kept in `--dir` and reused
 //! by later runs) with a realistic mix per client: a JW315, the JW301 received for it, a
@@ -219,11 +224,37 @@ async fn build(dir: &Path, size: u64) {
         return;
     }
     let _ = std::fs::remove_dir_all(dir);
+    extend(dir, 0, size / PER_CLIENT).await;
+    std::fs::write(done, b"").expect("marker");
+}
+
+/// The number of clients a `--grow` store holds (its `CLIENTS` file; 0 when new).
+fn grown_clients(dir: &Path) -> u64 {
+    std::fs::read_to_string(dir.join("CLIENTS"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Grows the store at `dir` to about `size` messages: adds the clients it lacks.
+async fn grow(dir: &Path, size: u64) {
+    let have = grown_clients(dir);
+    let want = size / PER_CLIENT;
+    if have < want {
+        extend(dir, have, want).await;
+        std::fs::write(dir.join("CLIENTS"), want.to_string()).expect("marker");
+    } else {
+        eprintln!("store at {} holds {have} clients already", dir.display());
+    }
+}
+
+/// Adds clients `from..to` (nine messages each) to the store at `dir`, then closes it.
+async fn extend(dir: &Path, from: u64, to: u64) {
     let (store, closed) = SledStore::open_with(dir, &Options::default()).expect("open");
-    let clients = size / PER_CLIENT;
+    let clients = to;
     let started = Instant::now();
     let mut pending = Vec::new();
-    for c in 0..clients {
+    for c in from..clients {
         for (i, (received, m)) in client_messages(c).into_iter().enumerate() {
             pending.push(
                 store
@@ -236,18 +267,17 @@ async fn build(dir: &Path, size: u64) {
                 p.await.expect("stored");
             }
         }
-        if c % 10_000 == 0 && c > 0 {
+        if c % 10_000 == 0 && c > from {
             eprintln!(
                 "built {} of {} messages ({:.0}/s)",
                 c * PER_CLIENT,
                 clients * PER_CLIENT,
-                (c * PER_CLIENT) as f64 / started.elapsed().as_secs_f64()
+                ((c - from) * PER_CLIENT) as f64 / started.elapsed().as_secs_f64()
             );
         }
     }
     drop(store);
     closed.await.expect("closed");
-    std::fs::write(done, b"").expect("marker");
 }
 
 fn dir_mb(dir: &Path) -> f64 {
@@ -400,16 +430,40 @@ async fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let root = PathBuf::from(arg("--dir").unwrap_or_else(|| "/var/tmp/kp-scale".into()));
-    for size in &sizes {
-        build(&root.join(format!("store-{size}")), *size).await;
-    }
-    // Every measurement on a copy, so the built stores stay as built.
     let work = root.join("work");
     let _ = std::fs::remove_dir_all(&work);
     println!("| stored messages | result |");
     println!("|---:|---|");
     let _ = std::fs::create_dir_all(&work);
     println!("| 0 | {} |", run_child(&work.join("empty")));
+    if std::env::args().any(|a| a == "--grow") {
+        // One store grown from size to size (ascending): each size is measured on a copy,
+        // but the last in place, since a copy of the largest would need its size again
+        // in free disk. That store then holds the measured submits too; `--grow` runs
+        // after it only measure it again.
+        let mut sizes = sizes;
+        sizes.sort_unstable();
+        let store = root.join("store-grow");
+        for (i, size) in sizes.iter().enumerate() {
+            grow(&store, *size).await;
+            let held = grown_clients(&store) * PER_CLIENT;
+            let result = if i + 1 == sizes.len() {
+                run_child(&store)
+            } else {
+                let copy = work.join(format!("copy-{size}"));
+                copy_dir(&store, &copy);
+                let r = run_child(&copy);
+                let _ = std::fs::remove_dir_all(&copy);
+                r
+            };
+            println!("| {held} | {result} |");
+        }
+        return;
+    }
+    for size in &sizes {
+        build(&root.join(format!("store-{size}")), *size).await;
+    }
+    // Every measurement on a copy, so the built stores stay as built.
     for size in &sizes {
         let copy = work.join(format!("copy-{size}"));
         copy_dir(&root.join(format!("store-{size}")), &copy);
