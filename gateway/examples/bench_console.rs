@@ -310,6 +310,7 @@ async fn main() {
                     content: IncomingContent::Message(Arc::new(message)),
                     retour: None,
                     owed: None,
+                    fence: None,
                 }));
                 shared
                     .store

@@ -385,7 +385,8 @@ pub enum Write {
     /// traceerId is known (then nothing is written: [`Outcome::AlreadyReceived`]).
     Incoming(Box<IncomingWrite>),
     /// Takes or renews the collection lease `name` for `holder` until `until_ms`, unless
-    /// another holder of this store session holds it unexpired. Answers [`Outcome::Lease`].
+    /// another holder of this store session holds it unexpired. Answers [`Outcome::Lease`]
+    /// with the holding's fencing token ([`LeaseOutcome::Granted`]).
     Lease {
         /// What is leased, e.g. the certificate label of a puller.
         name: String,
@@ -396,7 +397,8 @@ pub enum Write {
         /// Until when.
         until_ms: i64,
     },
-    /// Gives lease `name` up if `holder` holds it. Answers [`Outcome::Lease`].
+    /// Gives lease `name` up if `holder` holds it (its token is kept, so the next holder's is
+    /// higher). Answers [`Outcome::Lease`] with [`LeaseOutcome::Released`].
     ReleaseLease {
         /// What is leased.
         name: String,
@@ -496,6 +498,22 @@ pub struct IncomingWrite {
     /// No retour is queued on it but the provider owes one (manual answering, or an automatic
     /// retour that could not be built): the duty is recorded with it ([`duties::RetourDuty`]).
     pub owed: Option<OwedRetour>,
+    /// The collection lease it was collected under: the store writes nothing unless that
+    /// lease is still held with this token ([`Outcome::Fenced`]). `None`: not checked.
+    pub fence: Option<Fence>,
+}
+
+/// A lease a write is made under ([`IncomingWrite::fence`]): the store applies the write only
+/// while lease `name` is held unexpired with fencing token `token`, so that a holder that
+/// lost its lease (a long pause, another holder since) cannot write as if it held it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    /// The lease, e.g. the certificate label of a puller.
+    pub name: String,
+    /// The token [`LeaseOutcome::Granted`] answered.
+    pub token: u64,
+    /// Now, milliseconds since the Unix epoch: the lease must expire after it.
+    pub now_ms: i64,
 }
 
 /// The retour a collected 301/319 is owed and the provider sends itself
@@ -539,8 +557,15 @@ pub struct QueuedRetour {
 /// The answer to a [`Write::Lease`] or [`Write::ReleaseLease`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LeaseOutcome {
-    /// The asker holds the lease now (or gave it up).
-    Granted,
+    /// The asker holds the lease now, with this fencing token: the same while one holder
+    /// renews it, one higher for every new holding (after another holder, an expiry, a
+    /// release or a new store session). Tokens of one name are never handed out twice.
+    Granted {
+        /// The fencing token, for [`Fence`].
+        token: u64,
+    },
+    /// A [`Write::ReleaseLease`] was applied: the asker does not hold the lease (any more).
+    Released,
     /// Another holder has it until `until_ms`.
     Held {
         /// The holder.
@@ -578,6 +603,14 @@ pub enum Outcome {
     },
     /// The traceerId was stored before (a redelivery); nothing was written.
     AlreadyReceived,
+    /// The write's [`Fence`] is not the current holding of its lease (taken over, expired,
+    /// released); nothing was written.
+    Fenced {
+        /// The lease.
+        name: String,
+        /// The lease's current token, if any holding was ever granted.
+        current: Option<u64>,
+    },
     /// The answer to a lease write.
     Lease(LeaseOutcome),
     /// The acknowledged cursor after the write.

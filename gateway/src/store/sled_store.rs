@@ -177,8 +177,12 @@ pub struct LeaseRecord {
     pub holder: uuid::Uuid,
     /// The store session (one per open) it was taken in.
     pub session: uuid::Uuid,
-    /// Expiry, milliseconds since the Unix epoch.
+    /// Expiry, milliseconds since the Unix epoch (`i64::MIN` once released).
     pub until_ms: i64,
+    /// The fencing token of this holding ([`LeaseOutcome::Granted`]); 0 in records written
+    /// before tokens existed.
+    #[serde(default)]
+    pub token: u64,
 }
 
 /// How to open a [`SledStore`] (`[store]` in the config).
@@ -1259,6 +1263,11 @@ impl Writer {
     }
     /// Stores a collected message once per traceerId: record, event, correlation, history.
     fn incoming(&mut self, w: &IncomingWrite) -> Result<Outcome, Error> {
+        if let Some(fence) = &w.fence
+            && let Some(refused) = self.fenced(fence)?
+        {
+            return Ok(refused);
+        }
         let tk = key(b"t/", w.traceer_id.as_bytes());
         if self.db.contains_key(&tk)? {
             return Ok(Outcome::AlreadyReceived);
@@ -1680,33 +1689,62 @@ impl Writer {
         until_ms: Option<i64>,
     ) -> Result<Outcome, Error> {
         let lk = key(b"l/", name.as_bytes());
-        let current: Option<LeaseRecord> = match self.db.get(&lk)? {
-            Some(v) => Some(serde_json::from_slice(&v)?),
-            None => None,
-        };
+        let current = self.lease_record(name)?;
         let Some(until_ms) = until_ms else {
-            if current.is_some_and(|c| c.holder == holder) {
-                self.db.remove(&lk)?;
+            // Released, not removed: the token stays, so the next holding's is higher.
+            if let Some(c) = current.filter(|c| c.holder == holder) {
+                let released = LeaseRecord {
+                    until_ms: i64::MIN,
+                    ..c
+                };
+                self.db.insert(lk, serde_json::to_vec(&released)?)?;
             }
-            return Ok(Outcome::Lease(LeaseOutcome::Granted));
+            return Ok(Outcome::Lease(LeaseOutcome::Released));
         };
+        let running = |c: &LeaseRecord| c.session == self.session && c.until_ms > now_ms;
         if let Some(c) = current
             && c.holder != holder
-            && c.session == self.session
-            && c.until_ms > now_ms
+            && running(&c)
         {
             return Ok(Outcome::Lease(LeaseOutcome::Held {
                 holder: c.holder,
                 until_ms: c.until_ms,
             }));
         }
+        let token = match current {
+            Some(c) if c.holder == holder && running(&c) => c.token,
+            Some(c) => c.token.saturating_add(1),
+            None => 1,
+        };
         let record = LeaseRecord {
             holder,
             session: self.session,
             until_ms,
+            token,
         };
         self.db.insert(lk, serde_json::to_vec(&record)?)?;
-        Ok(Outcome::Lease(LeaseOutcome::Granted))
+        Ok(Outcome::Lease(LeaseOutcome::Granted { token }))
+    }
+
+    /// The record of lease `name`, if it was ever taken.
+    fn lease_record(&self, name: &str) -> Result<Option<LeaseRecord>, Error> {
+        match self.db.get(key(b"l/", name.as_bytes()))? {
+            Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `None` when `fence` is the current, unexpired holding of its lease in this session;
+    /// else the [`Outcome::Fenced`] to answer instead of writing.
+    fn fenced(&self, fence: &super::Fence) -> Result<Option<Outcome>, Error> {
+        let current = self.lease_record(&fence.name)?;
+        let holds = current.is_some_and(|c| {
+            c.token == fence.token && c.session == self.session && c.until_ms > fence.now_ms
+        });
+        Ok((!holds).then(|| Outcome::Fenced {
+            name: fence.name.clone(),
+            current: current.map(|c| c.token).filter(|t| *t > 0),
+        }))
     }
 }
 

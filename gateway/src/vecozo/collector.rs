@@ -10,6 +10,13 @@
 //! each task holds a lease in the store (`l/`, renewed every round, given up on stop): a
 //! second collector on the same store is refused with an error naming the holder.
 //!
+//! Each holding of the lease has a fencing token ([`LeaseOutcome::Granted`]), and every
+//! message the round stores carries it ([`crate::store::Fence`]): a collector whose lease
+//! ran out or was taken over (a long pause) has its writes refused ([`Outcome::Fenced`]),
+//! and since it then stores nothing it confirms nothing to VECOZO either; the holder of the
+//! lease collects those messages. With a store that replicas share (PostgreSQL, issue 16)
+//! this is what keeps a woken replica from acting on a lease it lost.
+//!
 //! The limit, honestly: a gateway on *another* store (another machine, another data
 //! directory) cannot see this lease — there is no shared storage to hold it, and VECOZO
 //! offers no lock. Running two gateways with the same certificate is an operator error the
@@ -40,7 +47,8 @@ use crate::header::{Clock, HeaderFactory};
 use crate::metrics::Metrics;
 use crate::retour::{AnswerMode, AnswerModes};
 use crate::store::{
-    IncomingContent, IncomingWrite, LeaseOutcome, Outcome, OwedRetour, QueuedRetour, Store, Write,
+    Fence, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, OwedRetour, QueuedRetour, Store,
+    Write,
 };
 
 /// Messages listed per round: VECOZO's maximum.
@@ -102,11 +110,13 @@ impl Collector {
                 break;
             }
             let more = match self.take_lease(&label, holder).await {
-                true => {
+                Some(token) => {
                     let _turn = turns.lock().await;
-                    self.round(&label, &client).await.is_some_and(|r| r.more)
+                    self.round(&label, token, &client)
+                        .await
+                        .is_some_and(|r| r.more)
                 }
-                false => false,
+                None => false,
             };
             if more {
                 continue;
@@ -125,9 +135,9 @@ impl Collector {
         }
     }
 
-    /// Takes or renews the lease of `label`; false (with an error logged) when another
-    /// collector holds it.
-    async fn take_lease(&self, label: &str, holder: Uuid) -> bool {
+    /// Takes or renews the lease of `label` and answers its fencing token; `None` (with an
+    /// error logged) when another collector holds it.
+    async fn take_lease(&self, label: &str, holder: Uuid) -> Option<u64> {
         let now_ms = Utc::now().timestamp_millis();
         let ttl = self.poll_interval.saturating_mul(3) + Duration::from_secs(30);
         let write = Write::Lease {
@@ -137,7 +147,7 @@ impl Collector {
             until_ms: now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
         };
         match self.store.commit(write).wait().await {
-            Ok(Outcome::Lease(LeaseOutcome::Granted)) => true,
+            Ok(Outcome::Lease(LeaseOutcome::Granted { token })) => Some(token),
             Ok(Outcome::Lease(LeaseOutcome::Held { holder, until_ms })) => {
                 tracing::error!(
                     certificate = %label,
@@ -146,15 +156,15 @@ impl Collector {
                     "refusing to collect: another collector pulls with this certificate \
                      (only one system may pull per AGB code; two take each other's messages)"
                 );
-                false
+                None
             }
             Ok(other) => {
                 tracing::error!(certificate = %label, outcome = ?other, "unexpected lease outcome");
-                false
+                None
             }
             Err(e) => {
                 tracing::error!(certificate = %label, error = %e, "collection lease not taken");
-                false
+                None
             }
         }
     }
@@ -196,8 +206,10 @@ impl Collector {
         }
     }
 
-    /// One round for one certificate; `None` when the listing failed.
-    async fn round(&self, label: &str, client: &VecozoClient) -> Option<RoundReport> {
+    /// One round for one certificate under the lease holding `token`; `None` when the
+    /// listing failed. What the store refuses as fenced (the lease was lost meanwhile) is not
+    /// confirmed to VECOZO: the collector that holds the lease now collects it.
+    async fn round(&self, label: &str, token: u64, client: &VecozoClient) -> Option<RoundReport> {
         let store = |incoming: Incoming| {
             let kind = match &incoming.content {
                 Content::Message(m) => Some(m.kind().code()),
@@ -207,6 +219,11 @@ impl Collector {
             let mut write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
             if let Write::Incoming(w) = &mut write {
                 (w.retour, w.owed) = self.answer(w, conversatie_id);
+                w.fence = Some(Fence {
+                    name: label.to_owned(),
+                    token,
+                    now_ms: w.at_ms,
+                });
             }
             async move {
                 match self.store.commit(write).wait().await? {
@@ -228,6 +245,17 @@ impl Collector {
                         );
                         self.metrics.redelivered();
                         Ok(())
+                    }
+                    Outcome::Fenced { name, current } => {
+                        tracing::warn!(
+                            certificate = %name,
+                            token,
+                            ?current,
+                            "collection lease lost during a round; not storing or confirming"
+                        );
+                        Err(crate::error::Error::Store(format!(
+                            "the collection lease of {name} was lost"
+                        )))
                     }
                     other => Err(crate::error::Error::Internal(format!(
                         "unexpected store outcome {other:?}"
@@ -287,5 +315,6 @@ pub fn incoming_write(incoming: Incoming, at_ms: i64, puller: &str) -> Write {
         content,
         retour: None,
         owed: None,
+        fence: None,
     }))
 }

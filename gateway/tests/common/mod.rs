@@ -661,6 +661,7 @@ pub async fn collect_into(
         content: IncomingContent::Message(Arc::new(message)),
         retour: None,
         owed: manual.then_some(OwedRetour { conversatie_id }),
+        fence: None,
     }));
     match store.commit(write).wait().await.expect("stored") {
         Outcome::Incoming { cursor, .. } => cursor,

@@ -305,6 +305,7 @@ async fn an_answer_stored_before_the_delivery_is_recorded_still_counts() {
         content: IncomingContent::Message(Arc::new(retour)),
         retour: None,
         owed: None,
+        fence: None,
     }));
     match store.commit(incoming).wait().await.expect("stored") {
         Outcome::Incoming { correlated, .. } => assert_eq!(correlated, Some(id)),

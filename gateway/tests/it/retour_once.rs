@@ -174,6 +174,7 @@ async fn a_301_answered_automatically_is_refused_and_so_is_what_is_no_301() {
         content: ketenpoort::store::IncomingContent::Message(std::sync::Arc::new(message)),
         retour: Some(queued),
         owed: None,
+        fence: None,
     }));
     let (auto_cursor, auto_302) = match shared.store.commit(write).wait().await.expect("stored") {
         ketenpoort::store::Outcome::Incoming {

@@ -10,7 +10,7 @@ use ketenpoort::config::MessagesConfig;
 use ketenpoort::header::HeaderFactory;
 use ketenpoort::store::sled_store::SledStore;
 use ketenpoort::store::{
-    EventBody, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write,
+    EventBody, Fence, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, Store, Write,
 };
 use ketenpoort::vecozo::collect::collect_round;
 use ketenpoort::vecozo::collector::incoming_write;
@@ -142,6 +142,7 @@ async fn a_quarantined_payload_is_kept_with_its_reason_as_an_event_once() {
             },
             retour: None,
             owed: None,
+            fence: None,
         }))
     };
     let outcome = commit(&store, write()).await;
@@ -184,7 +185,7 @@ async fn a_second_collector_on_the_store_is_refused_until_the_first_gives_up() {
     };
     assert_eq!(
         commit(&store, lease(first)).await,
-        Outcome::Lease(LeaseOutcome::Granted)
+        Outcome::Lease(LeaseOutcome::Granted { token: 1 })
     );
     assert_eq!(
         commit(&store, lease(second)).await,
@@ -193,10 +194,10 @@ async fn a_second_collector_on_the_store_is_refused_until_the_first_gives_up() {
             until_ms: 61_000
         })
     );
-    // Renewing is fine; after an expiry another may take it.
+    // Renewing keeps the token; after an expiry another may take it, with the next token.
     assert_eq!(
         commit(&store, lease(first)).await,
-        Outcome::Lease(LeaseOutcome::Granted)
+        Outcome::Lease(LeaseOutcome::Granted { token: 1 })
     );
     let late = Write::Lease {
         name: PROVIDER.into(),
@@ -206,22 +207,93 @@ async fn a_second_collector_on_the_store_is_refused_until_the_first_gives_up() {
     };
     assert_eq!(
         commit(&store, late).await,
-        Outcome::Lease(LeaseOutcome::Granted)
+        Outcome::Lease(LeaseOutcome::Granted { token: 2 })
     );
     let release = Write::ReleaseLease {
         name: PROVIDER.into(),
         holder: second,
     };
-    commit(&store, release).await;
+    assert_eq!(
+        commit(&store, release).await,
+        Outcome::Lease(LeaseOutcome::Released)
+    );
+    // A release keeps the token: the next holding's is higher, also for the same holder.
     assert_eq!(
         commit(&store, lease(first)).await,
-        Outcome::Lease(LeaseOutcome::Granted)
+        Outcome::Lease(LeaseOutcome::Granted { token: 3 })
     );
     // A lease of an earlier open (a gateway that crashed) does not keep a new one out.
     let (store, closed) = reopen(dir.path(), store, closed).await;
     assert_eq!(
         commit(&store, lease(second)).await,
-        Outcome::Lease(LeaseOutcome::Granted)
+        Outcome::Lease(LeaseOutcome::Granted { token: 4 })
+    );
+    drop(closed);
+}
+
+#[tokio::test]
+async fn a_collector_that_lost_its_lease_stores_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (store, closed) = SledStore::open_with_closed(dir.path()).expect("store");
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    let lease = |holder, now_ms: i64| Write::Lease {
+        name: PROVIDER.into(),
+        holder,
+        now_ms,
+        until_ms: now_ms + 60_000,
+    };
+    let collected = |token: u64, now_ms: i64| {
+        Write::Incoming(Box::new(IncomingWrite {
+            traceer_id: Uuid::new_v4(),
+            als_antwoord_op: None,
+            at_ms: now_ms,
+            addressee: PROVIDER.into(),
+            payload: b"<x/>".to_vec(),
+            content: IncomingContent::Quarantined {
+                reason: "not a valid iJw/iWmo 3.2 message".into(),
+            },
+            retour: None,
+            owed: None,
+            fence: Some(Fence {
+                name: PROVIDER.into(),
+                token,
+                now_ms,
+            }),
+        }))
+    };
+    let fenced = |current| Outcome::Fenced {
+        name: PROVIDER.into(),
+        current,
+    };
+    // No lease taken yet: nothing to write under.
+    assert_eq!(commit(&store, collected(1, 1_000)).await, fenced(None));
+    assert_eq!(
+        commit(&store, lease(first, 1_000)).await,
+        Outcome::Lease(LeaseOutcome::Granted { token: 1 })
+    );
+    assert!(matches!(
+        commit(&store, collected(1, 2_000)).await,
+        Outcome::Incoming { .. }
+    ));
+    // Its lease ran out (a long pause): refused even before anyone took it over.
+    assert_eq!(commit(&store, collected(1, 61_000)).await, fenced(Some(1)));
+    assert_eq!(
+        commit(&store, lease(second, 61_000)).await,
+        Outcome::Lease(LeaseOutcome::Granted { token: 2 })
+    );
+    // The first holder wakes with its old token and a clock that says it still holds it.
+    assert_eq!(commit(&store, collected(1, 3_000)).await, fenced(Some(2)));
+    assert!(matches!(
+        commit(&store, collected(2, 62_000)).await,
+        Outcome::Incoming { .. }
+    ));
+    // After a restart the lease of the earlier session holds no more.
+    let (store, closed) = reopen(dir.path(), store, closed).await;
+    assert_eq!(commit(&store, collected(2, 63_000)).await, fenced(Some(2)));
+    assert_eq!(
+        all_events(&store).len(),
+        2,
+        "only the two writes under a held lease"
     );
     drop(closed);
 }
