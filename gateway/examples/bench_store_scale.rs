@@ -8,7 +8,9 @@
 //!
 //! `--grow` builds one store (`store-grow`) and grows it from size to size instead of
 //! building each size apart, and measures the largest in place instead of on a copy: what
-//! makes 3M fit a disk that cannot hold two copies of it.
+//! makes 3M fit a disk that cannot hold two copies of it. `--build-only` and then
+//! `--measure-built` (same `--sizes`) do the same in two steps: build on a busy machine,
+//! measure every size in one quiet window.
 //!
 //! For every size, a store of that many messages is built (once; kept in `--dir` and reused
 //! by later runs) with a realistic mix per client: a JW315, the JW301 received for it, a
@@ -418,6 +420,18 @@ fn run_child(dir: &Path) -> String {
         .unwrap_or_else(|| format!("failed: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
+/// Prints the table's header and the row of an empty store (measured in `root/work`,
+/// which it empties first); answers that directory.
+fn print_header_and_empty(root: &Path) -> PathBuf {
+    let work = root.join("work");
+    let _ = std::fs::remove_dir_all(&work);
+    println!("| stored messages | result |");
+    println!("|---:|---|");
+    let _ = std::fs::create_dir_all(&work);
+    println!("| 0 | {} |", run_child(&work.join("empty")));
+    work
+}
+
 #[tokio::main]
 async fn main() {
     if let Some(dir) = arg("--measure") {
@@ -430,13 +444,40 @@ async fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let root = PathBuf::from(arg("--dir").unwrap_or_else(|| "/var/tmp/kp-scale".into()));
-    let work = root.join("work");
-    let _ = std::fs::remove_dir_all(&work);
-    println!("| stored messages | result |");
-    println!("|---:|---|");
-    let _ = std::fs::create_dir_all(&work);
-    println!("| 0 | {} |", run_child(&work.join("empty")));
-    if std::env::args().any(|a| a == "--grow") {
+    let flag = |name: &str| std::env::args().any(|a| a == name);
+    if flag("--build-only") || flag("--measure-built") {
+        // The two halves of `--grow`, to build on a busy machine (e.g. under `nice`) and
+        // measure later, all sizes in one quiet window: `--build-only` grows the store and
+        // keeps a copy of every size but the largest (`snapshots/snap-SIZE`); `--measure-built`
+        // measures an empty store, each copy and the grown store, in place (a second
+        // `--measure-built` measures them with the first one's submits added).
+        let mut sizes = sizes;
+        sizes.sort_unstable();
+        let store = root.join("store-grow");
+        let snap = |size: u64| root.join("snapshots").join(format!("snap-{size}"));
+        if flag("--build-only") {
+            for (i, size) in sizes.iter().enumerate() {
+                grow(&store, *size).await;
+                if i + 1 < sizes.len() && !snap(*size).exists() {
+                    copy_dir(&store, &snap(*size));
+                }
+            }
+            return;
+        }
+        print_header_and_empty(&root);
+        for (i, size) in sizes.iter().enumerate() {
+            let dir = if i + 1 == sizes.len() {
+                store.clone()
+            } else {
+                snap(*size)
+            };
+            let held = size / PER_CLIENT * PER_CLIENT;
+            println!("| {held} | {} |", run_child(&dir));
+        }
+        return;
+    }
+    let work = print_header_and_empty(&root);
+    if flag("--grow") {
         // One store grown from size to size (ascending): each size is measured on a copy,
         // but the last in place, since a copy of the largest would need its size again
         // in free disk. That store then holds the measured submits too; `--grow` runs
