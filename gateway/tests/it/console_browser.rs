@@ -80,18 +80,35 @@ impl Drop for Driver {
 }
 
 async fn start_driver(chromedriver: &Path, dir: &Path) -> Driver {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let log = std::fs::File::create(dir.join("chromedriver.log")).expect("log file");
+    // Port 0: chromedriver picks a free port and names it in its log. A port picked here
+    // and bound later by chromedriver could be taken in between (CI once lost a run to
+    // that race in the Python SDK's tests).
+    let log_path = dir.join("chromedriver.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
     let process = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
+        .arg("--port=0")
         .stdin(Stdio::null())
         .stdout(log.try_clone().expect("log"))
         .stderr(log)
         .spawn()
         .expect("chromedriver starts");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if let Some(port) = text
+            .split("started successfully on port ")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|digits| digits.parse::<u16>().ok())
+        {
+            break port;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chromedriver did not say its port within 30 s; its log: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
