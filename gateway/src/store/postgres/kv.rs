@@ -38,9 +38,10 @@
 //! successor(prefix)` ([`successor`]: the prefix with its trailing 0xFF bytes dropped and
 //! the last byte left raised by one; none for an all-0xFF prefix, then there is no upper
 //! bound), one range of the primary key's B-tree (bytea compares as unsigned bytes, as sled
-//! orders its keys). `scan_rev` reads the same range descending, lazily, in pages of
-//! [`PAGE`] rows by keyset pagination (`key < the last key seen ORDER BY key DESC LIMIT
-//! n`): callers often take only the first entry, so only the first page is ever read then.
+//! orders its keys). `scan_rev` reads the same range descending, lazily, in pages by
+//! keyset pagination (`key < the last key seen ORDER BY key DESC LIMIT n`; [`FIRST_PAGE`]
+//! rows, then four times as many each time up to [`PAGE`]): callers often take only the
+//! first entry, so only the small first page is ever read then.
 //! Each page is a statement of its own, so a long reverse scan is not one snapshot, just as
 //! sled's iterators are not.
 
@@ -58,8 +59,13 @@ use super::{PgError, PgOptions};
 use crate::error::Error;
 use crate::store::index::{self, Entry, Pending};
 
-/// Rows per page of a reverse scan.
+/// Rows of the largest page of a reverse scan.
 pub const PAGE: usize = 256;
+
+/// Rows of a reverse scan's first page: most callers take only the first entry, and a page
+/// of 256 rows took about three times as long as a `get` (docs/PERFORMANCE.md). Each
+/// further page is four times the one before, up to [`PAGE`].
+pub const FIRST_PAGE: usize = 8;
 
 /// The key after every key that starts with `prefix`, `None` when there is none (the
 /// prefix is empty or all 0xFF).
@@ -117,7 +123,8 @@ impl PgKv {
         Self::connect_paged(options, PAGE)
     }
 
-    /// As [`PgKv::connect`], with reverse scans read in pages of `page` rows (at least 1).
+    /// As [`PgKv::connect`], with reverse scans read in pages of at most `page` rows (at
+    /// least 1).
     pub fn connect_paged(options: &PgOptions, page: usize) -> Result<PgKv, Error> {
         let (requests, receiver) = mpsc::unbounded_channel();
         let (ready, started) = std_mpsc::channel();
@@ -215,6 +222,7 @@ impl index::Kv for PgKv {
             kv: self,
             prefix: prefix.to_vec(),
             below: successor(prefix),
+            size: FIRST_PAGE.min(self.page),
             page: VecDeque::new(),
             done: false,
         })
@@ -227,6 +235,8 @@ struct ScanRev<'s> {
     prefix: Vec<u8>,
     /// The exclusive upper bound of the next page: the last key returned.
     below: Option<Vec<u8>>,
+    /// The rows of the next page.
+    size: usize,
     page: VecDeque<Entry>,
     done: bool,
 }
@@ -238,9 +248,11 @@ impl Iterator for ScanRev<'_> {
         if self.page.is_empty() && !self.done {
             self.kv.pages.fetch_add(1, Ordering::Relaxed);
             let high = self.below.take();
-            match self.kv.range(&self.prefix, high, true, Some(self.kv.page)) {
+            let size = self.size;
+            self.size = size.saturating_mul(4).min(self.kv.page);
+            match self.kv.range(&self.prefix, high, true, Some(size)) {
                 Ok(rows) => {
-                    self.done = rows.len() < self.kv.page;
+                    self.done = rows.len() < size;
                     self.below = rows.last().map(|(k, _)| k.clone());
                     self.page = rows.into();
                 }
