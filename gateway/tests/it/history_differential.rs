@@ -7,6 +7,9 @@
 //! `SledStore` (sent ones as submits, received ones as `Write::Received`) and through a
 //! `MemoryHistory`. Before each message is recorded, both must find the same violations
 //! for it, and answer the same to a sample of direct questions.
+//!
+//! The generators ([`make`], [`KINDS`]) and the questions ([`same_answers`]) are shared
+//! with `postgres_kv.rs`, which runs the same histories over the history in PostgreSQL.
 
 use std::sync::Arc;
 
@@ -20,10 +23,10 @@ use ketenpoort_messages::types::Nummer;
 use ketenpoort_messages::{Content, Law, Message, MessageKind, MessageType};
 use proptest::prelude::*;
 
-const AGBS: [&str; 2] = ["12345678", "87654321"];
-const GEMEENTEN: [&str; 2] = ["0268", "0363"];
-const BSNS: [&str; 3] = ["111222333", "123456782", "999999990"];
-const KINDS: [MessageType; 13] = [
+pub(crate) const AGBS: [&str; 2] = ["12345678", "87654321"];
+pub(crate) const GEMEENTEN: [&str; 2] = ["0268", "0363"];
+pub(crate) const BSNS: [&str; 3] = ["111222333", "123456782", "999999990"];
+pub(crate) const KINDS: [MessageType; 13] = [
     MessageType::M315,
     MessageType::M301,
     MessageType::M305,
@@ -89,7 +92,7 @@ fn earlier(sent: &[Message], t: MessageType, g: &mut Gen) -> Option<Message> {
 /// Message `kind` of the history, made from `seed` to meet the messages `sent` before.
 /// A claim's DeclaratieNummer is new (`D` + the number of messages sent before): the store
 /// refuses a number the AGB code used before (TR333), so a history never holds one twice.
-fn make(kind: usize, seed: u64, sent: &[Message]) -> Message {
+pub(crate) fn make(kind: usize, seed: u64, sent: &[Message]) -> Message {
     let t = KINDS[kind % KINDS.len()];
     let mut g = Gen::new(seed, Shape::Random);
     let mut m = Message::generate(MessageKind::new(Law::Ijw, t), &mut g);
@@ -249,7 +252,7 @@ fn make(kind: usize, seed: u64, sent: &[Message]) -> Message {
     m
 }
 
-fn sent_by_provider(t: MessageType) -> bool {
+pub(crate) fn sent_by_provider(t: MessageType) -> bool {
     matches!(
         t,
         MessageType::M305
@@ -298,7 +301,7 @@ async fn store(store: &SledStore, m: &Message, step: usize) {
 }
 
 /// A sample of direct questions, asked of both histories in every scope.
-fn same_answers(
+pub(crate) fn same_answers(
     memory: &MemoryHistory,
     indexed: &dyn History,
     sent: usize,

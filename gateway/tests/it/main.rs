@@ -48,6 +48,7 @@ mod list_events;
 mod log_colour;
 mod manual_answers;
 mod postgres;
+mod postgres_kv;
 mod privacy;
 mod prune;
 mod queue_depth;

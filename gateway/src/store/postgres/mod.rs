@@ -1,12 +1,14 @@
 //! The foundation of a PostgreSQL backend for the [`super::Store`] (issue 16): connecting
 //! ([`connect`]), the schema and its embedded migrations ([`migrate`]), an event log that
-//! readers cannot skip through ([`events`]), leases with fencing tokens ([`lease`]) and a
-//! push queue that replicas claim from without taking one message twice ([`push_queue`]). The `Store` implementation itself, and a
-//! configuration key to select it, are still to come: nothing here can be turned on by a
-//! user yet. docs/POSTGRES.md explains the schema and the event log's design.
+//! readers cannot skip through ([`events`]), leases with fencing tokens ([`lease`]), a push
+//! queue that replicas claim from without taking one message twice ([`push_queue`]) and the
+//! history's keys that the cross-message rules read ([`kv`]). The `Store` implementation
+//! itself, and a configuration key to select it, are still to come: nothing here can be
+//! turned on by a user yet. docs/POSTGRES.md explains the schema and the event log's design.
 
 pub mod connect;
 pub mod events;
+pub mod kv;
 pub mod lease;
 pub mod migrate;
 pub mod push_queue;
@@ -80,6 +82,13 @@ pub enum PgError {
     /// A value read from the database is out of range (e.g. a negative cursor).
     #[error("PostgreSQL: {0}")]
     Corrupt(String),
+}
+
+impl From<PgError> for crate::error::Error {
+    /// A store error: its text is [`PgError`]'s, which shows no password and no row values.
+    fn from(e: PgError) -> Self {
+        crate::error::Error::Store(e.to_string())
+    }
 }
 
 /// The driver's error with the server's message and SQLSTATE (its `Display` says only
