@@ -160,18 +160,19 @@ fn get_scan_and_scan_rev_read_as_a_btreemap_with_00_and_ff_keys() {
     }
 }
 
+/// Keys `prefix` + 0..n (u64 BE), each with `value(i)`.
+fn numbered(prefix: &[u8], n: u64, value: impl Fn(u64) -> Vec<u8>) -> Pending {
+    (0..n)
+        .map(|i| ([prefix, &i.to_be_bytes()].concat(), Some(value(i))))
+        .collect()
+}
+
 #[test]
 fn the_first_entry_of_a_reverse_scan_reads_one_page() {
     let Some((rt, db)) = setup("pg_kv_first_page") else {
         return;
     };
-    let mut pending = Pending::new();
-    for i in 0..2000u64 {
-        pending.insert(
-            [b"h/P/x".as_slice(), &i.to_be_bytes()].concat(),
-            Some(vec![1]),
-        );
-    }
+    let mut pending = numbered(b"h/P/x", 2000, |_| vec![1]);
     // Neighbours on both sides of the range, which no scan of it may return.
     pending.insert(b"h/P/w\xff".to_vec(), Some(vec![2]));
     pending.insert(b"h/P/y".to_vec(), Some(vec![3]));
@@ -238,13 +239,7 @@ fn the_bridge_answers_in_runtimes_of_both_flavours_and_on_plain_threads() {
     let Some((rt, db)) = setup("pg_kv_bridge") else {
         return;
     };
-    let mut pending = Pending::new();
-    for i in 0..100u64 {
-        pending.insert(
-            [b"h/k/".as_slice(), &i.to_be_bytes()].concat(),
-            Some(i.to_be_bytes().to_vec()),
-        );
-    }
+    let pending = numbered(b"h/k/", 100, |i| i.to_be_bytes().to_vec());
     write(&rt, &db, &pending);
     // Made inside a current-thread runtime that is then dropped: its connections do not
     // belong to any caller's runtime.
