@@ -55,11 +55,69 @@ fn output_of(args: &[String], env: &[(&str, &str)], terminal: bool, until: &str)
             Err(_) => break,
         }
     }
+    // Through `script` the gateway is the child of `script`, in a session of its own: a
+    // killed `script` left it running (two gateways leaked per run). Stop it first.
+    // The gateway, and the shell `script` may have started it through.
+    let mut kids = Vec::new();
+    if terminal {
+        let mut parents = vec![child.id()];
+        while let Some(parent) = parents.pop() {
+            let found = children_of(parent);
+            parents.extend(&found);
+            kids.extend(found);
+        }
+    }
+    for pid in &kids {
+        let _ = Command::new("kill").arg(pid.to_string()).status();
+    }
     let _ = child.kill();
     let _ = child.wait();
+    let stopped = Instant::now() + Duration::from_secs(30);
+    while kids.iter().any(|pid| running(*pid)) && Instant::now() < stopped {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<&u32> = kids.iter().filter(|pid| running(**pid)).collect();
+    assert!(left.is_empty(), "the gateway outlived the test: {left:?}");
     let text = String::from_utf8_lossy(&out).into_owned();
     assert!(text.contains(until), "no {until:?} within 60 s: {text}");
     text
+}
+
+/// The processes whose parent is `parent` (from `/proc/*/stat`).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `pid (comm) state ppid …`: comm may hold spaces, so read after its `)`.
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let after = stat.rsplit_once(')')?.1;
+                    after.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Whether a process `pid` is still running (not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()?
+                .to_owned();
+            Some(state != "Z")
+        })
+        .unwrap_or(false)
 }
 
 fn has_script() -> bool {
