@@ -27,6 +27,7 @@ pub fn base_options() -> PgOptions {
         pool_size: 4,
         statement_timeout: Duration::from_secs(30),
         schema: None,
+        tls: Default::default(),
     }
 }
 

@@ -1,11 +1,22 @@
-//! Connecting: [`PgOptions`] (a url or the usual `PG*` environment variables, a pool size and
-//! a statement timeout) to a pool of connections ([`connect`]).
+//! Connecting: [`PgOptions`] (a url or the usual `PG*` environment variables, a pool size,
+//! a statement timeout and TLS) to a pool of connections ([`connect`]).
+//!
+//! TLS ([`PgTls::Verify`]) is rustls with ring, as everywhere else in the project: the
+//! connection is encrypted or not made (libpq's `sslmode=verify-full`), the server's
+//! certificate must chain to the given trust roots and name the host connected to. There is
+//! no "encrypt without verifying" mode: it protects against nobody who can intercept. To
+//! reach a server by address while verifying its name, give the name as `host` and the
+//! address as `hostaddr` in the url.
 
 use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::PgError;
 
@@ -29,6 +40,23 @@ pub struct PgOptions {
     /// The schema the tables live in, set as every connection's `search_path`; `None`: the
     /// database's default (`public`).
     pub schema: Option<String>,
+    /// Whether connections use TLS.
+    pub tls: PgTls,
+}
+
+/// TLS to the database.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum PgTls {
+    /// Plain TCP (or a Unix socket): for a database on the same host or a trusted network.
+    /// Any `sslmode` in the url is overridden to `disable`.
+    #[default]
+    Off,
+    /// TLS required, the server's certificate verified against `root_certs` (PEM, one or
+    /// more CA certificates) and for the host name connected to.
+    Verify {
+        /// The trusted CA certificates, PEM.
+        root_certs: PathBuf,
+    },
 }
 
 impl Default for PgOptions {
@@ -38,6 +66,7 @@ impl Default for PgOptions {
             pool_size: DEFAULT_POOL_SIZE,
             statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
             schema: None,
+            tls: PgTls::Off,
         }
     }
 }
@@ -49,6 +78,7 @@ impl fmt::Debug for PgOptions {
             .field("pool_size", &self.pool_size)
             .field("statement_timeout", &self.statement_timeout)
             .field("schema", &self.schema)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -84,7 +114,27 @@ impl PgOptions {
             options.push_str(&format!(" -c search_path={schema}"));
         }
         config.options(options.trim_start());
+        config.ssl_mode(match self.tls {
+            PgTls::Off => SslMode::Disable,
+            PgTls::Verify { .. } => SslMode::Require,
+        });
         Ok(config)
+    }
+
+    /// The rustls connector of [`PgTls::Verify`]; `None` for [`PgTls::Off`].
+    pub fn tls_connector(&self) -> Result<Option<MakeRustlsConnect>, PgError> {
+        let PgTls::Verify { root_certs } = &self.tls else {
+            return Ok(None);
+        };
+        let roots = crate::vecozo::identity::trust_roots_from_file(root_certs)
+            .map_err(|e| PgError::Tls(e.to_string()))?;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+        let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| PgError::Tls(e.to_string()))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Some(MakeRustlsConnect::new(config)))
     }
 }
 
@@ -130,13 +180,13 @@ fn check_schema(schema: &str) -> Result<(), PgError> {
 /// unreachable database is reported here and not at the first write.
 pub async fn connect(options: &PgOptions) -> Result<Pool, PgError> {
     let config = options.pg_config()?;
-    let manager = Manager::from_config(
-        config,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
+    let manager_config = ManagerConfig {
+        recycling_method: RecyclingMethod::Fast,
+    };
+    let manager = match options.tls_connector()? {
+        None => Manager::from_config(config, NoTls, manager_config),
+        Some(tls) => Manager::from_config(config, tls, manager_config),
+    };
     let pool = Pool::builder(manager)
         .max_size(options.pool_size.max(1))
         .runtime(Runtime::Tokio1)

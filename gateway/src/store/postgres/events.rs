@@ -107,27 +107,47 @@ impl Listener {
     }
 }
 
-/// Opens a connection as `options` says and listens on [`CHANNEL`].
-pub async fn listen(options: &PgOptions) -> Result<Listener, PgError> {
-    let (client, mut connection) = options.pg_config()?.connect(NoTls).await?;
-    let (send, tenants) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        // Polling the connection drives the client's queries too; it ends with the client.
-        while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
-            match message {
-                Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
-                    if send.send(n.payload().to_owned()).is_err() {
-                        break;
-                    }
-                }
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "the event listener's connection failed");
+/// Drives `connection` (and so the client's queries) and sends the payload of every
+/// notification on [`CHANNEL`] to `send`; ends with the client or the connection.
+async fn forward_notifications<S, T>(
+    mut connection: tokio_postgres::Connection<S, T>,
+    send: mpsc::UnboundedSender<String>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
+        match message {
+            Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
+                if send.send(n.payload().to_owned()).is_err() {
                     break;
                 }
             }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the event listener's connection failed");
+                break;
+            }
         }
-    });
+    }
+}
+
+/// Opens a connection as `options` says (TLS included) and listens on [`CHANNEL`].
+pub async fn listen(options: &PgOptions) -> Result<Listener, PgError> {
+    let config = options.pg_config()?;
+    let (send, tenants) = mpsc::unbounded_channel();
+    let client = match options.tls_connector()? {
+        None => {
+            let (client, connection) = config.connect(NoTls).await?;
+            tokio::spawn(forward_notifications(connection, send));
+            client
+        }
+        Some(tls) => {
+            let (client, connection) = config.connect(tls).await?;
+            tokio::spawn(forward_notifications(connection, send));
+            client
+        }
+    };
     client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
     Ok(Listener {
         _client: client,

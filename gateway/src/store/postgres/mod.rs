@@ -13,7 +13,7 @@ pub mod lease;
 pub mod migrate;
 pub mod push_queue;
 
-pub use connect::{PgOptions, connect};
+pub use connect::{PgOptions, PgTls, connect};
 
 /// What can go wrong with the PostgreSQL store. No variant prints a password: a url that
 /// does not parse is not shown, and the driver's errors do not contain the password.
@@ -36,6 +36,9 @@ pub enum PgError {
     /// The pool could not be built.
     #[error("cannot build the PostgreSQL pool: {0}")]
     Pool(String),
+    /// TLS to the database cannot be set up (the trust roots file).
+    #[error("TLS to PostgreSQL: {0}")]
+    Tls(String),
     /// No connection could be taken from the pool (connecting failed or timed out).
     #[error("cannot connect to PostgreSQL: {}", describe_pool(.0))]
     Connect(#[from] deadpool_postgres::PoolError),
