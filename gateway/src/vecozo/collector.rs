@@ -219,10 +219,13 @@ impl Collector {
             let mut write = incoming_write(incoming, self.clock.now().timestamp_millis(), label);
             if let Write::Incoming(w) = &mut write {
                 (w.retour, w.owed) = self.answer(w, conversatie_id);
+                // The lease's clock (real time, as in `take_lease`), not `at_ms`: that is
+                // the gateway's clock, which a dev clock offset moves (the lease would look
+                // expired to a gateway two years ahead).
                 w.fence = Some(Fence {
                     name: label.to_owned(),
                     token,
-                    now_ms: w.at_ms,
+                    now_ms: Utc::now().timestamp_millis(),
                 });
             }
             async move {
