@@ -272,7 +272,7 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
 type Outcome = Result<(Summary, Summary, Vec<String>), MigrateError>;
 
 fn progress(err: &mut dyn Write, every: u64, p: Prefix, n: u64) {
-    if every > 0 && n > 0 && n.is_multiple_of(every) {
+    if every > 0 && n > 0 && n % every == 0 {
         // Progress is best effort: a closed stderr must not stop the copy.
         let _ = writeln!(err, "ketenpoort migrate: {} {n} records", p.name());
     }
