@@ -497,6 +497,10 @@ async fn pg_to_sled(options: &PgOptions, to: &Path, every: u64, err: &mut dyn Wr
         .await?;
 
     let found = open::prepare(to, Create::IfNew)?;
+    if matches!(found, open::Found::Existing(_)) {
+        // As `serve` opens a store: one not closed cleanly is read through on a copy first.
+        open::verify(to, open::VerifyLimits::default())?;
+    }
     open::forget_clean_close(to)?;
     let db = open::open_sled(to, sled_store::Options::default().cache_bytes)?;
     let result = fill_sled(&tx, &db, to, found, every, err).await;
