@@ -868,3 +868,118 @@ impl Prefix {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_without_a_table_are_named_and_unknown_prefixes_refused() {
+        assert_eq!(
+            classify(b"z/format").expect("known"),
+            Keyed::NoTable(NoTable::Format)
+        );
+        assert_eq!(
+            classify(b"z/store_id").expect("known"),
+            Keyed::NoTable(NoTable::StoreId)
+        );
+        assert_eq!(
+            classify(&format::tripwire_key()).expect("known"),
+            Keyed::NoTable(NoTable::Tripwire)
+        );
+        let mut outbox = b"o/".to_vec();
+        outbox.extend_from_slice(&7u64.to_be_bytes());
+        assert_eq!(
+            classify(&outbox).expect("known"),
+            Keyed::Table(Prefix::Outbox)
+        );
+        for p in Prefix::ALL {
+            assert_eq!(classify(p.key_prefix()).expect("known"), Keyed::Table(p));
+        }
+        let unknown = classify(b"k/111222333").expect_err("no table");
+        assert!(!unknown.to_string().contains("111222333"), "{unknown}");
+        assert!(classify(b"z/other").is_err());
+    }
+
+    #[test]
+    fn errors_name_the_prefix_and_table_but_not_the_content() {
+        let no_nul = Prefix::RequestIds
+            .to_row(b"i/tenant-111222333", b"{}")
+            .expect_err("no NUL");
+        let text = no_nul.to_string();
+        assert!(
+            text.contains("i/") && text.contains("ketenpoort_request_ids"),
+            "{text}"
+        );
+        assert!(!text.contains("111222333"), "{text}");
+        let mut key = b"m/".to_vec();
+        key.extend_from_slice(&1u64.to_be_bytes());
+        let bad = Prefix::Messages
+            .to_row(&key, br#"{"bsn": "111222333"}"#)
+            .expect_err("no MessageMeta");
+        let text = bad.to_string();
+        assert!(text.contains("ketenpoort_messages"), "{text}");
+        assert!(
+            !text.contains("111222333") && !text.contains("bsn"),
+            "{text}"
+        );
+        let short = Prefix::Expectations
+            .to_row(b"w/12345", b"{}")
+            .expect_err("short key");
+        assert!(short.to_string().contains("12 bytes"), "{short}");
+    }
+
+    #[test]
+    fn a_lease_loses_its_session_and_a_token_0_becomes_1_and_nothing_else() {
+        let lease = LeaseRecord {
+            holder: uuid::Uuid::new_v4(),
+            session: uuid::Uuid::new_v4(),
+            until_ms: 1_743_595_200_000,
+            token: 0,
+        };
+        let v = serde_json::to_vec(&lease).expect("encodes");
+        let back: LeaseRecord =
+            serde_json::from_slice(&Prefix::Leases.canonical(&v).expect("a lease"))
+                .expect("decodes");
+        assert_eq!(back.session, uuid::Uuid::nil());
+        assert_eq!(back.token, 1);
+        assert_eq!((back.holder, back.until_ms), (lease.holder, lease.until_ms));
+        let row = Prefix::Leases.to_row(b"l/collector", &v).expect("a row");
+        assert_eq!(
+            row,
+            vec![
+                Cell::Text("collector".into()),
+                Cell::Uuid(lease.holder),
+                Cell::Int8(1),
+                Cell::Int8(lease.until_ms),
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_are_split_into_their_columns() {
+        let row = Prefix::DeclarationNumbers
+            .to_row(b"d/12345678/2025/03", &9u64.to_be_bytes())
+            .expect("a row");
+        assert_eq!(
+            row,
+            vec![
+                Cell::Text("12345678".into()),
+                Cell::Text("2025/03".into()),
+                Cell::Int8(9)
+            ]
+        );
+        let mut key = b"w/".to_vec();
+        key.extend_from_slice(&5u64.to_be_bytes());
+        key.extend_from_slice(&2u32.to_be_bytes());
+        let w = br#"{"message_id":5,"agb":"12345678","answers":["JW316"],"name":"316","due":"2025-04-07"}"#;
+        let row = Prefix::Expectations.to_row(&key, w).expect("a row");
+        assert_eq!(row[..2], [Cell::Int8(5), Cell::Int4(2)]);
+        let big = Prefix::Counters
+            .to_row(b"c/next", &u64::MAX.to_be_bytes())
+            .expect_err("above bigint");
+        assert!(big.to_string().contains("bigint"), "{big}");
+        let queued = Prefix::Queue.to_row(b"q/\0\0\0\0\0\0\0\x01", b"x");
+        assert!(queued.is_err(), "a queue entry has no value");
+    }
+}
