@@ -217,11 +217,16 @@ pub fn run(args: &MigrateArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             return Ok(2);
         }
     };
-    let options = |url: &str| PgOptions {
-        url: Some(url.to_owned()),
-        pool_size: 2,
-        statement_timeout: std::time::Duration::ZERO,
-        schema: args.schema.clone(),
+    let options = |url: &str| {
+        // What is not said here (e.g. TLS) as the defaults say.
+        let mut options = PgOptions {
+            url: Some(url.to_owned()),
+            schema: args.schema.clone(),
+            ..PgOptions::default()
+        };
+        options.pool_size = 2;
+        options.statement_timeout = std::time::Duration::ZERO;
+        options
     };
     let started = Instant::now();
     let result = match (end(&args.from), end(&args.to)) {
