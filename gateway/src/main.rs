@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use ketenpoort::cli::{
-    Cli, Command, answer, outbox, prune, report, returns, serve, status, store, submit, validate,
-    verantwoording,
+    Cli, Command, answer, migrate, outbox, prune, report, returns, serve, status, store, submit,
+    validate, verantwoording,
 };
 
 fn main() -> ExitCode {
@@ -37,6 +37,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<u8> {
         Command::Export(args) => store::export(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stderr"),
         Command::Prune(args) => prune::run(&args, &mut io::stdout().lock(), &mut io::stderr())
+            .context("could not write to stdout or stderr"),
+        Command::Migrate(args) => migrate::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write to stdout or stderr"),
         Command::Submit(args) => submit::run(&args, &mut io::stdout().lock(), &mut io::stderr())
             .context("could not write the report"),

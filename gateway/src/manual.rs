@@ -54,6 +54,10 @@
 //!
 //! The store sits behind the narrow [`crate::store::Store`] trait so that a deployment that
 //! needs more (power-loss safety, several nodes) can move to an existing engine.
+//! `ketenpoort migrate --from <data dir> --to <postgres url>` (and back, `--from <url> --to
+//! <dir>`) copies a stopped store into an empty PostgreSQL database (or sled store) and
+//! verifies it per key prefix with a count and a SHA-256; see docs/POSTGRES.md. The
+//! PostgreSQL backend itself is not selectable yet.
 //!
 //! ## Retention and `ketenpoort prune`
 //!

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 pub mod answer;
 pub mod connect;
+pub mod migrate;
 pub mod outbox;
 pub mod prune;
 pub mod report;
@@ -62,6 +63,14 @@ pub enum Command {
     ///
     /// Exit code 0 when done (or listed with --dry-run), 2 when it failed.
     Prune(prune::PruneArgs),
+    /// Copy a stopped store from sled to PostgreSQL (`--from DIR --to postgres://…`) or back
+    /// (`--from postgres://… --to DIR`), into an empty target, and verify it: per key prefix
+    /// the count and a SHA-256 of the records, printed as a table.
+    ///
+    /// Exit code 0 when copied and verified, 1 when the verification found a mismatch (a
+    /// PostgreSQL target is rolled back), 2 when refused (a target that is not empty, a store
+    /// in use) or failed.
+    Migrate(migrate::MigrateArgs),
     /// Send request files (JSON or TOML, one submit request each) to a gateway and report
     /// what was accepted and what was rejected with which rules.
     ///

@@ -1752,8 +1752,8 @@ impl Writer {
 
 /// A store opened for reading by `backup` or `export`: never created, never given a
 /// marker; a store this process cannot write is read from a private temporary copy.
-struct ForReading {
-    db: sled::Db,
+pub(crate) struct ForReading {
+    pub(crate) db: sled::Db,
     identity: Option<open::Identity>,
     /// The copy, removed when this is dropped (after `db`).
     _copy: Option<tempfile::TempDir>,
@@ -1764,7 +1764,7 @@ struct ForReading {
 impl ForReading {
     /// Closes the store; one opened in place is recorded as closed cleanly (an early return
     /// on an error leaves no record: the next open checks it on a copy).
-    fn close(self) {
+    pub(crate) fn close(self) {
         let ForReading { db, in_place, .. } = self;
         drop(db);
         if let Some(dir) = in_place {
@@ -1773,7 +1773,7 @@ impl ForReading {
     }
 }
 
-fn open_existing(dir: &Path) -> Result<ForReading, Error> {
+pub(crate) fn open_existing(dir: &Path) -> Result<ForReading, Error> {
     let copy = if dir.join("db").is_file() && !open::writable(dir) {
         tracing::info!(dir = %dir.display(), "the store is not writable here; reading a copy");
         Some(open::copy_for_reading(dir)?)

@@ -12,6 +12,7 @@ pub mod kv;
 pub mod lease;
 pub mod migrate;
 pub mod push_queue;
+pub mod tables;
 
 pub use connect::{PgOptions, PgTls, connect};
 
