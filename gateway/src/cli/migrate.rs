@@ -12,7 +12,8 @@
 //! - PostgreSQL target: one transaction, a `COPY … (FORMAT binary)` per table; the event
 //!   head is set to the highest cursor. It is verified *inside* that transaction and
 //!   committed only when everything matches, so a failed run leaves the target empty.
-//!   sled target: one batch, flushed, then read back.
+//!   sled target: batches of 10,000 records, flushed, then read back; a failed copy removes
+//!   what it wrote, so the target is left as empty as it was.
 //! - Verification, per prefix: the count and a SHA-256 over the (key, value) pairs as sled
 //!   bytes, sorted by key, from the source (sled values as they come back through the
 //!   table: [`Prefix::canonical`]) and read back from the target. Printed as a table on
@@ -534,32 +535,13 @@ async fn fill_sled(
         }
     }
     format::open(db, to)?;
-    let mut batch = sled::Batch::default();
-    let mut sources = Summary::new();
-    for p in Prefix::ALL {
-        let mut sum = Checksum::default();
-        let rows = tx
-            .query_raw(&p.select_all(), std::iter::empty::<&(dyn ToSql + Sync)>())
-            .await?;
-        let mut rows = std::pin::pin!(rows);
-        let mut n = 0u64;
-        while let Some(row) = rows.next().await {
-            let (k, v) = p.from_row(&row?)?;
-            if !matches!(classify(&k)?, Keyed::Table(q) if q == p) {
-                return Err(MigrateError::Refused(format!(
-                    "a row of {} maps to a key of another prefix",
-                    p.table()
-                )));
-            }
-            sum.add(&k, &v);
-            batch.insert(k, v);
-            n += 1;
-            progress(err, every, p, n);
-        }
-        sources.insert(p, sum.finish());
+    let written = copy_into_sled(tx, db, every, err).await;
+    if written.is_err() {
+        // All or nothing, as towards PostgreSQL: the target held no key with a table, so
+        // every such key is one this run wrote.
+        remove_copied(db)?;
     }
-    db.apply_batch(batch)?;
-    db.flush()?;
+    let sources = written?;
     let mut targets = Summary::new();
     for p in Prefix::ALL {
         let mut sum = Checksum::default();
@@ -589,6 +571,69 @@ async fn fill_sled(
         ));
     }
     Ok((sources, targets, notes))
+}
+
+/// Records per sled batch when copying into sled.
+const SLED_BATCH: u64 = 10_000;
+
+/// Copies every table of the source transaction into `db` in batches of [`SLED_BATCH`],
+/// flushes, and answers the source's count and checksum per prefix.
+async fn copy_into_sled(
+    tx: &tokio_postgres::Transaction<'_>,
+    db: &sled::Db,
+    every: u64,
+    err: &mut dyn Write,
+) -> Result<Summary, MigrateError> {
+    let mut sources = Summary::new();
+    for p in Prefix::ALL {
+        let mut batch = sled::Batch::default();
+        let mut sum = Checksum::default();
+        let rows = tx
+            .query_raw(&p.select_all(), std::iter::empty::<&(dyn ToSql + Sync)>())
+            .await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut n = 0u64;
+        while let Some(row) = rows.next().await {
+            let (k, v) = p.from_row(&row?)?;
+            if !matches!(classify(&k)?, Keyed::Table(q) if q == p) {
+                return Err(MigrateError::Refused(format!(
+                    "a row of {} maps to a key of another prefix",
+                    p.table()
+                )));
+            }
+            sum.add(&k, &v);
+            batch.insert(k, v);
+            n += 1;
+            // Applied in parts: one batch of the whole store held all of it in memory.
+            if n % SLED_BATCH == 0 {
+                db.apply_batch(std::mem::take(&mut batch))?;
+            }
+            progress(err, every, p, n);
+        }
+        db.apply_batch(batch)?;
+        sources.insert(p, sum.finish());
+    }
+    db.flush()?;
+    Ok(sources)
+}
+
+/// Removes every key with a table (what [`copy_into_sled`] writes) from `db`, and flushes.
+fn remove_copied(db: &sled::Db) -> Result<(), MigrateError> {
+    let mut batch = sled::Batch::default();
+    let mut n = 0u64;
+    for kv in db.iter() {
+        let (k, _) = kv?;
+        if matches!(classify(&k), Ok(Keyed::Table(_))) {
+            batch.remove(k);
+            n += 1;
+            if n % SLED_BATCH == 0 {
+                db.apply_batch(std::mem::take(&mut batch))?;
+            }
+        }
+    }
+    db.apply_batch(batch)?;
+    db.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]
