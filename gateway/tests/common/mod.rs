@@ -669,6 +669,38 @@ pub async fn collect_into(
     }
 }
 
+/// Stores the 301/319 `xml` in `store` as the collection loop in automatic mode does on
+/// 2025-04-02: with the 302/320 queued on it in the same write. Returns the store's outcome.
+pub async fn collect_answered_automatically(
+    store: &dyn ketenpoort::store::Store,
+    xml: &str,
+) -> ketenpoort::store::Outcome {
+    use ketenpoort::store::{IncomingContent, IncomingWrite, Write};
+    let message = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
+    let headers = ketenpoort::header::HeaderFactory::new(Default::default());
+    let retour = ketenpoort::retour::queued(
+        store,
+        &headers,
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 2).expect("date"),
+        &message,
+        uuid::Uuid::new_v4(),
+    )
+    .expect("built")
+    .expect("a 302");
+    let write = Write::Incoming(Box::new(IncomingWrite {
+        traceer_id: uuid::Uuid::new_v4(),
+        als_antwoord_op: None,
+        at_ms: noon_ms(2025, 4, 2),
+        addressee: message.content.header().ontvanger.clone(),
+        payload: xml.as_bytes().to_vec(),
+        content: IncomingContent::Message(Arc::new(message)),
+        retour: Some(retour),
+        owed: None,
+        fence: None,
+    }));
+    store.commit(write).wait().await.expect("stored")
+}
+
 /// Milliseconds since the epoch of `y-m-d` 12:00 UTC.
 pub fn noon_ms(y: i32, m: u32, d: u32) -> i64 {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)

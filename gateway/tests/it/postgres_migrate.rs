@@ -8,7 +8,6 @@ use crate::common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
 use common::pg::TestDb;
 use common::*;
@@ -75,29 +74,7 @@ async fn filled_store() -> tempfile::TempDir {
             end: Some("2025-12-31"),
         }],
     );
-    let message = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
-    let headers = ketenpoort::header::HeaderFactory::new(Default::default());
-    let retour = ketenpoort::retour::queued(
-        store.as_ref(),
-        &headers,
-        chrono::NaiveDate::from_ymd_opt(2025, 4, 2).expect("date"),
-        &message,
-        uuid::Uuid::new_v4(),
-    )
-    .expect("built")
-    .expect("a 302");
-    let stored = commit(Write::Incoming(Box::new(IncomingWrite {
-        traceer_id: uuid::Uuid::new_v4(),
-        als_antwoord_op: None,
-        at_ms: noon_ms(2025, 4, 2),
-        addressee: AGB_A.into(),
-        payload: xml.into_bytes(),
-        content: IncomingContent::Message(Arc::new(message)),
-        retour: Some(retour),
-        owed: None,
-        fence: None,
-    })))
-    .await;
+    let stored = collect_answered_automatically(store.as_ref(), &xml).await;
     assert!(
         matches!(
             stored,

@@ -148,42 +148,19 @@ async fn concurrent_calls_and_a_restart_never_make_a_second_302() {
 
 #[tokio::test]
 async fn a_301_answered_automatically_is_refused_and_so_is_what_is_no_301() {
-    use ketenpoort::header::HeaderFactory;
-
     let server = common::start_with(|c| c.vecozo.mode = Some(VecozoMode::Off)).await;
     let shared = server.shared.upgrade().expect("running");
     // The collector in automatic mode: the 302 is queued in the write that stores the 301.
     let xml = allocation(AGB_A, "GGK000000002", 5002);
-    let message = ketenpoort_messages::read(xml.as_bytes(), Default::default()).expect("reads");
-    let headers = HeaderFactory::new(Default::default());
-    let queued = ketenpoort::retour::queued(
-        shared.store.as_ref(),
-        &headers,
-        chrono::NaiveDate::from_ymd_opt(2025, 4, 2).expect("date"),
-        &message,
-        uuid::Uuid::new_v4(),
-    )
-    .expect("built")
-    .expect("a 302");
-    let write = Write::Incoming(Box::new(ketenpoort::store::IncomingWrite {
-        traceer_id: uuid::Uuid::new_v4(),
-        als_antwoord_op: None,
-        at_ms: common::noon_ms(2025, 4, 2),
-        addressee: AGB_A.into(),
-        payload: xml.into_bytes(),
-        content: ketenpoort::store::IncomingContent::Message(std::sync::Arc::new(message)),
-        retour: Some(queued),
-        owed: None,
-        fence: None,
-    }));
-    let (auto_cursor, auto_302) = match shared.store.commit(write).wait().await.expect("stored") {
-        ketenpoort::store::Outcome::Incoming {
-            cursor,
-            retour: Some(id),
-            ..
-        } => (cursor, id),
-        other => panic!("{other:?}"),
-    };
+    let (auto_cursor, auto_302) =
+        match common::collect_answered_automatically(shared.store.as_ref(), &xml).await {
+            ketenpoort::store::Outcome::Incoming {
+                cursor,
+                retour: Some(id),
+                ..
+            } => (cursor, id),
+            other => panic!("{other:?}"),
+        };
     drop(shared);
 
     let mut client = server.client().await;
