@@ -202,6 +202,31 @@ fn locked(dir: &Path, db: &Path) -> Result<(), Error> {
     }
 }
 
+/// Waits (up to `limit`) until nobody holds sled's lock on the store in `dir`: a `sled::Db`
+/// dropped in this process lets go of its lock from sled's own threads a moment later, so a
+/// store that says it is closed waits for that, and can be opened again at once.
+pub fn wait_unlocked(dir: &Path, limit: std::time::Duration) {
+    let Ok(file) = std::fs::File::open(dir.join("db")) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        match fs2::FileExt::try_lock_shared(&file) {
+            Ok(()) => {
+                let _ = fs2::FileExt::unlock(&file);
+                return;
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(_) => return,
+        }
+    }
+}
+
 fn in_use(dir: &Path, db: &Path) -> Error {
     refuse(
         dir,

@@ -452,6 +452,9 @@ impl SledStore {
                 if let Some(loader) = loader {
                     let _ = loader.join();
                 }
+                // Closed means it opens again: sled's threads let go of its lock a moment
+                // after the last handle goes.
+                open::wait_unlocked(&dir, std::time::Duration::from_secs(10));
                 open::record_clean_close(&dir);
                 let _ = closed_tx.send(());
             })

@@ -701,6 +701,25 @@ pub async fn collect_answered_automatically(
     store.commit(write).wait().await.expect("stored")
 }
 
+/// Opens the sled database of the store in `dir` directly (tests that edit a store's keys),
+/// waiting up to 30 s while its lock is still held: a `sled::Db` dropped in this process
+/// lets go of the lock from sled's own threads a moment later.
+pub fn open_raw_sled(dir: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match sled::Config::new().path(dir).open() {
+            Ok(db) => return db,
+            Err(e)
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("sled in {}: {e}", dir.display()),
+        }
+    }
+}
+
 /// Milliseconds since the epoch of `y-m-d` 12:00 UTC.
 pub fn noon_ms(y: i32, m: u32, d: u32) -> i64 {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)

@@ -424,7 +424,7 @@ fn fill(
 
 /// Removes every key that starts with one of `prefixes` from the store at `dir`.
 fn remove_keys(dir: &std::path::Path, prefixes: &[&[u8]]) -> usize {
-    let db = sled::Config::new().path(dir).open().expect("sled");
+    let db = crate::common::open_raw_sled(dir);
     let mut n = 0;
     for p in prefixes {
         for k in db.scan_prefix(p).keys() {
@@ -458,7 +458,7 @@ fn a_store_without_indexes_gets_them_at_open_once_and_judges_the_same() {
     // history's (`h/`), the format version and the marker that stops those versions.
     let removed = remove_keys(dir.path(), &[b"h/", b"z/format"]);
     assert!(removed > 150, "the indexes were there: {removed} keys");
-    let db = sled::Config::new().path(dir.path()).open().expect("sled");
+    let db = crate::common::open_raw_sled(dir.path());
     let marker = [b"o/".as_slice(), &u64::MAX.to_be_bytes()].concat();
     db.remove(&marker).expect("remove");
     db.flush().expect("flush");
@@ -509,7 +509,7 @@ fn a_store_of_a_newer_format_is_refused_with_a_clear_message() {
     let (s, closed) = SledStore::open_with_closed(dir.path()).expect("open");
     drop(s);
     rt.block_on(closed).expect("closed");
-    let db = sled::Config::new().path(dir.path()).open().expect("sled");
+    let db = crate::common::open_raw_sled(dir.path());
     db.insert(b"z/format", &3u64.to_be_bytes()).expect("insert");
     db.flush().expect("flush");
     drop(db);
@@ -529,7 +529,7 @@ fn versions_before_the_indexes_stop_at_the_marker_with_its_text() {
     let dir = tempfile::tempdir().expect("tempdir");
     fill(&rt, dir.path(), &steps(3));
     // What those versions do at open with every `o/` record: decode it as an outbox record.
-    let db = sled::Config::new().path(dir.path()).open().expect("sled");
+    let db = crate::common::open_raw_sled(dir.path());
     let marker = [b"o/".as_slice(), &u64::MAX.to_be_bytes()].concat();
     let v = db.get(&marker).expect("get").expect("the marker is stored");
     let e = serde_json::from_slice::<ketenpoort::store::OutboxRecord>(&v)

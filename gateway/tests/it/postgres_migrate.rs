@@ -180,7 +180,7 @@ fn export(dir: &Path) -> Vec<u8> {
 
 /// Every key and value of the (closed) store in `dir`.
 fn dump(dir: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let db = sled::Config::new().path(dir).open().expect("sled opens");
+    let db = crate::common::open_raw_sled(dir);
     db.iter()
         .map(|kv| {
             let (k, v) = kv.expect("a record");

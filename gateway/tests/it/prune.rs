@@ -300,10 +300,7 @@ fn export(data_dir: &Path) -> Lines {
 
 /// Every key and value sled holds in the store `data_dir` (closed).
 fn dump(data_dir: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let db = sled::Config::new()
-        .path(data_dir)
-        .open()
-        .expect("sled opens the store");
+    let db = crate::common::open_raw_sled(data_dir);
     db.iter()
         .map(|kv| {
             let (k, v) = kv.expect("a record");
