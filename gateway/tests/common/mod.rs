@@ -720,6 +720,17 @@ pub fn open_raw_sled(dir: &std::path::Path) -> sled::Db {
     }
 }
 
+/// Every key and value sled holds in the (closed) store in `dir`.
+pub fn dump(dir: &std::path::Path) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+    open_raw_sled(dir)
+        .iter()
+        .map(|kv| {
+            let (k, v) = kv.expect("a record");
+            (k.to_vec(), v.to_vec())
+        })
+        .collect()
+}
+
 /// Milliseconds since the epoch of `y-m-d` 12:00 UTC.
 pub fn noon_ms(y: i32, m: u32, d: u32) -> i64 {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)

@@ -178,16 +178,7 @@ fn export(dir: &Path) -> Vec<u8> {
     out.stdout
 }
 
-/// Every key and value of the (closed) store in `dir`.
-fn dump(dir: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let db = crate::common::open_raw_sled(dir);
-    db.iter()
-        .map(|kv| {
-            let (k, v) = kv.expect("a record");
-            (k.to_vec(), v.to_vec())
-        })
-        .collect()
-}
+use crate::common::dump;
 
 fn url(db: &TestDb) -> Option<String> {
     let url = db.options.url.clone();

@@ -298,16 +298,7 @@ fn export(data_dir: &Path) -> Lines {
     out
 }
 
-/// Every key and value sled holds in the store `data_dir` (closed).
-fn dump(data_dir: &Path) -> BTreeMap<Vec<u8>, Vec<u8>> {
-    let db = crate::common::open_raw_sled(data_dir);
-    db.iter()
-        .map(|kv| {
-            let (k, v) = kv.expect("a record");
-            (k.to_vec(), v.to_vec())
-        })
-        .collect()
-}
+use crate::common::dump;
 
 fn purged(lines: &Lines, kind: &str, id: u64) -> bool {
     lines[&(kind.to_owned(), id)].get("purged_at_ms").is_some()
