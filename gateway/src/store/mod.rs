@@ -32,6 +32,7 @@
 
 pub mod access_log;
 pub mod duties;
+pub mod engine;
 pub mod expectations;
 pub mod history;
 pub mod index;
