@@ -46,6 +46,16 @@
 //! [`MAX_GROUP`]), applies each atomically, calls `flush` once, and only then answers the
 //! waiters. A submit therefore never hears OK before its record is flushed.
 //!
+//! The writer and the store's reads go through an [`Engine`], not sled itself, so that the
+//! same logic runs on PostgreSQL ([`SledStore::open_engine`], several replicas on one
+//! database): a group is [`Engine::begin_group`], the writes, [`Engine::commit_group`] (sled:
+//! the one `flush`). When a group begins with [`GroupStart::OthersWrote`] (another replica
+//! committed since), or after a commit of its own failed, the writer reads again what it keeps
+//! in memory (next ids, cursors and sequences, the queue's length) and drops its caches (the
+//! history's, the known request_ids, the reserved counters) before applying the group. What
+//! only sled has stays on `sled::Db`: opening and its checks ([`super::open`]), the format
+//! upgrade ([`format`], before the writer starts), the free-space guard, backup and export.
+//!
 //! The memory the store uses does not grow with what it holds: sled's page cache
 //! ([`Options::cache_bytes`]) and the history's cache ([`Options::history_cache_entries`])
 //! are bounded; the request_ids of [`KnownKeys`] (8 bytes each) are the one exception left.
@@ -2315,8 +2325,10 @@ mod tests {
     }
 
     /// What another replica wrote straight into the database: message 41 (queued), event
-    /// 10, received sequence 7.
+    /// 10, received sequence 7, counter `counter` at 5.
     fn others_write(db: &sled::Db) {
+        db.insert(key(b"c/", b"counter"), be(5).as_slice())
+            .expect("c/");
         db.insert(key(b"m/", &be(41)), b"{}".as_slice())
             .expect("m/");
         db.insert(key(b"q/", &be(41)), b"".as_slice()).expect("q/");
@@ -2332,6 +2344,7 @@ mod tests {
         let (cursor, record) = stored(&db, first, 1);
         assert_eq!((cursor, record.after_id), (1, 0));
         let queue_before = *store.watch_queue().borrow();
+        assert_eq!(store.reserve("counter").expect("reserve"), 1);
 
         others_write(&db);
         engine.others.store(true, Ordering::SeqCst);
@@ -2351,6 +2364,11 @@ mod tests {
             *store.watch_queue().borrow(),
             queue_before,
             "the pushers are woken for the other replica's queue"
+        );
+        assert_eq!(
+            store.reserve("counter").expect("reserve"),
+            6,
+            "the reserved counter follows the other replica's stored 5"
         );
     }
 
