@@ -108,11 +108,17 @@ impl Collector {
         mut stopping: watch::Receiver<bool>,
     ) {
         tracing::info!(certificate = %label, "collecting VECOZO messages");
+        let mut held = false;
         loop {
             if *stopping.borrow() {
                 break;
             }
-            let (more, wait) = match self.take_lease(&label, holder).await {
+            let token = self.take_lease(&label, holder).await;
+            if token.is_some() != held {
+                held = token.is_some();
+                tracing::info!(certificate = %label, %holder, token, held, "collection lease");
+            }
+            let (more, wait) = match token {
                 Some(token) => {
                     let _turn = turns.lock().await;
                     let more = self

@@ -95,7 +95,7 @@ impl Worker {
                     held_until = match lease.take(this.store.as_ref()).await {
                         Taken::Granted(_) => {
                             if held_until.is_none() {
-                                tracing::info!("outbox: this replica pushes the queue now");
+                                tracing::info!(holder = %lease.holder, "outbox: this replica pushes the queue now");
                             }
                             Some(asked + lease.ttl)
                         }

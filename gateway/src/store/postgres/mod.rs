@@ -13,6 +13,7 @@ pub mod lease;
 pub mod migrate;
 pub mod push_queue;
 pub mod tables;
+pub mod wake;
 
 pub use connect::{PgOptions, PgTls, connect};
 
