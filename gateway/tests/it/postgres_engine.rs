@@ -277,6 +277,53 @@ fn a_filled_store_reads_back_from_postgres_as_from_sled() {
     assert_eq!(pg.remove(&key(b"m/", &be(u64::MAX))).expect("remove"), None);
     same_range(&pg, &sled, Bound::Unbounded, Bound::Unbounded);
 
+    // The events' tenants are filled (from the messages written with them), the event head
+    // is at the highest cursor; an event written after its message takes the stored
+    // message's tenant, and moves the head.
+    let client = rt.block_on(db.pool.get()).expect("connection");
+    let query = |sql: &str| rt.block_on(client.query(sql, &[])).expect("query");
+    let tenants: Vec<String> = query("SELECT DISTINCT tenant FROM ketenpoort_events ORDER BY 1")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(tenants, ["a", "b"]);
+    let head = |q: &dyn Fn(&str) -> Vec<tokio_postgres::Row>| -> i64 {
+        q("SELECT last_cursor FROM ketenpoort_event_head")[0].get(0)
+    };
+    let last = cursors.last().expect("an event");
+    assert_eq!(
+        head(&query),
+        i64::from_be_bytes(last[2..].try_into().expect("8 bytes"))
+    );
+    let (of_b, of_b_event) = pairs
+        .iter()
+        .filter(|(k, _)| k.starts_with(b"e/"))
+        .map(|(k, v)| {
+            (
+                k,
+                serde_json::from_slice::<serde_json::Value>(v).expect("json"),
+            )
+        })
+        .find(|(_, e)| e["agb"] == "87654321" && e["message_id"].is_u64())
+        .expect("an event of tenant b's message");
+    let next = u64::from_be_bytes(last[2..].try_into().expect("8 bytes")) + 1;
+    let mut event = of_b_event.clone();
+    event["cursor"] = next.into();
+    pg.insert(
+        &key(b"e/", &be(next)),
+        &serde_json::to_vec(&event).expect("json"),
+    )
+    .expect("insert");
+    let tenant: String = query(&format!(
+        "SELECT tenant FROM ketenpoort_events WHERE cursor = {next}"
+    ))[0]
+        .get(0);
+    assert_eq!(tenant, "b", "as the event {} before it", show(of_b));
+    assert_eq!(head(&query), next as i64);
+    assert!(pg.remove(&key(b"e/", &be(next))).expect("remove").is_some());
+    assert_eq!(head(&query), next as i64, "the head never goes back");
+    drop(client);
+
     // A key of the sled store's own (no table) is not written.
     let mut own = Batch::default();
     own.insert(b"z/format".to_vec(), be(2).to_vec());
@@ -284,6 +331,62 @@ fn a_filled_store_reads_back_from_postgres_as_from_sled() {
     assert!(refused.to_string().contains("Format"), "{refused}");
 
     drop(pg);
+    rt.block_on(db.drop_schema());
+}
+
+#[test]
+fn the_engine_answers_from_runtimes_of_both_flavours_and_is_dropped_inside_one() {
+    let rt = runtime();
+    let Some(db) = rt.block_on(TestDb::new("the_engine_answers_from_runtimes")) else {
+        return;
+    };
+    let pg = PgEngine::connect(&db.options).expect("PgEngine");
+    pg.insert(b"h/k", b"v").expect("insert");
+    let pg = std::sync::Arc::clone(&pg);
+    // A watchdog: a deadlock fails the test instead of hanging it.
+    let (done, finished) = mpsc::channel();
+    let options = db.options.clone();
+    std::thread::spawn(move || {
+        let current = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        current.block_on(async {
+            assert_eq!(pg.get(b"h/k").expect("get"), Some(b"v".to_vec()));
+            let tasks: Vec<_> = (0..4)
+                .map(|_| {
+                    let pg = pg.clone();
+                    tokio::spawn(async move { pg.get(b"h/k").expect("get") })
+                })
+                .collect();
+            for t in tasks {
+                assert_eq!(t.await.expect("task"), Some(b"v".to_vec()));
+            }
+            // Connected and dropped inside a runtime.
+            let other = PgEngine::connect(&options).expect("PgEngine");
+            assert_eq!(other.get(b"h/k").expect("get"), Some(b"v".to_vec()));
+            drop(other);
+        });
+        let multi = runtime();
+        multi.block_on(async {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let pg = pg.clone();
+                    tokio::spawn(
+                        async move { collect(pg.scan_prefix(b"h/", Direction::Forward)).len() },
+                    )
+                })
+                .collect();
+            for t in tasks {
+                assert_eq!(t.await.expect("task"), 1);
+            }
+        });
+        drop(pg);
+        done.send(()).expect("send");
+    });
+    finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("answered within a minute");
     rt.block_on(db.drop_schema());
 }
 
