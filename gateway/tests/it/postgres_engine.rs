@@ -427,6 +427,17 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
     assert_eq!(pg.get(&h1).expect("get"), Some(b"1".to_vec()));
     assert_eq!(collect(pg.scan_prefix(b"h/", Direction::Reverse)).len(), 2);
     assert_eq!(pg.get(b"c/next").expect("get"), Some(be(7).to_vec()));
+    // Buffered writes keep their order: the last write of a key wins, across applies, and
+    // a remove answers what the group wrote before it.
+    pg.insert(b"c/next", &be(8)).expect("insert");
+    let mut batch = Batch::default();
+    batch.remove(b"c/next".to_vec());
+    batch.insert(b"c/next".to_vec(), be(9).to_vec());
+    pg.apply(batch).expect("apply");
+    assert_eq!(pg.remove(b"c/next").expect("remove"), Some(be(9).to_vec()));
+    assert_eq!(pg.get(b"c/next").expect("get"), None);
+    pg.insert(b"c/next", &be(7)).expect("insert");
+    assert_eq!(pg.get(b"c/next").expect("get"), Some(be(7).to_vec()));
     // ... another thread does not.
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -457,13 +468,19 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
     assert_eq!(pg.get(&orphan).expect("get"), None);
     assert_eq!(pg.get(b"h/three").expect("get"), None);
 
-    // A group with a statement that fails at once (a sequence 0 breaks a CHECK) cannot
-    // commit what came before it either.
+    // A group with a statement that fails (a sequence 0 breaks a CHECK) cannot commit what
+    // came before it either.
     let (bad_key, bad_value) = access_entry(0);
     // After a failed group the writer's memory is stale: not Alone.
     assert_eq!(pg.begin_group().expect("begin"), GroupStart::OthersWrote);
     pg.insert(b"h/four", b"4").expect("insert");
-    assert!(pg.insert(&bad_key, &bad_value).is_err(), "sequence 0");
+    // Writes in a group are sent with its next read (or its commit): the CHECK fails there.
+    pg.insert(&bad_key, &bad_value)
+        .expect("buffered until the next read");
+    assert!(
+        pg.get(b"h/four").is_err(),
+        "sequence 0, sent before the read"
+    );
     assert!(pg.commit_group().is_err(), "the group failed");
     assert_eq!(pg.get(b"h/four").expect("get"), None);
 

@@ -15,7 +15,11 @@
 //! task. Calls use a pooled connection and see what is committed, except on the thread that
 //! opened a group ([`Engine::begin_group`]): until [`Engine::commit_group`] its calls run on
 //! one dedicated connection inside the group's transaction (READ COMMITTED,
-//! `synchronous_commit` on), so the writer reads its own writes. The group's first statement
+//! `synchronous_commit` on), so the writer reads its own writes. Its writes are buffered
+//! and sent with its next read (or with the `COMMIT`) in the same round trip, so that
+//! writes cost no round trip of their own; a write that the database refuses (a CHECK, a
+//! unique key) is reported by that read or by `commit_group`, and fails the group (a
+//! foreign key is checked at `COMMIT` anyway: `0003` made them deferred). The group's first statement
 //! is `UPDATE ketenpoort_writer SET generation = generation + 1`: its row lock serialises the
 //! groups of all replicas, and the generation says whether another wrote since this
 //! engine's last group. Writes outside a group run in a transaction of their own that bumps
@@ -63,6 +67,8 @@ pub struct PgEngine {
     generation: Mutex<Option<i64>>,
     /// Pages read by scans (statements), for tests.
     pages: AtomicU64,
+    /// The open group's writes not sent yet (see [`Engine::apply`] below).
+    pending: Mutex<Batch>,
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -158,6 +164,7 @@ impl PgEngine {
                 group: Mutex::new(None),
                 generation: Mutex::new(Some(generation)),
                 pages: AtomicU64::new(0),
+                pending: Mutex::new(Batch::default()),
             })),
             Ok(Err(e)) => {
                 let _ = worker.join();
@@ -235,43 +242,71 @@ impl PgEngine {
         }
     }
 
-    /// Runs `statements` where `route` says; outside a group in a transaction of its own
-    /// that also bumps the writer generation. Answers the rows of each statement.
-    fn write(&self, statements: Vec<Statement>) -> Result<Vec<Vec<tokio_postgres::Row>>, Error> {
-        let route = self.route();
-        match route {
-            Route::Group => self.call(move |conns| async move {
-                let mut group = conns.group.lock().await;
-                let g = group
-                    .as_mut()
-                    .ok_or_else(|| Error::Store("the writer's group has ended".into()))?;
-                let result = pipeline(&g.client, &statements, false).await;
-                if result.is_err() {
-                    g.failed = true;
-                }
-                result
+    /// The writes buffered in the open group, as statements (and the buffer emptied).
+    fn take_pending(&self) -> Result<Vec<Statement>, Error> {
+        let batch = match self.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            Err(_) => return Err(Error::Internal("the group's buffer lock poisoned".into())),
+        };
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        plan(batch)
+    }
+
+    /// Runs `statements` where the current thread's calls run: on a pooled connection, or
+    /// in the open group after the writes it buffered (sent together, one round trip).
+    /// Answers the rows of each statement.
+    fn run(&self, statements: Vec<Statement>) -> Result<Vec<Vec<tokio_postgres::Row>>, Error> {
+        match self.route() {
+            Route::Pool => self.call(move |conns| async move {
+                let client = conns.pool.get().await.map_err(PgError::from)?;
+                pipeline(&client, &statements, false, false).await
             }),
-            Route::Pool => {
-                let (generation, rows) = self.call(move |conns| async move {
-                    let client = conns.pool.get().await.map_err(PgError::from)?;
-                    let mut all = Vec::with_capacity(statements.len() + 1);
-                    all.push(Statement {
-                        sql: BUMP.into(),
-                        params: Vec::new(),
-                    });
-                    all.extend(statements);
-                    let mut rows = pipeline(&client, &all, true).await?;
-                    let bumped = rows.remove(0);
-                    let generation = generation_of(&bumped)?;
-                    Ok((generation, rows))
+            Route::Group => {
+                let mut all = self.take_pending()?;
+                let buffered = all.len();
+                all.extend(statements);
+                let mut rows = self.call(move |conns| async move {
+                    let mut group = conns.group.lock().await;
+                    let g = group
+                        .as_mut()
+                        .ok_or_else(|| Error::Store("the writer's group has ended".into()))?;
+                    let result = pipeline(&g.client, &all, false, false).await;
+                    if result.is_err() {
+                        g.failed = true;
+                    }
+                    result
                 })?;
-                self.wrote(generation);
-                Ok(rows)
+                Ok(rows.split_off(buffered))
             }
         }
     }
 
-    /// One page of `segment`, `limit` rows, where the current thread's calls run.
+    /// Runs writing `statements` outside a group, in a transaction of their own that also
+    /// bumps the writer generation (one round trip). Answers the rows of each statement.
+    fn write_alone(
+        &self,
+        statements: Vec<Statement>,
+    ) -> Result<Vec<Vec<tokio_postgres::Row>>, Error> {
+        let (generation, rows) = self.call(move |conns| async move {
+            let client = conns.pool.get().await.map_err(PgError::from)?;
+            let mut all = Vec::with_capacity(statements.len() + 1);
+            all.push(Statement {
+                sql: BUMP.into(),
+                params: Vec::new(),
+            });
+            all.extend(statements);
+            let mut rows = pipeline(&client, &all, true, true).await?;
+            let bumped = rows.remove(0);
+            let generation = generation_of(&bumped)?;
+            Ok((generation, rows))
+        })?;
+        self.wrote(generation);
+        Ok(rows)
+    }
+
+    /// One page of a scan (counted in [`PgEngine::pages_read`]).
     fn page(&self, statement: Statement, prefix: Prefix) -> Result<Vec<Entry>, Error> {
         self.pages.fetch_add(1, Ordering::Relaxed);
         self.read(statement, prefix)
@@ -279,28 +314,8 @@ impl PgEngine {
 
     /// Runs one reading statement and maps its rows back to sled pairs.
     fn read(&self, statement: Statement, prefix: Prefix) -> Result<Vec<Entry>, Error> {
-        let route = self.route();
-        let rows = self.call(move |conns| async move {
-            let statements = [statement];
-            match route {
-                Route::Pool => {
-                    let client = conns.pool.get().await.map_err(PgError::from)?;
-                    pipeline(&client, &statements, false).await
-                }
-                Route::Group => {
-                    let mut group = conns.group.lock().await;
-                    let g = group
-                        .as_mut()
-                        .ok_or_else(|| Error::Store("the writer's group has ended".into()))?;
-                    let result = pipeline(&g.client, &statements, false).await;
-                    if result.is_err() {
-                        g.failed = true;
-                    }
-                    result
-                }
-            }
-        })?;
-        rows.into_iter()
+        self.run(vec![statement])?
+            .into_iter()
             .flatten()
             .map(|row| prefix.from_row(&row).map_err(table_error))
             .collect()
@@ -328,13 +343,15 @@ fn generation_of(rows: &[tokio_postgres::Row]) -> Result<i64, Error> {
 
 /// Runs `statements` on `client`, sent together (tokio-postgres pipelines the requests of
 /// futures polled together; they are polled in order, so they are sent in order): one round
-/// trip once each is prepared. With `transaction`, between `BEGIN` and `COMMIT` sent with
-/// them (should a statement fail, the server answers the `COMMIT` with a rollback).
+/// trip once each is prepared. With `begin`, after a `BEGIN`, with `commit` before a
+/// `COMMIT`, both sent with them (should a statement fail, the server answers the `COMMIT`
+/// with a rollback, and the error is the statement's).
 /// Answers each statement's rows, or the first error.
 async fn pipeline(
     client: &Object,
     statements: &[Statement],
-    transaction: bool,
+    begin: bool,
+    commit: bool,
 ) -> Result<Vec<Vec<tokio_postgres::Row>>, Error> {
     type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, tokio_postgres::Error>> + Send + 'a>>;
     // Prepared once per connection; the first time, all of them in one round trip.
@@ -354,7 +371,7 @@ async fn pipeline(
         .map(|s| s.params.iter().map(|p| p as &(dyn ToSql + Sync)).collect())
         .collect();
     let mut futures: Vec<Fut<'_, Vec<tokio_postgres::Row>>> = Vec::new();
-    if transaction {
+    if begin {
         futures.push(Box::pin(async {
             client
                 .batch_execute("BEGIN ISOLATION LEVEL READ COMMITTED")
@@ -365,20 +382,20 @@ async fn pipeline(
     for (st, params) in ready.iter().zip(&refs) {
         futures.push(Box::pin(client.query(st, params)));
     }
-    if transaction {
+    if commit {
         futures.push(Box::pin(async {
             client.batch_execute("COMMIT").await.map(|()| Vec::new())
         }));
     }
     let mut results = ordered(futures).await.into_iter();
-    if transaction {
+    if begin {
         results.next().transpose().map_err(PgError::from)?;
     }
-    let mut out = Vec::with_capacity(statements.len());
+    let mut out = Vec::with_capacity(statements.len() + 1);
     for r in results {
         out.push(r.map_err(PgError::from)?);
     }
-    if transaction {
+    if commit {
         // The COMMIT's (empty) answer.
         out.pop();
     }
@@ -522,8 +539,9 @@ async fn begin(conns: &Conns) -> Result<i64, Error> {
     }
 }
 
-/// Commits the open group; on failure rolls it back and answers why.
-async fn commit(conns: &Conns) -> Result<(), Error> {
+/// Commits the open group, sending its buffered writes (`pending`) with the `COMMIT`; on
+/// failure rolls it back and answers why.
+async fn commit(conns: &Conns, pending: Vec<Statement>) -> Result<(), Error> {
     let Some(g) = conns.group.lock().await.take() else {
         return Err(Error::Store("no writer group is open".into()));
     };
@@ -535,14 +553,14 @@ async fn commit(conns: &Conns) -> Result<(), Error> {
             "a statement of the writer's group failed: the group was rolled back".into(),
         ));
     }
-    match g.client.batch_execute("COMMIT").await {
-        Ok(()) => Ok(()),
+    match pipeline(&g.client, &pending, false, true).await {
+        Ok(_) => Ok(()),
         Err(e) => {
-            // A failed COMMIT (a deferred foreign key, a lost connection) has ended the
-            // transaction; the connection is not reused all the same.
+            // A failed statement or COMMIT (a deferred foreign key, a lost connection) has
+            // ended the transaction; the connection is not reused all the same.
             let _ = g.client.batch_execute("ROLLBACK").await;
             drop(Object::take(g.client));
-            Err(PgError::from(e).into())
+            Err(e)
         }
     }
 }
@@ -780,7 +798,10 @@ impl Engine for PgEngine {
             ),
             params: cells.into_iter().map(Param::One).collect(),
         };
-        let rows = self.write(vec![statement])?;
+        let rows = match self.route() {
+            Route::Group => self.run(vec![statement])?,
+            Route::Pool => self.write_alone(vec![statement])?,
+        };
         match rows.into_iter().flatten().next() {
             Some(row) => Ok(Some(prefix.from_row(&row).map_err(table_error)?.1)),
             None => Ok(None),
@@ -788,17 +809,31 @@ impl Engine for PgEngine {
     }
 
     fn apply(&self, batch: Batch) -> Result<(), Error> {
+        if self.route() == Route::Group {
+            // Buffered until the group's next read or its commit, which send it with them;
+            // mapped now, so that a key or value without a row is refused here.
+            plan(batch.clone())?;
+            let mut pending = self
+                .pending
+                .lock()
+                .map_err(|_| Error::Internal("the group's buffer lock poisoned".into()))?;
+            pending.ops.extend(batch.ops);
+            return Ok(());
+        }
         let statements = plan(batch)?;
         if statements.is_empty() {
             return Ok(());
         }
-        self.write(statements).map(|_| ())
+        self.write_alone(statements).map(|_| ())
     }
 
     fn begin_group(&self) -> Result<GroupStart, Error> {
         let me = std::thread::current().id();
         if let Ok(mut g) = self.group.lock() {
             *g = None;
+        }
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending = Batch::default();
         }
         let generation = match self.call(|conns| async move { begin(&conns).await }) {
             Ok(g) => g,
@@ -824,10 +859,12 @@ impl Engine for PgEngine {
     }
 
     fn commit_group(&self) -> Result<(), Error> {
+        let pending = self.take_pending();
         if let Ok(mut g) = self.group.lock() {
             *g = None;
         }
-        let result = self.call(|conns| async move { commit(&conns).await });
+        let result = pending
+            .and_then(|pending| self.call(|conns| async move { commit(&conns, pending).await }));
         if result.is_err() {
             self.forget_generation();
         }
@@ -851,27 +888,7 @@ impl Engine for PgEngine {
                 .into(),
             params: vec![Param::One(Cell::Text(counter.to_owned()))],
         };
-        let route = self.route();
-        let rows = self.call(move |conns| async move {
-            let statements = [statement];
-            match route {
-                Route::Pool => {
-                    let client = conns.pool.get().await.map_err(PgError::from)?;
-                    pipeline(&client, &statements, false).await
-                }
-                Route::Group => {
-                    let mut group = conns.group.lock().await;
-                    let g = group
-                        .as_mut()
-                        .ok_or_else(|| Error::Store("the writer's group has ended".into()))?;
-                    let result = pipeline(&g.client, &statements, false).await;
-                    if result.is_err() {
-                        g.failed = true;
-                    }
-                    result
-                }
-            }
-        })?;
+        let rows = self.run(vec![statement])?;
         let row = rows
             .into_iter()
             .flatten()
