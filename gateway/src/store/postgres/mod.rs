@@ -7,6 +7,7 @@
 //! turned on by a user yet. docs/POSTGRES.md explains the schema and the event log's design.
 
 pub mod connect;
+pub mod engine;
 pub mod events;
 pub mod kv;
 pub mod lease;
