@@ -69,6 +69,47 @@ pub struct PgEngine {
     pages: AtomicU64,
     /// The open group's writes not sent yet (see [`Engine::apply`] below).
     pending: Mutex<Batch>,
+    /// What the open group's commit announces to the other replicas ([`super::wake`]).
+    announce: Mutex<Announce>,
+}
+
+/// What a group wrote that other replicas want to hear of: the highest event cursor and
+/// whether a message was queued.
+#[derive(Debug, Default, Clone, Copy)]
+struct Announce {
+    last_cursor: u64,
+    queued: bool,
+}
+
+impl Announce {
+    fn note(&mut self, batch: &Batch) {
+        for (key, value) in &batch.ops {
+            if value.is_none() {
+                continue;
+            }
+            if let Some(rest) = key.strip_prefix(b"e/")
+                && let Ok(be) = <[u8; 8]>::try_from(rest)
+            {
+                self.last_cursor = self.last_cursor.max(u64::from_be_bytes(be));
+            } else if key.starts_with(b"q/") {
+                self.queued = true;
+            }
+        }
+    }
+
+    /// The `NOTIFY` that tells the other replicas, when there is anything to tell.
+    fn statement(self) -> Option<Statement> {
+        (self.last_cursor > 0 || self.queued).then(|| Statement {
+            sql: format!("SELECT pg_notify('{}', $1::text)", super::wake::CHANNEL),
+            params: vec![Param::One(Cell::Text(
+                super::wake::Commit {
+                    last_cursor: self.last_cursor,
+                    queue_changed: self.queued,
+                }
+                .payload(),
+            ))],
+        })
+    }
 }
 
 impl std::fmt::Debug for PgEngine {
@@ -165,6 +206,7 @@ impl PgEngine {
                 generation: Mutex::new(Some(generation)),
                 pages: AtomicU64::new(0),
                 pending: Mutex::new(Batch::default()),
+                announce: Mutex::new(Announce::default()),
             })),
             Ok(Err(e)) => {
                 let _ = worker.join();
@@ -813,6 +855,9 @@ impl Engine for PgEngine {
             // Buffered until the group's next read or its commit, which send it with them;
             // mapped now, so that a key or value without a row is refused here.
             plan(batch.clone())?;
+            if let Ok(mut a) = self.announce.lock() {
+                a.note(&batch);
+            }
             let mut pending = self
                 .pending
                 .lock()
@@ -834,6 +879,9 @@ impl Engine for PgEngine {
         }
         if let Ok(mut pending) = self.pending.lock() {
             *pending = Batch::default();
+        }
+        if let Ok(mut a) = self.announce.lock() {
+            *a = Announce::default();
         }
         let generation = match self.call(|conns| async move { begin(&conns).await }) {
             Ok(g) => g,
@@ -859,7 +907,16 @@ impl Engine for PgEngine {
     }
 
     fn commit_group(&self) -> Result<(), Error> {
-        let pending = self.take_pending();
+        let announce = self
+            .announce
+            .lock()
+            .map(|mut a| std::mem::take(&mut *a).statement())
+            .unwrap_or_default();
+        let pending = self.take_pending().map(|mut p| {
+            // Delivered by PostgreSQL at the commit, and not at all on a rollback.
+            p.extend(announce);
+            p
+        });
         if let Ok(mut g) = self.group.lock() {
             *g = None;
         }
