@@ -45,6 +45,7 @@ use ketenpoort_messages::rules::cross::{
 use ketenpoort_messages::{Law, Message, MessageType};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
+use super::engine::{Direction, Engine};
 use crate::error::Error;
 
 /// The prefix of every history key.
@@ -108,6 +109,40 @@ impl Kv for sled::Db {
             let (k, v) = kv?;
             Ok((k.to_vec(), v.to_vec()))
         }))
+    }
+}
+
+impl Kv for dyn Engine {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        Engine::get(self, key)
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<Entry>, Error> {
+        self.scan_prefix(prefix, Direction::Forward).collect()
+    }
+
+    fn scan_rev<'s>(
+        &'s self,
+        prefix: &[u8],
+    ) -> Box<dyn Iterator<Item = Result<Entry, Error>> + 's> {
+        self.scan_prefix(prefix, Direction::Reverse)
+    }
+}
+
+impl<T: Kv + ?Sized> Kv for Arc<T> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+        (**self).get(key)
+    }
+
+    fn scan(&self, prefix: &[u8]) -> Result<Vec<Entry>, Error> {
+        (**self).scan(prefix)
+    }
+
+    fn scan_rev<'s>(
+        &'s self,
+        prefix: &[u8],
+    ) -> Box<dyn Iterator<Item = Result<Entry, Error>> + 's> {
+        (**self).scan_rev(prefix)
     }
 }
 
@@ -268,6 +303,15 @@ impl Cache {
             && c.epoch == epoch
         {
             Self::put(&mut c, self.capacity, key.to_vec(), value.clone());
+        }
+    }
+
+    /// Forgets everything it holds (another writer may have changed any key).
+    pub fn clear(&self) {
+        if let Ok(mut c) = self.inner.lock() {
+            c.epoch = c.epoch.wrapping_add(1);
+            c.hot.clear();
+            c.cold.clear();
         }
     }
 

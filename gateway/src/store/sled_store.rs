@@ -46,6 +46,16 @@
 //! [`MAX_GROUP`]), applies each atomically, calls `flush` once, and only then answers the
 //! waiters. A submit therefore never hears OK before its record is flushed.
 //!
+//! The writer and the store's reads go through an [`Engine`], not sled itself, so that the
+//! same logic runs on PostgreSQL ([`SledStore::open_engine`], several replicas on one
+//! database): a group is [`Engine::begin_group`], the writes, [`Engine::commit_group`] (sled:
+//! the one `flush`). When a group begins with [`GroupStart::OthersWrote`] (another replica
+//! committed since), or after a commit of its own failed, the writer reads again what it keeps
+//! in memory (next ids, cursors and sequences, the queue's length) and drops its caches (the
+//! history's, the known request_ids, the reserved counters) before applying the group. What
+//! only sled has stays on `sled::Db`: opening and its checks ([`super::open`]), the format
+//! upgrade ([`format`], before the writer starts), the free-space guard, backup and export.
+//!
 //! The memory the store uses does not grow with what it holds: sled's page cache
 //! ([`Options::cache_bytes`]) and the history's cache ([`Options::history_cache_entries`])
 //! are bounded; the request_ids of [`KnownKeys`] (8 bytes each) are the one exception left.
@@ -65,6 +75,7 @@ pub mod prune;
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::ops::Bound::{Excluded, Included};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -75,6 +86,7 @@ use ketenpoort_messages::Message;
 use ketenpoort_messages::calendar::WorkingDays;
 use ketenpoort_messages::rules::cross::check_against;
 
+use super::engine::{Batch, Direction, Engine, GroupStart, SledEngine};
 use super::expectations::{self, Expectation, Missed};
 use super::history::StoreHistory;
 use super::index::{Changes, Indexed, Layer, Pending};
@@ -102,7 +114,7 @@ struct QueuedWrite {
 /// what the earlier ones wrote before the batch is applied.
 #[derive(Default)]
 struct GroupBatch {
-    batch: sled::Batch,
+    batch: Batch,
     /// Keys written (`Some`) or removed (`None`) earlier in the group.
     written: Pending,
     /// The indexes in the group of the submits in `batch`.
@@ -111,22 +123,22 @@ struct GroupBatch {
 
 impl GroupBatch {
     /// `k` as the group sees it: written earlier in the group, else stored.
-    fn get(&self, db: &sled::Db, k: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+    fn get(&self, engine: &dyn Engine, k: &[u8]) -> Result<Option<Vec<u8>>, Error> {
         match self.written.get(k) {
             Some(v) => Ok(v.clone()),
-            None => Ok(db.get(k)?.map(|v| v.to_vec())),
+            None => engine.get(k),
         }
     }
 
     /// Adds `k` = `v` to the batch, readable by [`GroupBatch::get`].
     fn insert(&mut self, k: Vec<u8>, v: Vec<u8>) {
-        self.batch.insert(k.as_slice(), v.as_slice());
+        self.batch.insert(k.clone(), v.clone());
         self.written.insert(k, Some(v));
     }
 
     /// Adds the removal of `k` to the batch, seen by [`GroupBatch::get`].
     fn remove(&mut self, k: Vec<u8>) {
-        self.batch.remove(k.as_slice());
+        self.batch.remove(k.clone());
         self.written.insert(k, None);
     }
 }
@@ -217,20 +229,28 @@ impl Default for Options {
     }
 }
 
-/// The sled-backed [`Store`].
+/// The [`Store`] over an [`Engine`]: sled ([`SledStore::open`]) or another engine
+/// ([`SledStore::open_engine`]).
 pub struct SledStore {
-    db: sled::Db,
+    engine: Arc<dyn Engine>,
     history: Arc<StoreHistory>,
     known: Arc<KnownKeys>,
     writes: mpsc::UnboundedSender<QueuedWrite>,
-    counters: Mutex<HashMap<String, u64>>,
+    /// Counter values reserved and not yet stored; dropped by the writer when its memory
+    /// is stale (another writer wrote).
+    counters: Arc<Mutex<HashMap<String, u64>>>,
     events: watch::Receiver<u64>,
+    /// The sender of `events`, shared with the writer ([`SledStore::events_committed_elsewhere`]).
+    events_tx: Arc<watch::Sender<u64>>,
     queue: watch::Receiver<u64>,
+    /// The sender of `queue`, shared with the writer ([`SledStore::queue_changed_elsewhere`]).
+    queue_tx: Arc<watch::Sender<u64>>,
     /// The number of `q/` keys, kept by the writer (counted once on open), so that
     /// `/readyz` and `/metrics` never scan the store.
     queued: Arc<AtomicU64>,
-    /// Whether writes are taken now ([`super::write_guard`]).
-    guard: Arc<WriteGuard>,
+    /// Whether writes are taken now ([`super::write_guard`]); `None` on an engine without
+    /// a directory (it never refuses).
+    guard: Option<Arc<WriteGuard>>,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -273,20 +293,23 @@ struct KnownKeys {
     complete: AtomicBool,
     /// Set when the store closes: [`KnownKeys::load`] stops, releasing its handle on sled.
     stop: AtomicBool,
+    /// Set once another writer wrote to the store (replicas): from then on every lookup
+    /// asks the store, since request_ids may be stored that this set never saw.
+    abandoned: AtomicBool,
 }
 
 impl KnownKeys {
-    /// Adds every `i/` key of `db` and then marks the set complete; on a read error the set
-    /// stays incomplete, so every lookup keeps asking sled.
-    fn load(&self, db: &sled::Db) {
+    /// Adds every `i/` key of `engine` and then marks the set complete; on a read error the
+    /// set stays incomplete, so every lookup keeps asking the store.
+    fn load(&self, engine: &dyn Engine) {
         let started = std::time::Instant::now();
         let mut n = 0u64;
-        for k in db.scan_prefix(b"i/").keys() {
+        for kv in engine.scan_prefix(b"i/", Direction::Forward) {
             if self.stop.load(Ordering::Relaxed) {
                 return;
             }
-            match k {
-                Ok(k) => self.insert(&k),
+            match kv {
+                Ok((k, _)) => self.insert(&k),
                 Err(e) => {
                     tracing::warn!(error = %e, "request_id index not loaded; submits ask the store");
                     return;
@@ -309,9 +332,14 @@ impl KnownKeys {
         }
     }
 
+    /// Makes the set permanently incomplete: every lookup asks the store.
+    fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+    }
+
     /// False only when `key` is certainly not stored.
     fn may_hold(&self, key: &[u8]) -> bool {
-        if !self.complete.load(Ordering::Acquire) {
+        if !self.complete.load(Ordering::Acquire) || self.abandoned.load(Ordering::Acquire) {
             return true;
         }
         let hash = self.state.hash_one(key);
@@ -332,14 +360,51 @@ fn decl_key(agb: &str, number: &str) -> Vec<u8> {
 }
 
 /// The id after the last key with `prefix` (8-byte big-endian ids), 1 when there is none.
-fn next_after_last(db: &sled::Db, prefix: &[u8]) -> Result<u64, Error> {
-    match db.scan_prefix(prefix).next_back() {
+fn next_after_last(engine: &dyn Engine, prefix: &[u8]) -> Result<u64, Error> {
+    match engine.scan_prefix(prefix, Direction::Reverse).next() {
         Some(kv) => {
             let (k, _) = kv?;
             Ok(read_u64(&k[prefix.len()..])? + 1)
         }
         None => Ok(1),
     }
+}
+
+/// The number of `q/` keys (the queue is small: what waits for VECOZO).
+fn count_queued(engine: &dyn Engine) -> Result<u64, Error> {
+    let mut queued = 0u64;
+    for kv in engine.scan_prefix(b"q/", Direction::Forward) {
+        kv?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// What the writer keeps in memory of the store, read from it: the next message id, event
+/// cursor, received sequence and access-log sequence.
+struct Next {
+    id: u64,
+    cursor: u64,
+    received: u64,
+    access: u64,
+}
+
+impl Next {
+    fn read(engine: &dyn Engine) -> Result<Next, Error> {
+        Ok(Next {
+            id: next_after_last(engine, b"m/")?,
+            cursor: next_after_last(engine, b"e/")?,
+            received: next_after_last(engine, b"r/")?,
+            access: next_after_last(engine, super::access_log::PREFIX)?,
+        })
+    }
+}
+
+/// The parts of a store that live in a directory (sled): the free-space guard, and the
+/// directory whose lock the closed future waits for.
+struct Directory {
+    path: std::path::PathBuf,
+    guard: Arc<WriteGuard>,
 }
 
 impl SledStore {
@@ -388,26 +453,48 @@ impl SledStore {
         })
     }
 
+    /// The sled-only part of opening: the format upgrade (before the writer starts), then
+    /// the store over [`SledEngine`], guarded by the free space of `dir`.
     fn start(
         dir: &Path,
         db: sled::Db,
         options: &Options,
     ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
-        let next_id = next_after_last(&db, b"m/")?;
-        let next_cursor = next_after_last(&db, b"e/")?;
-        let next_received = next_after_last(&db, b"r/")?;
-        let next_access = next_after_last(&db, super::access_log::PREFIX)?;
         format::open(&db, dir)?;
+        let directory = Directory {
+            path: dir.to_owned(),
+            guard: Arc::new(WriteGuard::new(dir, MIN_FREE_BYTES)),
+        };
+        SledStore::launch(Arc::new(SledEngine::new(db)), Some(directory), options)
+    }
+
+    /// The store over `engine`, for engines without a directory (used by the PostgreSQL
+    /// backend): no free-space guard, and the receiver completes once the writer flushed
+    /// and stopped after the last handle was dropped.
+    pub fn open_engine(
+        engine: Arc<dyn Engine>,
+        options: &Options,
+    ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+        SledStore::launch(engine, None, options)
+    }
+
+    /// Starts the writer over `engine` (and `directory`, for sled).
+    fn launch(
+        engine: Arc<dyn Engine>,
+        directory: Option<Directory>,
+        options: &Options,
+    ) -> Result<(Arc<SledStore>, oneshot::Receiver<()>), Error> {
+        let next = Next::read(&*engine)?;
         let history = Arc::new(StoreHistory::new(
-            Arc::new(db.clone()),
+            Arc::new(engine.clone()),
             options.history_cache_entries,
         ));
         let known = Arc::new(KnownKeys::default());
         let loader = {
-            let (known, db) = (known.clone(), db.clone());
+            let (known, engine) = (known.clone(), engine.clone());
             std::thread::Builder::new()
                 .name("store-request-ids".to_owned())
-                .spawn(move || known.load(&db))
+                .spawn(move || known.load(&*engine))
                 .inspect_err(|e| {
                     tracing::warn!(error = %e, "request_id index not loaded; submits ask the store");
                 })
@@ -415,29 +502,35 @@ impl SledStore {
         };
         // The queue is small (what waits for VECOZO): counted once here, then kept by the
         // writer, so that health and readiness never scan the store.
-        let mut queued = 0u64;
-        for k in db.scan_prefix(b"q/").keys() {
-            k?;
-            queued += 1;
-        }
-        let queued = Arc::new(AtomicU64::new(queued));
-        let guard = Arc::new(WriteGuard::new(dir, MIN_FREE_BYTES));
-        let (events_tx, events) = watch::channel(next_cursor - 1);
+        let queued = Arc::new(AtomicU64::new(count_queued(&*engine)?));
+        let guard = directory.as_ref().map(|d| d.guard.clone());
+        let (events_tx, events) = watch::channel(next.cursor - 1);
+        let events_tx = Arc::new(events_tx);
         let (queue_tx, queue) = watch::channel(0);
+        let queue_tx = Arc::new(queue_tx);
         let (writes, rx) = mpsc::unbounded_channel();
         let (closed_tx, closed) = oneshot::channel();
-        let dir = dir.to_owned();
+        let counters = Arc::new(Mutex::new(HashMap::new()));
+        // Replicas share the lease records: a lease is not bound to one process's session.
+        let session = if engine.shared() {
+            uuid::Uuid::nil()
+        } else {
+            uuid::Uuid::new_v4()
+        };
+        let dir = directory.map(|d| d.path);
         let writer = Writer {
-            db: db.clone(),
+            engine: engine.clone(),
             history: history.clone(),
             known: known.clone(),
-            next_id,
-            next_cursor,
-            next_received,
-            next_access,
-            events: events_tx,
-            queue: queue_tx,
-            session: uuid::Uuid::new_v4(),
+            counters: counters.clone(),
+            next_id: next.id,
+            next_cursor: next.cursor,
+            next_received: next.received,
+            next_access: next.access,
+            stale: false,
+            events: events_tx.clone(),
+            queue: queue_tx.clone(),
+            session,
             calendar: WorkingDays::new(),
             queued: queued.clone(),
             guard: guard.clone(),
@@ -447,41 +540,63 @@ impl SledStore {
             .spawn(move || {
                 let known = writer.known.clone();
                 writer.run(rx);
-                // The loader's handle on sled must go before the store counts as closed.
+                // The loader's handle on the engine must go before the store counts as closed.
                 known.stop.store(true, Ordering::Relaxed);
                 if let Some(loader) = loader {
                     let _ = loader.join();
                 }
-                // Closed means it opens again: sled's threads let go of its lock a moment
-                // after the last handle goes.
-                open::wait_unlocked(&dir, std::time::Duration::from_secs(10));
-                open::record_clean_close(&dir);
+                if let Some(dir) = dir {
+                    // Closed means it opens again: sled's threads let go of its lock a
+                    // moment after the last handle goes.
+                    open::wait_unlocked(&dir, std::time::Duration::from_secs(10));
+                    open::record_clean_close(&dir);
+                }
                 let _ = closed_tx.send(());
             })
             .map_err(|e| Error::Store(format!("could not start the writer thread: {e}")))?;
         let store = Arc::new(SledStore {
-            db,
+            engine,
             history,
             known,
             writes,
-            counters: Mutex::new(HashMap::new()),
+            counters,
             events,
+            events_tx,
             queue,
+            queue_tx,
             queued,
             guard,
         });
         Ok((store, closed))
     }
 
+    /// Raises the events watch to `cursor` (if higher): another replica committed events up
+    /// to it, so that this replica's streams read them.
+    pub fn events_committed_elsewhere(&self, cursor: u64) {
+        self.events_tx.send_if_modified(|v| {
+            if cursor > *v {
+                *v = cursor;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// Wakes this replica's pushers: another replica changed the queue.
+    pub fn queue_changed_elsewhere(&self) {
+        self.queue_tx.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
     fn stored_counter(&self, counter: &str) -> Result<u64, Error> {
-        match self.db.get(key(b"c/", counter.as_bytes()))? {
+        match self.engine.get(&key(b"c/", counter.as_bytes()))? {
             Some(v) => read_u64(&v),
             None => Ok(0),
         }
     }
 
     fn get_json<T: serde::de::DeserializeOwned>(&self, k: &[u8]) -> Result<Option<T>, Error> {
-        match self.db.get(k)? {
+        match self.engine.get(k)? {
             Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
             None => Ok(None),
         }
@@ -516,7 +631,7 @@ impl Store for SledStore {
     }
 
     fn message_xml(&self, id: u64) -> Result<Option<String>, Error> {
-        match self.db.get(key(b"x/", &be(id)))? {
+        match self.engine.get(&key(b"x/", &be(id)))? {
             Some(v) => stored_xml::decode(&v).map(Some),
             None => Ok(None),
         }
@@ -530,7 +645,11 @@ impl Store for SledStore {
     ) -> Result<Vec<MessageMeta>, Error> {
         let end = key(b"m/", &be(before.unwrap_or(u64::MAX)));
         let mut out = Vec::new();
-        for kv in self.db.range(b"m/".to_vec()..end).rev() {
+        for kv in self.engine.range(
+            Included(&b"m/"[..]),
+            Excluded(end.as_slice()),
+            Direction::Reverse,
+        ) {
             let (_, v) = kv?;
             let meta: MessageMeta = serde_json::from_slice(&v)?;
             if filter(&meta) {
@@ -552,11 +671,13 @@ impl Store for SledStore {
         let start = key(b"e/", &be(after.saturating_add(1)));
         // The writer publishes the last cursor only after the flush that made it durable.
         let durable = *self.events.borrow();
+        let end = key(b"e/", &be(durable.saturating_add(1)));
         let mut out = Vec::new();
-        for kv in self
-            .db
-            .range(start..key(b"e/", &be(durable.saturating_add(1))))
-        {
+        for kv in self.engine.range(
+            Included(start.as_slice()),
+            Excluded(end.as_slice()),
+            Direction::Forward,
+        ) {
             let (_, v) = kv?;
             let event: EventRecord = serde_json::from_slice(&v)?;
             if filter(&event) {
@@ -574,14 +695,14 @@ impl Store for SledStore {
     }
 
     fn acked(&self, tenant: &str) -> Result<u64, Error> {
-        match self.db.get(key(b"a/", tenant.as_bytes()))? {
+        match self.engine.get(&key(b"a/", tenant.as_bytes()))? {
             Some(v) => read_u64(&v),
             None => Ok(0),
         }
     }
 
     fn next_queued(&self) -> Result<Option<MessageMeta>, Error> {
-        let Some(kv) = self.db.scan_prefix(b"q/").next() else {
+        let Some(kv) = self.engine.scan_prefix(b"q/", Direction::Forward).next() else {
             return Ok(None);
         };
         let (k, _) = kv?;
@@ -594,7 +715,11 @@ impl Store for SledStore {
             None => b"q/".to_vec(),
         };
         let mut ids = Vec::new();
-        for kv in self.db.range(start..) {
+        for kv in self.engine.range(
+            Included(start.as_slice()),
+            Excluded(&b"q0"[..]),
+            Direction::Forward,
+        ) {
             let (k, _) = kv?;
             if !k.starts_with(b"q/") || ids.len() >= limit {
                 break;
@@ -618,7 +743,11 @@ impl Store for SledStore {
             None => b"f/".to_vec(),
         };
         let mut out = Vec::new();
-        for kv in self.db.range(start..) {
+        for kv in self.engine.range(
+            Included(start.as_slice()),
+            Excluded(&b"f0"[..]),
+            Direction::Forward,
+        ) {
             let (k, v) = kv?;
             if !k.starts_with(b"f/") || out.len() >= limit {
                 break;
@@ -637,10 +766,21 @@ impl Store for SledStore {
     }
 
     fn writable(&self) -> Result<(), String> {
-        self.guard.check()
+        match &self.guard {
+            Some(guard) => guard.check(),
+            None => Ok(()),
+        }
     }
 
     fn reserve(&self, counter: &str) -> Result<u64, Error> {
+        // An engine shared by replicas hands out the values itself.
+        if let Some(next) = self.engine.reserve(counter)? {
+            self.counters
+                .lock()
+                .map_err(|_| Error::Internal("counter lock poisoned".into()))?
+                .insert(counter.to_owned(), next);
+            return Ok(next);
+        }
         let mut counters = self
             .counters
             .lock()
@@ -667,7 +807,7 @@ impl Store for SledStore {
     }
 
     fn declaration_number_used(&self, agb: &str, number: &str) -> Result<bool, Error> {
-        Ok(self.db.contains_key(decl_key(agb, number))?)
+        self.engine.contains_key(&decl_key(agb, number))
     }
 
     fn history(&self) -> &StoreHistory {
@@ -680,10 +820,15 @@ impl Store for SledStore {
 
     fn messages_after(&self, after: u64, limit: usize) -> Result<Vec<MessageMeta>, Error> {
         let mut out = Vec::new();
-        for kv in self
-            .db
-            .range(key(b"m/", &be(after.saturating_add(1)))..key(b"m/", &be(u64::MAX)))
-        {
+        let (start, end) = (
+            key(b"m/", &be(after.saturating_add(1))),
+            key(b"m/", &be(u64::MAX)),
+        );
+        for kv in self.engine.range(
+            Included(start.as_slice()),
+            Excluded(end.as_slice()),
+            Direction::Forward,
+        ) {
             if out.len() >= limit {
                 break;
             }
@@ -706,7 +851,11 @@ impl Store for SledStore {
         let prefix = super::access_log::PREFIX;
         let end = super::access_log::key(before.unwrap_or(u64::MAX));
         let mut out = Vec::new();
-        for kv in self.db.range(prefix.to_vec()..end).rev() {
+        for kv in self.engine.range(
+            Included(prefix),
+            Excluded(end.as_slice()),
+            Direction::Reverse,
+        ) {
             let (_, v) = kv?;
             let entry: super::access_log::AccessEntry = serde_json::from_slice(&v)?;
             if filter(&entry) {
@@ -737,21 +886,35 @@ fn payload_bytes(write: &Write) -> u64 {
     n as u64
 }
 
+/// The text of a store error without its `store error:` prefix (what sled said).
+fn detail(e: &Error) -> String {
+    match e {
+        Error::Store(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 // === impl Writer ===
 
 /// The single writer: owns id and cursor assignment, and the history's updates.
 struct Writer {
-    db: sled::Db,
+    engine: Arc<dyn Engine>,
     history: Arc<StoreHistory>,
     /// The request_ids stored, for [`SledStore::idempotency`].
     known: Arc<KnownKeys>,
+    /// The Store's reserved counters ([`SledStore::reserve`]), dropped with the rest of
+    /// the writer's memory when it is stale.
+    counters: Arc<Mutex<HashMap<String, u64>>>,
     next_id: u64,
     next_cursor: u64,
     next_received: u64,
     /// The next access-log sequence (`n/`).
     next_access: u64,
-    events: watch::Sender<u64>,
-    queue: watch::Sender<u64>,
+    /// Set when a group failed to commit: what this writer keeps in memory may not be what
+    /// the store holds, and is read again before the next group.
+    stale: bool,
+    events: Arc<watch::Sender<u64>>,
+    queue: Arc<watch::Sender<u64>>,
     /// This open of the store: leases of other sessions are void.
     session: uuid::Uuid,
     /// Working days, for the due dates of expectations.
@@ -759,8 +922,8 @@ struct Writer {
     /// The number of `q/` keys ([`SledStore::queue_depth`]): each write that adds or removes
     /// one changes it once sled applied the write.
     queued: Arc<AtomicU64>,
-    /// Refuses a group when the disk is (nearly) full or a write failed before.
-    guard: Arc<WriteGuard>,
+    /// Refuses a group when the disk is (nearly) full or a write failed before (sled only).
+    guard: Option<Arc<WriteGuard>>,
 }
 
 impl Writer {
@@ -768,9 +931,53 @@ impl Writer {
     /// last database handle, which releases sled's lock.
     fn run(mut self, mut rx: mpsc::UnboundedReceiver<QueuedWrite>) {
         self.serve(&mut rx);
-        if let Err(e) = self.db.flush() {
+        if let Err(e) = self.engine.flush() {
             tracing::error!(error = %e, "store flush at close failed");
         }
+    }
+
+    /// Reads again what the writer keeps in memory, after another writer wrote (or a group
+    /// of its own failed to commit): the next ids and cursors, the queue's length; the
+    /// history's cache, the known request_ids and the reserved counters are dropped.
+    fn reload(&mut self) -> Result<(), Error> {
+        self.history.cache().clear();
+        self.known.abandon();
+        if let Ok(mut counters) = self.counters.lock() {
+            counters.clear();
+        }
+        let next = Next::read(&*self.engine)?;
+        self.next_id = next.id;
+        self.next_cursor = next.cursor;
+        self.next_received = next.received;
+        self.next_access = next.access;
+        self.queued
+            .store(count_queued(&*self.engine)?, Ordering::Release);
+        self.stale = false;
+        Ok(())
+    }
+
+    /// A write or commit failed: sled refuses writes from now on (its guard), and the
+    /// writer's memory is read again before the next group.
+    fn write_failed(&mut self, error: &Error) {
+        if let Some(guard) = &self.guard {
+            guard.failed(&detail(error));
+        }
+        self.stale = true;
+    }
+
+    /// Begins a group on the engine and, when another writer wrote since the last one (or
+    /// this writer's memory is stale), reads its memory again. `Ok(true)`: others wrote.
+    fn begin_group(&mut self) -> Result<bool, Error> {
+        let others = self.engine.begin_group()? == GroupStart::OthersWrote;
+        if others || self.stale {
+            if let Err(e) = self.reload() {
+                // The group is ended without writes; the next one tries again.
+                self.stale = true;
+                let _ = self.engine.commit_group();
+                return Err(e);
+            }
+        }
+        Ok(others)
     }
 
     fn serve(&mut self, rx: &mut mpsc::UnboundedReceiver<QueuedWrite>) {
@@ -784,16 +991,31 @@ impl Writer {
             }
             // Not applied at all when the disk cannot take it: sled keeps a failed log write
             // as an error for every later write (see `super::write_guard`).
-            let need = group.iter().map(|p| payload_bytes(&p.write)).sum();
-            if self.guard.room_for(need).is_err() {
-                let reason = self.guard.public_reason();
-                for p in group {
-                    let _ = p
-                        .reply
-                        .send(Err(Error::Store(format!("nothing written: {reason}"))));
+            if let Some(guard) = &self.guard {
+                let need = group.iter().map(|p| payload_bytes(&p.write)).sum();
+                if guard.room_for(need).is_err() {
+                    let reason = guard.public_reason();
+                    for p in group {
+                        let _ = p
+                            .reply
+                            .send(Err(Error::Store(format!("nothing written: {reason}"))));
+                    }
+                    continue;
                 }
-                continue;
             }
+            let others = match self.begin_group() {
+                Ok(others) => others,
+                Err(e) => {
+                    tracing::error!(error = %e, "store group could not begin");
+                    self.stale = true;
+                    for p in group {
+                        let _ = p
+                            .reply
+                            .send(Err(Error::Store(format!("nothing written: {e}"))));
+                    }
+                    continue;
+                }
+            };
             let mut results: Vec<Result<Outcome, Error>> = Vec::with_capacity(group.len());
             // The submits of a group share one sled batch: sled writes its log at every
             // `apply_batch`, so one batch per submit cost two log writes each. The batch is
@@ -811,25 +1033,34 @@ impl Writer {
                 results.push(result);
             }
             self.apply_group_batch(&mut batch, &mut results);
-            if let Err(e) = self.db.flush() {
+            let committed = self.engine.commit_group();
+            if let Err(e) = &committed {
                 tracing::error!(error = %e, "store flush failed");
-                self.guard.failed(&e.to_string());
+                self.write_failed(e);
                 for r in &mut results {
-                    *r = Err(Error::Store(format!("flush failed: {e}")));
+                    *r = Err(Error::Store(format!("flush failed: {}", detail(e))));
                 }
             }
-            self.events.send_replace(self.next_cursor - 1);
-            if results.iter().any(|r| {
-                matches!(
-                    r,
-                    Ok(Outcome::Stored(_)
-                        | Outcome::Requeued(Some(MessageState::RejectedByVecozo))
-                        | Outcome::Incoming {
-                            retour: Some(_),
-                            ..
-                        })
-                )
-            }) {
+            // Raised, never lowered: a listener may have raised it for another replica's
+            // events. What a failed commit wrote is announced only where readers see it
+            // anyway (sled applies writes at once; a shared engine rolled them back).
+            if committed.is_ok() || !self.engine.shared() {
+                let last = self.next_cursor - 1;
+                self.events.send_modify(|v| *v = (*v).max(last));
+            }
+            if others
+                || results.iter().any(|r| {
+                    matches!(
+                        r,
+                        Ok(Outcome::Stored(_)
+                            | Outcome::Requeued(Some(MessageState::RejectedByVecozo))
+                            | Outcome::Incoming {
+                                retour: Some(_),
+                                ..
+                            })
+                    )
+                })
+            {
                 self.queue.send_modify(|g| *g = g.wrapping_add(1));
             }
             for (p, r) in group.into_iter().zip(results) {
@@ -849,7 +1080,7 @@ impl Writer {
         if taken.members.is_empty() {
             return;
         }
-        let applied = self.db.apply_batch(taken.batch);
+        let applied = self.engine.apply(taken.batch);
         self.history.cache().invalidate(
             taken
                 .written
@@ -859,10 +1090,10 @@ impl Writer {
         );
         if let Err(e) = applied {
             tracing::error!(error = %e, "store write failed");
-            self.guard.failed(&e.to_string());
+            self.write_failed(&e);
             for i in taken.members {
                 if let Some(r) = results.get_mut(i) {
-                    *r = Err(Error::Store(format!("write failed: {e}")));
+                    *r = Err(Error::Store(format!("write failed: {}", detail(&e))));
                 }
             }
             return;
@@ -888,9 +1119,9 @@ impl Writer {
                     sequence,
                     ..(**entry).clone()
                 };
-                self.db.insert(
-                    super::access_log::key(sequence),
-                    serde_json::to_vec(&entry)?,
+                self.engine.insert(
+                    &super::access_log::key(sequence),
+                    &serde_json::to_vec(&entry)?,
                 )?;
                 self.next_access += 1;
                 Ok(Outcome::AccessLogged(sequence))
@@ -911,13 +1142,13 @@ impl Writer {
             Write::Requeue { message_id, at_ms } => self.requeue(*message_id, *at_ms),
             Write::Ack { tenant, cursor } => {
                 let k = key(b"a/", tenant.as_bytes());
-                let current = match self.db.get(&k)? {
+                let current = match self.engine.get(&k)? {
                     Some(v) => read_u64(&v)?,
                     None => 0,
                 };
                 let new = current.max((*cursor).min(self.next_cursor - 1));
                 if new != current {
-                    self.db.insert(k, &be(new))?;
+                    self.engine.insert(&k, &be(new))?;
                 }
                 Ok(Outcome::Acked(new))
             }
@@ -926,11 +1157,11 @@ impl Writer {
                 traceer_id,
                 conversatie_id,
             } => {
-                if !self.db.contains_key(key(b"q/", &be(*message_id)))? {
+                if !self.engine.contains_key(&key(b"q/", &be(*message_id)))? {
                     return Ok(Outcome::Attempt(None));
                 }
                 let ok = key(b"o/", &be(*message_id));
-                let record = match self.db.get(&ok)? {
+                let record = match self.engine.get(&ok)? {
                     Some(v) => {
                         let mut r: OutboxRecord = serde_json::from_slice(&v)?;
                         r.attempts = r.attempts.saturating_add(1);
@@ -943,11 +1174,11 @@ impl Writer {
                         als_antwoord_op: None,
                     },
                 };
-                let mut batch = sled::Batch::default();
+                let mut batch = Batch::default();
                 batch.insert(ok, serde_json::to_vec(&record)?);
                 let (tk, tv) = SentIndex::pushed(record.traceer_id, *message_id);
                 batch.insert(tk, tv);
-                self.db.apply_batch(batch)?;
+                self.engine.apply(batch)?;
                 Ok(Outcome::Attempt(Some(record)))
             }
             Write::Rejected {
@@ -970,7 +1201,7 @@ impl Writer {
                 None,
             ),
             Write::Unfollow { message_id } => {
-                let old = self.db.remove(key(b"f/", &be(*message_id)))?;
+                let old = self.engine.remove(&key(b"f/", &be(*message_id)))?;
                 Ok(Outcome::Delivered(old.is_some()))
             }
             Write::Settled {
@@ -1008,11 +1239,11 @@ impl Writer {
         let qk = key(b"q/", &be(message_id));
         let mk = key(b"m/", &be(message_id));
         let fk = key(b"f/", &be(message_id));
-        let Some(v) = self.db.get(&mk)? else {
+        let Some(v) = self.engine.get(&mk)? else {
             return Ok(Outcome::Delivered(false));
         };
-        let queued = self.db.contains_key(&qk)?;
-        let followed = self.db.contains_key(&fk)?;
+        let queued = self.engine.contains_key(&qk)?;
+        let followed = self.engine.contains_key(&fk)?;
         let applies = match state {
             Some(MessageState::Delivered) => queued,
             Some(_) => queued || followed,
@@ -1023,7 +1254,7 @@ impl Writer {
         }
         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
         let cursor = self.next_cursor;
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         match state {
             // An answer may be stored before the push that it answers is recorded.
             Some(MessageState::Delivered) if meta.state != MessageState::Answered => {
@@ -1039,7 +1270,7 @@ impl Writer {
         }
         if state == Some(MessageState::Delivered) {
             self.expect_answers(&mut batch, &meta, at_ms)?;
-            if let Some(o) = self.db.get(key(b"o/", &be(message_id)))? {
+            if let Some(o) = self.engine.get(&key(b"o/", &be(message_id)))? {
                 let outbox: OutboxRecord = serde_json::from_slice(&o)?;
                 let follow = FollowRecord {
                     traceer_id: outbox.traceer_id,
@@ -1073,7 +1304,7 @@ impl Writer {
         batch.remove(qk);
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
-        self.db.apply_batch(batch)?;
+        self.engine.apply(batch)?;
         if queued {
             self.unqueued();
         }
@@ -1084,7 +1315,7 @@ impl Writer {
     /// Puts a message VECOZO refused back into the queue, with new push identifiers to come.
     fn requeue(&mut self, message_id: u64, at_ms: i64) -> Result<Outcome, Error> {
         let mk = key(b"m/", &be(message_id));
-        let Some(v) = self.db.get(&mk)? else {
+        let Some(v) = self.engine.get(&mk)? else {
             return Ok(Outcome::Requeued(None));
         };
         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
@@ -1111,12 +1342,12 @@ impl Writer {
                 vecozo_status: None,
             },
         };
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         batch.insert(key(b"q/", &be(message_id)), &[] as &[u8]);
         // A new push gets a new traceerId. A retour keeps what it answers (alsAntwoordOp)
         // and its conversation; other messages mint both anew at the next attempt.
         let ok = key(b"o/", &be(message_id));
-        let retour = match self.db.get(&ok)? {
+        let retour = match self.engine.get(&ok)? {
             Some(v) => {
                 let old: OutboxRecord = serde_json::from_slice(&v)?;
                 old.als_antwoord_op.map(|als_antwoord_op| OutboxRecord {
@@ -1134,10 +1365,10 @@ impl Writer {
         }
         batch.remove(key(b"f/", &be(message_id)));
         self.forget_expectations(&mut batch, message_id)?;
-        let was_queued = self.db.contains_key(key(b"q/", &be(message_id)))?;
+        let was_queued = self.engine.contains_key(&key(b"q/", &be(message_id)))?;
         batch.insert(mk, serde_json::to_vec(&meta)?);
         batch.insert(key(b"e/", &be(cursor)), serde_json::to_vec(&event)?);
-        self.db.apply_batch(batch)?;
+        self.engine.apply(batch)?;
         if !was_queued {
             self.queued.fetch_add(1, Ordering::AcqRel);
         }
@@ -1148,12 +1379,12 @@ impl Writer {
     /// Checks a submit and adds its keys to `group` (applied by the caller).
     fn submit(&mut self, s: &SubmitWrite, group: &mut GroupBatch) -> Result<Outcome, Error> {
         let ik = idem_key(&s.tenant, &s.request_id);
-        if let Some(v) = group.get(&self.db, &ik)? {
+        if let Some(v) = group.get(&*self.engine, &ik)? {
             return Ok(Outcome::Duplicate(serde_json::from_slice(&v)?));
         }
         for m in &s.messages {
             if let Some(n) = &m.declaration_number
-                && group.get(&self.db, &decl_key(&m.agb, n))?.is_some()
+                && group.get(&*self.engine, &decl_key(&m.agb, n))?.is_some()
             {
                 return Ok(Outcome::DeclarationNumberUsed(n.clone()));
             }
@@ -1213,7 +1444,7 @@ impl Writer {
         }
         for (name, value) in &s.counters {
             let ck = key(b"c/", name.as_bytes());
-            let stored = match group.get(&self.db, &ck)? {
+            let stored = match group.get(&*self.engine, &ck)? {
                 Some(v) => read_u64(&v)?,
                 None => 0,
             };
@@ -1254,7 +1485,7 @@ impl Writer {
             duplicate: false,
             purged_at_ms: None,
         };
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         batch.insert(
             key(b"r/", &be(self.next_received)),
             serde_json::to_vec(&record)?,
@@ -1272,12 +1503,12 @@ impl Writer {
             return Ok(refused);
         }
         let tk = key(b"t/", w.traceer_id.as_bytes());
-        if self.db.contains_key(&tk)? {
+        if self.engine.contains_key(&tk)? {
             return Ok(Outcome::AlreadyReceived);
         }
         let sequence = self.next_received;
         let cursor = self.next_cursor;
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         // A readable message whose bytes are not UTF-8 cannot be kept as XML text: it is
         // quarantined, its bytes kept as they came.
         let readable = match &w.content {
@@ -1318,14 +1549,14 @@ impl Writer {
                         cursor: 0,
                     };
                     batch.insert(tk, serde_json::to_vec(&trace)?);
-                    self.db.apply_batch(batch)?;
+                    self.engine.apply(batch)?;
                     self.next_received += 1;
                     return Ok(Outcome::DuplicateAnswer(id));
                 }
                 if let Some(id) = correlated {
                     self.satisfy(&mut batch, id, &meaning.kind)?;
                     let mk = key(b"m/", &be(id));
-                    if let Some(v) = self.db.get(&mk)? {
+                    if let Some(v) = self.engine.get(&mk)? {
                         let mut meta: MessageMeta = serde_json::from_slice(&v)?;
                         meta.state = MessageState::Answered;
                         meta.event_cursors.push(cursor);
@@ -1449,7 +1680,7 @@ impl Writer {
     /// records they replace from the history's cache.
     pub(super) fn apply_with_history(
         &self,
-        mut batch: sled::Batch,
+        mut batch: Batch,
         pending: Pending,
     ) -> Result<(), Error> {
         for (k, v) in &pending {
@@ -1458,18 +1689,18 @@ impl Writer {
                 None => batch.remove(k.as_slice()),
             }
         }
-        let applied = self.db.apply_batch(batch);
+        let applied = self.engine.apply(batch);
         self.history
             .cache()
             .invalidate(pending.keys().map(Vec::as_slice));
-        Ok(applied?)
+        applied
     }
 
     /// Adds to `batch` the answers `meta` (just delivered at `at_ms`) is owed, except those
     /// an answer that arrived before the delivery was recorded already satisfies.
     fn expect_answers(
         &self,
-        batch: &mut sled::Batch,
+        batch: &mut Batch,
         meta: &MessageMeta,
         at_ms: i64,
     ) -> Result<(), Error> {
@@ -1479,7 +1710,7 @@ impl Writer {
         }
         let mut arrived = Vec::new();
         for cursor in &meta.event_cursors {
-            if let Some(v) = self.db.get(key(b"e/", &be(*cursor)))? {
+            if let Some(v) = self.engine.get(&key(b"e/", &be(*cursor)))? {
                 let event: EventRecord = serde_json::from_slice(&v)?;
                 arrived.push(event.kind);
             }
@@ -1494,12 +1725,12 @@ impl Writer {
 
     /// Whether sent message `id` already has an event of a received message of `kind`.
     fn answered_by(&self, id: u64, kind: &str) -> Result<bool, Error> {
-        let Some(v) = self.db.get(key(b"m/", &be(id)))? else {
+        let Some(v) = self.engine.get(&key(b"m/", &be(id)))? else {
             return Ok(false);
         };
         let meta: MessageMeta = serde_json::from_slice(&v)?;
         for cursor in &meta.event_cursors {
-            if let Some(e) = self.db.get(key(b"e/", &be(*cursor)))? {
+            if let Some(e) = self.engine.get(&key(b"e/", &be(*cursor)))? {
                 let event: EventRecord = serde_json::from_slice(&e)?;
                 if event.kind == kind {
                     return Ok(true);
@@ -1510,8 +1741,11 @@ impl Writer {
     }
 
     /// Removes in `batch` every expectation of message `id`.
-    fn forget_expectations(&self, batch: &mut sled::Batch, id: u64) -> Result<(), Error> {
-        for kv in self.db.scan_prefix(expectations::prefix(id)) {
+    fn forget_expectations(&self, batch: &mut Batch, id: u64) -> Result<(), Error> {
+        for kv in self
+            .engine
+            .scan_prefix(&expectations::prefix(id), Direction::Forward)
+        {
             let (k, _) = kv?;
             batch.remove(k);
         }
@@ -1519,8 +1753,11 @@ impl Writer {
     }
 
     /// Removes in `batch` the expectations of message `id` that an answer of `kind` meets.
-    fn satisfy(&self, batch: &mut sled::Batch, id: u64, kind: &str) -> Result<(), Error> {
-        for kv in self.db.scan_prefix(expectations::prefix(id)) {
+    fn satisfy(&self, batch: &mut Batch, id: u64, kind: &str) -> Result<(), Error> {
+        for kv in self
+            .engine
+            .scan_prefix(&expectations::prefix(id), Direction::Forward)
+        {
             let (k, v) = kv?;
             let e: Expectation = serde_json::from_slice(&v)?;
             if e.satisfied_by(kind) {
@@ -1533,11 +1770,14 @@ impl Writer {
     /// [`Write::CheckDeadlines`]: one batch with an event per expectation due before
     /// `today`, the expectations removed and the states of unanswered messages set.
     fn check_deadlines(&mut self, today: chrono::NaiveDate, at_ms: i64) -> Result<Outcome, Error> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut metas: HashMap<u64, MessageMeta> = HashMap::new();
         let mut missed = Vec::new();
         let mut cursor = self.next_cursor;
-        for kv in self.db.scan_prefix(expectations::PREFIX) {
+        for kv in self
+            .engine
+            .scan_prefix(expectations::PREFIX, Direction::Forward)
+        {
             let (k, v) = kv?;
             let e: Expectation = serde_json::from_slice(&v)?;
             if e.due >= today {
@@ -1547,7 +1787,7 @@ impl Writer {
             let meta = match metas.entry(e.message_id) {
                 std::collections::hash_map::Entry::Occupied(o) => Some(o.into_mut()),
                 std::collections::hash_map::Entry::Vacant(slot) => {
-                    match self.db.get(key(b"m/", &be(e.message_id)))? {
+                    match self.engine.get(&key(b"m/", &be(e.message_id)))? {
                         Some(v) => Some(slot.insert(serde_json::from_slice(&v)?)),
                         None => None,
                     }
@@ -1587,7 +1827,7 @@ impl Writer {
         for (id, meta) in &metas {
             batch.insert(key(b"m/", &be(*id)), serde_json::to_vec(meta)?);
         }
-        self.db.apply_batch(batch)?;
+        self.engine.apply(batch)?;
         self.next_cursor = cursor;
         Ok(Outcome::DeadlinesMissed(missed))
     }
@@ -1597,7 +1837,7 @@ impl Writer {
     /// answers) and its Identificatie counter; returns its id.
     fn queue_retour(
         &self,
-        batch: &mut sled::Batch,
+        batch: &mut Batch,
         r: &super::QueuedRetour,
         w: &IncomingWrite,
     ) -> Result<u64, Error> {
@@ -1618,7 +1858,7 @@ impl Writer {
     /// alsAntwoordOp) and Identificatie `counter`. Automatic and by-hand retours share it.
     pub(super) fn put_retour(
         &self,
-        batch: &mut sled::Batch,
+        batch: &mut Batch,
         id: u64,
         m: &super::NewMessage,
         owner: (String, String, i64),
@@ -1647,12 +1887,12 @@ impl Writer {
         batch.insert(key(b"o/", &be(id)), serde_json::to_vec(outbox)?);
         let (name, value) = counter;
         let ck = key(b"c/", name.as_bytes());
-        let stored = match self.db.get(&ck)? {
+        let stored = match self.engine.get(&ck)? {
             Some(v) => read_u64(&v)?,
             None => 0,
         };
         if *value > stored {
-            batch.insert(ck, &be(*value));
+            batch.insert(ck, be(*value));
         }
         Ok(())
     }
@@ -1669,13 +1909,13 @@ impl Writer {
             number: Some(number),
             ..
         } = &meaning.correlation
-            && let Some(v) = self.db.get(decl_key(&meaning.agb, number))?
+            && let Some(v) = self.engine.get(&decl_key(&meaning.agb, number))?
         {
             return Ok(Some(read_u64(&v)?));
         }
         let prefix = message.kind().law.code_prefix();
         SentIndex::find(
-            &self.db,
+            &self.engine,
             &meaning.correlation,
             &meaning.agb,
             prefix,
@@ -1700,7 +1940,7 @@ impl Writer {
                     until_ms: i64::MIN,
                     ..c
                 };
-                self.db.insert(lk, serde_json::to_vec(&released)?)?;
+                self.engine.insert(&lk, &serde_json::to_vec(&released)?)?;
             }
             return Ok(Outcome::Lease(LeaseOutcome::Released));
         };
@@ -1725,13 +1965,13 @@ impl Writer {
             until_ms,
             token,
         };
-        self.db.insert(lk, serde_json::to_vec(&record)?)?;
+        self.engine.insert(&lk, &serde_json::to_vec(&record)?)?;
         Ok(Outcome::Lease(LeaseOutcome::Granted { token }))
     }
 
     /// The record of lease `name`, if it was ever taken.
     fn lease_record(&self, name: &str) -> Result<Option<LeaseRecord>, Error> {
-        match self.db.get(key(b"l/", name.as_bytes()))? {
+        match self.engine.get(&key(b"l/", name.as_bytes()))? {
             Some(v) => Ok(Some(serde_json::from_slice(&v)?)),
             None => Ok(None),
         }
@@ -1919,7 +2159,13 @@ pub fn export(data_dir: &Path, out: &mut dyn std::io::Write) -> Result<u64, Erro
 
 #[cfg(test)]
 mod tests {
-    use super::{GroupBatch, KnownKeys};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::{GroupBatch, KnownKeys, Options, ReceivedRecord, SledStore, be, key};
+    use crate::error::Error;
+    use crate::store::engine::{Batch, Direction, Engine, GroupStart, Scan, SledEngine};
+    use crate::store::{IncomingContent, IncomingWrite, Outcome, Store, Write};
 
     #[test]
     fn request_ids_count_as_unknown_only_once_all_stored_ones_are_loaded() {
@@ -1930,17 +2176,22 @@ mod tests {
         // Before the load every key may be stored: the caller asks sled.
         assert!(known.may_hold(b"i/t\0new"));
         assert!(known.may_hold(b"i/t\0stored"));
-        known.load(&db);
+        let engine = SledEngine::new(db.clone());
+        known.load(&engine);
         assert!(known.may_hold(b"i/t\0stored"));
         assert!(!known.may_hold(b"i/t\0new"));
         known.insert(b"i/t\0new");
         assert!(known.may_hold(b"i/t\0new"));
+        // Abandoned (another writer wrote): every lookup asks the store again.
+        assert!(!known.may_hold(b"i/t\0other"));
+        known.abandon();
+        assert!(known.may_hold(b"i/t\0other"));
         // A load told to stop leaves the set incomplete: lookups keep asking sled.
         let stopped = KnownKeys::default();
         stopped
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        stopped.load(&db);
+        stopped.load(&engine);
         assert!(stopped.may_hold(b"i/t\0new"));
     }
 
@@ -1948,12 +2199,13 @@ mod tests {
     fn a_group_batch_reads_its_own_writes_and_removals_over_the_database() {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        let engine = SledEngine::new(db.clone());
         db.insert(b"k/stored", b"old".as_slice()).expect("insert");
         db.insert(b"k/removed", b"there".as_slice())
             .expect("insert");
         let mut group = GroupBatch::default();
         assert_eq!(
-            group.get(&db, b"k/stored").expect("get"),
+            group.get(&engine, b"k/stored").expect("get"),
             Some(b"old".to_vec())
         );
         group.insert(b"k/stored".to_vec(), b"new".to_vec());
@@ -1962,21 +2214,21 @@ mod tests {
         group.insert(b"k/back".to_vec(), b"2".to_vec());
         group.remove(b"k/back".to_vec());
         assert_eq!(
-            group.get(&db, b"k/stored").expect("get"),
+            group.get(&engine, b"k/stored").expect("get"),
             Some(b"new".to_vec())
         );
         assert_eq!(
-            group.get(&db, b"k/added").expect("get"),
+            group.get(&engine, b"k/added").expect("get"),
             Some(b"1".to_vec())
         );
-        assert_eq!(group.get(&db, b"k/removed").expect("get"), None);
-        assert_eq!(group.get(&db, b"k/back").expect("get"), None);
+        assert_eq!(group.get(&engine, b"k/removed").expect("get"), None);
+        assert_eq!(group.get(&engine, b"k/back").expect("get"), None);
         // Nothing reaches the database before the batch is applied, then all of it does.
         assert_eq!(
             db.get(b"k/stored").expect("get").as_deref(),
             Some(&b"old"[..])
         );
-        db.apply_batch(group.batch).expect("apply");
+        engine.apply(group.batch).expect("apply");
         assert_eq!(
             db.get(b"k/stored").expect("get").as_deref(),
             Some(&b"new"[..])
@@ -1984,5 +2236,213 @@ mod tests {
         assert_eq!(db.get(b"k/added").expect("get").as_deref(), Some(&b"1"[..]));
         assert_eq!(db.get(b"k/removed").expect("get"), None);
         assert_eq!(db.get(b"k/back").expect("get"), None);
+    }
+
+    /// SledEngine, but the next group begins with [`GroupStart::OthersWrote`] once `others`
+    /// is set, and the next commit fails once `fail_commit` is set.
+    struct Replica {
+        inner: SledEngine,
+        others: AtomicBool,
+        fail_commit: AtomicBool,
+    }
+
+    impl Engine for Replica {
+        fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+            self.inner.get(key)
+        }
+        fn range(
+            &self,
+            l: std::ops::Bound<&[u8]>,
+            u: std::ops::Bound<&[u8]>,
+            d: Direction,
+        ) -> Scan<'_> {
+            self.inner.range(l, u, d)
+        }
+        fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+            self.inner.remove(key)
+        }
+        fn apply(&self, batch: Batch) -> Result<(), Error> {
+            self.inner.apply(batch)
+        }
+        fn begin_group(&self) -> Result<GroupStart, Error> {
+            if self.others.swap(false, Ordering::SeqCst) {
+                return Ok(GroupStart::OthersWrote);
+            }
+            self.inner.begin_group()
+        }
+        fn commit_group(&self) -> Result<(), Error> {
+            if self.fail_commit.swap(false, Ordering::SeqCst) {
+                return Err(Error::Store("commit refused by the test".into()));
+            }
+            self.inner.commit_group()
+        }
+        fn flush(&self) -> Result<(), Error> {
+            self.inner.flush()
+        }
+    }
+
+    fn replica() -> (tempfile::TempDir, sled::Db, Arc<Replica>, Arc<SledStore>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        let engine = Arc::new(Replica {
+            inner: SledEngine::new(db.clone()),
+            others: AtomicBool::new(false),
+            fail_commit: AtomicBool::new(false),
+        });
+        let (store, _closed) =
+            SledStore::open_engine(engine.clone(), &Options::default()).expect("store opens");
+        (dir, db, engine, store)
+    }
+
+    /// A collected payload that does not read: it gets an event cursor and a received
+    /// sequence, and its record names the last message id.
+    fn quarantined(n: u8) -> Write {
+        Write::Incoming(Box::new(IncomingWrite {
+            traceer_id: uuid::Uuid::from_bytes([n; 16]),
+            als_antwoord_op: None,
+            at_ms: 1_700_000_000_000,
+            addressee: "12345678".into(),
+            payload: vec![0xff, n],
+            content: IncomingContent::Quarantined {
+                reason: "test".into(),
+            },
+            retour: None,
+            owed: None,
+            fence: None,
+        }))
+    }
+
+    /// The cursor a collected write got, and its `r/` record.
+    fn stored(db: &sled::Db, outcome: Outcome, sequence: u64) -> (u64, ReceivedRecord) {
+        let Outcome::Incoming { cursor, .. } = outcome else {
+            panic!("not stored: {outcome:?}");
+        };
+        let record = db
+            .get(key(b"r/", &be(sequence)))
+            .expect("read")
+            .expect("the record is stored under the expected sequence");
+        (cursor, serde_json::from_slice(&record).expect("record"))
+    }
+
+    /// What another replica wrote straight into the database: message 41 (queued), event
+    /// 10, received sequence 7, counter `counter` at 5.
+    fn others_write(db: &sled::Db) {
+        db.insert(key(b"c/", b"counter"), be(5).as_slice())
+            .expect("c/");
+        db.insert(key(b"m/", &be(41)), b"{}".as_slice())
+            .expect("m/");
+        db.insert(key(b"q/", &be(41)), b"".as_slice()).expect("q/");
+        db.insert(key(b"e/", &be(10)), b"{}".as_slice())
+            .expect("e/");
+        db.insert(key(b"r/", &be(7)), b"{}".as_slice()).expect("r/");
+    }
+
+    #[tokio::test]
+    async fn a_group_after_others_wrote_reads_ids_cursors_and_the_queue_again() {
+        let (_dir, db, engine, store) = replica();
+        let first = store.commit(quarantined(1)).wait().await.expect("stored");
+        let (cursor, record) = stored(&db, first, 1);
+        assert_eq!((cursor, record.after_id), (1, 0));
+        let queue_before = *store.watch_queue().borrow();
+        assert_eq!(store.reserve("counter").expect("reserve"), 1);
+
+        others_write(&db);
+        engine.others.store(true, Ordering::SeqCst);
+        let second = store.commit(quarantined(2)).wait().await.expect("stored");
+        let (cursor, record) = stored(&db, second, 8);
+        assert_eq!(
+            cursor, 11,
+            "the cursor follows the other replica's event 10"
+        );
+        assert_eq!(
+            record.after_id, 41,
+            "the last message id is the other replica's"
+        );
+        assert_eq!(store.queue_depth().expect("depth"), 1);
+        assert_eq!(*store.watch_events().borrow(), 11);
+        assert_ne!(
+            *store.watch_queue().borrow(),
+            queue_before,
+            "the pushers are woken for the other replica's queue"
+        );
+        assert_eq!(
+            store.reserve("counter").expect("reserve"),
+            6,
+            "the reserved counter follows the other replica's stored 5"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_group_after_a_failed_commit_reads_the_store_again() {
+        let (_dir, db, engine, store) = replica();
+        engine.fail_commit.store(true, Ordering::SeqCst);
+        let failed = store.commit(quarantined(1)).wait().await;
+        assert!(
+            failed.is_err(),
+            "a failed commit fails the group: {failed:?}"
+        );
+        // The engine lost nothing here, but another writer went on from it.
+        others_write(&db);
+        let next = store.commit(quarantined(2)).wait().await.expect("stored");
+        let (cursor, record) = stored(&db, next, 8);
+        assert_eq!((cursor, record.after_id), (11, 41));
+    }
+
+    #[tokio::test]
+    async fn leases_on_a_shared_engine_belong_to_no_session() {
+        struct Shared(SledEngine);
+        impl Engine for Shared {
+            fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+                self.0.get(key)
+            }
+            fn range(
+                &self,
+                l: std::ops::Bound<&[u8]>,
+                u: std::ops::Bound<&[u8]>,
+                d: Direction,
+            ) -> Scan<'_> {
+                self.0.range(l, u, d)
+            }
+            fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
+                self.0.remove(key)
+            }
+            fn apply(&self, batch: Batch) -> Result<(), Error> {
+                self.0.apply(batch)
+            }
+            fn begin_group(&self) -> Result<GroupStart, Error> {
+                self.0.begin_group()
+            }
+            fn commit_group(&self) -> Result<(), Error> {
+                self.0.commit_group()
+            }
+            fn flush(&self) -> Result<(), Error> {
+                self.0.flush()
+            }
+            fn shared(&self) -> bool {
+                true
+            }
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = sled::Config::new().path(dir.path()).open().expect("sled");
+        let (store, _closed) = SledStore::open_engine(
+            Arc::new(Shared(SledEngine::new(db.clone()))),
+            &Options::default(),
+        )
+        .expect("store opens");
+        let granted = store
+            .commit(Write::Lease {
+                name: "cert".into(),
+                holder: uuid::Uuid::from_bytes([7; 16]),
+                now_ms: 0,
+                until_ms: 1_000,
+            })
+            .wait()
+            .await
+            .expect("lease");
+        assert!(matches!(granted, Outcome::Lease(_)), "{granted:?}");
+        let record: super::LeaseRecord =
+            serde_json::from_slice(&db.get(b"l/cert").expect("read").expect("stored"))
+                .expect("record");
+        assert_eq!(record.session, uuid::Uuid::nil());
     }
 }

@@ -13,6 +13,7 @@ use crate::store::duties::{
     self, DutyMissed, LateSubmit, RetourDuty, RetourState, StopWatch, answered_key, day, late_key,
     receipt_key, retour_key, stop_key,
 };
+use crate::store::engine::{Batch, Direction};
 use crate::store::{
     EventBody, EventRecord, IdempotencyRecord, IncomingContent, IncomingWrite, OutboxRecord,
     Outcome, RetourWrite, SubmitWrite,
@@ -24,17 +25,20 @@ impl SledStore {
     /// [`Writer::check_duties`] computes it.
     pub(super) fn read_open_terms(&self) -> Result<crate::store::OpenTerms, Error> {
         let mut terms = crate::store::OpenTerms::default();
-        for kv in self.db.scan_prefix(crate::store::expectations::PREFIX) {
+        for kv in self
+            .engine
+            .scan_prefix(crate::store::expectations::PREFIX, Direction::Forward)
+        {
             let (_, v) = kv?;
             terms.expectations.push(serde_json::from_slice(&v)?);
         }
-        for kv in self.db.scan_prefix(duties::RETOUR) {
+        for kv in self.engine.scan_prefix(duties::RETOUR, Direction::Forward) {
             let (_, v) = kv?;
             terms.retours.push(serde_json::from_slice(&v)?);
         }
         let calendar = ketenpoort_messages::calendar::WorkingDays::new();
         let index = self.history.read()?;
-        for kv in self.db.scan_prefix(duties::STOP) {
+        for kv in self.engine.scan_prefix(duties::STOP, Direction::Forward) {
             let (_, v) = kv?;
             let watch: StopWatch = serde_json::from_slice(&v)?;
             let due = index
@@ -48,10 +52,10 @@ impl SledStore {
 
     /// [`crate::store::Store::retour_state`].
     pub(super) fn read_retour_state(&self, traceer_id: uuid::Uuid) -> Result<RetourState, Error> {
-        if let Some(v) = self.db.get(answered_key(traceer_id))? {
+        if let Some(v) = self.engine.get(&answered_key(traceer_id))? {
             return Ok(RetourState::Answered(read_u64(&v)?));
         }
-        match self.db.get(retour_key(traceer_id))? {
+        match self.engine.get(&retour_key(traceer_id))? {
             Some(v) => Ok(RetourState::Open(serde_json::from_slice(&v)?)),
             None => Ok(RetourState::Unknown),
         }
@@ -109,10 +113,10 @@ impl Writer {
                         }
                         // Judged only when the day its 301 arrived is known (see the module
                         // docs of store::duties).
-                        let Some(received) = self.db.get(receipt_key(&scope, n.0))? else {
+                        let Some(received) = self.engine.get(&receipt_key(&scope, n.0))? else {
                             continue;
                         };
-                        let Some(received) = <[u8; 8]>::try_from(received.as_ref())
+                        let Some(received) = <[u8; 8]>::try_from(received.as_slice())
                             .ok()
                             .and_then(|b| day(i64::from_be_bytes(b)))
                         else {
@@ -134,7 +138,7 @@ impl Writer {
                         let mut reported = false;
                         if let Some(n) = p.toewijzing_nummer {
                             let sk = stop_key(&scope, n.0);
-                            if let Some(v) = group.get(&self.db, &sk)? {
+                            if let Some(v) = group.get(&*self.engine, &sk)? {
                                 let watch: StopWatch = serde_json::from_slice(&v)?;
                                 reported = watch.missed;
                                 group.remove(sk);
@@ -169,7 +173,7 @@ impl Writer {
     /// of the retour or the provider's duty to send it.
     pub(super) fn incoming_duties(
         &self,
-        batch: &mut sled::Batch,
+        batch: &mut Batch,
         w: &IncomingWrite,
         cursor: u64,
         retour: Option<u64>,
@@ -181,7 +185,7 @@ impl Writer {
             let scope = Scope::of(message);
             for p in &h.body.toegewezen_producten {
                 let k = receipt_key(&scope, p.toewijzing_nummer.0);
-                if !self.db.contains_key(&k)? {
+                if !self.engine.contains_key(&k)? {
                     batch.insert(k, &w.at_ms.to_be_bytes()[..]);
                 }
             }
@@ -209,23 +213,23 @@ impl Writer {
     /// [`crate::store::Write::Retour`].
     pub(super) fn manual_retour(&mut self, r: &RetourWrite) -> Result<Outcome, Error> {
         let ik = idem_key(&r.tenant, &r.request_id);
-        if let Some(v) = self.db.get(&ik)? {
+        if let Some(v) = self.engine.get(&ik)? {
             return Ok(Outcome::Duplicate(serde_json::from_slice(&v)?));
         }
         let dk = answered_key(r.answers);
-        if let Some(v) = self.db.get(&dk)? {
+        if let Some(v) = self.engine.get(&dk)? {
             return Ok(Outcome::RetourNotOwed {
                 answered_by: Some(read_u64(&v)?),
             });
         }
         let rk = retour_key(r.answers);
-        let Some(v) = self.db.get(&rk)? else {
+        let Some(v) = self.engine.get(&rk)? else {
             return Ok(Outcome::RetourNotOwed { answered_by: None });
         };
         let duty: RetourDuty = serde_json::from_slice(&v)?;
         let id = self.next_id;
         let m = &r.retour.message;
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let outbox = OutboxRecord {
             traceer_id: r.retour.traceer_id,
             conversatie_id: duty.conversatie_id,
@@ -261,10 +265,10 @@ impl Writer {
         today: chrono::NaiveDate,
         at_ms: i64,
     ) -> Result<Outcome, Error> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Batch::default();
         let mut missed: Vec<DutyMissed> = Vec::new();
         let mut cursor = self.next_cursor;
-        let mut report = |batch: &mut sled::Batch,
+        let mut report = |batch: &mut Batch,
                           agb: &str,
                           message_id: Option<u64>,
                           kind: &str,
@@ -301,7 +305,7 @@ impl Writer {
             cursor += 1;
             Ok(())
         };
-        for kv in self.db.scan_prefix(duties::LATE) {
+        for kv in self.engine.scan_prefix(duties::LATE, Direction::Forward) {
             let (k, v) = kv?;
             let late: LateSubmit = serde_json::from_slice(&v)?;
             report(
@@ -315,7 +319,7 @@ impl Writer {
             )?;
             batch.remove(k);
         }
-        for kv in self.db.scan_prefix(duties::RETOUR) {
+        for kv in self.engine.scan_prefix(duties::RETOUR, Direction::Forward) {
             let (k, v) = kv?;
             let mut duty: RetourDuty = serde_json::from_slice(&v)?;
             if duty.missed || duty.due >= today {
@@ -335,7 +339,7 @@ impl Writer {
         }
         {
             let index = self.history.read()?;
-            for kv in self.db.scan_prefix(duties::STOP) {
+            for kv in self.engine.scan_prefix(duties::STOP, Direction::Forward) {
                 let (k, v) = kv?;
                 let mut watch: StopWatch = serde_json::from_slice(&v)?;
                 if watch.missed {
@@ -366,7 +370,7 @@ impl Writer {
         if missed.is_empty() {
             return Ok(Outcome::DutiesMissed(missed));
         }
-        self.db.apply_batch(batch)?;
+        self.engine.apply(batch)?;
         self.next_cursor = cursor;
         Ok(Outcome::DutiesMissed(missed))
     }

@@ -31,6 +31,7 @@ use super::{
 };
 use crate::error::Error;
 use crate::store::duties::{self, RetourDuty, StopWatch};
+use crate::store::engine::{Batch, Direction, Engine, SledEngine};
 use crate::store::open::{self, Create};
 use crate::store::retention::{Age, Conversations, Retention};
 use crate::store::stored_xml;
@@ -99,8 +100,11 @@ pub struct Report {
 }
 
 /// The store opened in place for pruning: never created, never copied (a prune must write).
+/// Opening, the format upgrade and closing are sled's; what is pruned is read and written
+/// through the [`Engine`] (`engine`, over the same database).
 struct ForPruning {
     db: sled::Db,
+    engine: SledEngine,
     dir: std::path::PathBuf,
 }
 
@@ -130,6 +134,7 @@ impl ForPruning {
         }
         format::open(&db, dir)?;
         Ok(ForPruning {
+            engine: SledEngine::new(db.clone()),
             db,
             dir: dir.to_owned(),
         })
@@ -137,6 +142,7 @@ impl ForPruning {
 
     fn close(self) -> Result<(), Error> {
         self.db.flush()?;
+        drop(self.engine);
         drop(self.db);
         open::record_clean_close(&self.dir);
         Ok(())
@@ -154,7 +160,7 @@ pub fn prune(
     progress: &mut dyn FnMut(&Report, usize),
 ) -> Result<Report, Error> {
     let store = ForPruning::open(data_dir, options.dry_run)?;
-    let candidates = candidates(&store.db, options)?;
+    let candidates = candidates_in(&store.engine, options)?;
     let mut report = Report::default();
     let io = |e: std::io::Error| Error::Store(format!("cannot write: {e}"));
     if options.dry_run {
@@ -188,7 +194,7 @@ pub fn prune(
             end += 1;
         }
         let batch = &candidates[start..end];
-        purge_batch(&store.db, batch, options.now_ms, archive.as_deref_mut())?;
+        purge_batch(&store.engine, batch, options.now_ms, archive.as_deref_mut())?;
         for c in batch {
             count(&mut report, c);
         }
@@ -211,24 +217,26 @@ fn count(report: &mut Report, c: &Candidate) {
     report.events += c.cursors.len();
 }
 
-/// One batch: its records archived (and synced), then purged in one sled batch, flushed.
+/// One batch: its records archived (and synced), then purged in one atomic batch, made
+/// durable as one group of the engine (sled: flushed).
 fn purge_batch(
-    db: &sled::Db,
+    db: &dyn Engine,
     candidates: &[Candidate],
     now_ms: i64,
     archive: Option<&mut std::fs::File>,
 ) -> Result<(), Error> {
+    db.begin_group()?;
     let mut lines: Vec<ExportLine> = Vec::new();
-    let mut batch = sled::Batch::default();
+    let mut batch = Batch::default();
     for c in candidates {
         for m in &c.members {
             match m {
                 Member::Sent { id, .. } => {
-                    let Some(v) = db.get(key(b"m/", &be(*id)))? else {
+                    let Some(v) = db.get(&key(b"m/", &be(*id)))? else {
                         continue;
                     };
                     let mut meta: MessageMeta = serde_json::from_slice(&v)?;
-                    let xml = match db.get(key(b"x/", &be(*id)))? {
+                    let xml = match db.get(&key(b"x/", &be(*id)))? {
                         Some(x) => stored_xml::decode(&x)?,
                         None => String::new(),
                     };
@@ -241,7 +249,7 @@ fn purge_batch(
                     batch.remove(key(b"x/", &be(*id)));
                 }
                 Member::Received { sequence, .. } => {
-                    let Some(v) = db.get(key(b"r/", &be(*sequence)))? else {
+                    let Some(v) = db.get(&key(b"r/", &be(*sequence)))? else {
                         continue;
                     };
                     let mut record: ReceivedRecord = serde_json::from_slice(&v)?;
@@ -249,7 +257,7 @@ fn purge_batch(
                         sequence: *sequence,
                         record: record.clone(),
                     });
-                    if let Some(bytes) = db.get(key(b"p/", &be(*sequence)))? {
+                    if let Some(bytes) = db.get(&key(b"p/", &be(*sequence)))? {
                         lines.push(ExportLine::Payload {
                             sequence: *sequence,
                             hex: hex(&bytes),
@@ -263,7 +271,7 @@ fn purge_batch(
             }
         }
         for cursor in &c.cursors {
-            let Some(v) = db.get(key(b"e/", &be(*cursor)))? else {
+            let Some(v) = db.get(&key(b"e/", &be(*cursor)))? else {
                 continue;
             };
             let event: EventRecord = serde_json::from_slice(&v)?;
@@ -286,8 +294,8 @@ fn purge_batch(
         // Durable before the records it holds are purged.
         file.sync_data().map_err(io)?;
     }
-    db.apply_batch(batch)?;
-    db.flush()?;
+    db.apply(batch)?;
+    db.commit_group()?;
     Ok(())
 }
 
@@ -329,11 +337,16 @@ struct Item {
 /// record (sent id, then received sequence): every record of each finished, past its
 /// retention, not yet purged.
 pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate>, Error> {
+    candidates_in(&SledEngine::new(db.clone()), options)
+}
+
+/// [`candidates`] in the store over `db`.
+pub fn candidates_in(db: &dyn Engine, options: &PruneOptions) -> Result<Vec<Candidate>, Error> {
     // What is still open, by message id and by traceerId.
     let ids_under = |prefix: &[u8]| -> Result<HashSet<u64>, Error> {
         let mut ids = HashSet::new();
-        for k in db.scan_prefix(prefix).keys() {
-            let k = k?;
+        for kv in db.scan_prefix(prefix, Direction::Forward) {
+            let (k, _) = kv?;
             if let Some(id) = k.get(prefix.len()..prefix.len() + 8) {
                 ids.insert(read_u64(id)?);
             }
@@ -344,13 +357,13 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
     open_ids.extend(ids_under(b"f/")?);
     open_ids.extend(ids_under(b"w/")?);
     open_ids.extend(ids_under(duties::LATE)?);
-    for kv in db.scan_prefix(duties::STOP) {
+    for kv in db.scan_prefix(duties::STOP, Direction::Forward) {
         let (_, v) = kv?;
         let watch: StopWatch = serde_json::from_slice(&v)?;
         open_ids.insert(watch.start_message);
     }
     let mut owed: HashSet<uuid::Uuid> = HashSet::new();
-    for kv in db.scan_prefix(duties::RETOUR) {
+    for kv in db.scan_prefix(duties::RETOUR, Direction::Forward) {
         let (_, v) = kv?;
         let duty: RetourDuty = serde_json::from_slice(&v)?;
         owed.insert(duty.traceer_id);
@@ -358,7 +371,7 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
 
     let mut items: Vec<Item> = Vec::new();
     let mut sent_at: HashMap<u64, usize> = HashMap::new();
-    for kv in db.scan_prefix(b"m/") {
+    for kv in db.scan_prefix(b"m/", Direction::Forward) {
         let (k, v) = kv?;
         let meta: MessageMeta = serde_json::from_slice(&v)?;
         let id = read_u64(&k[2..])?;
@@ -367,7 +380,7 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
         if meta.purged_at_ms.is_none() && meta.kind.ends_with("323") {
             // The period a claim is about; the other kinds sent end no later than they are
             // accepted, or are about an allocation that the 301 dates.
-            if let Some(x) = db.get(key(b"x/", &k[2..]))? {
+            if let Some(x) = db.get(&key(b"x/", &k[2..]))? {
                 if let Ok(m) = Message::from_xml(stored_xml::decode(&x)?.as_bytes()) {
                     age.message(&m);
                 }
@@ -387,7 +400,7 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
         });
     }
     let mut by_traceer: HashMap<uuid::Uuid, usize> = HashMap::new();
-    for kv in db.scan_prefix(b"r/") {
+    for kv in db.scan_prefix(b"r/", Direction::Forward) {
         let (k, v) = kv?;
         let record: ReceivedRecord = serde_json::from_slice(&v)?;
         let sequence = read_u64(&k[2..])?;
@@ -418,7 +431,7 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
     let mut conversations = Conversations::new(items.len());
     for (i, item) in items.iter_mut().enumerate() {
         for cursor in &item.cursors {
-            let Some(v) = db.get(key(b"e/", &be(*cursor)))? else {
+            let Some(v) = db.get(&key(b"e/", &be(*cursor)))? else {
                 continue;
             };
             let event: EventRecord = serde_json::from_slice(&v)?;
@@ -429,7 +442,7 @@ pub fn candidates(db: &sled::Db, options: &PruneOptions) -> Result<Vec<Candidate
         }
     }
     let tripwire = format::tripwire_key();
-    for kv in db.scan_prefix(b"o/") {
+    for kv in db.scan_prefix(b"o/", Direction::Forward) {
         let (k, v) = kv?;
         if *k == *tripwire {
             continue;
