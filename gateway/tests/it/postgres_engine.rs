@@ -102,6 +102,7 @@ fn a_filled_store_reads_back_from_postgres_as_from_sled() {
             "{}",
             show(k)
         );
+        assert!(pg.contains_key(k).expect("contains"), "{}", show(k));
     }
     let absent: Vec<Vec<u8>> = vec![
         key(b"m/", &be(999_999)),
@@ -436,7 +437,9 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
     pg.apply(batch).expect("apply");
     assert_eq!(pg.remove(b"c/next").expect("remove"), Some(be(9).to_vec()));
     assert_eq!(pg.get(b"c/next").expect("get"), None);
+    assert!(!pg.contains_key(b"c/next").expect("contains"));
     pg.insert(b"c/next", &be(7)).expect("insert");
+    assert!(pg.contains_key(b"c/next").expect("contains"));
     assert_eq!(pg.get(b"c/next").expect("get"), Some(be(7).to_vec()));
     // ... another thread does not.
     std::thread::scope(|s| {

@@ -765,6 +765,31 @@ impl Engine for PgEngine {
         Ok(self.read(statement, prefix)?.pop().map(|(_, v)| v))
     }
 
+    fn contains_key(&self, key: &[u8]) -> Result<bool, Error> {
+        let prefix = match tables::classify(key).map_err(table_error)? {
+            Keyed::Table(p) => p,
+            Keyed::NoTable(_) => return Ok(false),
+        };
+        let Ok(cells) = prefix.key_cells(key) else {
+            return Ok(false);
+        };
+        // Only whether the row is there: its record is neither sent nor decoded.
+        let statement = Statement {
+            sql: format!(
+                "SELECT true FROM {} WHERE {}",
+                prefix.table(),
+                key_equals(prefix)
+            ),
+            params: cells.into_iter().map(Param::One).collect(),
+        };
+        Ok(self
+            .run(vec![statement])?
+            .into_iter()
+            .flatten()
+            .next()
+            .is_some())
+    }
+
     fn range(&self, lower: Bound<&[u8]>, upper: Bound<&[u8]>, direction: Direction) -> Scan<'_> {
         let lower = lower.map(<[u8]>::to_vec);
         let upper = upper.map(<[u8]>::to_vec);
