@@ -504,6 +504,25 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
         s.spawn(|| assert_eq!(pg.get(b"h/five").expect("get"), Some(b"5".to_vec())));
     });
     assert!(pg.shared());
+
+    // A group whose connection is lost fails; the next one works on a new connection.
+    assert_eq!(pg.begin_group().expect("begin"), GroupStart::Alone);
+    pg.insert(b"h/lost", b"x").expect("insert");
+    let pid = pg.group_backend_pid().expect("pid").expect("in a group");
+    let admin = rt.block_on(db.pool.get()).expect("connection");
+    let ended: bool = rt
+        .block_on(admin.query_one("SELECT pg_terminate_backend($1)", &[&pid]))
+        .expect("terminate")
+        .get(0);
+    assert!(ended);
+    assert!(pg.commit_group().is_err(), "the connection is gone");
+    assert_eq!(pg.begin_group().expect("begin"), GroupStart::OthersWrote);
+    assert_ne!(pg.group_backend_pid().expect("pid"), Some(pid));
+    pg.insert(b"h/after", b"y").expect("insert");
+    pg.commit_group().expect("commit");
+    assert_eq!(pg.get(b"h/lost").expect("get"), None);
+    assert_eq!(pg.get(b"h/after").expect("get"), Some(b"y".to_vec()));
+    drop(admin);
     drop(pg);
     rt.block_on(db.drop_schema());
 }
