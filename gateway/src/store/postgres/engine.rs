@@ -18,12 +18,13 @@
 //! `synchronous_commit` on), so the writer reads its own writes. Its writes are buffered
 //! and sent with its next read (or with the `COMMIT`) in the same round trip, so that
 //! writes cost no round trip of their own; a write that the database refuses (a CHECK, a
-//! unique key) is reported by that read or by `commit_group`, and fails the group (a
-//! foreign key is checked at `COMMIT` anyway: `0003` made them deferred). The group's first statement
-//! is `UPDATE ketenpoort_writer SET generation = generation + 1`: its row lock serialises the
-//! groups of all replicas, and the generation says whether another wrote since this
-//! engine's last group. Writes outside a group run in a transaction of their own that bumps
-//! the generation too (so that other replicas see them as writes of another).
+//! unique key) is reported by that read or by `commit_group`, and fails the group (foreign
+//! keys are checked at `COMMIT` anyway: `0003_writer` made them deferred). The group's
+//! first statement is `UPDATE ketenpoort_writer SET generation = generation + 1`: its row
+//! lock serialises the groups of all replicas, and the generation says whether another
+//! wrote since this engine's last group. Writes outside a group run in a transaction of
+//! their own that bumps the generation too (so that other replicas see them as writes of
+//! another). `reserve` is one upsert of the counter's row, where the thread's calls run.
 //!
 //! # Keys without a table
 //!
