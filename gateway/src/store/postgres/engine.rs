@@ -766,6 +766,58 @@ impl Engine for PgEngine {
         Ok(self.read(statement, prefix)?.pop().map(|(_, v)| v))
     }
 
+    fn get_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        // One statement per table (`WHERE key IN (…)`), all in one round trip.
+        let mut by_table: BTreeMap<Prefix, Vec<Vec<Cell>>> = BTreeMap::new();
+        for key in keys {
+            if let Keyed::Table(p) = tables::classify(key).map_err(table_error)?
+                && let Ok(cells) = p.key_cells(key)
+            {
+                by_table.entry(p).or_default().push(cells);
+            }
+        }
+        let prefixes: Vec<Prefix> = by_table.keys().copied().collect();
+        let statements: Vec<Statement> = by_table
+            .into_iter()
+            .map(|(prefix, rows)| {
+                let key = prefix.key_columns();
+                let mut arrays: Vec<Vec<Cell>> =
+                    key.iter().map(|_| Vec::with_capacity(rows.len())).collect();
+                for cells in rows {
+                    for (array, cell) in arrays.iter_mut().zip(cells) {
+                        array.push(cell);
+                    }
+                }
+                let unnest: Vec<String> = prefix
+                    .key_types()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("${}::{}[]", i + 1, t.name()))
+                    .collect();
+                Statement {
+                    sql: format!(
+                        "SELECT {} FROM {} WHERE ({}) IN (SELECT * FROM unnest({}))",
+                        prefix.columns().join(", "),
+                        prefix.table(),
+                        key.join(", "),
+                        unnest.join(", ")
+                    ),
+                    params: arrays.into_iter().map(Param::Many).collect(),
+                }
+            })
+            .collect();
+        let mut found: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        if !statements.is_empty() {
+            for (prefix, rows) in prefixes.into_iter().zip(self.run(statements)?) {
+                for row in rows {
+                    let (k, v) = prefix.from_row(&row).map_err(table_error)?;
+                    found.insert(k, v);
+                }
+            }
+        }
+        Ok(keys.iter().map(|k| found.get(*k).cloned()).collect())
+    }
+
     fn contains_key(&self, key: &[u8]) -> Result<bool, Error> {
         let prefix = match tables::classify(key).map_err(table_error)? {
             Keyed::Table(p) => p,
