@@ -102,6 +102,7 @@ fn a_filled_store_reads_back_from_postgres_as_from_sled() {
             "{}",
             show(k)
         );
+        assert!(pg.contains_key(k).expect("contains"), "{}", show(k));
     }
     let absent: Vec<Vec<u8>> = vec![
         key(b"m/", &be(999_999)),
@@ -124,6 +125,23 @@ fn a_filled_store_reads_back_from_postgres_as_from_sled() {
         assert_eq!(pg.get(k).expect("get"), None, "{}", show(k));
         assert!(!pg.contains_key(k).expect("contains"));
     }
+
+    // All of them at once (one statement per table, one round trip), in the order asked.
+    let mut many: Vec<&[u8]> = pairs.keys().rev().map(Vec::as_slice).collect();
+    many.extend(
+        absent
+            .iter()
+            .filter(|k| !k.starts_with(b"k/"))
+            .map(Vec::as_slice),
+    );
+    many.push(many[0]);
+    let want: Vec<Option<Vec<u8>>> = many.iter().map(|k| sled.get(k).expect("get")).collect();
+    assert!(pg.get_many(&many).expect("get_many") == want, "get_many");
+    assert!(pg.get_many(&[b"k/unknown".as_slice()]).is_err());
+    assert_eq!(
+        pg.get_many(&[]).expect("nothing"),
+        Vec::<Option<Vec<u8>>>::new()
+    );
 
     // Every prefix both ways, everything, and the empty prefix.
     for p in Prefix::ALL {
@@ -436,14 +454,34 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
     pg.apply(batch).expect("apply");
     assert_eq!(pg.remove(b"c/next").expect("remove"), Some(be(9).to_vec()));
     assert_eq!(pg.get(b"c/next").expect("get"), None);
+    assert!(!pg.contains_key(b"c/next").expect("contains"));
     pg.insert(b"c/next", &be(7)).expect("insert");
+    assert!(pg.contains_key(b"c/next").expect("contains"));
     assert_eq!(pg.get(b"c/next").expect("get"), Some(be(7).to_vec()));
+    pg.insert(b"h/three", b"3").expect("insert");
+    pg.remove(&h2).expect("remove");
+    assert_eq!(
+        pg.get_many(&[b"h/three".as_slice(), &h2, &h1, b"c/next"])
+            .expect("get_many"),
+        [
+            Some(b"3".to_vec()),
+            None,
+            Some(b"1".to_vec()),
+            Some(be(7).to_vec())
+        ]
+    );
+    pg.remove(b"h/three").expect("remove");
+    pg.insert(&h2, b"2").expect("insert");
     // ... another thread does not.
     std::thread::scope(|s| {
         s.spawn(|| {
             assert_eq!(pg.get(&h1).expect("get"), None);
             assert!(collect(pg.scan_prefix(b"h/", Direction::Forward)).is_empty());
             assert_eq!(pg.get(b"c/next").expect("get"), None);
+            assert_eq!(
+                pg.get_many(&[h1.as_slice(), &h2]).expect("get_many"),
+                [None, None]
+            );
         });
     });
     pg.commit_group().expect("commit");
@@ -501,6 +539,25 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
         s.spawn(|| assert_eq!(pg.get(b"h/five").expect("get"), Some(b"5".to_vec())));
     });
     assert!(pg.shared());
+
+    // A group whose connection is lost fails; the next one works on a new connection.
+    assert_eq!(pg.begin_group().expect("begin"), GroupStart::Alone);
+    pg.insert(b"h/lost", b"x").expect("insert");
+    let pid = pg.group_backend_pid().expect("pid").expect("in a group");
+    let admin = rt.block_on(db.pool.get()).expect("connection");
+    let ended: bool = rt
+        .block_on(admin.query_one("SELECT pg_terminate_backend($1)", &[&pid]))
+        .expect("terminate")
+        .get(0);
+    assert!(ended);
+    assert!(pg.commit_group().is_err(), "the connection is gone");
+    assert_eq!(pg.begin_group().expect("begin"), GroupStart::OthersWrote);
+    assert_ne!(pg.group_backend_pid().expect("pid"), Some(pid));
+    pg.insert(b"h/after", b"y").expect("insert");
+    pg.commit_group().expect("commit");
+    assert_eq!(pg.get(b"h/lost").expect("get"), None);
+    assert_eq!(pg.get(b"h/after").expect("get"), Some(b"y".to_vec()));
+    drop(admin);
     drop(pg);
     rt.block_on(db.drop_schema());
 }

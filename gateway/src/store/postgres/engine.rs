@@ -18,12 +18,13 @@
 //! `synchronous_commit` on), so the writer reads its own writes. Its writes are buffered
 //! and sent with its next read (or with the `COMMIT`) in the same round trip, so that
 //! writes cost no round trip of their own; a write that the database refuses (a CHECK, a
-//! unique key) is reported by that read or by `commit_group`, and fails the group (a
-//! foreign key is checked at `COMMIT` anyway: `0003` made them deferred). The group's first statement
-//! is `UPDATE ketenpoort_writer SET generation = generation + 1`: its row lock serialises the
-//! groups of all replicas, and the generation says whether another wrote since this
-//! engine's last group. Writes outside a group run in a transaction of their own that bumps
-//! the generation too (so that other replicas see them as writes of another).
+//! unique key) is reported by that read or by `commit_group`, and fails the group (foreign
+//! keys are checked at `COMMIT` anyway: `0003_writer` made them deferred). The group's
+//! first statement is `UPDATE ketenpoort_writer SET generation = generation + 1`: its row
+//! lock serialises the groups of all replicas, and the generation says whether another
+//! wrote since this engine's last group. Writes outside a group run in a transaction of
+//! their own that bumps the generation too (so that other replicas see them as writes of
+//! another). `reserve` is one upsert of the counter's row, where the thread's calls run.
 //!
 //! # Keys without a table
 //!
@@ -805,6 +806,83 @@ impl Engine for PgEngine {
             params: cells.into_iter().map(Param::One).collect(),
         };
         Ok(self.read(statement, prefix)?.pop().map(|(_, v)| v))
+    }
+
+    fn get_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        // One statement per table (`WHERE key IN (…)`), all in one round trip.
+        let mut by_table: BTreeMap<Prefix, Vec<Vec<Cell>>> = BTreeMap::new();
+        for key in keys {
+            if let Keyed::Table(p) = tables::classify(key).map_err(table_error)?
+                && let Ok(cells) = p.key_cells(key)
+            {
+                by_table.entry(p).or_default().push(cells);
+            }
+        }
+        let prefixes: Vec<Prefix> = by_table.keys().copied().collect();
+        let statements: Vec<Statement> = by_table
+            .into_iter()
+            .map(|(prefix, rows)| {
+                let key = prefix.key_columns();
+                let mut arrays: Vec<Vec<Cell>> =
+                    key.iter().map(|_| Vec::with_capacity(rows.len())).collect();
+                for cells in rows {
+                    for (array, cell) in arrays.iter_mut().zip(cells) {
+                        array.push(cell);
+                    }
+                }
+                let unnest: Vec<String> = prefix
+                    .key_types()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("${}::{}[]", i + 1, t.name()))
+                    .collect();
+                Statement {
+                    sql: format!(
+                        "SELECT {} FROM {} WHERE ({}) IN (SELECT * FROM unnest({}))",
+                        prefix.columns().join(", "),
+                        prefix.table(),
+                        key.join(", "),
+                        unnest.join(", ")
+                    ),
+                    params: arrays.into_iter().map(Param::Many).collect(),
+                }
+            })
+            .collect();
+        let mut found: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        if !statements.is_empty() {
+            for (prefix, rows) in prefixes.into_iter().zip(self.run(statements)?) {
+                for row in rows {
+                    let (k, v) = prefix.from_row(&row).map_err(table_error)?;
+                    found.insert(k, v);
+                }
+            }
+        }
+        Ok(keys.iter().map(|k| found.get(*k).cloned()).collect())
+    }
+
+    fn contains_key(&self, key: &[u8]) -> Result<bool, Error> {
+        let prefix = match tables::classify(key).map_err(table_error)? {
+            Keyed::Table(p) => p,
+            Keyed::NoTable(_) => return Ok(false),
+        };
+        let Ok(cells) = prefix.key_cells(key) else {
+            return Ok(false);
+        };
+        // Only whether the row is there: its record is neither sent nor decoded.
+        let statement = Statement {
+            sql: format!(
+                "SELECT true FROM {} WHERE {}",
+                prefix.table(),
+                key_equals(prefix)
+            ),
+            params: cells.into_iter().map(Param::One).collect(),
+        };
+        Ok(self
+            .run(vec![statement])?
+            .into_iter()
+            .flatten()
+            .next()
+            .is_some())
     }
 
     fn range(&self, lower: Bound<&[u8]>, upper: Bound<&[u8]>, direction: Direction) -> Scan<'_> {

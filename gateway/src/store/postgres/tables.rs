@@ -1077,4 +1077,51 @@ mod tests {
         let queued = Prefix::Queue.to_row(b"q/\0\0\0\0\0\0\0\x01", b"x");
         assert!(queued.is_err(), "a queue entry has no value");
     }
+
+    #[test]
+    fn key_cells_are_the_key_columns_of_the_row() {
+        let id = |n: u64| n.to_be_bytes().to_vec();
+        let mut w = b"w/".to_vec();
+        w.extend_from_slice(&5u64.to_be_bytes());
+        w.extend_from_slice(&2u32.to_be_bytes());
+        let w_value = br#"{"message_id":5,"agb":"12345678","answers":["JW316"],"name":"316","due":"2025-04-07"}"#;
+        let cases: Vec<(Prefix, Vec<u8>, Vec<u8>)> = vec![
+            (Prefix::Counters, b"c/next".to_vec(), id(3)),
+            (Prefix::Acks, b"a/tenant".to_vec(), id(3)),
+            (Prefix::Queue, [b"q/".to_vec(), id(9)].concat(), Vec::new()),
+            (
+                Prefix::MessageXml,
+                [b"x/".to_vec(), id(9)].concat(),
+                b"lz4".to_vec(),
+            ),
+            (
+                Prefix::Quarantine,
+                [b"p/".to_vec(), id(4)].concat(),
+                b"raw".to_vec(),
+            ),
+            (
+                Prefix::DeclarationNumbers,
+                b"d/12345678/2025/03".to_vec(),
+                id(9),
+            ),
+            (Prefix::Duties, b"v/x/1".to_vec(), b"1".to_vec()),
+            (Prefix::History, b"h/\x00\xff".to_vec(), b"1".to_vec()),
+            (Prefix::Expectations, w, w_value.to_vec()),
+        ];
+        for (p, key, value) in cases {
+            let row = p.to_row(&key, &value).expect("a row");
+            let cells = p.key_cells(&key).expect("key cells");
+            assert_eq!(cells[..], row[..p.key_columns().len()], "{}", p.name());
+            assert_eq!(p.key_types().len(), p.key_columns().len());
+        }
+        assert!(Prefix::Messages.key_cells(b"m/abc").is_err(), "too short");
+        let mut huge = b"m/".to_vec();
+        huge.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert!(Prefix::Messages.key_cells(&huge).is_err(), "above bigint");
+        assert!(Prefix::RequestIds.key_cells(b"i/no-nul").is_err());
+        assert_eq!(
+            Prefix::RequestIds.key_cells(b"i/t\0r").expect("cells"),
+            vec![Cell::Text("t".into()), Cell::Text("r".into())]
+        );
+    }
 }
