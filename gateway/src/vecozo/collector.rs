@@ -121,10 +121,14 @@ impl Collector {
             let (more, wait) = match token {
                 Some(token) => {
                     let _turn = turns.lock().await;
+                    // Renewed while the round runs: a round can take longer than the lease
+                    // (many messages), and a lapsed lease would fence the rest of it.
+                    let renewal = self.lease(&label, holder).keep_renewed(self.store.clone());
                     let more = self
                         .round(&label, token, &client)
                         .await
                         .is_some_and(|r| r.more);
+                    renewal.abort();
                     (more, self.poll_interval)
                 }
                 // A standby replica asks more often than it would collect, so that it takes

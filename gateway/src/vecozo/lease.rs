@@ -66,6 +66,25 @@ impl WorkLease {
         }
     }
 
+    /// Renews the lease every third of its time to live until the returned task is
+    /// aborted (for work that may take longer than the lease: a collection round). A renewal
+    /// that finds the lease lost stops renewing; the work's fenced writes then fail.
+    pub fn keep_renewed(&self, store: std::sync::Arc<dyn Store>) -> tokio::task::JoinHandle<()> {
+        let lease = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease.ttl / 3).await;
+                match lease.take(store.as_ref()).await {
+                    Taken::Granted(_) => {}
+                    Taken::Held { .. } => return,
+                    Taken::Failed(e) => {
+                        tracing::warn!(lease = %lease.name, error = %e, "lease not renewed");
+                    }
+                }
+            }
+        })
+    }
+
     /// Gives the lease up at once (on stop), so that another replica need not wait for it
     /// to run out; answers why not when the store did not take it.
     pub async fn release(&self, store: &dyn Store) -> Result<(), String> {

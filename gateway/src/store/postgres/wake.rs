@@ -30,6 +30,16 @@ pub trait Wake: Send + Sync + 'static {
     fn queue_changed(&self);
 }
 
+impl Wake for crate::store::sled_store::SledStore {
+    fn events_committed(&self, cursor: u64) {
+        self.events_committed_elsewhere(cursor);
+    }
+
+    fn queue_changed(&self) {
+        self.queue_changed_elsewhere();
+    }
+}
+
 /// A commit as it is announced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Commit {
