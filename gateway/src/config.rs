@@ -100,6 +100,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
+    /// Which database holds the store: `sled` (embedded, in `server.data_dir`; the
+    /// default) or `postgres` (`[store.postgres]`; several replicas may share it).
+    pub backend: StoreBackend,
+    /// `[store.postgres]`: how to reach the database when `backend = "postgres"`.
+    pub postgres: PostgresConfig,
     /// Records of the message history (allocations, claimed lines, requests, claims) kept
     /// in memory once read; default 50,000.
     pub history_cache_entries: usize,
@@ -117,10 +122,91 @@ impl Default for StoreConfig {
     fn default() -> Self {
         let o = crate::store::sled_store::Options::default();
         StoreConfig {
+            backend: StoreBackend::default(),
+            postgres: PostgresConfig::default(),
             history_cache_entries: o.history_cache_entries,
             cache_mb: o.cache_bytes / (1024 * 1024),
             verify_copy_max_mb: o.verify_copy_max_bytes / (1024 * 1024),
             retention: crate::store::retention::Retention::default(),
+        }
+    }
+}
+
+/// `[store] backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreBackend {
+    /// sled, embedded: one gateway process, one data directory.
+    #[default]
+    Sled,
+    /// PostgreSQL: one database, any number of gateway replicas.
+    Postgres,
+}
+
+/// `[store.postgres]`: the database of `backend = "postgres"`. Without `url` the usual
+/// libpq environment variables are read (`PGHOST`, `PGPORT`, `PGUSER`, `PGPASSWORD`,
+/// `PGDATABASE`).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostgresConfig {
+    /// A libpq url or key=value string (`postgres://ketenpoort@db.internal/ketenpoort`). A
+    /// password is better given as `PGPASSWORD` than written here.
+    pub url: Option<String>,
+    /// Connections each gateway keeps at most for reads (the writer has one of its own);
+    /// default 16.
+    pub pool_size: usize,
+    /// The longest one statement may run, in milliseconds (0: no limit); default 30,000.
+    pub statement_timeout_ms: u64,
+    /// The schema that holds the tables (its `search_path`); default: the database's own
+    /// (`public`).
+    pub schema: Option<String>,
+    /// CA certificates (PEM) the server's certificate must chain to; when given, every
+    /// connection is TLS and the server's name is verified (libpq's `verify-full`). Unset:
+    /// plain TCP, for a database on the same host or a trusted network.
+    pub tls_root_certs: Option<PathBuf>,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> Self {
+        let o = crate::store::postgres::connect::PgOptions::default();
+        PostgresConfig {
+            url: None,
+            pool_size: o.pool_size,
+            statement_timeout_ms: u64::try_from(o.statement_timeout.as_millis())
+                .unwrap_or(u64::MAX),
+            schema: None,
+            tls_root_certs: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for PostgresConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresConfig")
+            .field("url", &self.url.as_ref().map(|_| "<not shown>"))
+            .field("pool_size", &self.pool_size)
+            .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field("schema", &self.schema)
+            .field("tls_root_certs", &self.tls_root_certs)
+            .finish()
+    }
+}
+
+impl PostgresConfig {
+    /// The connection options.
+    pub fn options(&self) -> crate::store::postgres::connect::PgOptions {
+        use crate::store::postgres::connect::{PgOptions, PgTls};
+        PgOptions {
+            url: self.url.clone(),
+            pool_size: self.pool_size,
+            statement_timeout: std::time::Duration::from_millis(self.statement_timeout_ms),
+            schema: self.schema.clone(),
+            tls: match &self.tls_root_certs {
+                Some(root_certs) => PgTls::Verify {
+                    root_certs: root_certs.clone(),
+                },
+                None => PgTls::Off,
+            },
         }
     }
 }
@@ -523,6 +609,7 @@ pub const ENV_OVERRIDES: &[(&str, &str, &str, EnvKind)] = &[
         EnvKind::Int,
     ),
     ("KETENPOORT_VECOZO_MODE", "vecozo", "mode", EnvKind::Str),
+    ("KETENPOORT_STORE_BACKEND", "store", "backend", EnvKind::Str),
     (
         "KETENPOORT_CONSOLE_LISTEN",
         "console",
@@ -709,6 +796,10 @@ impl Config {
             (
                 "server.keepalive_timeout_secs",
                 self.server.keepalive_timeout_secs,
+            ),
+            (
+                "store.postgres.pool_size",
+                self.store.postgres.pool_size as u64,
             ),
         ] {
             if value == 0 {

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tonic::transport::Server;
 
 use crate::api::{GatewayService, Shared};
+use crate::config::StoreBackend;
 use crate::config::{Config, VecozoMode};
 use crate::error::Error;
 use crate::header::{Clock, OffsetClock, SystemClock};
@@ -17,6 +18,9 @@ use crate::listen::{Tracked, grpc_incoming};
 use crate::metrics::Metrics;
 use crate::proto::gateway_server::GatewayServer;
 use crate::store::open::Create;
+use crate::store::postgres::PgOptions;
+use crate::store::postgres::engine::PgEngine;
+use crate::store::postgres::wake::Wake;
 use crate::store::sled_store::SledStore;
 
 /// An opened gateway, ready to serve.
@@ -29,6 +33,8 @@ pub struct Gateway {
     vecozo: Option<VecozoParts>,
     /// The operator console's listener ([`Gateway::with_console`]).
     console: Option<TcpListener>,
+    /// With PostgreSQL: what the commit listener needs ([`crate::store::postgres::wake`]).
+    wake: Option<(PgOptions, Arc<dyn Wake>)>,
 }
 
 type VecozoParts = (
@@ -74,8 +80,24 @@ impl Gateway {
         } else {
             Create::IfNew
         };
-        let (store, closed) =
-            SledStore::open_in(&config.server.data_dir, create, &config.store.options())?;
+        let (store, closed, wake) = match config.store.backend {
+            StoreBackend::Sled => {
+                let (store, closed) =
+                    SledStore::open_in(&config.server.data_dir, create, &config.store.options())?;
+                (store, closed, None)
+            }
+            StoreBackend::Postgres => {
+                let options = config.store.postgres.options();
+                let engine = PgEngine::connect(&options)?;
+                tracing::info!(
+                    schema = options.schema.as_deref().unwrap_or("(search_path)"),
+                    "store: PostgreSQL"
+                );
+                let (store, closed) = SledStore::open_engine(engine, &config.store.options())?;
+                let wake: Arc<dyn Wake> = store.clone();
+                (store, closed, Some((options, wake)))
+            }
+        };
         let shared = Arc::new(Shared::new(
             &config,
             store,
@@ -95,6 +117,7 @@ impl Gateway {
             closed,
             vecozo,
             console: None,
+            wake,
         })
     }
 
@@ -125,8 +148,16 @@ impl Gateway {
             closed,
             vecozo,
             console,
+            wake,
         } = self;
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some((options, wake)) = wake {
+            tasks.spawn(crate::store::postgres::wake::run(
+                options,
+                wake,
+                shared.stopping.subscribe(),
+            ));
+        }
         // The built-in simulator stops last, after the tasks that talk to it: a collection
         // round in flight while it went away would fail (and warn) for nothing.
         let (simulator_stop, simulator_stopping) = tokio::sync::watch::channel(false);

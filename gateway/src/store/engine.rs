@@ -87,6 +87,13 @@ pub trait Engine: Send + Sync + 'static {
         Ok(self.get(key)?.is_some())
     }
 
+    /// The values of `keys`, in their order: what a writer reads ahead for a whole group
+    /// (request_ids, history keys) in one go. PostgreSQL answers it in one round trip; the
+    /// default asks [`Engine::get`] for each.
+    fn get_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Vec<u8>>>, Error> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+
     /// The entries between the bounds, in `direction`. Lazy: a caller that stops early
     /// reads little. The scan does not borrow the bounds (implementations copy them).
     fn range(&self, lower: Bound<&[u8]>, upper: Bound<&[u8]>, direction: Direction) -> Scan<'_>;

@@ -706,6 +706,12 @@ pub trait Store: Send + Sync + 'static {
     fn watch_queue(&self) -> watch::Receiver<u64>;
     /// The number of queued messages, from a counter: never a scan of the store.
     fn queue_depth(&self) -> Result<usize, Error>;
+    /// Whether other gateway processes (replicas) share this store's database: work that
+    /// must happen once (pushing the queue, collecting per certificate) is then done by the
+    /// holder of a lease, and the others stand by.
+    fn shared(&self) -> bool {
+        false
+    }
     /// `Ok` when the store takes writes now; else why not (for `/readyz`; no personal data).
     /// Answers at once, without reading the store.
     fn writable(&self) -> Result<(), String> {

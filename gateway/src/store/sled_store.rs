@@ -785,6 +785,10 @@ impl Store for SledStore {
         Ok(usize::try_from(self.queued.load(Ordering::Acquire)).unwrap_or(usize::MAX))
     }
 
+    fn shared(&self) -> bool {
+        self.engine.shared()
+    }
+
     fn writable(&self) -> Result<(), String> {
         match &self.guard {
             Some(guard) => guard.check(),

@@ -15,7 +15,10 @@
 //! ran out or was taken over (a long pause) has its writes refused ([`Outcome::Fenced`]),
 //! and since it then stores nothing it confirms nothing to VECOZO either; the holder of the
 //! lease collects those messages. With a store that replicas share (PostgreSQL, issue 16)
-//! this is what keeps a woken replica from acting on a lease it lost.
+//! this is what keeps a woken replica from acting on a lease it lost; there the lease runs
+//! one and a half poll intervals and the other replicas stand by, asking four times per
+//! interval, so that a replica that died is taken over within two poll intervals
+//! ([`super::lease`]).
 //!
 //! The limit, honestly: a gateway on *another* store (another machine, another data
 //! directory) cannot see this lease — there is no shared storage to hold it, and VECOZO
@@ -43,12 +46,12 @@ use uuid::Uuid;
 use super::client::VecozoClient;
 use super::clients::Clients;
 use super::collect::{Content, Incoming, RoundReport, collect_round};
+use super::lease::{self, Taken, WorkLease};
 use crate::header::{Clock, HeaderFactory};
 use crate::metrics::Metrics;
 use crate::retour::{AnswerMode, AnswerModes};
 use crate::store::{
-    Fence, IncomingContent, IncomingWrite, LeaseOutcome, Outcome, OwedRetour, QueuedRetour, Store,
-    Write,
+    Fence, IncomingContent, IncomingWrite, Outcome, OwedRetour, QueuedRetour, Store, Write,
 };
 
 /// Messages listed per round: VECOZO's maximum.
@@ -105,50 +108,85 @@ impl Collector {
         mut stopping: watch::Receiver<bool>,
     ) {
         tracing::info!(certificate = %label, "collecting VECOZO messages");
+        let mut held = false;
         loop {
             if *stopping.borrow() {
                 break;
             }
-            let more = match self.take_lease(&label, holder).await {
+            let token = self.take_lease(&label, holder).await;
+            if token.is_some() != held {
+                held = token.is_some();
+                tracing::info!(certificate = %label, %holder, token, held, "collection lease");
+            }
+            let (more, wait) = match token {
                 Some(token) => {
                     let _turn = turns.lock().await;
-                    self.round(&label, token, &client)
+                    // Renewed while the round runs: a round can take longer than the lease
+                    // (many messages), and a lapsed lease would fence the rest of it.
+                    let renewal = self.lease(&label, holder).keep_renewed(self.store.clone());
+                    let more = self
+                        .round(&label, token, &client)
                         .await
-                        .is_some_and(|r| r.more)
+                        .is_some_and(|r| r.more);
+                    renewal.abort();
+                    (more, self.poll_interval)
                 }
-                None => false,
+                // A standby replica asks more often than it would collect, so that it takes
+                // over soon after the holder's lease ran out.
+                None if self.store.shared() => (false, lease::standby_interval(self.poll_interval)),
+                None => (false, self.poll_interval),
             };
             if more {
                 continue;
             }
             tokio::select! {
-                _ = tokio::time::sleep(self.poll_interval) => {}
+                _ = tokio::time::sleep(wait) => {}
                 _ = stopping.wait_for(|s| *s) => break,
             }
         }
-        let release = Write::ReleaseLease {
-            name: label.clone(),
-            holder,
-        };
-        if let Err(e) = self.store.commit(release).wait().await {
+        if let Err(e) = self
+            .lease(&label, holder)
+            .release(self.store.as_ref())
+            .await
+        {
             tracing::warn!(certificate = %label, error = %e, "collection lease not given up; it expires");
         }
     }
 
-    /// Takes or renews the lease of `label` and answers its fencing token; `None` (with an
-    /// error logged) when another collector holds it.
-    async fn take_lease(&self, label: &str, holder: Uuid) -> Option<u64> {
-        let now_ms = Utc::now().timestamp_millis();
-        let ttl = self.poll_interval.saturating_mul(3) + Duration::from_secs(30);
-        let write = Write::Lease {
+    /// The lease of certificate `label`. Alone on its store (sled) a collector's lease runs
+    /// long (three poll intervals and 30 s), so that a slow round is never fenced; with
+    /// replicas on one database it runs [`lease::ttl`], so that a replica that died is
+    /// taken over within two poll intervals (a round longer than that has its late writes
+    /// fenced, and the next holder collects those messages).
+    fn lease(&self, label: &str, holder: Uuid) -> WorkLease {
+        let ttl = if self.store.shared() {
+            lease::ttl(self.poll_interval)
+        } else {
+            self.poll_interval.saturating_mul(3) + Duration::from_secs(30)
+        };
+        WorkLease {
             name: label.to_owned(),
             holder,
-            now_ms,
-            until_ms: now_ms.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)),
-        };
-        match self.store.commit(write).wait().await {
-            Ok(Outcome::Lease(LeaseOutcome::Granted { token })) => Some(token),
-            Ok(Outcome::Lease(LeaseOutcome::Held { holder, until_ms })) => {
+            ttl,
+        }
+    }
+
+    /// Takes or renews the lease of `label` and answers its fencing token; `None` when
+    /// another collector holds it (an error when the store is not shared: two collectors
+    /// on one store; a replica standing by when it is).
+    async fn take_lease(&self, label: &str, holder: Uuid) -> Option<u64> {
+        match self.lease(label, holder).take(self.store.as_ref()).await {
+            Taken::Granted(token) => Some(token),
+            Taken::Held { holder, until_ms } if self.store.shared() => {
+                tracing::debug!(
+                    certificate = %label,
+                    %holder,
+                    until_ms,
+                    "standing by: another replica collects with this certificate"
+                );
+                None
+            }
+            Taken::Held { holder, until_ms } => {
                 tracing::error!(
                     certificate = %label,
                     %holder,
@@ -158,11 +196,7 @@ impl Collector {
                 );
                 None
             }
-            Ok(other) => {
-                tracing::error!(certificate = %label, outcome = ?other, "unexpected lease outcome");
-                None
-            }
-            Err(e) => {
+            Taken::Failed(e) => {
                 tracing::error!(certificate = %label, error = %e, "collection lease not taken");
                 None
             }

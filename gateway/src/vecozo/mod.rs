@@ -63,6 +63,7 @@ pub mod environment;
 pub mod error;
 pub mod follow;
 pub mod identity;
+pub mod lease;
 pub mod retry;
 pub mod wire;
 pub mod worker;

@@ -11,10 +11,18 @@
 //!   meldingen and an event), never retried;
 //! - retry at → the message stays queued; the worker tries again at that time (kept in
 //!   memory: after a restart, queued messages are tried at once, with their persisted ids).
+//!
+//! With replicas on one database ([`Store::shared`]) one replica pushes at a time: the
+//! holder of the [`OUTBOX_LEASE`] lease ([`super::lease`]), renewed while it runs; the
+//! others stand by and take it over once a holder that died let it run out. A holder that
+//! loses the lease starts no new push; a push it had in flight finishes. Should two replicas
+//! still push one message (a holder that paused past its lease), the message keeps its one
+//! traceerId, and VECOZO refuses the second push (BRS114), which [`delivery`] resolves
+//! through the status API: never two messages at VECOZO.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
@@ -23,10 +31,14 @@ use tokio::task::JoinSet;
 use super::clients::Clients;
 use super::delivery::{self, Delivery, OutboxItem};
 use super::envelope::{EnvelopeSettings, References};
+use super::lease::{self, Taken, WorkLease};
 use super::retry::{Backoff, SplitMix64};
 use crate::header::Clock;
 use crate::metrics::Metrics;
 use crate::store::{Melding, Outcome, Store, Write};
+
+/// The name of the lease whose holder pushes the queue when replicas share the store.
+pub const OUTBOX_LEASE: &str = "outbox";
 
 /// What the worker needs.
 pub struct Worker {
@@ -65,11 +77,40 @@ impl Worker {
         let mut busy: HashMap<u64, ()> = HashMap::new();
         let mut not_before: HashMap<u64, DateTime<Utc>> = HashMap::new();
         let max = this.max_concurrent.max(1);
+        // With replicas on one database, one of them pushes at a time (see the module docs).
+        let lease = this.store.shared().then(|| WorkLease {
+            name: OUTBOX_LEASE.to_owned(),
+            holder: uuid::Uuid::new_v4(),
+            ttl: lease::ttl(this.poll_interval),
+        });
+        let mut held_until: Option<Instant> = None;
         loop {
             queue.borrow_and_update();
+            if let Some(lease) = &lease {
+                // Renewed once half of it ran, and asked for again while another holds it.
+                if held_until
+                    .is_none_or(|t| t.saturating_duration_since(Instant::now()) < lease.ttl / 2)
+                {
+                    let asked = Instant::now();
+                    held_until = match lease.take(this.store.as_ref()).await {
+                        Taken::Granted(_) => {
+                            if held_until.is_none() {
+                                tracing::info!(holder = %lease.holder, "outbox: this replica pushes the queue now");
+                            }
+                            Some(asked + lease.ttl)
+                        }
+                        Taken::Held { .. } => None,
+                        Taken::Failed(e) => {
+                            tracing::error!(error = %e, "outbox: lease not taken; not pushing");
+                            None
+                        }
+                    };
+                }
+            }
+            let pushing = lease.is_none() || held_until.is_some_and(|t| t > Instant::now());
             let now = Utc::now();
             let mut after = None;
-            'scan: while in_flight.len() < max {
+            'scan: while pushing && in_flight.len() < max {
                 let ids = match this.store.queued_ids(after, 256) {
                     Ok(ids) => ids,
                     Err(e) => {
@@ -97,7 +138,12 @@ impl Worker {
                 .min()
                 .and_then(|t| (*t - now).to_std().ok())
                 .unwrap_or(this.poll_interval)
-                .min(this.poll_interval);
+                .min(match &lease {
+                    None => this.poll_interval,
+                    // The holder wakes in time to renew; a standby asks again soon.
+                    Some(l) if pushing => l.ttl / 3,
+                    Some(_) => lease::standby_interval(this.poll_interval),
+                });
             tokio::select! {
                 done = in_flight.join_next(), if !in_flight.is_empty() => {
                     if let Some(Ok((id, step))) = done {
@@ -116,6 +162,11 @@ impl Worker {
             }
         }
         in_flight.shutdown().await;
+        if let Some(lease) = lease.filter(|_| held_until.is_some())
+            && let Err(e) = lease.release(this.store.as_ref()).await
+        {
+            tracing::warn!(error = %e, "outbox: lease not given up; it expires");
+        }
     }
 
     /// One delivery attempt of message `id`.

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod filled;
 pub mod pg;
 pub mod web;
 

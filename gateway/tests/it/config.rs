@@ -218,3 +218,45 @@ fn organisation_keys_that_are_no_agb_code_or_tenant_are_refused() {
         }
     }
 }
+
+#[test]
+fn the_store_backend_is_sled_unless_postgres_is_chosen_and_its_url_is_never_shown() {
+    use ketenpoort::config::StoreBackend;
+    use ketenpoort::store::postgres::connect::PgTls;
+    let c = Config::load(None, true, env(&[])).expect("valid");
+    assert_eq!(c.store.backend, StoreBackend::Sled);
+    let c = Config::from_toml(
+        "dev = true\n[store]\nbackend = \"postgres\"\n[store.postgres]\n\
+         url = \"postgres://kp:s3cret-pw@db.internal/kp\"\npool_size = 4\n\
+         statement_timeout_ms = 2500\nschema = \"kp_one\"\ntls_root_certs = \"/etc/kp/db-ca.pem\"\n",
+    )
+    .expect("valid");
+    assert_eq!(c.store.backend, StoreBackend::Postgres);
+    let o = c.store.postgres.options();
+    assert_eq!(o.pool_size, 4);
+    assert_eq!(o.statement_timeout, std::time::Duration::from_millis(2500));
+    assert_eq!(o.schema.as_deref(), Some("kp_one"));
+    assert_eq!(
+        o.tls,
+        PgTls::Verify {
+            root_certs: "/etc/kp/db-ca.pem".into()
+        }
+    );
+    // The password is in no Debug text of the configuration.
+    assert!(!format!("{c:?}").contains("s3cret-pw"));
+    assert!(!format!("{o:?}").contains("s3cret-pw"));
+    let c =
+        Config::load(None, true, env(&[("KETENPOORT_STORE_BACKEND", "postgres")])).expect("valid");
+    assert_eq!(c.store.backend, StoreBackend::Postgres);
+    assert_eq!(c.store.postgres.options().tls, PgTls::Off);
+}
+
+#[test]
+fn a_bad_store_backend_or_pool_size_is_named() {
+    let e = Config::from_toml("[store]\nbackend = \"mysql\"\n").expect_err("refused");
+    assert!(e.to_string().contains("mysql"), "{e}");
+    let e = Config::from_toml("[store.postgres]\npool_size = 0\n").expect_err("refused");
+    assert!(e.to_string().contains("store.postgres.pool_size"), "{e}");
+    let e = Config::from_toml("[store.postgres]\npasword = \"x\"\n").expect_err("refused");
+    assert!(e.to_string().contains("pasword"), "{e}");
+}

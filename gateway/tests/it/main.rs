@@ -48,6 +48,7 @@ mod list_events;
 mod log_colour;
 mod manual_answers;
 mod postgres;
+mod postgres_engine;
 mod postgres_kv;
 mod postgres_migrate;
 mod postgres_tls;

@@ -100,17 +100,19 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// The tenant of the next committed append; `None` once the connection is gone (then
-    /// open a new listener and read the log once, since wake-ups may have been missed).
+    /// The payload of the next notification (for [`CHANNEL`]: the tenant of a committed
+    /// append); `None` once the connection is gone (then open a new listener and read the
+    /// log once, since wake-ups may have been missed).
     pub async fn next(&mut self) -> Option<String> {
         self.tenants.recv().await
     }
 }
 
 /// Drives `connection` (and so the client's queries) and sends the payload of every
-/// notification on [`CHANNEL`] to `send`; ends with the client or the connection.
+/// notification on `channel` to `send`; ends with the client or the connection.
 async fn forward_notifications<S, T>(
     mut connection: tokio_postgres::Connection<S, T>,
+    channel: &'static str,
     send: mpsc::UnboundedSender<String>,
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
@@ -118,7 +120,7 @@ async fn forward_notifications<S, T>(
 {
     while let Some(message) = poll_fn(|cx| connection.poll_message(cx)).await {
         match message {
-            Ok(AsyncMessage::Notification(n)) if n.channel() == CHANNEL => {
+            Ok(AsyncMessage::Notification(n)) if n.channel() == channel => {
                 if send.send(n.payload().to_owned()).is_err() {
                     break;
                 }
@@ -134,21 +136,27 @@ async fn forward_notifications<S, T>(
 
 /// Opens a connection as `options` says (TLS included) and listens on [`CHANNEL`].
 pub async fn listen(options: &PgOptions) -> Result<Listener, PgError> {
+    listen_on(options, CHANNEL).await
+}
+
+/// Opens a connection as `options` says (TLS included) and listens on `channel` (an SQL
+/// identifier the caller chose, never input); [`Listener::next`] yields the payloads.
+pub async fn listen_on(options: &PgOptions, channel: &'static str) -> Result<Listener, PgError> {
     let config = options.pg_config()?;
     let (send, tenants) = mpsc::unbounded_channel();
     let client = match options.tls_connector()? {
         None => {
             let (client, connection) = config.connect(NoTls).await?;
-            tokio::spawn(forward_notifications(connection, send));
+            tokio::spawn(forward_notifications(connection, channel, send));
             client
         }
         Some(tls) => {
             let (client, connection) = config.connect(tls).await?;
-            tokio::spawn(forward_notifications(connection, send));
+            tokio::spawn(forward_notifications(connection, channel, send));
             client
         }
     };
-    client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
+    client.batch_execute(&format!("LISTEN {channel}")).await?;
     Ok(Listener {
         _client: client,
         tenants,

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "queue_claims",
         sql: include_str!("migrations/0002_queue_claims.sql"),
     },
+    Migration {
+        version: 3,
+        name: "writer",
+        sql: include_str!("migrations/0003_writer.sql"),
+    },
 ];
 
 /// The key of the advisory lock migrations run under (`ketenpoo` in ASCII).

@@ -7,12 +7,14 @@
 //! turned on by a user yet. docs/POSTGRES.md explains the schema and the event log's design.
 
 pub mod connect;
+pub mod engine;
 pub mod events;
 pub mod kv;
 pub mod lease;
 pub mod migrate;
 pub mod push_queue;
 pub mod tables;
+pub mod wake;
 
 pub use connect::{PgOptions, PgTls, connect};
 

@@ -212,6 +212,8 @@ struct Spec {
     types: &'static [Type],
     /// The primary key, for `ORDER BY`.
     order: &'static str,
+    /// How many of `columns` (the first ones) are the primary key.
+    key: usize,
 }
 
 const fn spec(p: Prefix) -> Spec {
@@ -245,6 +247,7 @@ const fn spec(p: Prefix) -> Spec {
                 Type::JSONB,
             ],
             order: "id",
+            key: 1,
         },
         MessageXml => Spec {
             prefix: b"x/",
@@ -252,6 +255,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["message_id", "xml"],
             types: &[Type::INT8, Type::BYTEA],
             order: "message_id",
+            key: 1,
         },
         RequestIds => Spec {
             prefix: b"i/",
@@ -259,6 +263,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["tenant", "request_id", "content_hash", "record"],
             types: &[Type::TEXT, Type::TEXT, Type::TEXT, Type::JSONB],
             order: "tenant, request_id",
+            key: 2,
         },
         Counters => Spec {
             prefix: b"c/",
@@ -266,6 +271,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["name", "value"],
             types: &[Type::TEXT, Type::INT8],
             order: "name",
+            key: 1,
         },
         Events => Spec {
             prefix: b"e/",
@@ -273,6 +279,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["cursor", "tenant", "message_id", "payload"],
             types: &[Type::INT8, Type::TEXT, Type::INT8, Type::BYTEA],
             order: "cursor",
+            key: 1,
         },
         Acks => Spec {
             prefix: b"a/",
@@ -280,6 +287,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["tenant", "cursor"],
             types: &[Type::TEXT, Type::INT8],
             order: "tenant",
+            key: 1,
         },
         Queue => Spec {
             prefix: b"q/",
@@ -287,6 +295,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["message_id"],
             types: &[Type::INT8],
             order: "message_id",
+            key: 1,
         },
         Outbox => Spec {
             prefix: b"o/",
@@ -294,6 +303,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["message_id", "traceer_id", "record"],
             types: &[Type::INT8, Type::UUID, Type::JSONB],
             order: "message_id",
+            key: 1,
         },
         Follows => Spec {
             prefix: b"f/",
@@ -301,6 +311,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["message_id", "record"],
             types: &[Type::INT8, Type::JSONB],
             order: "message_id",
+            key: 1,
         },
         Expectations => Spec {
             prefix: b"w/",
@@ -308,6 +319,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["message_id", "idx", "record"],
             types: &[Type::INT8, Type::INT4, Type::JSONB],
             order: "message_id, idx",
+            key: 2,
         },
         DeclarationNumbers => Spec {
             prefix: b"d/",
@@ -315,6 +327,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["agb", "number", "message_id"],
             types: &[Type::TEXT, Type::TEXT, Type::INT8],
             order: "agb, number",
+            key: 2,
         },
         Received => Spec {
             prefix: b"r/",
@@ -322,6 +335,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["sequence", "after_id", "record"],
             types: &[Type::INT8, Type::INT8, Type::JSONB],
             order: "sequence",
+            key: 1,
         },
         Quarantine => Spec {
             prefix: b"p/",
@@ -329,6 +343,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["sequence", "payload"],
             types: &[Type::INT8, Type::BYTEA],
             order: "sequence",
+            key: 1,
         },
         Traces => Spec {
             prefix: b"t/",
@@ -336,6 +351,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["traceer_id", "sequence", "cursor"],
             types: &[Type::UUID, Type::INT8, Type::INT8],
             order: "traceer_id",
+            key: 1,
         },
         Leases => Spec {
             prefix: b"l/",
@@ -343,6 +359,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["name", "holder", "fencing_token", "until_ms"],
             types: &[Type::TEXT, Type::UUID, Type::INT8, Type::INT8],
             order: "name",
+            key: 1,
         },
         Duties => Spec {
             prefix: b"v/",
@@ -350,6 +367,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["key", "value"],
             types: &[Type::BYTEA, Type::BYTEA],
             order: "key",
+            key: 1,
         },
         AccessLog => Spec {
             prefix: b"n/",
@@ -357,6 +375,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["sequence", "entry"],
             types: &[Type::INT8, Type::JSONB],
             order: "sequence",
+            key: 1,
         },
         History => Spec {
             prefix: b"h/",
@@ -364,6 +383,7 @@ const fn spec(p: Prefix) -> Spec {
             columns: &["key", "value"],
             types: &[Type::BYTEA, Type::BYTEA],
             order: "key",
+            key: 1,
         },
     }
 }
@@ -566,6 +586,18 @@ impl Prefix {
         spec(self).columns
     }
 
+    /// The primary key's columns: the first ones of [`Prefix::columns`].
+    pub fn key_columns(self) -> &'static [&'static str] {
+        let s = spec(self);
+        &s.columns[..s.key]
+    }
+
+    /// The primary key's types, as [`Prefix::key_columns`].
+    pub fn key_types(self) -> &'static [Type] {
+        let s = spec(self);
+        &s.types[..s.key]
+    }
+
     /// The types of [`Prefix::columns`] (for `COPY … (FORMAT binary)`).
     pub fn types(self) -> &'static [Type] {
         spec(self).types
@@ -730,6 +762,69 @@ impl Prefix {
                 let a: AccessEntry = c.decode(value, "an access log entry")?;
                 vec![c.int8(seq)?, Cell::Jsonb(c.encode(&a)?)]
             }
+        })
+    }
+
+    /// The primary key's cells ([`Prefix::key_columns`]) of sled's `key`, which starts with
+    /// this prefix: what [`Prefix::to_row`] would make of it. An error when no row of the
+    /// table can have this key (a wrong length, a number above bigint's range, text that is
+    /// not UTF-8 or holds a NUL byte).
+    pub fn key_cells(self, key: &[u8]) -> Result<Vec<Cell>, TableError> {
+        let c = self.ctx();
+        let rest = key
+            .strip_prefix(self.key_prefix())
+            .ok_or_else(|| c.key("does not start with its prefix"))?;
+        let int = |n: u64| {
+            i64::try_from(n)
+                .map(Cell::Int8)
+                .map_err(|_| c.key("a number above bigint's range"))
+        };
+        Ok(match self {
+            Prefix::Messages
+            | Prefix::MessageXml
+            | Prefix::Quarantine
+            | Prefix::Events
+            | Prefix::Queue
+            | Prefix::Outbox
+            | Prefix::Follows
+            | Prefix::Received
+            | Prefix::AccessLog => vec![int(c.u64_key(rest)?)?],
+            Prefix::RequestIds => {
+                let nul = rest
+                    .iter()
+                    .position(|b| *b == 0)
+                    .ok_or_else(|| c.key("no NUL between tenant and request_id"))?;
+                vec![
+                    Cell::Text(c.text(&rest[..nul])?),
+                    Cell::Text(c.text(&rest[nul + 1..])?),
+                ]
+            }
+            Prefix::Counters | Prefix::Acks | Prefix::Leases => vec![Cell::Text(c.text(rest)?)],
+            Prefix::Expectations => {
+                if rest.len() != 12 {
+                    return Err(c.key("not a message id and an index (12 bytes)"));
+                }
+                let idx = u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]);
+                let idx =
+                    i32::try_from(idx).map_err(|_| c.key("an index above integer's range"))?;
+                vec![int(c.u64_key(&rest[..8])?)?, Cell::Int4(idx)]
+            }
+            Prefix::DeclarationNumbers => {
+                let slash = rest
+                    .iter()
+                    .position(|b| *b == b'/')
+                    .ok_or_else(|| c.key("no / between AGB code and number"))?;
+                vec![
+                    Cell::Text(c.text(&rest[..slash])?),
+                    Cell::Text(c.text(&rest[slash + 1..])?),
+                ]
+            }
+            Prefix::Traces => {
+                let id =
+                    uuid::Uuid::from_slice(rest).map_err(|_| c.key("not a UUID (16 bytes)"))?;
+                vec![Cell::Uuid(id)]
+            }
+            Prefix::Duties | Prefix::History => vec![Cell::Bytes(key.to_vec())],
         })
     }
 
@@ -981,5 +1076,52 @@ mod tests {
         assert!(big.to_string().contains("bigint"), "{big}");
         let queued = Prefix::Queue.to_row(b"q/\0\0\0\0\0\0\0\x01", b"x");
         assert!(queued.is_err(), "a queue entry has no value");
+    }
+
+    #[test]
+    fn key_cells_are_the_key_columns_of_the_row() {
+        let id = |n: u64| n.to_be_bytes().to_vec();
+        let mut w = b"w/".to_vec();
+        w.extend_from_slice(&5u64.to_be_bytes());
+        w.extend_from_slice(&2u32.to_be_bytes());
+        let w_value = br#"{"message_id":5,"agb":"12345678","answers":["JW316"],"name":"316","due":"2025-04-07"}"#;
+        let cases: Vec<(Prefix, Vec<u8>, Vec<u8>)> = vec![
+            (Prefix::Counters, b"c/next".to_vec(), id(3)),
+            (Prefix::Acks, b"a/tenant".to_vec(), id(3)),
+            (Prefix::Queue, [b"q/".to_vec(), id(9)].concat(), Vec::new()),
+            (
+                Prefix::MessageXml,
+                [b"x/".to_vec(), id(9)].concat(),
+                b"lz4".to_vec(),
+            ),
+            (
+                Prefix::Quarantine,
+                [b"p/".to_vec(), id(4)].concat(),
+                b"raw".to_vec(),
+            ),
+            (
+                Prefix::DeclarationNumbers,
+                b"d/12345678/2025/03".to_vec(),
+                id(9),
+            ),
+            (Prefix::Duties, b"v/x/1".to_vec(), b"1".to_vec()),
+            (Prefix::History, b"h/\x00\xff".to_vec(), b"1".to_vec()),
+            (Prefix::Expectations, w, w_value.to_vec()),
+        ];
+        for (p, key, value) in cases {
+            let row = p.to_row(&key, &value).expect("a row");
+            let cells = p.key_cells(&key).expect("key cells");
+            assert_eq!(cells[..], row[..p.key_columns().len()], "{}", p.name());
+            assert_eq!(p.key_types().len(), p.key_columns().len());
+        }
+        assert!(Prefix::Messages.key_cells(b"m/abc").is_err(), "too short");
+        let mut huge = b"m/".to_vec();
+        huge.extend_from_slice(&u64::MAX.to_be_bytes());
+        assert!(Prefix::Messages.key_cells(&huge).is_err(), "above bigint");
+        assert!(Prefix::RequestIds.key_cells(b"i/no-nul").is_err());
+        assert_eq!(
+            Prefix::RequestIds.key_cells(b"i/t\0r").expect("cells"),
+            vec![Cell::Text("t".into()), Cell::Text("r".into())]
+        );
     }
 }

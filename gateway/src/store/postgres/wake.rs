@@ -1,0 +1,151 @@
+//! Wake-ups across replicas: when a replica's writer commits a group that logged events or
+//! changed the queue, it sends `NOTIFY ketenpoort_commits, '<last cursor> <queue>'` in the
+//! same transaction (PostgreSQL delivers it at commit, and not at all on rollback). Every
+//! replica listens ([`run`]) and raises its own watches, so that a returns stream on one
+//! replica sees another's events, and a standby's pusher the queue, without polling.
+//!
+//! A notification is only a hint: streams read the event log after their cursor, and the
+//! event head is read once after every (re)connect of the listener, since wake-ups may have
+//! been lost while it was away.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use super::connect::PgOptions;
+use super::events::listen_on;
+
+/// The channel of commit notifications.
+pub const CHANNEL: &str = "ketenpoort_commits";
+
+/// How long the listener waits before connecting again after its connection failed.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+
+/// What a replica does when another one committed.
+pub trait Wake: Send + Sync + 'static {
+    /// Events up to `cursor` are committed.
+    fn events_committed(&self, cursor: u64);
+    /// The queue changed (messages added, or back for another attempt).
+    fn queue_changed(&self);
+}
+
+impl Wake for crate::store::sled_store::SledStore {
+    fn events_committed(&self, cursor: u64) {
+        self.events_committed_elsewhere(cursor);
+    }
+
+    fn queue_changed(&self) {
+        self.queue_changed_elsewhere();
+    }
+}
+
+/// A commit as it is announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Commit {
+    /// The highest event cursor committed so far.
+    pub last_cursor: u64,
+    /// Whether the group changed the queue.
+    pub queue_changed: bool,
+}
+
+impl Commit {
+    /// The notification's payload.
+    pub fn payload(&self) -> String {
+        format!("{} {}", self.last_cursor, u8::from(self.queue_changed))
+    }
+
+    /// A payload read back; `None` for one this version does not know.
+    pub fn parse(payload: &str) -> Option<Commit> {
+        let (cursor, queue) = payload.split_once(' ')?;
+        Some(Commit {
+            last_cursor: cursor.parse().ok()?,
+            queue_changed: match queue {
+                "0" => false,
+                "1" => true,
+                _ => return None,
+            },
+        })
+    }
+}
+
+/// Listens until `stopping` turns true, passing every commit to `wake`; after each
+/// (re)connect reads the event head once and wakes for it and for the queue.
+pub async fn run(options: PgOptions, wake: Arc<dyn Wake>, mut stopping: watch::Receiver<bool>) {
+    while !*stopping.borrow() {
+        let mut listener = match listen_on(&options, CHANNEL).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "commit listener not connected; trying again");
+                tokio::select! {
+                    _ = tokio::time::sleep(RECONNECT_AFTER) => continue,
+                    _ = stopping.wait_for(|s| *s) => return,
+                }
+            }
+        };
+        match head(&options).await {
+            Ok(cursor) => wake.events_committed(cursor),
+            Err(e) => tracing::warn!(error = %e, "event head not read after (re)connect"),
+        }
+        wake.queue_changed();
+        loop {
+            tokio::select! {
+                payload = listener.next() => match payload {
+                    Some(p) => match Commit::parse(&p) {
+                        Some(c) => {
+                            wake.events_committed(c.last_cursor);
+                            if c.queue_changed {
+                                wake.queue_changed();
+                            }
+                        }
+                        None => tracing::warn!("commit notification not understood; ignored"),
+                    },
+                    None => {
+                        tracing::warn!("commit listener's connection lost; connecting again");
+                        break;
+                    }
+                },
+                _ = stopping.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// The event head: the highest cursor committed.
+async fn head(options: &PgOptions) -> Result<u64, super::PgError> {
+    let pool = super::connect(&PgOptions {
+        pool_size: 1,
+        ..options.clone()
+    })
+    .await?;
+    let client = pool.get().await?;
+    let row = client
+        .query_one("SELECT last_cursor FROM ketenpoort_event_head", &[])
+        .await?;
+    let cursor: i64 = row.get(0);
+    Ok(u64::try_from(cursor).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_reads_back_and_a_strange_one_is_refused() {
+        for c in [
+            Commit {
+                last_cursor: 0,
+                queue_changed: false,
+            },
+            Commit {
+                last_cursor: u64::MAX,
+                queue_changed: true,
+            },
+        ] {
+            assert_eq!(Commit::parse(&c.payload()), Some(c));
+        }
+        for bad in ["", "12", "12 2", "x 1", "-1 0", "12 1 extra"] {
+            assert_eq!(Commit::parse(bad), None, "{bad:?}");
+        }
+    }
+}
