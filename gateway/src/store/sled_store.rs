@@ -114,8 +114,11 @@ struct QueuedWrite {
 /// what the earlier ones wrote before the batch is applied.
 #[derive(Default)]
 struct GroupBatch {
+    /// Writes no later submit reads (a message's `m/`, `x/`, `q/`); never a key that is
+    /// also in `written`.
     batch: Batch,
-    /// Keys written (`Some`) or removed (`None`) earlier in the group.
+    /// Keys written (`Some`) or removed (`None`) earlier in the group, readable by
+    /// [`GroupBatch::get`]; they join `batch` in [`GroupBatch::finish`].
     written: Pending,
     /// The indexes in the group of the submits in `batch`.
     members: Vec<usize>,
@@ -132,14 +135,31 @@ impl GroupBatch {
 
     /// Adds `k` = `v` to the batch, readable by [`GroupBatch::get`].
     fn insert(&mut self, k: Vec<u8>, v: Vec<u8>) {
-        self.batch.insert(k.clone(), v.clone());
         self.written.insert(k, Some(v));
     }
 
     /// Adds the removal of `k` to the batch, seen by [`GroupBatch::get`].
     fn remove(&mut self, k: Vec<u8>) {
-        self.batch.remove(k.clone());
         self.written.insert(k, None);
+    }
+
+    /// The whole batch (each key with its last write; moved, not copied), the history keys
+    /// it writes (for the history's cache) and the members.
+    fn finish(self) -> (Batch, Vec<Vec<u8>>, Vec<usize>) {
+        let GroupBatch {
+            mut batch,
+            written,
+            members,
+        } = self;
+        let mut history = Vec::new();
+        batch.ops.reserve(written.len());
+        for (k, v) in written {
+            if k.starts_with(super::index::PREFIX) {
+                history.push(k.clone());
+            }
+            batch.ops.push((k, v));
+        }
+        (batch, history, members)
     }
 }
 
@@ -1084,26 +1104,22 @@ impl Writer {
         if taken.members.is_empty() {
             return;
         }
-        let applied = self.engine.apply(taken.batch);
-        self.history.cache().invalidate(
-            taken
-                .written
-                .keys()
-                .filter(|k| k.starts_with(super::index::PREFIX))
-                .map(Vec::as_slice),
-        );
+        let (writes, history, members) = taken.finish();
+        let applied = self.engine.apply(writes);
+        self.history
+            .cache()
+            .invalidate(history.iter().map(Vec::as_slice));
         if let Err(e) = applied {
             tracing::error!(error = %e, "store write failed");
             self.write_failed(&e);
-            for i in taken.members {
+            for i in members {
                 if let Some(r) = results.get_mut(i) {
                     *r = Err(Error::Store(format!("write failed: {}", detail(&e))));
                 }
             }
             return;
         }
-        let added: usize = taken
-            .members
+        let added: usize = members
             .iter()
             .filter_map(|i| match results.get(*i) {
                 Some(Ok(Outcome::Stored(ids))) => Some(ids.len()),
@@ -1687,16 +1703,13 @@ impl Writer {
         mut batch: Batch,
         pending: Pending,
     ) -> Result<(), Error> {
-        for (k, v) in &pending {
-            match v {
-                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
-                None => batch.remove(k.as_slice()),
-            }
-        }
+        let written: Vec<Vec<u8>> = pending.keys().cloned().collect();
+        // After the batch's own writes: a key in both ends with the history's.
+        batch.ops.extend(pending);
         let applied = self.engine.apply(batch);
         self.history
             .cache()
-            .invalidate(pending.keys().map(Vec::as_slice));
+            .invalidate(written.iter().map(Vec::as_slice));
         applied
     }
 
@@ -2232,7 +2245,13 @@ mod tests {
             db.get(b"k/stored").expect("get").as_deref(),
             Some(&b"old"[..])
         );
-        engine.apply(group.batch).expect("apply");
+        group.batch.insert(b"k/direct".to_vec(), b"3".to_vec());
+        group.insert(b"h/x".to_vec(), b"4".to_vec());
+        let (batch, history, members) = group.finish();
+        // The history keys, for the cache to forget once the batch is applied.
+        assert_eq!(history, vec![b"h/x".to_vec()]);
+        assert!(members.is_empty());
+        engine.apply(batch).expect("apply");
         assert_eq!(
             db.get(b"k/stored").expect("get").as_deref(),
             Some(&b"new"[..])
@@ -2240,6 +2259,10 @@ mod tests {
         assert_eq!(db.get(b"k/added").expect("get").as_deref(), Some(&b"1"[..]));
         assert_eq!(db.get(b"k/removed").expect("get"), None);
         assert_eq!(db.get(b"k/back").expect("get"), None);
+        assert_eq!(
+            db.get(b"k/direct").expect("get").as_deref(),
+            Some(&b"3"[..])
+        );
     }
 
     /// SledEngine, but the next group begins with [`GroupStart::OthersWrote`] once `others`
