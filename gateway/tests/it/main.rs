@@ -49,6 +49,7 @@ mod log_colour;
 mod manual_answers;
 mod postgres;
 mod postgres_engine;
+mod postgres_failover;
 mod postgres_kv;
 mod postgres_migrate;
 mod postgres_tls;
