@@ -4,7 +4,13 @@
 //! cargo run --release -p ketenpoort --example bench_submit
 //! # optional: -- --clients 64 --requests-315 20000 --requests-323 4000 [--gateway-only|--raw-only]
 //! #             [--no-cross-rules] [--include-xml] [--rounds 3]
+//! #             [--pg postgres://postgres@127.0.0.1:5432/test]
 //! ```
+//!
+//! `--pg URL` measures the gateway on PostgreSQL too (`[store] backend = "postgres"`, a
+//! fresh schema `kp_bench_*` in that database per run, dropped after it), right after the
+//! gateway on sled in each round, and prints a third table: both side by side, with the
+//! ratio per round. With `--gateway-only` this compares the two backends alone.
 //!
 //! `--gateway-only` runs step 2 alone, `--raw-only` step 1 alone (for profiling).
 //! `--include-xml` has the submits ask for the XML in the answer (`include_xml`), which the
@@ -410,6 +416,7 @@ enum Kind {
     Jw323,
 }
 
+#[derive(Clone)]
 struct Measured {
     per_second: f64,
     p50_ms: f64,
@@ -563,9 +570,58 @@ async fn raw(kind: Kind, clients: usize, requests: usize, like: Option<&Measured
     r
 }
 
-async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool) -> Measured {
+/// A PostgreSQL schema made for one run of the gateway, dropped by [`PgSchema::drop_now`].
+struct PgSchema {
+    url: String,
+    name: String,
+}
+
+impl PgSchema {
+    async fn new(url: &str) -> PgSchema {
+        let name = format!("kp_bench_{}", uuid::Uuid::new_v4().simple());
+        PgSchema::execute(url, &format!("CREATE SCHEMA {name}")).await;
+        PgSchema {
+            url: url.to_owned(),
+            name,
+        }
+    }
+
+    async fn execute(url: &str, sql: &str) {
+        let options = ketenpoort::store::postgres::PgOptions {
+            url: Some(url.to_owned()),
+            pool_size: 1,
+            ..Default::default()
+        };
+        let pool = ketenpoort::store::postgres::connect(&options)
+            .await
+            .expect("PostgreSQL (--pg) reachable");
+        let client = pool.get().await.expect("a connection");
+        client.batch_execute(sql).await.expect(sql);
+    }
+
+    async fn drop_now(self) {
+        PgSchema::execute(&self.url, &format!("DROP SCHEMA {} CASCADE", self.name)).await;
+    }
+}
+
+async fn gateway(
+    kind: Kind,
+    clients: usize,
+    requests: usize,
+    cross_rules: bool,
+    pg: Option<&str>,
+) -> Measured {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::default();
+    let schema = match pg {
+        Some(url) => Some(PgSchema::new(url).await),
+        None => None,
+    };
+    if let Some(schema) = &schema {
+        config.store.backend = ketenpoort::config::StoreBackend::Postgres;
+        config.store.postgres.url = Some(schema.url.clone());
+        config.store.postgres.schema = Some(schema.name.clone());
+    }
     config.server.allow_plaintext = true;
     config.server.data_dir = dir.path().to_owned();
     config.vecozo.mode = Some(VecozoMode::Off);
@@ -621,6 +677,9 @@ async fn gateway(kind: Kind, clients: usize, requests: usize, cross_rules: bool)
     drop(store);
     let _ = stop.send(());
     let _ = server.await;
+    if let Some(schema) = schema {
+        schema.drop_now().await;
+    }
     r
 }
 
@@ -643,6 +702,11 @@ fn main() {
     let cross_rules = !args.iter().any(|a| a == "--no-cross-rules");
     INCLUDE_XML.store(args.iter().any(|a| a == "--include-xml"), Ordering::Relaxed);
     let rounds = arg_or("--rounds", 3usize).max(1);
+    let pg: Option<String> = args
+        .iter()
+        .position(|a| a == "--pg")
+        .and_then(|i| args.get(i + 1).cloned());
+    let mut backends: Vec<(String, Measured, Measured)> = Vec::new();
     let mut rows: Vec<(String, Measured, Measured, Measured)> = Vec::new();
     let mut summary = Vec::new();
     for (name, kind, n) in [
@@ -662,8 +726,12 @@ fn main() {
             let g = if raw_only {
                 Measured::NONE
             } else {
-                runtime.block_on(gateway(kind, clients, n, cross_rules))
+                runtime.block_on(gateway(kind, clients, n, cross_rules, None))
             };
+            if let Some(url) = pg.as_deref().filter(|_| !raw_only) {
+                let p = runtime.block_on(gateway(kind, clients, n, cross_rules, Some(url)));
+                backends.push((format!("{name} (round {round})"), g.clone(), p));
+            }
             // The same raw service once more, storing as many bytes as the gateway's XML
             // and answering as many as the gateway did: what the bytes alone cost.
             let x = if gateway_only || raw_only {
@@ -719,6 +787,31 @@ fn main() {
         println!(
             "| {name} | {rounds} | {rate:.0} | {:.0}% | {p99:.1}, {max:.1} |",
             100.0 * ratio
+        );
+    }
+    print_backends(&backends);
+}
+
+/// The third table (`--pg`): the gateway on sled and on PostgreSQL, per round.
+fn print_backends(rows: &[(String, Measured, Measured)]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!();
+    println!(
+        "| message | sled /s | sled p50 ms | sled p99 ms | postgres /s | postgres p50 ms | postgres p99 ms | postgres/sled |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, s, p) in rows {
+        println!(
+            "| {name} | {:.0} | {:.1} | {:.1} | {:.0} | {:.1} | {:.1} | {:.0}% |",
+            s.per_second,
+            s.p50_ms,
+            s.p99_ms,
+            p.per_second,
+            p.p50_ms,
+            p.p99_ms,
+            100.0 * p.per_second / s.per_second
         );
     }
 }
