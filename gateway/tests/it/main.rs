@@ -52,6 +52,7 @@ mod postgres_engine;
 mod postgres_failover;
 mod postgres_kv;
 mod postgres_migrate;
+mod postgres_replicas;
 mod postgres_tls;
 mod privacy;
 mod prune;
