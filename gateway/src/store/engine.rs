@@ -133,6 +133,12 @@ pub trait Engine: Send + Sync + 'static {
     /// Makes everything written so far durable outside a group (closing the store).
     fn flush(&self) -> Result<(), Error>;
 
+    /// `Ok` when, as far as the engine knows without asking the database, it takes writes
+    /// now; else why not (for `/readyz`; no personal data). Answers at once.
+    fn writable(&self) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Whether other processes write to the same database (replicas). The store then
     /// keeps no lease bound to one process's session, and trusts none of its memory across
     /// groups that [`Engine::begin_group`] reports [`GroupStart::OthersWrote`] for.

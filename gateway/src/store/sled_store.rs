@@ -792,7 +792,7 @@ impl Store for SledStore {
     fn writable(&self) -> Result<(), String> {
         match &self.guard {
             Some(guard) => guard.check(),
-            None => Ok(()),
+            None => self.engine.writable(),
         }
     }
 

@@ -550,11 +550,15 @@ fn a_group_is_seen_by_its_writer_and_by_others_only_once_committed() {
         .expect("terminate")
         .get(0);
     assert!(ended);
+    assert!(pg.writable().is_ok());
     assert!(pg.commit_group().is_err(), "the connection is gone");
+    // Not ready (/readyz) until a write succeeds again.
+    assert!(pg.writable().is_err());
     assert_eq!(pg.begin_group().expect("begin"), GroupStart::OthersWrote);
     assert_ne!(pg.group_backend_pid().expect("pid"), Some(pid));
     pg.insert(b"h/after", b"y").expect("insert");
     pg.commit_group().expect("commit");
+    assert!(pg.writable().is_ok());
     assert_eq!(pg.get(b"h/lost").expect("get"), None);
     assert_eq!(pg.get(b"h/after").expect("get"), Some(b"y".to_vec()));
     drop(admin);

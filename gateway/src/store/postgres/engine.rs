@@ -72,6 +72,9 @@ pub struct PgEngine {
     pending: Mutex<Batch>,
     /// What the open group's commit announces to the other replicas ([`super::wake`]).
     announce: Mutex<Announce>,
+    /// Set when a group could not begin or commit, cleared by the next commit: what
+    /// [`Engine::writable`] answers (for `/readyz`).
+    failing: std::sync::atomic::AtomicBool,
 }
 
 /// What a group wrote that other replicas want to hear of: the highest event cursor and
@@ -208,6 +211,7 @@ impl PgEngine {
                 pages: AtomicU64::new(0),
                 pending: Mutex::new(Batch::default()),
                 announce: Mutex::new(Announce::default()),
+                failing: std::sync::atomic::AtomicBool::new(false),
             })),
             Ok(Err(e)) => {
                 let _ = worker.join();
@@ -965,6 +969,7 @@ impl Engine for PgEngine {
             Ok(g) => g,
             Err(e) => {
                 self.forget_generation();
+                self.failing.store(true, Ordering::Relaxed);
                 return Err(e);
             }
         };
@@ -1003,7 +1008,19 @@ impl Engine for PgEngine {
         if result.is_err() {
             self.forget_generation();
         }
+        self.failing.store(result.is_err(), Ordering::Relaxed);
         result
+    }
+
+    fn writable(&self) -> Result<(), String> {
+        if self.failing.load(Ordering::Relaxed) {
+            Err(
+                "the last write to PostgreSQL failed (see the log); not ready until one succeeds"
+                    .into(),
+            )
+        } else {
+            Ok(())
+        }
     }
 
     fn flush(&self) -> Result<(), Error> {
