@@ -139,6 +139,13 @@ pub trait Engine: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The number of queued messages (`q/` keys) when the engine counts them itself: an
+    /// engine shared by replicas, where one process's count of its own writes says nothing.
+    /// `None`: the store keeps the count (sled).
+    fn queue_depth(&self) -> Option<Result<u64, Error>> {
+        None
+    }
+
     /// Whether other processes write to the same database (replicas). The store then
     /// keeps no lease bound to one process's session, and trusts none of its memory across
     /// groups that [`Engine::begin_group`] reports [`GroupStart::OthersWrote`] for.

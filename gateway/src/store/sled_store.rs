@@ -782,7 +782,11 @@ impl Store for SledStore {
     }
 
     fn queue_depth(&self) -> Result<usize, Error> {
-        Ok(usize::try_from(self.queued.load(Ordering::Acquire)).unwrap_or(usize::MAX))
+        let n = match self.engine.queue_depth() {
+            Some(counted) => counted?,
+            None => self.queued.load(Ordering::Acquire),
+        };
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn shared(&self) -> bool {

@@ -90,6 +90,12 @@ async fn one_request_id_at_two_replicas_at_once_is_stored_once() {
     let ids = count(&db, "SELECT count(*) FROM ketenpoort_request_ids").await;
     assert_eq!(stored, ROUNDS as i64, "one message per request_id");
     assert_eq!(ids, ROUNDS as i64);
+    // Nothing is pushed (VECOZO off): both replicas count every queued message, not only
+    // those they stored themselves.
+    for server in [&a, &b] {
+        let shared = server.shared.upgrade().expect("runs");
+        assert_eq!(shared.store.queue_depth().expect("depth"), ROUNDS);
+    }
     a.stop().await;
     b.stop().await;
     db.drop_schema().await;

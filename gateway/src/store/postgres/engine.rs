@@ -1032,6 +1032,24 @@ impl Engine for PgEngine {
         true
     }
 
+    fn queue_depth(&self) -> Option<Result<u64, Error>> {
+        // The queue holds what waits for VECOZO: a small table, counted on its key.
+        let statement = Statement {
+            sql: "SELECT count(*) FROM ketenpoort_queue".into(),
+            params: Vec::new(),
+        };
+        let counted = self.run(vec![statement]).and_then(|rows| {
+            let row = rows
+                .into_iter()
+                .flatten()
+                .next()
+                .ok_or_else(|| Error::Store("counting the queue answered no row".into()))?;
+            let n: i64 = row.try_get(0).map_err(PgError::from)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        });
+        Some(counted)
+    }
+
     fn reserve(&self, counter: &str) -> Result<Option<u64>, Error> {
         let statement = Statement {
             sql: "INSERT INTO ketenpoort_counters (name, value) VALUES ($1::text, 1) \
