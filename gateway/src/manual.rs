@@ -56,8 +56,10 @@
 //! needs more (power-loss safety, several nodes) can move to an existing engine.
 //! `ketenpoort migrate --from <data dir> --to <postgres url>` (and back, `--from <url> --to
 //! <dir>`) copies a stopped store into an empty PostgreSQL database (or sled store) and
-//! verifies it per key prefix with a count and a SHA-256; see docs/POSTGRES.md. The
-//! PostgreSQL backend itself is not selectable yet.
+//! verifies it per key prefix with a count and a SHA-256; see docs/POSTGRES.md. With
+//! `[store] backend = "postgres"` the store is a PostgreSQL database that several gateways
+//! share: a submit is answered after its transaction committed (`synchronous_commit`), and
+//! the database's own durability and replication apply (docs/REPLICAS.md).
 //!
 //! ## Retention and `ketenpoort prune`
 //!

@@ -1,10 +1,13 @@
-//! The foundation of a PostgreSQL backend for the [`super::Store`] (issue 16): connecting
-//! ([`connect`]), the schema and its embedded migrations ([`migrate`]), an event log that
-//! readers cannot skip through ([`events`]), leases with fencing tokens ([`lease`]), a push
-//! queue that replicas claim from without taking one message twice ([`push_queue`]) and the
-//! history's keys that the cross-message rules read ([`kv`]). The `Store` implementation
-//! itself, and a configuration key to select it, are still to come: nothing here can be
-//! turned on by a user yet. docs/POSTGRES.md explains the schema and the event log's design.
+//! The PostgreSQL backend of the [`super::Store`] (issue 16): several gateways (replicas) on
+//! one database. The store's logic is the one of [`super::sled_store`], run over
+//! [`engine::PgEngine`] (every sled key a row of its table, [`tables`]; a writer group one
+//! transaction, the groups of all replicas serialised by one row). Around it: connecting
+//! ([`connect`]), the schema and its embedded migrations ([`migrate`]), wake-ups across
+//! replicas ([`wake`]), the history's keys as a table ([`kv`]), and two designs the store
+//! chose between and does not use: an event log with a one-row head ([`events`]; its
+//! listener serves [`wake`]) and leases in statements of their own ([`lease`]), with row
+//! claims on the queue ([`push_queue`]). docs/POSTGRES.md explains the design, REPLICAS.md
+//! how to run it.
 
 pub mod connect;
 pub mod engine;
