@@ -16,9 +16,9 @@
 //! and since it then stores nothing it confirms nothing to VECOZO either; the holder of the
 //! lease collects those messages. With a store that replicas share (PostgreSQL, issue 16)
 //! this is what keeps a woken replica from acting on a lease it lost; there the lease runs
-//! one and a half poll intervals and the other replicas stand by, asking four times per
-//! interval, so that a replica that died is taken over within two poll intervals
-//! ([`super::lease`]).
+//! one and a quarter poll intervals, renewed every third of that while held, and the other
+//! replicas stand by, asking eight times per interval, so that a replica that died is taken
+//! over within two poll intervals ([`super::lease`]).
 //!
 //! The limit, honestly: a gateway on *another* store (another machine, another data
 //! directory) cannot see this lease — there is no shared storage to hold it, and VECOZO
@@ -109,6 +109,10 @@ impl Collector {
     ) {
         tracing::info!(certificate = %label, "collecting VECOZO messages");
         let mut held = false;
+        // While the lease is held it is renewed every third of its time to live, also
+        // during a long round and between rounds (a lapse would fence the round's writes and
+        // hand the certificate to another replica for nothing).
+        let mut renewal: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             if *stopping.borrow() {
                 break;
@@ -120,21 +124,29 @@ impl Collector {
             }
             let (more, wait) = match token {
                 Some(token) => {
+                    if renewal.as_ref().is_none_or(|r| r.is_finished()) {
+                        renewal = Some(self.lease(&label, holder).keep_renewed(self.store.clone()));
+                    }
                     let _turn = turns.lock().await;
-                    // Renewed while the round runs: a round can take longer than the lease
-                    // (many messages), and a lapsed lease would fence the rest of it.
-                    let renewal = self.lease(&label, holder).keep_renewed(self.store.clone());
                     let more = self
                         .round(&label, token, &client)
                         .await
                         .is_some_and(|r| r.more);
-                    renewal.abort();
                     (more, self.poll_interval)
                 }
-                // A standby replica asks more often than it would collect, so that it takes
-                // over soon after the holder's lease ran out.
-                None if self.store.shared() => (false, lease::standby_interval(self.poll_interval)),
-                None => (false, self.poll_interval),
+                None => {
+                    if let Some(r) = renewal.take() {
+                        r.abort();
+                    }
+                    // A standby replica asks more often than it would collect, so that it
+                    // takes over soon after the holder's lease ran out.
+                    let wait = if self.store.shared() {
+                        lease::standby_interval(self.poll_interval)
+                    } else {
+                        self.poll_interval
+                    };
+                    (false, wait)
+                }
             };
             if more {
                 continue;
@@ -143,6 +155,9 @@ impl Collector {
                 _ = tokio::time::sleep(wait) => {}
                 _ = stopping.wait_for(|s| *s) => break,
             }
+        }
+        if let Some(r) = renewal.take() {
+            r.abort();
         }
         if let Err(e) = self
             .lease(&label, holder)
@@ -155,9 +170,9 @@ impl Collector {
 
     /// The lease of certificate `label`. Alone on its store (sled) a collector's lease runs
     /// long (three poll intervals and 30 s), so that a slow round is never fenced; with
-    /// replicas on one database it runs [`lease::ttl`], so that a replica that died is
-    /// taken over within two poll intervals (a round longer than that has its late writes
-    /// fenced, and the next holder collects those messages).
+    /// replicas on one database it runs [`lease::ttl`], renewed while held, so that a
+    /// replica that died is taken over within two poll intervals (a holder that stalls past
+    /// it has its late writes fenced, and the next holder collects those messages).
     fn lease(&self, label: &str, holder: Uuid) -> WorkLease {
         let ttl = if self.store.shared() {
             lease::ttl(self.poll_interval)
