@@ -5,7 +5,8 @@
 //! - of two conflicting claims (one DeclaratieNummer; one ReferentieNummer), one at each
 //!   replica at once, exactly one is stored, the other refused with its rule (TR333, TR314);
 //! - a commit on one replica wakes the other's event watch (what its returns streams wait
-//!   on) within 100 ms.
+//!   on) within 100 ms;
+//! - the deadline check run by both at once reports each missed answer once.
 
 use crate::common;
 
@@ -32,6 +33,11 @@ const ROUNDS: usize = 12;
 /// A gateway on `db`'s schema: cross-message rules on, nothing pushed (VECOZO off), so
 /// that the two replicas differ only in the submits they are sent.
 async fn replica(db: &TestDb) -> TestServer {
+    replica_in(db, VecozoMode::Off).await
+}
+
+/// [`replica`] with VECOZO mode `mode`.
+async fn replica_in(db: &TestDb, mode: VecozoMode) -> TestServer {
     let url = db
         .options
         .url
@@ -40,7 +46,7 @@ async fn replica(db: &TestDb) -> TestServer {
     let schema = db.schema.clone();
     start_with(move |c| {
         c.messages.cross_message_rules = true;
-        c.vecozo.mode = Some(VecozoMode::Off);
+        c.vecozo.mode = Some(mode);
         c.store.backend = StoreBackend::Postgres;
         c.store.postgres.url = Some(url);
         c.store.postgres.schema = Some(schema);
@@ -281,5 +287,73 @@ async fn a_commit_on_one_replica_wakes_the_others_streams_within_100_ms() {
     eprintln!("wake-up across replicas: median {median:?}, max {max:?} (20 commits)");
     assert!(max < Duration::from_millis(100), "woken after {max:?}");
     drop((a, b));
+    db.drop_schema().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_check_at_two_replicas_at_once_reports_each_missed_answer_once() {
+    use ketenpoort::store::{Outcome, Write};
+    let Some(db) = TestDb::new("deadline_check_at_two_replicas").await else {
+        return;
+    };
+    // A delivers (the loopback stand-in), B only takes part in the check.
+    let a = replica_in(&db, VecozoMode::Loopback).await;
+    let b = replica(&db).await;
+    let mut c = a.client().await;
+    for n in 0..6u64 {
+        let mut r = request_for_allocation(Law::Ijw, AGB_A, &format!("due-{n}"));
+        r.products[0].provider_reference = format!("DUE{n}");
+        if let Some(client) = r.client.as_mut() {
+            client.bsn = common::bsn(100 + n);
+        }
+        c.submit_request_for_allocation(req(TOKEN_A, r))
+            .await
+            .expect("accepted");
+    }
+    let start = Instant::now();
+    while count(&db, "SELECT count(*) FROM ketenpoort_queue").await > 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "delivered in time"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let expected = count(&db, "SELECT count(*) FROM ketenpoort_expectations").await;
+    assert!(
+        expected >= 6,
+        "each delivered 315 is owed answers: {expected}"
+    );
+    let check = |server: &TestServer| {
+        let store = server.shared.upgrade().expect("runs").store.clone();
+        async move {
+            let write = Write::CheckDeadlines {
+                today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a day"),
+                at_ms: noon_ms(2026, 1, 1),
+            };
+            match store.commit(write).wait().await.expect("checked") {
+                Outcome::DeadlinesMissed(m) => m.len(),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let (at_a, at_b) = tokio::join!(check(&a), check(&b));
+    let events = count(
+        &db,
+        "SELECT count(*) FROM ketenpoort_events WHERE convert_from(payload, 'UTF8') LIKE '%DeadlineMissed%'",
+    )
+    .await;
+    eprintln!("deadline check at two replicas: {at_a} + {at_b} of {expected} reported");
+    assert_eq!(
+        (at_a + at_b) as i64,
+        expected,
+        "each missed answer reported once"
+    );
+    assert_eq!(events, expected, "one DeadlineMissed event each");
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM ketenpoort_expectations").await,
+        0
+    );
+    a.stop().await;
+    b.stop().await;
     db.drop_schema().await;
 }
