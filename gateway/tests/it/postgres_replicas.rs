@@ -116,6 +116,23 @@ fn refused(status: &tonic::Status) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Asserts that of the two answers exactly one is a refusal, with `rule` on `field`.
+fn one_refused<T>(answers: [Result<T, tonic::Status>; 2], field: &str, rule: &str, round: usize) {
+    let refusals: Vec<_> = answers.into_iter().filter_map(Result::err).collect();
+    assert_eq!(
+        refusals.len(),
+        1,
+        "round {round}: exactly one of two stored"
+    );
+    assert!(
+        refused(&refusals[0])
+            .iter()
+            .any(|(f, r)| f == field && r == rule),
+        "{:?}",
+        refusals[0]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_conflicting_claims_at_two_replicas_exactly_one_is_stored() {
     let Some(db) = TestDb::new("conflicting_claims_at_two_replicas").await else {
@@ -161,19 +178,7 @@ async fn of_two_conflicting_claims_at_two_replicas_exactly_one_is_stored() {
             claim(ca.clone(), "num-a", &number, format!("RA-{round}"), n[0]),
             claim(cb.clone(), "num-b", &number, format!("RB-{round}"), n[1]),
         );
-        let refusals: Vec<_> = [x, y].into_iter().filter_map(Result::err).collect();
-        assert_eq!(
-            refusals.len(),
-            1,
-            "round {round}: exactly one of two stored"
-        );
-        assert!(
-            refused(&refusals[0])
-                .iter()
-                .any(|(f, r)| f == "declaration_number" && r == "TR333"),
-            "{:?}",
-            refusals[0]
-        );
+        one_refused([x, y], "declaration_number", "TR333", round);
         tr333 += 1;
         // Two DeclaratieNummers, one ReferentieNummer on both: TR314.
         let reference = format!("RSAME-{round}");
@@ -193,18 +198,11 @@ async fn of_two_conflicting_claims_at_two_replicas_exactly_one_is_stored() {
                 n[3]
             ),
         );
-        let refusals: Vec<_> = [x, y].into_iter().filter_map(Result::err).collect();
-        assert_eq!(
-            refusals.len(),
-            1,
-            "round {round}: exactly one of two stored"
-        );
-        assert!(
-            refused(&refusals[0])
-                .iter()
-                .any(|(f, r)| f == "clients[0].lines[0].reference_number" && r == "TR314"),
-            "{:?}",
-            refusals[0]
+        one_refused(
+            [x, y],
+            "clients[0].lines[0].reference_number",
+            "TR314",
+            round,
         );
         tr314 += 1;
     }

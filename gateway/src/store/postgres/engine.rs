@@ -790,14 +790,19 @@ fn key_equals(prefix: Prefix) -> String {
         .join(" AND ")
 }
 
+/// The table and primary-key cells of `key`; `None` for a key no row can have: one of the
+/// sled store's own keys (no table), or one `key_cells` cannot split (not stored, then).
+fn row_key(key: &[u8]) -> Result<Option<(Prefix, Vec<Cell>)>, Error> {
+    let prefix = match tables::classify(key).map_err(table_error)? {
+        Keyed::Table(p) => p,
+        Keyed::NoTable(_) => return Ok(None),
+    };
+    Ok(prefix.key_cells(key).ok().map(|cells| (prefix, cells)))
+}
+
 impl Engine for PgEngine {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        let prefix = match tables::classify(key).map_err(table_error)? {
-            Keyed::Table(p) => p,
-            Keyed::NoTable(_) => return Ok(None),
-        };
-        // A key no row can have (see `key_cells`) is not stored.
-        let Ok(cells) = prefix.key_cells(key) else {
+        let Some((prefix, cells)) = row_key(key)? else {
             return Ok(None);
         };
         let statement = Statement {
@@ -816,9 +821,7 @@ impl Engine for PgEngine {
         // One statement per table (`WHERE key IN (…)`), all in one round trip.
         let mut by_table: BTreeMap<Prefix, Vec<Vec<Cell>>> = BTreeMap::new();
         for key in keys {
-            if let Keyed::Table(p) = tables::classify(key).map_err(table_error)?
-                && let Ok(cells) = p.key_cells(key)
-            {
+            if let Some((p, cells)) = row_key(key)? {
                 by_table.entry(p).or_default().push(cells);
             }
         }
@@ -865,11 +868,7 @@ impl Engine for PgEngine {
     }
 
     fn contains_key(&self, key: &[u8]) -> Result<bool, Error> {
-        let prefix = match tables::classify(key).map_err(table_error)? {
-            Keyed::Table(p) => p,
-            Keyed::NoTable(_) => return Ok(false),
-        };
-        let Ok(cells) = prefix.key_cells(key) else {
+        let Some((prefix, cells)) = row_key(key)? else {
             return Ok(false);
         };
         // Only whether the row is there: its record is neither sent nor decoded.
@@ -906,11 +905,7 @@ impl Engine for PgEngine {
     }
 
     fn remove(&self, key: &[u8]) -> Result<Option<Vec<u8>>, Error> {
-        let prefix = match tables::classify(key).map_err(table_error)? {
-            Keyed::Table(p) => p,
-            Keyed::NoTable(_) => return Ok(None),
-        };
-        let Ok(cells) = prefix.key_cells(key) else {
+        let Some((prefix, cells)) = row_key(key)? else {
             return Ok(None);
         };
         let statement = Statement {
