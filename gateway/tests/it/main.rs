@@ -52,6 +52,7 @@ mod postgres_engine;
 mod postgres_kv;
 mod postgres_migrate;
 mod postgres_tls;
+mod postgres_wake;
 mod privacy;
 mod prune;
 mod queue_depth;
