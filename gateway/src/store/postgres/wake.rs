@@ -74,14 +74,14 @@ impl Commit {
     }
 
     /// A payload as the writer sends it (`<payload> <schema>`) read back, when it is of the
-    /// schema `schema`; `None` for another schema's commit or a payload not understood. A
-    /// payload without a schema (an older replica) counts as the listener's own.
+    /// schema `schema`; `None` for another schema's commit or a payload not understood.
+    /// A payload without a schema (a replica of an earlier version, or any gateway of an
+    /// earlier version on another schema of the database) is not trusted: its cursor may be
+    /// another store's, and a stream would skip its own events up to it.
     pub fn parse_for(payload: &str, schema: &str) -> Option<Commit> {
         let mut parts = payload.splitn(3, ' ');
-        let (cursor, queue) = (parts.next()?, parts.next()?);
-        if let Some(of) = parts.next()
-            && of != schema
-        {
+        let (cursor, queue, of) = (parts.next()?, parts.next()?, parts.next()?);
+        if of != schema {
             return None;
         }
         Commit::parse(&format!("{cursor} {queue}"))
@@ -193,9 +193,8 @@ mod tests {
         assert_eq!(Commit::parse_for("7 1 kp_b", "kp_a"), None);
         assert_eq!(Commit::parse_for("7 1 kp_a", "kp_ab"), None);
         assert_eq!(Commit::parse_for("7 1 my schema", "my schema"), Some(mine));
-        // From a replica that does not name its schema yet.
-        assert_eq!(Commit::parse_for("7 1", "kp_a"), Some(mine));
-        for bad in ["", "7", "7 2 kp_a", "x 1 kp_a"] {
+        // Without a schema (an earlier version): whose it is cannot be told.
+        for bad in ["", "7", "7 1", "7 2 kp_a", "x 1 kp_a"] {
             assert_eq!(Commit::parse_for(bad, "kp_a"), None, "{bad:?}");
         }
     }
