@@ -5,9 +5,9 @@
 //! of a message that is not rejected. The oracle is the store's own list of queued ids
 //! (`queued_ids`, a scan), and a reopened store, which counts `q/` once on open.
 //!
-//! On both backends (issue 16). With PostgreSQL the counter is still this process's: counted
-//! when the store opens and kept by its writer, so with one writer (as here) it equals the
-//! scan; what other replicas queue meanwhile it does not count.
+//! On both backends (issue 16). On PostgreSQL the depth is this process's counter (counted
+//! at open, kept by its writer) or, where the engine counts the shared queue itself
+//! (`Engine::queue_depth`), that count; with one writer, as here, either equals the scan.
 
 use crate::both_backends;
 use crate::common::backend::Place;
