@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod backend;
 pub mod child;
 pub mod filled;
 pub mod pg;

@@ -4,7 +4,9 @@
 //! rule's code (TR332 → 9332, TR355 → 9355) or 0200. The retours validate against the
 //! official XSDs (xmllint).
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use common::*;
 use ketenpoort::header::HeaderFactory;
@@ -97,9 +99,8 @@ fn allocation(bsn: &str, id: &str, nummer: u64) -> String {
     m.to_xml().expect("a schema-valid 301")
 }
 
-#[tokio::test]
-async fn a_301_that_gives_a_known_number_to_another_client_gets_9332_in_its_302() {
-    let server = start().await;
+async fn a_301_that_gives_a_known_number_to_another_client_gets_9332_in_its_302(place: &Place) {
+    let server = place.start().await;
     // Allocation 100000001 for the client with bsn(1), collected and recorded.
     let first = allocation(&bsn(1), "G1", 100_000_001);
     collect(
@@ -160,10 +161,13 @@ async fn a_301_that_gives_a_known_number_to_another_client_gets_9332_in_its_302(
     drop(shared);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_301_that_gives_a_known_number_to_another_client_gets_9332_in_its_302
+);
 
-#[tokio::test]
-async fn a_319_on_a_request_never_sent_gets_9355_in_its_320() {
-    let server = start().await;
+async fn a_319_on_a_request_never_sent_gets_9355_in_its_320(place: &Place) {
+    let server = place.start().await;
     let shared = server.shared.upgrade().expect("runs");
     let answer = Message {
         law: ketenpoort_messages::Law::Ijw,
@@ -208,3 +212,7 @@ async fn a_319_on_a_request_never_sent_gets_9355_in_its_320() {
     drop(shared);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_319_on_a_request_never_sent_gets_9355_in_its_320
+);

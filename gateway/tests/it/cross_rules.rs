@@ -4,7 +4,9 @@
 //! The store's writer checks, so of concurrent conflicting submits only one is stored; the
 //! history survives a restart; `validate_only` is checked too; the check can be turned off.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use common::*;
 use ketenpoort::proto::Law;
@@ -13,8 +15,10 @@ use tonic::Code;
 /// The client of [`declaration`].
 const CLAIM_BSN: &str = "111222333";
 
-async fn start_checking() -> TestServer {
-    start_with(|c| c.messages.cross_message_rules = true).await
+async fn start_checking(place: &Place) -> TestServer {
+    place
+        .start_with(|c| c.messages.cross_message_rules = true)
+        .await
 }
 
 /// A 301 for the claim client with allocations `numbers`, from 2025-03-04 (the first day of
@@ -44,9 +48,8 @@ fn has(v: &[(String, String, String)], field: &str, rule: &str) -> bool {
         .any(|(f, r, d)| f == field && r == rule && d.starts_with(&format!("{rule} (retourcode ")))
 }
 
-#[tokio::test]
-async fn a_claim_line_against_an_unknown_allocation_is_tr338() {
-    let server = start_checking().await;
+async fn a_claim_line_against_an_unknown_allocation_is_tr338(place: &Place) {
+    let server = start_checking(place).await;
     let mut c = server.client().await;
     let e = c
         .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "no-301")))
@@ -69,10 +72,13 @@ async fn a_claim_line_against_an_unknown_allocation_is_tr338() {
         .expect("accepted against its allocations");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_claim_line_against_an_unknown_allocation_is_tr338
+);
 
-#[tokio::test]
-async fn a_stop_before_any_start_is_tr382() {
-    let server = start_checking().await;
+async fn a_stop_before_any_start_is_tr382(place: &Place) {
+    let server = start_checking(place).await;
     let products = [Allocated {
         nummer: 1001,
         start: "2025-03-01",
@@ -96,10 +102,13 @@ async fn a_stop_before_any_start_is_tr382() {
         .expect("now the stop is accepted");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_stop_before_any_start_is_tr382
+);
 
-#[tokio::test]
-async fn a_reference_number_used_in_an_earlier_claim_is_tr314_also_after_a_restart() {
-    let server = start_checking().await;
+async fn a_reference_number_used_in_an_earlier_claim_is_tr314_also_after_a_restart(place: &Place) {
+    let server = start_checking(place).await;
     let xml = allocations_for_claims("A1", &[1001, 1002, 1003, 1004]);
     record_allocations(&server, &[xml]).await;
     let mut c = server.client().await;
@@ -147,7 +156,9 @@ async fn a_reference_number_used_in_an_earlier_claim_is_tr314_also_after_a_resta
     // The history is rebuilt from the store on open: still refused after a restart, and
     // other references on the same allocations are accepted.
     let dir = server.stop_keeping_data().await;
-    let server = start_in(dir, |c| c.messages.cross_message_rules = true).await;
+    let server = place
+        .start_in(dir, |c| c.messages.cross_message_rules = true)
+        .await;
     let mut c = server.client().await;
     let e = c
         .submit_declaration(req(TOKEN_A, again.clone()))
@@ -166,10 +177,13 @@ async fn a_reference_number_used_in_an_earlier_claim_is_tr314_also_after_a_resta
         .expect("new references are accepted");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_reference_number_used_in_an_earlier_claim_is_tr314_also_after_a_restart
+);
 
-#[tokio::test]
-async fn a_second_open_request_for_a_client_is_tr374() {
-    let server = start_checking().await;
+async fn a_second_open_request_for_a_client_is_tr374(place: &Place) {
+    let server = start_checking(place).await;
     let mut c = server.client().await;
     c.submit_request_for_allocation(req(
         TOKEN_A,
@@ -187,11 +201,14 @@ async fn a_second_open_request_for_a_client_is_tr374() {
     assert!(has(&v, "client.bsn", "TR374"), "{v:?}");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_second_open_request_for_a_client_is_tr374
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn of_concurrent_claims_with_one_reference_number_only_one_is_stored() {
+async fn of_concurrent_claims_with_one_reference_number_only_one_is_stored(place: &Place) {
     const N: u64 = 8;
-    let server = start_checking().await;
+    let server = start_checking(place).await;
     let numbers: Vec<u64> = (0..N).map(|i| 2001 + i).collect();
     record_allocations(&server, &[allocations_for_claims("A1", &numbers)]).await;
     let mut tasks = Vec::new();
@@ -217,11 +234,14 @@ async fn of_concurrent_claims_with_one_reference_number_only_one_is_stored() {
     assert_eq!(ok, 1, "exactly one claim with R-RACE is stored");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    of_concurrent_claims_with_one_reference_number_only_one_is_stored
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn of_concurrent_claims_with_one_declaration_number_only_one_is_stored() {
+async fn of_concurrent_claims_with_one_declaration_number_only_one_is_stored(place: &Place) {
     const N: u64 = 8;
-    let server = start_checking().await;
+    let server = start_checking(place).await;
     let numbers: Vec<u64> = (0..N).map(|i| 3001 + i).collect();
     record_allocations(&server, &[allocations_for_claims("A2", &numbers)]).await;
     let mut tasks = Vec::new();
@@ -251,13 +271,22 @@ async fn of_concurrent_claims_with_one_declaration_number_only_one_is_stored() {
     assert_eq!(ok, 1, "exactly one claim numbered DRACE1 is stored");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    of_concurrent_claims_with_one_declaration_number_only_one_is_stored
+);
 
-#[tokio::test]
-async fn the_check_can_be_turned_off() {
-    let server = start_with(|c| c.messages.cross_message_rules = false).await;
+async fn the_check_can_be_turned_off(place: &Place) {
+    let server = place
+        .start_with(|c| c.messages.cross_message_rules = false)
+        .await;
     let mut c = server.client().await;
     c.submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "unchecked")))
         .await
         .expect("no allocation needed when the check is off");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    the_check_can_be_turned_off
+);

@@ -2,7 +2,9 @@
 //! fault `geen-antwoord`) is reported once as DeadlineMissed for 301/319 after the gateway's
 //! clock passes the due date — not for the 316, not early, and not again after a restart.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 use crate::vecozo_support;
 
 use std::sync::{Arc, Mutex};
@@ -44,15 +46,17 @@ async fn sim_without_301() -> vecozo_support::Sim {
 }
 
 async fn gateway(
+    place: &Place,
     sim: &vecozo_support::Sim,
     dir: tempfile::TempDir,
     clock: Arc<TestClock>,
 ) -> common::TestServer {
-    common::start_in_with_clock(dir, clock, |c| {
-        sim.connect_gateway(c, AGB_A);
-        c.vecozo.deadline_check_interval_secs = 1;
-    })
-    .await
+    place
+        .start_in_with_clock(dir, clock, |c| {
+            sim.connect_gateway(c, AGB_A);
+            c.vecozo.deadline_check_interval_secs = 1;
+        })
+        .await
 }
 
 fn missed(seen: &[proto::ReturnEvent]) -> Vec<&proto::ReturnEvent> {
@@ -82,13 +86,20 @@ fn missed_in_store(server: &common::TestServer) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a_restart() {
+async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a_restart(
+    place: &Place,
+) {
     let sim = sim_without_301().await;
     // Wednesday 2025-04-02: the 316 is due by Monday 04-07, the decision by Wednesday 04-09.
     let clock = Arc::new(TestClock(Mutex::new(Utc::now())));
     clock.set(2025, 4, 2);
-    let server = gateway(&sim, tempfile::tempdir().expect("dir"), clock.clone()).await;
+    let server = gateway(
+        place,
+        &sim,
+        tempfile::tempdir().expect("dir"),
+        clock.clone(),
+    )
+    .await;
     let mut client = server.client().await;
     let id315 = common::submit_315(&mut client, TOKEN_A, proto::Law::Ijw, AGB_A, "deadline-315")
         .await
@@ -173,7 +184,7 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
     // After a restart (the clock still past the due date) nothing is reported again: any
     // check that ran — the periodic one at start, or this one — would have written it.
     let dir = server.stop_keeping_data().await;
-    let server = gateway(&sim, dir, clock.clone()).await;
+    let server = gateway(place, &sim, dir, clock.clone()).await;
     assert_eq!(
         check_now(&server, &clock).await,
         Outcome::DeadlinesMissed(vec![])
@@ -181,11 +192,14 @@ async fn a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a
     assert_eq!(missed_in_store(&server), 1);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_missing_301_is_reported_once_after_its_due_date_and_not_again_after_a_restart
+);
 
-#[tokio::test]
-async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer() {
+async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer(place: &Place) {
     // The loopback stand-in delivers on 2025-04-02 (the test clock) and nothing answers.
-    let server = common::start().await;
+    let server = place.start().await;
     let mut client = server.client().await;
     let id315 = common::submit_315(
         &mut client,
@@ -252,15 +266,20 @@ async fn a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_ans
     );
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_message_nobody_answered_goes_to_deadline_missed_once_per_expected_answer
+);
 
-#[tokio::test]
-async fn an_answer_stored_before_the_delivery_is_recorded_still_counts() {
+async fn an_answer_stored_before_the_delivery_is_recorded_still_counts(place: &Place) {
     use ketenpoort::store::{IncomingContent, IncomingWrite};
     use ketenpoort_messages::model::header::RetourHeader;
     use ketenpoort_messages::{Content, Message, Retour};
 
     // Mode off: the 315 stays queued until this test records its delivery.
-    let server = common::start_with(|c| c.vecozo.mode = Some(VecozoMode::Off)).await;
+    let server = place
+        .start_with(|c| c.vecozo.mode = Some(VecozoMode::Off))
+        .await;
     let mut client = server.client().await;
     let request = common::request_for_allocation(proto::Law::Ijw, AGB_A, "early-316");
     let id: u64 = client
@@ -334,3 +353,7 @@ async fn an_answer_stored_before_the_delivery_is_recorded_still_counts() {
     drop(store);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    an_answer_stored_before_the_delivery_is_recorded_still_counts
+);

@@ -2,7 +2,9 @@
 //! nothing new (with or without the XML, as the retry asks); the same id with other content is ALREADY_EXISTS; ids are per tenant;
 //! concurrent duplicates store one message.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use common::*;
 use ketenpoort::proto::{self, Law};
@@ -20,9 +22,8 @@ async fn count(
         .len()
 }
 
-#[tokio::test]
-async fn a_retry_returns_the_original_response() {
-    let server = start().await;
+async fn a_retry_returns_the_original_response(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let first = c
         .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "retry-1")))
@@ -38,10 +39,13 @@ async fn a_retry_returns_the_original_response() {
     assert_eq!(count(&mut c, TOKEN_A).await, 1, "nothing new stored");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_retry_returns_the_original_response
+);
 
-#[tokio::test]
-async fn a_retry_may_ask_for_the_xml_the_first_call_left_out() {
-    let server = start().await;
+async fn a_retry_may_ask_for_the_xml_the_first_call_left_out(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let first = c
         .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_A, "xml-later")))
@@ -80,10 +84,13 @@ async fn a_retry_may_ask_for_the_xml_the_first_call_left_out() {
     assert_eq!(count(&mut c, TOKEN_A).await, 1, "nothing new stored");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_retry_may_ask_for_the_xml_the_first_call_left_out
+);
 
-#[tokio::test]
-async fn the_same_id_with_other_content_is_refused() {
-    let server = start().await;
+async fn the_same_id_with_other_content_is_refused(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     c.submit_care_start(req(TOKEN_A, care_start(Law::Iwmo, AGB_A, "conflict")))
         .await
@@ -105,10 +112,13 @@ async fn the_same_id_with_other_content_is_refused() {
     assert_eq!(count(&mut c, TOKEN_A).await, 1);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    the_same_id_with_other_content_is_refused
+);
 
-#[tokio::test]
-async fn validate_only_does_not_take_the_id() {
-    let server = start().await;
+async fn validate_only_does_not_take_the_id(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let mut probe = care_stop(Law::Ijw, AGB_A, "later");
     if let Some(common) = probe.common.as_mut() {
@@ -124,10 +134,13 @@ async fn validate_only_does_not_take_the_id() {
         .expect("the id was still free");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    validate_only_does_not_take_the_id
+);
 
-#[tokio::test]
-async fn request_ids_belong_to_a_tenant() {
-    let server = start().await;
+async fn request_ids_belong_to_a_tenant(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     c.submit_care_start(req(TOKEN_A, care_start(Law::Ijw, AGB_A, "shared-id")))
         .await
@@ -137,10 +150,13 @@ async fn request_ids_belong_to_a_tenant() {
         .expect("B's id is its own");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    request_ids_belong_to_a_tenant
+);
 
-#[tokio::test]
-async fn concurrent_duplicates_store_one_message() {
-    let server = start().await;
+async fn concurrent_duplicates_store_one_message(place: &Place) {
+    let server = place.start().await;
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let mut c = server.client().await;
@@ -165,3 +181,7 @@ async fn concurrent_duplicates_store_one_message() {
     assert_eq!(count(&mut c, TOKEN_A).await, 1);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    concurrent_duplicates_store_one_message
+);

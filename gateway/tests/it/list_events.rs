@@ -3,7 +3,9 @@
 //! unless asked, nothing acknowledged) and gets the organisation details configured for its
 //! AGB codes; another tenant's AGB code and unknown event types are refused.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use common::{AGB_A, AGB_A2, AGB_B, TOKEN_A, TOKEN_B, req};
 use ketenpoort::proto::{self, Law, return_event::Event};
@@ -19,9 +21,8 @@ fn list(after: u64, page: i32, types: &[&str], agb: &str) -> proto::ListEventsRe
     }
 }
 
-#[tokio::test]
-async fn a_tenant_pages_through_its_own_events_without_acknowledging_them() {
-    let server = common::start().await;
+async fn a_tenant_pages_through_its_own_events_without_acknowledging_them(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     // Three 315s of tenant A (two AGB codes), one of tenant B; the loopback stand-in marks
     // each delivered: one delivery event per message.
@@ -92,28 +93,32 @@ async fn a_tenant_pages_through_its_own_events_without_acknowledging_them() {
     assert_eq!(v[0].0, "event_types[1]", "{v:?}");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_tenant_pages_through_its_own_events_without_acknowledging_them
+);
 
-#[tokio::test]
-async fn the_organisation_comes_per_agb_code_else_per_tenant_else_empty() {
-    let server = common::start_with(|c| {
-        c.organisations.per_tenant.insert(
-            "a".into(),
-            Organisation {
-                name: "Tenant A".into(),
-                kvk_number: "11112222".into(),
-                ..Default::default()
-            },
-        );
-        c.organisations.per_agb.insert(
-            AGB_A2.into(),
-            Organisation {
-                name: "A2 Ambulant".into(),
-                signatory: "J. Jansen".into(),
-                ..Default::default()
-            },
-        );
-    })
-    .await;
+async fn the_organisation_comes_per_agb_code_else_per_tenant_else_empty(place: &Place) {
+    let server = place
+        .start_with(|c| {
+            c.organisations.per_tenant.insert(
+                "a".into(),
+                Organisation {
+                    name: "Tenant A".into(),
+                    kvk_number: "11112222".into(),
+                    ..Default::default()
+                },
+            );
+            c.organisations.per_agb.insert(
+                AGB_A2.into(),
+                Organisation {
+                    name: "A2 Ambulant".into(),
+                    signatory: "J. Jansen".into(),
+                    ..Default::default()
+                },
+            );
+        })
+        .await;
     let c = server.client().await;
     let get = |token: &'static str, agb: &'static str| {
         let mut c = c.clone();
@@ -149,3 +154,7 @@ async fn the_organisation_comes_per_agb_code_else_per_tenant_else_empty() {
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    the_organisation_comes_per_agb_code_else_per_tenant_else_empty
+);

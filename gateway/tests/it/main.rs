@@ -54,6 +54,7 @@ mod postgres_kv;
 mod postgres_migrate;
 mod postgres_replicas;
 mod postgres_tls;
+mod postgres_wake;
 mod privacy;
 mod prune;
 mod queue_depth;

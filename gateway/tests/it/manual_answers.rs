@@ -5,7 +5,9 @@
 //! SubmitRetour, and exactly one 302 reaches the simulated municipality, with alsAntwoordOp =
 //! the 301's traceerId in the 301's conversation. A second SubmitRetour is refused.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 use crate::vecozo_support;
 
 use std::sync::Arc;
@@ -15,16 +17,21 @@ use ketenpoort::proto;
 use ketenpoort::proto::return_event::Event;
 use tonic::Code;
 
-async fn gateway(sim: &vecozo_support::Sim, clock: Arc<TestClock>) -> common::TestServer {
-    common::start_in_with_clock(tempfile::tempdir().expect("dir"), clock, |c| {
-        sim.connect_gateway(c, AGB_A);
-        c.vecozo.status_poll_interval_ms = 100;
-        // The test checks the deadlines itself (common::check_duties).
-        c.vecozo.deadline_check_interval_secs = 3600;
-        c.vecozo.auto_answer = true;
-        c.tenants[0].auto_answer = Some(false);
-    })
-    .await
+async fn gateway(
+    place: &Place,
+    sim: &vecozo_support::Sim,
+    clock: Arc<TestClock>,
+) -> common::TestServer {
+    place
+        .start_in_with_clock(tempfile::tempdir().expect("dir"), clock, |c| {
+            sim.connect_gateway(c, AGB_A);
+            c.vecozo.status_poll_interval_ms = 100;
+            // The test checks the deadlines itself (common::check_duties).
+            c.vecozo.deadline_check_interval_secs = 3600;
+            c.vecozo.auto_answer = true;
+            c.tenants[0].auto_answer = Some(false);
+        })
+        .await
 }
 
 fn retour(cursor: u64, request_id: &str, validate_only: bool) -> proto::SubmitRetourRequest {
@@ -49,12 +56,11 @@ async fn kinds(
         .collect()
 }
 
-#[tokio::test]
-async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_one() {
+async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_one(place: &Place) {
     let sim = vecozo_support::start_with(vecozo_support::fast_scenario("")).await;
     // Wednesday 2025-04-02: a 301 received today must be answered by Thu 3, Fri 4, Mon 7.
     let clock = TestClock::at(2025, 4, 2);
-    let server = gateway(&sim, clock.clone()).await;
+    let server = gateway(place, &sim, clock.clone()).await;
     let mut client = server.client().await;
     let id315 = common::submit_315(&mut client, TOKEN_A, proto::Law::Ijw, AGB_A, "manual-315")
         .await
@@ -210,3 +216,7 @@ async fn a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_on
     );
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_manual_301_gets_no_302_until_the_tenant_sends_one_and_then_exactly_one
+);

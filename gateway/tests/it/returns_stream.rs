@@ -3,7 +3,9 @@
 //! default position (after_cursor 0) carries only unacknowledged events, and every event
 //! stays readable by `from_cursor`, the first one included.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use common::*;
 use ketenpoort::proto::{self, Law};
@@ -17,9 +19,8 @@ fn delivered(e: &proto::ReturnEvent) -> bool {
     )
 }
 
-#[tokio::test]
-async fn delivery_events_arrive_with_increasing_cursors() {
-    let server = start().await;
+async fn delivery_events_arrive_with_increasing_cursors(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let mut stream = events_from_start(&mut c, TOKEN_A).await;
     let mut ids = Vec::new();
@@ -55,10 +56,13 @@ async fn delivery_events_arrive_with_increasing_cursors() {
     assert_eq!(m.event_cursors, vec![last]);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    delivery_events_arrive_with_increasing_cursors
+);
 
-#[tokio::test]
-async fn a_stream_resumes_after_a_cursor() {
-    let server = start().await;
+async fn a_stream_resumes_after_a_cursor(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let mut stream = events_from_start(&mut c, TOKEN_A).await;
     for i in 0..4 {
@@ -86,10 +90,13 @@ async fn a_stream_resumes_after_a_cursor() {
     assert_eq!(next_event(&mut resumed).await.cursor, cursors[3]);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_stream_resumes_after_a_cursor
+);
 
-#[tokio::test]
-async fn acknowledged_events_are_not_streamed_again() {
-    let server = start().await;
+async fn acknowledged_events_are_not_streamed_again(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let mut stream = events_from_start(&mut c, TOKEN_A).await;
     for i in 0..3 {
@@ -141,6 +148,10 @@ async fn acknowledged_events_are_not_streamed_again() {
     assert_eq!(e.code(), Code::InvalidArgument);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    acknowledged_events_are_not_streamed_again
+);
 
 /// The events read from `from_cursor` on (inclusive), as many as `n`.
 async fn read_from(
@@ -166,9 +177,10 @@ async fn read_from(
     cursors
 }
 
-#[tokio::test]
-async fn every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_restart() {
-    let server = start().await;
+async fn every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_restart(
+    place: &Place,
+) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let mut stream = events_from_start(&mut c, TOKEN_A).await;
     for i in 0..3 {
@@ -210,7 +222,7 @@ async fn every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_r
     drop(both);
 
     let dir = server.stop_keeping_data().await;
-    let server = start_in(dir, |_| {}).await;
+    let server = place.start_in(dir, |_| {}).await;
     let mut c = server.client().await;
     assert_eq!(read_from(&mut c, 1, 3).await, cursors);
     // The default position still starts after the acknowledged cursor.
@@ -221,3 +233,7 @@ async fn every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_r
     assert!(next_event(&mut default).await.cursor > cursors[2]);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    every_event_from_cursor_1_can_be_read_again_after_its_ack_and_after_a_restart
+);

@@ -5,10 +5,9 @@
 //! Each round sends its writes without waiting in between, so the writer usually finds them
 //! waiting together (one group); when it takes them one by one, the same outcomes must hold.
 
+use crate::both_backends;
+use crate::common::backend::Place;
 use crate::vecozo_support;
-
-use ketenpoort::store::sled_store::SledStore;
-use std::sync::Arc;
 
 use ketenpoort::store::{Outcome, Store, Write};
 
@@ -26,13 +25,11 @@ fn submit(request_id: &str, identificatie: &str, number: Option<&str>, counter: 
     )
 }
 
-#[tokio::test]
-async fn submits_waiting_together_see_each_others_keys() {
-    let dir = tempfile::tempdir().expect("tempdir");
+async fn submits_waiting_together_see_each_others_keys(place: &Place) {
     let mut stored = Vec::new();
     let closed;
     {
-        let (store, closed_rx) = SledStore::open_with_closed(dir.path()).expect("store");
+        let (store, closed_rx) = place.open_store();
         closed = closed_rx;
         for round in 0..ROUNDS {
             // Two submits with one request_id, then two with one DeclaratieNummer. The first
@@ -106,7 +103,8 @@ async fn submits_waiting_together_see_each_others_keys() {
     }
     // Durable: after reopening, every stored message, its queue entry, its request_id and
     // the highest counter value are there.
-    let store = reopen(dir.path(), closed).await;
+    closed.await.expect("the writer reports the store closed");
+    let (store, _) = place.open_store();
     let queued = store.queued_ids(None, 10_000).expect("queue");
     assert_eq!(queued, stored, "every stored message queued once, in order");
     for round in 0..ROUNDS {
@@ -120,12 +118,7 @@ async fn submits_waiting_together_see_each_others_keys() {
     let highest = 1000 + 10 * (ROUNDS as u64 - 1);
     assert_eq!(store.peek("ident/test").expect("counter"), highest + 1);
 }
-
-/// Opens the store again once the previous handle has released sled's lock.
-async fn reopen(
-    dir: &std::path::Path,
-    closed: tokio::sync::oneshot::Receiver<()>,
-) -> Arc<SledStore> {
-    closed.await.expect("the writer reports the store closed");
-    SledStore::open(dir).expect("store reopens")
-}
+both_backends!(
+    #[tokio::test]
+    submits_waiting_together_see_each_others_keys
+);

@@ -1,7 +1,9 @@
 //! Tenants: a tenant cannot submit for another tenant's AGB code (PERMISSION_DENIED, BRS03),
 //! and sees neither its messages nor its events.
 
+use crate::both_backends;
 use crate::common;
+use crate::common::backend::Place;
 
 use std::time::Duration;
 
@@ -9,9 +11,8 @@ use common::*;
 use ketenpoort::proto::{self, Law};
 use tonic::Code;
 
-#[tokio::test]
-async fn a_tenant_cannot_submit_for_another_agb_code() {
-    let server = start().await;
+async fn a_tenant_cannot_submit_for_another_agb_code(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let e = c
         .submit_declaration(req(TOKEN_A, declaration(Law::Ijw, AGB_B, "not-mine")))
@@ -39,10 +40,13 @@ async fn a_tenant_cannot_submit_for_another_agb_code() {
     assert_eq!(e.code(), Code::PermissionDenied);
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_tenant_cannot_submit_for_another_agb_code
+);
 
-#[tokio::test]
-async fn a_tenant_sees_only_its_own_messages() {
-    let server = start().await;
+async fn a_tenant_sees_only_its_own_messages(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let a = c
         .submit_care_start(req(TOKEN_A, care_start(Law::Ijw, AGB_A, "a1")))
@@ -120,10 +124,13 @@ async fn a_tenant_sees_only_its_own_messages() {
     .expect("A sees its own");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_tenant_sees_only_its_own_messages
+);
 
-#[tokio::test]
-async fn a_tenant_streams_only_its_own_events() {
-    let server = start().await;
+async fn a_tenant_streams_only_its_own_events(place: &Place) {
+    let server = place.start().await;
     let mut c = server.client().await;
     let b = c
         .submit_care_start(req(TOKEN_B, care_start(Law::Ijw, AGB_B, "b1")))
@@ -150,3 +157,7 @@ async fn a_tenant_streams_only_its_own_events() {
     assert!(more.is_err(), "no further event for A: {more:?}");
     server.stop().await;
 }
+both_backends!(
+    #[tokio::test]
+    a_tenant_streams_only_its_own_events
+);

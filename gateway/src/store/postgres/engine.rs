@@ -104,7 +104,12 @@ impl Announce {
     /// The `NOTIFY` that tells the other replicas, when there is anything to tell.
     fn statement(self) -> Option<Statement> {
         (self.last_cursor > 0 || self.queued).then(|| Statement {
-            sql: format!("SELECT pg_notify('{}', $1::text)", super::wake::CHANNEL),
+            // The schema goes with it: the channel is the database's, and several stores
+            // (schemas) may share one database.
+            sql: format!(
+                "SELECT pg_notify('{}', $1::text || ' ' || coalesce(current_schema(), ''))",
+                super::wake::CHANNEL
+            ),
             params: vec![Param::One(Cell::Text(
                 super::wake::Commit {
                     last_cursor: self.last_cursor,
