@@ -150,15 +150,12 @@ async fn concurrent_calls_and_a_restart_never_make_a_second_302(place: &Place) {
     assert_eq!(retours(&mut client).await.len(), 1);
     server.stop().await;
 }
-// On PostgreSQL a losing call is sometimes (under load) refused as owed no 302 instead of
-// naming the winner's: `read_retour_state` (sled_store/duties.rs) reads the answered key,
-// then the duty, in two statements, and the winner's group can commit between them: the
-// first finds no answer yet, the second no duty any more. Reading the duty first, and the
-// answered key only when it is gone, would close it.
+// On PostgreSQL a losing call was once (under load) refused as owed no 302 instead of
+// naming the winner's: `read_retour_state` read the answer, then the duty, in two
+// statements, and the winner's group committed between them. It now reads the duty first.
 both_backends!(
     #[tokio::test]
-    concurrent_calls_and_a_restart_never_make_a_second_302,
-    ignore_postgres = "issue 16: read_retour_state races the winner's commit between its two reads"
+    concurrent_calls_and_a_restart_never_make_a_second_302
 );
 
 async fn a_301_answered_automatically_is_refused_and_so_is_what_is_no_301(place: &Place) {

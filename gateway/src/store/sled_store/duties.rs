@@ -51,12 +51,17 @@ impl SledStore {
     }
 
     /// [`crate::store::Store::retour_state`].
+    ///
+    /// The duty is read before the answer: the write that answers a duty sets the answer and
+    /// removes the duty together, and on an engine whose two reads see two snapshots
+    /// (PostgreSQL) that write can land between them. Read in this order, any interleaving
+    /// gives the state before the write (the duty) or after it (the answer), never neither.
     pub(super) fn read_retour_state(&self, traceer_id: uuid::Uuid) -> Result<RetourState, Error> {
-        if let Some(v) = self.engine.get(&answered_key(traceer_id))? {
-            return Ok(RetourState::Answered(read_u64(&v)?));
+        if let Some(v) = self.engine.get(&retour_key(traceer_id))? {
+            return Ok(RetourState::Open(serde_json::from_slice(&v)?));
         }
-        match self.engine.get(&retour_key(traceer_id))? {
-            Some(v) => Ok(RetourState::Open(serde_json::from_slice(&v)?)),
+        match self.engine.get(&answered_key(traceer_id))? {
+            Some(v) => Ok(RetourState::Answered(read_u64(&v)?)),
             None => Ok(RetourState::Unknown),
         }
     }
